@@ -1,0 +1,192 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from defects.severity import Impact, Severity, Urgency
+
+
+class Team(models.Model):
+    """An engineering team that owns products or components."""
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """Sends a new defect to a team. Lower priority numbers are tried first."""
+
+    priority = models.PositiveIntegerField(default=100)
+    product = models.ForeignKey("tickets.Product", on_delete=models.CASCADE, related_name="routing_rules")
+    component = models.ForeignKey(
+        "tickets.Component", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    keyword = models.CharField(
+        max_length=100, blank=True, help_text="Matches when the defect title contains it (any case)."
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="routing_rules")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+        indexes = [models.Index(fields=["product", "active", "priority"])]
+
+    def __str__(self) -> str:
+        parts = [f"#{self.priority}", self.product.name if self.product_id else "?"]
+        if self.component_id:
+            parts.append(f"/{self.component.name}")
+        if self.keyword:
+            parts.append(f'"{self.keyword}"')
+        return " ".join(parts) + f" -> {self.team}"
+
+
+class Defect(models.Model):
+    """A problem escalated to engineering, shared by every ticket that reports it."""
+
+    class Kind(models.TextChoices):
+        DEFECT = "defect", "Defect"
+        ENHANCEMENT = "enhancement", "Enhancement"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        TRIAGE = "triage", "Triage"
+        IN_PROGRESS = "in_progress", "In progress"
+        NEEDS_INFO = "needs_info", "Needs information"
+        IN_VERIFICATION = "in_verification", "In verification"
+        FIXED = "fixed", "Fixed"
+        RELEASED = "released", "Released"
+        WONT_FIX = "wont_fix", "Won't fix"
+        CANNOT_REPRODUCE = "cannot_reproduce", "Cannot reproduce"
+        DUPLICATE = "duplicate", "Duplicate"
+
+    OPEN_STATUSES = (
+        Status.NEW,
+        Status.TRIAGE,
+        Status.IN_PROGRESS,
+        Status.NEEDS_INFO,
+        Status.IN_VERIFICATION,
+    )
+
+    key = models.CharField(max_length=20, unique=True, editable=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.DEFECT)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text="Markdown")
+    steps_to_reproduce = models.TextField(blank=True)
+    expected_result = models.TextField(blank=True)
+    actual_result = models.TextField(blank=True)
+    product = models.ForeignKey("tickets.Product", on_delete=models.PROTECT, related_name="defects")
+    component = models.ForeignKey(
+        "tickets.Component", null=True, blank=True, on_delete=models.SET_NULL, related_name="defects"
+    )
+    affected_versions = models.ManyToManyField("tickets.ProductVersion", blank=True, related_name="defects")
+    environment = models.TextField(blank=True)
+    impact = models.CharField(max_length=20, choices=Impact.choices)
+    urgency = models.CharField(max_length=10, choices=Urgency.choices)
+    severity = models.CharField(max_length=2, choices=Severity.choices)
+    severity_reason = models.TextField(
+        blank=True, help_text="Why the severity differs from the impact/urgency matrix."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="defects",
+        help_text="Empty means the Unrouted queue.",
+    )
+    planned_release = models.ForeignKey(
+        "releases.Release", null=True, blank=True, on_delete=models.SET_NULL, related_name="planned_defects"
+    )
+    fixed_in_release = models.ForeignKey(
+        "releases.Release", null=True, blank=True, on_delete=models.SET_NULL, related_name="fixed_defects"
+    )
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    # Kept by the link service from a database aggregate, so the queue can sort
+    # by customer impact without counting per row.
+    customer_count = models.PositiveIntegerField(default=0)
+    ticket_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["severity", "-customer_count", "-ticket_count", "created_at"]
+        indexes = [
+            models.Index(fields=["status", "severity"], name="defect_status_severity"),
+            models.Index(fields=["team", "status", "severity"], name="defect_team_status"),
+            models.Index(fields=["product", "status"], name="defect_product_status"),
+            models.Index(fields=["-created_at"], name="defect_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class TicketDefectLink(models.Model):
+    """A ticket reports a defect. Many tickets may link to one defect."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="defect_links")
+    defect = models.ForeignKey(Defect, on_delete=models.CASCADE, related_name="ticket_links")
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-linked_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "defect"], name="link_unique_pair"),
+        ]
+        indexes = [models.Index(fields=["defect", "linked_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} -> {self.defect_id}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # The stored name is never the uploaded one: no path tricks, no collisions.
+    import uuid
+
+    return f"attachments/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A screenshot or log on a ticket or a defect."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    defect = models.ForeignKey(
+        Defect, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path)
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(ticket__isnull=False) & Q(defect__isnull=True))
+                | (Q(ticket__isnull=True) & Q(defect__isnull=False)),
+                name="attachment_has_one_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

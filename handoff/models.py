@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+
+class Channel:
+    """Where a change came from. Trackers use `tracker:<connection name>`."""
+
+    WEB = "web"
+    API = "api"
+    SYSTEM = "system"
+
+    @staticmethod
+    def tracker(name: str) -> str:
+        return f"tracker:{name}"[:40]
+
+
+class AuditEntry(models.Model):
+    """One row per changed field (or per event) on any audited object."""
+
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=40)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    object_repr = models.CharField(max_length=200)
+    action = models.CharField(max_length=40)
+    field = models.CharField(max_length=60, blank=True)
+    old = models.TextField(blank=True)
+    new = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        who = self.actor.get_username() if self.actor_id else self.channel
+        what = f"{self.field}: {self.old!r} -> {self.new!r}" if self.field else self.action
+        return f"{self.object_repr} {what} by {who}"

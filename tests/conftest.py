@@ -1,0 +1,139 @@
+"""Named personas and a small catalogue every test can build on."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from rest_framework.test import APIClient
+
+from defects.models import RoutingRule, Team
+from handoff.models import Channel
+from handoff.roles import AGENTS, ENGINEERS, MANAGERS
+from releases.models import Release
+from tickets.models import Component, Contact, Customer, Product, ProductVersion
+from tickets.services.tickets import ticket_create
+
+PASSWORD = "handoff-test-pw"
+
+
+def _user(username: str, group: str | None) -> User:
+    user = User.objects.create_user(username, f"{username}@example.com", PASSWORD)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def agent(db) -> User:
+    return _user("alice-agent", AGENTS)
+
+
+@pytest.fixture
+def other_agent(db) -> User:
+    return _user("oscar-agent", AGENTS)
+
+
+@pytest.fixture
+def engineer(db) -> User:
+    return _user("erin-engineer", ENGINEERS)
+
+
+@pytest.fixture
+def manager(db) -> User:
+    return _user("maya-manager", MANAGERS)
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    return _user("olly-outsider", None)
+
+
+@pytest.fixture
+def team(db, engineer) -> Team:
+    team = Team.objects.create(name="Billing engineering")
+    team.members.add(engineer)
+    return team
+
+
+@pytest.fixture
+def other_team(db) -> Team:
+    return Team.objects.create(name="Platform")
+
+
+@pytest.fixture
+def product(db, team) -> Product:
+    return Product.objects.create(name="Billing", code="bill", default_team=team)
+
+
+@pytest.fixture
+def component(product) -> Component:
+    return Component.objects.create(product=product, name="Invoices")
+
+
+@pytest.fixture
+def version(product) -> ProductVersion:
+    return ProductVersion.objects.create(product=product, name="2.3.1")
+
+
+@pytest.fixture
+def release(product) -> Release:
+    return Release.objects.create(product=product, version="2.4.0")
+
+
+@pytest.fixture
+def customer(db) -> Customer:
+    return Customer.objects.create(name="Acme Corp")
+
+
+@pytest.fixture
+def other_customer(db) -> Customer:
+    return Customer.objects.create(name="Globex")
+
+
+@pytest.fixture
+def contact(customer) -> Contact:
+    return Contact.objects.create(customer=customer, name="Carol Customer", email="carol@acme.test")
+
+
+@pytest.fixture
+def make_ticket(agent, product, customer):
+    def make(**kwargs):
+        params = {
+            "actor": agent,
+            "channel": Channel.WEB,
+            "subject": "Invoice PDF export fails with a timeout",
+            "customer": customer,
+            "product": product,
+            "description": "Exporting a large invoice to PDF times out.",
+        }
+        params.update(kwargs)
+        return ticket_create(**params)
+
+    return make
+
+
+@pytest.fixture
+def ticket(make_ticket):
+    return make_ticket()
+
+
+@pytest.fixture
+def api(db):
+    """An API client logged in as the given user: api(agent).get(...)."""
+
+    def client_for(user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def routing_rule(product, component, other_team) -> RoutingRule:
+    return RoutingRule.objects.create(priority=10, product=product, component=component, team=other_team)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Real hashing costs ~0.3 s per user; tests only need it to be correct.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

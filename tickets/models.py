@@ -1,0 +1,158 @@
+from django.conf import settings
+from django.db import models
+
+from releases.versions import version_sort_key
+
+
+class Customer(models.Model):
+    """An organisation the help desk serves."""
+
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["customer_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "email"], name="contact_unique_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    code = models.SlugField(max_length=20, unique=True, help_text="Short code, e.g. BILL")
+    default_team = models.ForeignKey(
+        "defects.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="default_for_products",
+        help_text="Where a defect goes when no routing rule matches.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Component(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="components")
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["product_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "name"], name="component_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductVersion(models.Model):
+    """A version of a product that customers run and report problems on."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="versions")
+    name = models.CharField(max_length=40)
+    sort_key = models.CharField(max_length=200, editable=False)
+
+    class Meta:
+        ordering = ["product_id", "-sort_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "name"], name="version_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.sort_key = version_sort_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class Ticket(models.Model):
+    """A customer's request to the help desk."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        OPEN = "open", "Open"
+        AWAITING_ENGINEERING = "awaiting_engineering", "Awaiting engineering"
+        AWAITING_CUSTOMER = "awaiting_customer", "Awaiting customer"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+
+    number = models.CharField(max_length=20, unique=True, editable=False)
+    subject = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text="Markdown")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="tickets")
+    component = models.ForeignKey(
+        Component, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    version = models.ForeignKey(
+        ProductVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    environment = models.TextField(blank=True, help_text="OS, browser, database, deployment")
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="ticket_recent"),
+            models.Index(fields=["status", "-created_at"], name="ticket_status_recent"),
+            models.Index(fields=["customer", "-created_at"], name="ticket_customer_recent"),
+            models.Index(fields=["product", "-created_at"], name="ticket_product_recent"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in {self.Status.RESOLVED, self.Status.CLOSED}
+
+    @property
+    def current_link(self):
+        """The most recent link to a defect. Reads the prefetched links when present."""
+        links = list(self.defect_links.all())
+        if not links:
+            return None
+        return max(links, key=lambda link: (link.linked_at, link.pk))
+
+    @property
+    def current_defect(self):
+        link = self.current_link
+        return link.defect if link else None

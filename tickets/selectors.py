@@ -1,0 +1,59 @@
+"""Reads of tickets, shaped for lists: a fixed number of queries per page."""
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from defects.models import TicketDefectLink
+from tickets.models import Ticket
+
+
+def ticket_links_prefetch() -> Prefetch:
+    return Prefetch(
+        "defect_links",
+        queryset=TicketDefectLink.objects.select_related(
+            "defect", "defect__planned_release", "defect__fixed_in_release"
+        ).order_by("-linked_at", "-id"),
+    )
+
+
+def ticket_list_queryset() -> QuerySet[Ticket]:
+    return Ticket.objects.select_related(
+        "customer", "product", "component", "version", "assignee"
+    ).prefetch_related(ticket_links_prefetch())
+
+
+def visible_tickets(user) -> QuerySet[Ticket]:
+    """Agents and managers see every ticket; engineers see escalated ones only."""
+    from handoff import roles
+
+    qs = ticket_list_queryset()
+    if roles.can_work_tickets(user):
+        return qs
+    if roles.is_engineer(user):
+        return qs.filter(Exists(TicketDefectLink.objects.filter(ticket=OuterRef("pk"))))
+    return qs.none()
+
+
+def filter_tickets(
+    qs: QuerySet[Ticket],
+    *,
+    status: str | None = None,
+    customer=None,
+    product=None,
+    escalated: bool | None = None,
+    search: str | None = None,
+) -> QuerySet[Ticket]:
+    if status:
+        qs = qs.filter(status=status)
+    if customer:
+        qs = qs.filter(customer=customer)
+    if product:
+        qs = qs.filter(product=product)
+    if escalated is not None:
+        linked = Exists(TicketDefectLink.objects.filter(ticket=OuterRef("pk")))
+        qs = qs.filter(linked) if escalated else qs.exclude(linked)
+    if search:
+        term = search.strip()
+        qs = qs.filter(
+            Q(number__iexact=term) | Q(subject__icontains=term) | Q(customer__name__icontains=term)
+        )
+    return qs

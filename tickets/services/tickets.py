@@ -1,0 +1,77 @@
+"""Creating and changing tickets."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from handoff.audit import audit_changes, audit_record
+from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
+
+
+def ticket_number(pk: int) -> str:
+    return f"HD-{1000 + pk}"
+
+
+def validate_product_parts(
+    *, product: Product, component: Component | None = None, version: ProductVersion | None = None
+) -> None:
+    errors = {}
+    if component is not None and component.product_id != product.pk:
+        errors["component"] = f"{component} is not a component of {product}."
+    if version is not None and version.product_id != product.pk:
+        errors["version"] = f"{version} is not a version of {product}."
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    actor,
+    channel: str,
+    subject: str,
+    customer: Customer,
+    product: Product,
+    description: str = "",
+    contact: Contact | None = None,
+    component: Component | None = None,
+    version: ProductVersion | None = None,
+    environment: str = "",
+    assignee=None,
+) -> Ticket:
+    validate_product_parts(product=product, component=component, version=version)
+    if contact is not None and contact.customer_id != customer.pk:
+        raise ValidationError({"contact": f"{contact} does not work for {customer}."})
+    if not subject.strip():
+        raise ValidationError({"subject": "A subject is required."})
+    ticket = Ticket.objects.create(
+        number=f"tmp-{uuid.uuid4().hex[:16]}",
+        subject=subject.strip(),
+        description=description,
+        customer=customer,
+        contact=contact,
+        product=product,
+        component=component,
+        version=version,
+        environment=environment,
+        assignee=assignee if assignee is not None else actor,
+        created_by=actor,
+    )
+    ticket.number = ticket_number(ticket.pk)
+    Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
+    audit_record(obj=ticket, actor=actor, channel=channel, action="created")
+    return ticket
+
+
+def ticket_set_status(*, ticket: Ticket, status: str, actor, channel: str, reason: str = "") -> Ticket:
+    """Change the help-desk status, audited. Callers hold the transaction."""
+    if status not in Ticket.Status.values:
+        raise ValidationError({"status": f"Unknown ticket status {status!r}."})
+    if ticket.status == status:
+        return ticket
+    old = ticket.status
+    ticket.status = status
+    ticket.save(update_fields=["status", "updated_at"])
+    audit_changes(obj=ticket, actor=actor, channel=channel, changes={"status": (old, status)}, reason=reason)
+    return ticket
