@@ -41,6 +41,49 @@ class Release(models.Model):
     def is_released(self) -> bool:
         return self.status == self.Status.RELEASED
 
+    @property
+    def fix_label(self) -> str:
+        """How the help desk reads a fix: "fixed in 2.4.1, released 2026-11-26"."""
+        if self.is_released and self.released_at:
+            return f"fixed in {self.version}, released {self.released_at.date().isoformat()}"
+        return f"fixed in {self.version}, not released yet"
+
     def save(self, *args, **kwargs):
         self.version_key = version_sort_key(self.version)
         super().save(*args, **kwargs)
+
+
+class ReleaseNotice(models.Model):
+    """The outreach ledger: one row per release and contact, so each contact hears once.
+
+    A sender claims a pending row (pending -> sending) in one UPDATE before it
+    sends, so two runs can never both send it; only a failed send goes back to
+    pending on the next run.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="notices")
+    contact = models.ForeignKey("tickets.Contact", on_delete=models.CASCADE, related_name="release_notices")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    queued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    queued_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["release_id", "contact_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "contact"], name="notice_unique_contact"),
+        ]
+        indexes = [models.Index(fields=["release", "status"], name="notice_release_status")]
+
+    def __str__(self) -> str:
+        return f"{self.release} -> {self.contact_id} ({self.status})"

@@ -114,6 +114,10 @@ class Ticket(models.Model):
     )
     environment = models.TextField(blank=True, help_text="OS, browser, database, deployment")
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.NEW)
+    # Set when a release shipped without the fix planned for it; cleared when
+    # engineering sets a new plan or fixes the defect. The help desk must not
+    # repeat the old estimate.
+    planned_fix_slipped = models.BooleanField(default=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
