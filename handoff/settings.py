@@ -147,13 +147,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-}
     # Three models have a `status`; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "tickets.models.Ticket.Status",
         "DefectStatusEnum": "defects.models.Defect.Status",
         "ReleaseStatusEnum": "releases.models.Release.Status",
     },
+}
 
 LOGGING = {
     "version": 1,
