@@ -1,0 +1,1 @@
+"""REST endpoints for defects, teams and routing rules."""

@@ -1,0 +1,132 @@
+"""Shapes of defects, teams and routing rules in the API."""
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from defects.models import Attachment, Defect, RoutingRule, Team
+from releases.api.serializers import ReleaseBriefSerializer
+from tickets.models import Product
+from tickets.services.tickets import validate_product_parts
+
+
+class DefectRefSerializer(serializers.ModelSerializer):
+    """A defect as a ticket names it: its id, key, status and API URL."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="defect-detail")
+
+    class Meta:
+        model = Defect
+        fields = ["id", "key", "status", "url"]
+        read_only_fields = fields
+
+
+class DefectSerializer(serializers.ModelSerializer):
+    """A row of the defect list; also what escalating answers with."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="defect-detail")
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    component_name = serializers.CharField(source="component.name", read_only=True, default=None)
+    team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+    planned_release = ReleaseBriefSerializer(read_only=True)
+    fixed_in_release = ReleaseBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Defect
+        fields = [
+            "id", "key", "url", "kind", "title", "status", "severity", "impact", "urgency",
+            "product", "product_name", "component", "component_name", "team", "team_name",
+            "planned_release", "fixed_in_release", "customer_count", "ticket_count",
+            "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class LinkedTicketSerializer(serializers.Serializer):
+    """A ticket reporting the defect: its twin's id, number, status and API URL."""
+
+    id = serializers.IntegerField(source="ticket.id")
+    number = serializers.CharField(source="ticket.number")
+    status = serializers.CharField(source="ticket.status")
+    customer_name = serializers.CharField(source="ticket.customer.name")
+    url = serializers.SerializerMethodField()
+    linked_at = serializers.DateTimeField()
+
+    def get_url(self, link) -> str:
+        return reverse("ticket-detail", args=[link.ticket_id], request=self.context.get("request"))
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "uploaded_at"]
+        read_only_fields = fields
+
+
+class VersionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class DefectDetailSerializer(DefectSerializer):
+    """One defect with its structured description, versions, tickets and attachments."""
+
+    affected_versions = VersionRefSerializer(many=True, read_only=True)
+    tickets = LinkedTicketSerializer(source="ticket_links", many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta(DefectSerializer.Meta):
+        fields = DefectSerializer.Meta.fields + [
+            "description", "steps_to_reproduce", "expected_result", "actual_result", "environment",
+            "severity_reason", "affected_versions", "duplicate_of", "tickets", "attachments",
+        ]
+        read_only_fields = fields
+
+
+class SimilarQuerySerializer(serializers.Serializer):
+    """The query of GET /api/defects/similar/."""
+
+    q = serializers.CharField(help_text="Words from the ticket: its subject or the defect title.")
+    product = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.all(), required=False, help_text="Rank this product's defects first."
+    )
+
+
+class TeamMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    """A team; `member_ids` writes the members, `members` reads them."""
+
+    members = TeamMemberSerializer(many=True, read_only=True)
+    member_ids = serializers.PrimaryKeyRelatedField(
+        source="members", many=True, required=False, write_only=True,
+        queryset=get_user_model().objects.filter(is_active=True),
+    )
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "members", "member_ids"]
+
+
+class RoutingRuleSerializer(serializers.ModelSerializer):
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    component_name = serializers.CharField(source="component.name", read_only=True, default=None)
+    team_name = serializers.CharField(source="team.name", read_only=True)
+
+    class Meta:
+        model = RoutingRule
+        fields = [
+            "id", "priority", "product", "product_name", "component", "component_name", "keyword",
+            "team", "team_name", "active",
+        ]
+
+    def validate(self, attrs: dict) -> dict:
+        product = attrs.get("product", getattr(self.instance, "product", None))
+        component = attrs.get("component", getattr(self.instance, "component", None))
+        if product is not None:
+            # The same rule the ticket services apply: a component belongs to its product.
+            validate_product_parts(product=product, component=component)
+        return attrs

@@ -1,0 +1,65 @@
+"""Defects (read here; triage changes them), teams and routing rules."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from defects.api.filters import DefectFilter
+from defects.api.serializers import (
+    DefectDetailSerializer,
+    DefectSerializer,
+    RoutingRuleSerializer,
+    SimilarQuerySerializer,
+    TeamSerializer,
+)
+from defects.models import Defect, RoutingRule, Team, TicketDefectLink
+from defects.selectors import defect_list_queryset, similar_defects
+from handoff.api_views import CatalogueViewSet
+
+
+class DefectViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every role reads defects: agents to follow them, engineers to work them."""
+
+    filterset_class = DefectFilter
+
+    def get_queryset(self):
+        qs = defect_list_queryset()
+        if self.action == "retrieve":
+            qs = qs.prefetch_related(
+                "affected_versions",
+                "attachments",
+                Prefetch(
+                    "ticket_links",
+                    queryset=TicketDefectLink.objects.select_related("ticket__customer").order_by("linked_at", "id"),
+                ),
+            )
+        return qs
+
+    def get_serializer_class(self):
+        return DefectDetailSerializer if self.action == "retrieve" else DefectSerializer
+
+    @extend_schema(parameters=[SimilarQuerySerializer], responses=DefectSerializer(many=True))
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def similar(self, request: Request) -> Response:
+        """Open defects like the text `q`, the given product's first; at most ten."""
+        query = SimilarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = similar_defects(text=query.validated_data["q"], product=query.validated_data.get("product"))
+        return Response(DefectSerializer(found, many=True, context=self.get_serializer_context()).data)
+
+
+class TeamViewSet(CatalogueViewSet):
+    """Engineering teams and their members. Every role reads; managers write."""
+
+    serializer_class = TeamSerializer
+    queryset = Team.objects.prefetch_related("members").order_by("name")
+
+
+class RoutingRuleViewSet(CatalogueViewSet):
+    """Routing rules in the order they are tried. Every role reads; managers write."""
+
+    serializer_class = RoutingRuleSerializer
+    queryset = RoutingRule.objects.select_related("product", "component", "team").order_by("priority", "id")
