@@ -1,10 +1,23 @@
 """Every REST endpoint, on one router."""
 
 from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from defects.api.views import DefectViewSet, RoutingRuleViewSet, TeamViewSet
+from releases.api.views import ReleaseViewSet
+from tickets.api.views import CustomerViewSet, ProductViewSet, TicketViewSet
+
 router = DefaultRouter()
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("products", ProductViewSet, basename="product")
+router.register("teams", TeamViewSet, basename="team")
+router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
+router.register("releases", ReleaseViewSet, basename="release")
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("defects", DefectViewSet, basename="defect")
 
 urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include(router.urls)),
 ]

@@ -1,0 +1,1 @@
+"""REST endpoints for customers, products and tickets."""

@@ -1,0 +1,192 @@
+"""Shapes of customers, products and tickets in the API.
+
+Serializers check the shape of input (types, known ids, known choices);
+the ticket services hold the rules (a contact works for the customer, a
+component belongs to the product, a ticket is escalated once).
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from defects.api.serializers import DefectRefSerializer
+from defects.attachments import CheckedFile, check_upload
+from defects.models import Defect
+from defects.severity import Impact, Severity, Urgency
+from releases.api.serializers import ReleaseBriefSerializer
+from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Contact
+        fields = ["id", "name", "email", "phone"]
+        read_only_fields = fields
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    contacts = ContactSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "contacts"]
+
+
+class ComponentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Component
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class ProductVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProductVersion
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    components = ComponentSerializer(many=True, read_only=True)
+    versions = ProductVersionSerializer(many=True, read_only=True)
+    default_team_name = serializers.CharField(source="default_team.name", read_only=True, default=None)
+
+    class Meta:
+        model = Product
+        fields = ["id", "name", "code", "default_team", "default_team_name", "components", "versions"]
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A row of the ticket list: both statuses, the help desk's and engineering's."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="ticket-detail")
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    escalated = serializers.SerializerMethodField()
+    engineering_status = serializers.SerializerMethodField()
+    planned_release = serializers.SerializerMethodField()
+    fixed_in_release = serializers.SerializerMethodField()
+    defects = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id", "number", "url", "subject", "status", "customer", "customer_name", "product",
+            "product_name", "assignee", "escalated", "engineering_status", "planned_release",
+            "fixed_in_release", "defects", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    # Everything below reads the prefetched links (tickets.selectors), never the database.
+    def get_escalated(self, ticket: Ticket) -> bool:
+        return ticket.current_link is not None
+
+    @extend_schema_field(serializers.ChoiceField(choices=Defect.Status.choices, allow_null=True))
+    def get_engineering_status(self, ticket: Ticket) -> str | None:
+        defect = ticket.current_defect
+        return defect.status if defect else None
+
+    @extend_schema_field(ReleaseBriefSerializer(allow_null=True))
+    def get_planned_release(self, ticket: Ticket) -> dict | None:
+        defect = ticket.current_defect
+        if defect is None or defect.planned_release is None:
+            return None
+        return ReleaseBriefSerializer(defect.planned_release).data
+
+    @extend_schema_field(ReleaseBriefSerializer(allow_null=True))
+    def get_fixed_in_release(self, ticket: Ticket) -> dict | None:
+        defect = ticket.current_defect
+        if defect is None or defect.fixed_in_release is None:
+            return None
+        return ReleaseBriefSerializer(defect.fixed_in_release).data
+
+    @extend_schema_field(DefectRefSerializer(many=True))
+    def get_defects(self, ticket: Ticket) -> list[dict]:
+        """Every linked defect, the current one first."""
+        defects = [link.defect for link in ticket.defect_links.all()]
+        return DefectRefSerializer(defects, many=True, context=self.context).data
+
+
+class TicketDetailSerializer(TicketSerializer):
+    """One ticket: the list row plus its description and product details."""
+
+    contact_name = serializers.CharField(source="contact.name", read_only=True, default=None)
+    component_name = serializers.CharField(source="component.name", read_only=True, default=None)
+    version_name = serializers.CharField(source="version.name", read_only=True, default=None)
+
+    class Meta(TicketSerializer.Meta):
+        fields = TicketSerializer.Meta.fields + [
+            "description", "contact", "contact_name", "component", "component_name", "version",
+            "version_name", "environment",
+        ]
+        read_only_fields = fields
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    """Input of POST /api/tickets/. Ids must exist; ticket_create checks they fit together."""
+
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
+    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), required=False, allow_null=True)
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    component = serializers.PrimaryKeyRelatedField(
+        queryset=Component.objects.all(), required=False, allow_null=True
+    )
+    version = serializers.PrimaryKeyRelatedField(
+        queryset=ProductVersion.objects.all(), required=False, allow_null=True
+    )
+    environment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EscalateSerializer(serializers.Serializer):
+    """Input of POST /api/tickets/{id}/escalate/: a new defect, or `defect` to link one.
+
+    Severity is computed from impact and urgency; `severity` proposes another
+    one and then needs `severity_reason` (checked by the escalation service).
+    """
+
+    defect = serializers.PrimaryKeyRelatedField(
+        queryset=Defect.objects.all(), required=False,
+        help_text="Link this existing open defect instead of creating one; other fields are then ignored.",
+    )
+    title = serializers.CharField(max_length=200, required=False)
+    impact = serializers.ChoiceField(choices=Impact.choices, required=False)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    steps_to_reproduce = serializers.CharField(required=False, allow_blank=True, default="")
+    expected_result = serializers.CharField(required=False, allow_blank=True, default="")
+    actual_result = serializers.CharField(required=False, allow_blank=True, default="")
+    component = serializers.PrimaryKeyRelatedField(
+        queryset=Component.objects.all(), required=False, allow_null=True
+    )
+    version = serializers.PrimaryKeyRelatedField(
+        queryset=ProductVersion.objects.all(), required=False, allow_null=True
+    )
+    environment = serializers.CharField(required=False, allow_blank=True, default="")
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False, allow_blank=True, default="")
+    severity_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list,
+        help_text="Screenshots and logs (multipart). Checked by content and size.",
+    )
+
+    def validate_attachments(self, files: list) -> list[CheckedFile]:
+        checked = []
+        for upload in files:
+            try:
+                checked.append(check_upload(upload))
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages) from None
+        return checked
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("defect") is None:
+            missing = {
+                name: "This field is required to create a defect."
+                for name in ("title", "impact", "urgency")
+                if not attrs.get(name)
+            }
+            if missing:
+                raise serializers.ValidationError(missing)
+        return attrs

@@ -1,0 +1,106 @@
+"""Customers, products and tickets; escalating a ticket to engineering."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from defects.api.serializers import DefectSerializer
+from defects.selectors import defect_list_queryset
+from handoff.api import Conflict
+from handoff.api_views import CatalogueViewSet
+from handoff.models import Channel
+from tickets.api.filters import TicketFilter
+from tickets.api.permissions import TicketWorkersWrite
+from tickets.api.serializers import (
+    CustomerSerializer,
+    EscalateSerializer,
+    ProductSerializer,
+    TicketCreateSerializer,
+    TicketDetailSerializer,
+    TicketSerializer,
+)
+from tickets.models import Customer, Product
+from tickets.selectors import visible_tickets
+from tickets.services.escalation import AlreadyEscalated, ticket_escalate, ticket_link_defect
+from tickets.services.tickets import ticket_create
+
+
+class CustomerViewSet(CatalogueViewSet):
+    """Customers with their contacts. Every role reads; managers write."""
+
+    serializer_class = CustomerSerializer
+    queryset = Customer.objects.prefetch_related("contacts").order_by("name")
+
+
+class ProductViewSet(CatalogueViewSet):
+    """Products with their components and versions. Every role reads; managers write."""
+
+    serializer_class = ProductSerializer
+    queryset = Product.objects.select_related("default_team").prefetch_related("components", "versions")
+
+
+@extend_schema_view(
+    create=extend_schema(request=TicketCreateSerializer, responses={201: TicketDetailSerializer}),
+)
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Tickets the user may see: everyone's for agents and managers, escalated ones for engineers."""
+
+    permission_classes = [TicketWorkersWrite]
+    filterset_class = TicketFilter
+
+    def get_queryset(self):
+        # Object-level visibility: a ticket outside this queryset is a 404.
+        return visible_tickets(self.request.user)
+
+    def get_serializer_class(self):
+        return TicketSerializer if self.action == "list" else TicketDetailSerializer
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = TicketCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = ticket_create(actor=request.user, channel=Channel.API, **data.validated_data)
+        body = TicketDetailSerializer(self.get_queryset().get(pk=ticket.pk), context=self.get_serializer_context())
+        return Response(body.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"application/json": EscalateSerializer, "multipart/form-data": EscalateSerializer},
+        responses={
+            201: DefectSerializer,
+            400: OpenApiResponse(description="Field errors: unknown choice or id, missing reason, bad upload."),
+            404: OpenApiResponse(description="No such ticket, or not one you can see."),
+            409: OpenApiResponse(description="Already linked to an open defect, which the answer names."),
+        },
+    )
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser], filterset_class=None)
+    def escalate(self, request: Request, pk=None) -> Response:
+        """Send the ticket to engineering as a new defect, or link it to an existing open one."""
+        ticket = self.get_object()
+        data = EscalateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        existing = fields.pop("defect", None)
+        try:
+            if existing is not None:
+                ticket_link_defect(ticket=ticket, defect=existing, actor=request.user, channel=Channel.API)
+                defect_id = existing.pk
+            else:
+                defect_id = ticket_escalate(
+                    ticket=ticket, actor=request.user, channel=Channel.API, **fields
+                ).pk
+        except AlreadyEscalated as exc:
+            raise Conflict(
+                {
+                    "detail": str(exc),
+                    "defect": {
+                        "id": exc.defect.pk,
+                        "key": exc.defect.key,
+                        "url": reverse("defect-detail", args=[exc.defect.pk], request=request),
+                    },
+                }
+            ) from None
+        defect = defect_list_queryset().get(pk=defect_id)
+        return Response(DefectSerializer(defect, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
