@@ -1,0 +1,127 @@
+"""Admin for teams, routing rules, defects, links and attachments."""
+
+from django.contrib import admin
+from django.db import transaction
+from django.db.models import Count
+
+from defects.models import Attachment, Defect, RoutingRule, Team, TicketDefectLink
+from defects.services.links import defect_refresh_impact
+from handoff.admin import AuditedAdmin
+from handoff.audit import audit_record
+from handoff.models import Channel
+
+
+@admin.register(Team)
+class TeamAdmin(AuditedAdmin):
+    list_display = ("name", "member_count")
+    search_fields = ("name",)
+    autocomplete_fields = ("members",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("members", distinct=True))
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, obj) -> int:
+        return obj.member_count
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(AuditedAdmin):
+    """Rules are tried in this order: lowest priority number first, then the oldest."""
+
+    list_display = ("priority", "product", "component", "keyword", "team", "active")
+    list_display_links = ("product",)
+    list_editable = ("priority", "active")
+    list_select_related = ("product", "component", "team")
+    list_filter = ("active", "product", "team")
+    search_fields = ("keyword", "product__name", "component__name", "team__name")
+    ordering = ("priority", "id")
+    autocomplete_fields = ("product", "component", "team")
+
+
+@admin.register(Defect)
+class DefectAdmin(AuditedAdmin):
+    list_display = (
+        "key", "title", "product", "severity", "status", "team",
+        "planned_release", "fixed_in_release", "customer_count", "created_at",
+    )
+    list_select_related = ("product", "team", "planned_release", "fixed_in_release")
+    list_filter = ("status", "severity", "kind", "impact", "team", "product")
+    search_fields = ("key", "title")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "key", "customer_count", "ticket_count", "created_by", "created_at", "updated_at",
+    )
+    autocomplete_fields = (
+        "product", "component", "affected_versions", "team",
+        "planned_release", "fixed_in_release", "duplicate_of",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        # Defects are born from a ticket's escalation, which routes, keys and links them.
+        return False
+
+
+@admin.register(TicketDefectLink)
+class TicketDefectLinkAdmin(admin.ModelAdmin):
+    """Links are made by escalating; an admin may only remove a wrong one."""
+
+    list_display = ("ticket", "defect", "linked_by", "linked_at")
+    list_select_related = ("ticket", "defect", "linked_by")
+    search_fields = ("ticket__number", "defect__key")
+    readonly_fields = ("ticket", "defect", "linked_by", "linked_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request, obj):
+        self._unlink(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        self._unlink(request, list(queryset.select_related("ticket", "defect")))
+
+    @transaction.atomic
+    def _unlink(self, request, links):
+        defects = {}
+        for link in links:
+            audit_record(
+                obj=link.ticket, actor=request.user, channel=Channel.WEB,
+                action="unlinked", field="defect", old=link.defect.key,
+            )
+            defects[link.defect_id] = link.defect
+            link.delete()
+        for defect in defects.values():
+            # The customer and ticket counts follow the links that remain.
+            defect_refresh_impact(defect=defect, actor=request.user, channel=Channel.WEB)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    """Uploads are checked by content in the portal; here they are listed or removed."""
+
+    list_display = ("name", "ticket", "defect", "content_type", "size", "uploaded_by", "uploaded_at")
+    list_select_related = ("ticket", "defect", "uploaded_by")
+    search_fields = ("name", "ticket__number", "defect__key")
+    list_filter = ("content_type",)
+    fields = ("name", "ticket", "defect", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @transaction.atomic
+    def delete_model(self, request, obj):
+        audit_record(obj=obj, actor=request.user, channel=Channel.WEB, action="deleted", old=obj.name)
+        obj.file.delete(save=False)
+        super().delete_model(request, obj)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

@@ -1,0 +1,112 @@
+"""Admin for customers, products and tickets.
+
+Tickets are created and escalated in the portal (their numbers and audit trail
+come from the services); here they can be looked up and corrected.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+
+from defects.models import TicketDefectLink
+from handoff.admin import AuditedAdmin
+from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 1
+    fields = ("name", "email", "phone")
+
+
+@admin.register(Customer)
+class CustomerAdmin(AuditedAdmin):
+    list_display = ("name", "contact_count", "created_at")
+    search_fields = ("name",)
+    inlines = [ContactInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(contact_count=Count("contacts", distinct=True))
+
+    @admin.display(description="contacts", ordering="contact_count")
+    def contact_count(self, obj) -> int:
+        return obj.contact_count
+
+
+@admin.register(Contact)
+class ContactAdmin(AuditedAdmin):
+    list_display = ("name", "email", "phone", "customer")
+    list_select_related = ("customer",)
+    search_fields = ("name", "email", "customer__name")
+    autocomplete_fields = ("customer",)
+
+
+class ComponentInline(admin.TabularInline):
+    model = Component
+    extra = 1
+
+
+class ProductVersionInline(admin.TabularInline):
+    model = ProductVersion
+    extra = 1
+    fields = ("name",)
+
+
+@admin.register(Product)
+class ProductAdmin(AuditedAdmin):
+    list_display = ("name", "code", "default_team")
+    list_select_related = ("default_team",)
+    search_fields = ("name", "code")
+    autocomplete_fields = ("default_team",)
+    inlines = [ComponentInline, ProductVersionInline]
+
+
+@admin.register(Component)
+class ComponentAdmin(AuditedAdmin):
+    list_display = ("name", "product")
+    list_select_related = ("product",)
+    list_filter = ("product",)
+    search_fields = ("name", "product__name")
+    autocomplete_fields = ("product",)
+
+
+@admin.register(ProductVersion)
+class ProductVersionAdmin(AuditedAdmin):
+    list_display = ("name", "product")
+    list_select_related = ("product",)
+    list_filter = ("product",)
+    search_fields = ("name", "product__name")
+    autocomplete_fields = ("product",)
+    # sort_key orders versions by their numbers (2.10 after 2.9), not as text.
+    ordering = ("product__name", "-sort_key")
+
+
+class DefectLinkInline(admin.TabularInline):
+    """The defects a ticket reports, read-only: linking goes through the escalation service."""
+
+    model = TicketDefectLink
+    extra = 0
+    fields = ("defect", "linked_by", "linked_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("defect", "linked_by")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(AuditedAdmin):
+    list_display = ("number", "subject", "customer", "product", "status", "assignee", "created_at")
+    list_select_related = ("customer", "product", "assignee")
+    list_filter = ("status", "product", "created_at")
+    search_fields = ("number", "subject", "customer__name")
+    date_hierarchy = "created_at"
+    readonly_fields = ("number", "created_by", "created_at", "updated_at")
+    autocomplete_fields = ("customer", "contact", "product", "component", "version", "assignee")
+    inlines = [DefectLinkInline]
+
+    def has_add_permission(self, request) -> bool:
+        # New tickets come from the portal or the API, which number and audit them.
+        return False
