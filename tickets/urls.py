@@ -1,5 +1,14 @@
 from django.urls import path
 
+from tickets import views
+
 app_name = "tickets"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ticket_list, name="list"),
+    path("new/", views.ticket_create_page, name="create"),
+    path("severity/", views.severity_preview, name="severity"),
+    path("<int:pk>/", views.ticket_detail, name="detail"),
+    path("<int:pk>/escalate/", views.ticket_escalate_page, name="escalate"),
+    path("<int:pk>/link/", views.ticket_link_defect_page, name="link"),
+]

@@ -1,0 +1,95 @@
+"""Defect pages and attachment downloads."""
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from defects.models import Attachment, Defect, Team, TicketDefectLink
+from defects.selectors import defect_list_queryset
+from defects.severity import Severity
+from handoff.decorators import role_required
+from tickets.models import Product
+from tickets.selectors import visible_tickets
+
+PAGE_SIZE = 50
+UNROUTED = "unrouted"
+
+
+class DefectFilterForm(forms.Form):
+    """The defect list's filters. Invalid values are reported and ignored."""
+
+    team = forms.ChoiceField(label="Team", required=False)
+    severity = forms.ChoiceField(label="Severity", required=False, choices=[("", "Any severity"), *Severity.choices])
+    status = forms.ChoiceField(
+        label="Engineering status", required=False, choices=[("", "Any status"), *Defect.Status.choices]
+    )
+    product = forms.ModelChoiceField(
+        label="Product", required=False, queryset=Product.objects.all(), empty_label="Any product"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        teams = [(str(pk), name) for pk, name in Team.objects.values_list("pk", "name")]
+        self.fields["team"].choices = [("", "Any team"), (UNROUTED, "Unrouted"), *teams]
+
+    def apply(self, qs: QuerySet[Defect]) -> QuerySet[Defect]:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        team = data.get("team")
+        if team == UNROUTED:
+            qs = qs.filter(team__isnull=True)
+        elif team:
+            qs = qs.filter(team_id=int(team))
+        if data.get("severity"):
+            qs = qs.filter(severity=data["severity"])
+        if data.get("status"):
+            qs = qs.filter(status=data["status"])
+        if data.get("product"):
+            qs = qs.filter(product=data["product"])
+        return qs
+
+
+@role_required()
+def defect_list(request: HttpRequest) -> HttpResponse:
+    """Every role sees defects; most severe and widest impact first."""
+    form = DefectFilterForm(request.GET or None)
+    page = Paginator(form.apply(defect_list_queryset()), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "defects/list.html", {"form": form, "page": page})
+
+
+@role_required()
+def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    links = TicketDefectLink.objects.select_related("ticket__customer", "linked_by").order_by("linked_at", "id")
+    defect = get_object_or_404(
+        defect_list_queryset().prefetch_related(
+            "affected_versions", "attachments", Prefetch("ticket_links", queryset=links)
+        ),
+        pk=pk,
+    )
+    return render(request, "defects/detail.html", {"defect": defect})
+
+
+def _may_download(user, attachment: Attachment) -> bool:
+    if attachment.ticket_id is not None:
+        return visible_tickets(user).filter(pk=attachment.ticket_id).exists()
+    # Defects are visible to every role; role_required has checked that.
+    return True
+
+
+@role_required()
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Serve an attachment as a download, never inline, with the type checked at upload."""
+    attachment = get_object_or_404(Attachment, pk=pk)
+    if not _may_download(request.user, attachment):
+        raise Http404("No such attachment.")
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

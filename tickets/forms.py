@@ -1,0 +1,198 @@
+"""Forms for the ticket pages. They shape input; the services decide the rules."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from defects.attachments import check_upload
+from defects.models import Defect
+from defects.severity import Impact, Severity, Urgency
+from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
+
+_TEXTAREA = {"rows": 4}
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ValidationError beside the fields it names.
+
+    Keys the form does not have (and `non_field_errors`) become form-wide errors.
+    """
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class TicketFilterForm(forms.Form):
+    """The ticket list's filters. Invalid values are reported and ignored."""
+
+    ESCALATED_CHOICES = [("", "Escalated or not"), ("yes", "Escalated"), ("no", "Not escalated")]
+
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    status = forms.ChoiceField(
+        label="Help-desk status", required=False, choices=[("", "Any status"), *Ticket.Status.choices]
+    )
+    customer = forms.ModelChoiceField(
+        label="Customer", required=False, queryset=Customer.objects.all(), empty_label="Any customer"
+    )
+    product = forms.ModelChoiceField(
+        label="Product", required=False, queryset=Product.objects.all(), empty_label="Any product"
+    )
+    escalated = forms.ChoiceField(label="Escalated", required=False, choices=ESCALATED_CHOICES)
+
+    def filters(self) -> dict:
+        """Keyword arguments for tickets.selectors.filter_tickets from the valid fields."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        escalated = {"yes": True, "no": False}.get(data.get("escalated") or "")
+        return {
+            "status": data.get("status") or None,
+            "customer": data.get("customer"),
+            "product": data.get("product"),
+            "escalated": escalated,
+            "search": data.get("q") or None,
+        }
+
+
+class _ProductPartChoiceField(forms.ModelChoiceField):
+    """Shows the product next to a component or version: "Billing / Invoices"."""
+
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.product.name} / {obj.name}"
+
+
+class TicketCreateForm(forms.Form):
+    subject = forms.CharField(label="Subject", max_length=200)
+    customer = forms.ModelChoiceField(label="Customer", queryset=Customer.objects.all())
+    contact = forms.ModelChoiceField(
+        label="Contact", required=False, queryset=Contact.objects.select_related("customer"),
+        help_text="Someone at the customer's organisation.",
+    )
+    product = forms.ModelChoiceField(label="Product", queryset=Product.objects.all())
+    component = _ProductPartChoiceField(
+        label="Component", required=False, queryset=Component.objects.select_related("product")
+    )
+    version = _ProductPartChoiceField(
+        label="Version", required=False, queryset=ProductVersion.objects.select_related("product"),
+    )
+    environment = forms.CharField(
+        label="Environment", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Operating system, browser, database, deployment.",
+    )
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Markdown is supported.",
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Zero or more uploaded files, cleaned one by one."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None) -> list:
+        if not data:
+            return []
+        files = data if isinstance(data, (list, tuple)) else [data]
+        return [super(MultipleFileField, self).clean(item, initial) for item in files]
+
+
+class EscalateForm(forms.Form):
+    """What engineering needs to reproduce the problem. Severity is computed."""
+
+    title = forms.CharField(label="Title", max_length=200)
+    impact = forms.ChoiceField(
+        label="Impact", choices=[("", "Who is affected?"), *Impact.choices],
+        help_text="How many people the problem reaches.",
+    )
+    urgency = forms.ChoiceField(
+        label="Urgency", choices=[("", "How bad is it?"), *Urgency.choices],
+        help_text="What the problem does to their work.",
+    )
+    steps_to_reproduce = forms.CharField(
+        label="Steps to reproduce", required=False, widget=forms.Textarea(attrs=_TEXTAREA)
+    )
+    expected_result = forms.CharField(
+        label="Expected result", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    actual_result = forms.CharField(
+        label="Actual result", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.ModelChoiceField(label="Version", required=False, queryset=ProductVersion.objects.none())
+    component = forms.ModelChoiceField(label="Component", required=False, queryset=Component.objects.none())
+    environment = forms.CharField(
+        label="Environment", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs=_TEXTAREA),
+        help_text="Markdown is supported. Defaults to the ticket's description.",
+    )
+    severity = forms.ChoiceField(
+        label="Propose another severity", required=False,
+        choices=[("", "No, use the computed severity"), *Severity.choices],
+    )
+    severity_reason = forms.CharField(
+        label="Why this severity?", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when you propose a severity other than the computed one. Engineering sees it.",
+    )
+    attachments = MultipleFileField(
+        label="Screenshots and logs", required=False,
+        help_text="Images, PDF, ZIP, gzip or text logs. Pick them again if the form comes back with errors.",
+    )
+
+    def __init__(self, ticket: Ticket, *args, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "title": ticket.subject,
+                "version": ticket.version_id,
+                "component": ticket.component_id,
+                "environment": ticket.environment,
+                "description": ticket.description,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        # Only the ticket's product: a version of another product is not offered.
+        self.fields["version"].queryset = ProductVersion.objects.filter(product=ticket.product_id)
+        self.fields["component"].queryset = Component.objects.filter(product=ticket.product_id)
+
+    def clean_attachments(self) -> list:
+        checked, errors = [], []
+        for upload in self.cleaned_data.get("attachments") or []:
+            try:
+                checked.append(check_upload(upload, field="attachments"))
+            except ValidationError as exc:
+                errors.extend(exc.message_dict["attachments"])
+        if errors:
+            raise ValidationError(errors)
+        return checked
+
+    def service_kwargs(self) -> dict:
+        """Arguments for tickets.services.escalation.ticket_escalate."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "impact": data["impact"],
+            "urgency": data["urgency"],
+            "description": data["description"],
+            "steps_to_reproduce": data["steps_to_reproduce"],
+            "expected_result": data["expected_result"],
+            "actual_result": data["actual_result"],
+            "component": data["component"],
+            "version": data["version"],
+            "environment": data["environment"],
+            "severity": data["severity"] or None,
+            "severity_reason": data["severity_reason"],
+            "attachments": data["attachments"],
+        }
+
+
+class LinkDefectForm(forms.Form):
+    defect = forms.ModelChoiceField(queryset=Defect.objects.all(), widget=forms.HiddenInput)

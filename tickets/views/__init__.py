@@ -1,0 +1,13 @@
+"""Ticket pages: list, create, detail, and escalation to engineering."""
+
+from tickets.views.escalation import severity_preview, ticket_escalate_page, ticket_link_defect_page
+from tickets.views.pages import ticket_create_page, ticket_detail, ticket_list
+
+__all__ = [
+    "severity_preview",
+    "ticket_create_page",
+    "ticket_detail",
+    "ticket_escalate_page",
+    "ticket_link_defect_page",
+    "ticket_list",
+]

@@ -1,0 +1,114 @@
+"""Escalating a ticket in the browser: similar defects first, then the form."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from defects.models import Defect
+from defects.selectors import similar_defects
+from defects.severity import MATRIX, Impact, Severity, Urgency, compute_severity
+from handoff import roles
+from handoff.decorators import role_required
+from handoff.models import Channel
+from tickets.forms import EscalateForm, LinkDefectForm, apply_service_errors
+from tickets.models import Ticket
+from tickets.selectors import visible_tickets
+from tickets.services.escalation import (
+    AlreadyEscalated,
+    open_defect_of,
+    ticket_escalate,
+    ticket_link_defect,
+)
+
+
+def severity_matrix() -> list[tuple[str, list[str]]]:
+    """Rows of the impact x urgency table shown beside the form."""
+    return [(impact.label, [MATRIX[(impact, urgency)] for urgency in Urgency]) for impact in Impact]
+
+
+def computed_severity(impact: str | None, urgency: str | None) -> dict:
+    """Template context for the matrix severity, empty until both are known."""
+    try:
+        severity = compute_severity(impact or "", urgency or "")
+    except ValueError:
+        return {"computed": None, "computed_label": ""}
+    return {"computed": severity, "computed_label": Severity(severity).label}
+
+
+def _already_escalated(request: HttpRequest, ticket: Ticket, defect: Defect, *, status: int) -> HttpResponse:
+    return render(
+        request, "tickets/escalate.html", {"ticket": ticket, "existing": defect}, status=status
+    )
+
+
+def _form_page(request: HttpRequest, ticket: Ticket, form: EscalateForm, *, status: int) -> HttpResponse:
+    data = form.data if form.is_bound else form.initial
+    context = {
+        "ticket": ticket,
+        "form": form,
+        "similar": similar_defects(text=f"{ticket.subject} {ticket.description}", product=ticket.product),
+        **computed_severity(data.get("impact"), data.get("urgency")),
+        "matrix": severity_matrix(),
+        "urgencies": Urgency.choices,
+    }
+    return render(request, "tickets/escalate.html", context, status=status)
+
+
+@role_required(roles.can_work_tickets)
+def ticket_escalate_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET shows similar open defects and the form; POST creates the defect.
+
+    A ticket already linked to an open defect gets a notice naming it instead
+    of the form (409 when someone posts anyway).
+    """
+    ticket = get_object_or_404(visible_tickets(request.user), pk=pk)
+    existing = open_defect_of(ticket)
+    if existing is not None:
+        return _already_escalated(request, ticket, existing, status=409 if request.method == "POST" else 200)
+    form = EscalateForm(ticket, request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            defect = ticket_escalate(
+                ticket=ticket, actor=request.user, channel=Channel.WEB, **form.service_kwargs()
+            )
+        except AlreadyEscalated as exc:
+            return _already_escalated(request, ticket, exc.defect, status=409)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            team = defect.team.name if defect.team_id else "the Unrouted queue"
+            messages.success(request, f"Escalated to engineering as {defect.key} ({defect.severity}), sent to {team}.")
+            return redirect("tickets:detail", pk=ticket.pk)
+    return _form_page(request, ticket, form, status=400 if form.errors else 200)
+
+
+@require_POST
+@role_required(roles.can_work_tickets)
+def ticket_link_defect_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link the ticket to an existing open defect instead of creating one."""
+    ticket = get_object_or_404(visible_tickets(request.user), pk=pk)
+    form = LinkDefectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an existing defect to link to.")
+        return redirect("tickets:escalate", pk=ticket.pk)
+    defect = form.cleaned_data["defect"]
+    try:
+        ticket_link_defect(ticket=ticket, defect=defect, actor=request.user, channel=Channel.WEB)
+    except AlreadyEscalated as exc:
+        messages.error(request, str(exc))
+        return redirect("tickets:escalate", pk=ticket.pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("tickets:escalate", pk=ticket.pk)
+    messages.success(request, f"Linked to {defect.key}; the ticket now waits on engineering.")
+    return redirect("tickets:detail", pk=ticket.pk)
+
+
+@require_GET
+@role_required(roles.can_work_tickets)
+def severity_preview(request: HttpRequest) -> HttpResponse:
+    """The computed severity for the chosen impact and urgency (an htmx fragment)."""
+    context = computed_severity(request.GET.get("impact"), request.GET.get("urgency"))
+    return render(request, "tickets/_computed_severity.html", context)
