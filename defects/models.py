@@ -105,6 +105,11 @@ class Defect(models.Model):
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
+    # The why of the latest status move (shown to the help desk), and the state a
+    # needs_info came from, so the agent's answer can return the defect there.
+    status_reason = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    needs_info_from = models.CharField(max_length=20, choices=Status.choices, blank=True)
     # Kept by the link service from a database aggregate, so the queue can sort
     # by customer impact without counting per row.
     customer_count = models.PositiveIntegerField(default=0)
@@ -153,6 +158,15 @@ class TicketDefectLink(models.Model):
         return f"{self.ticket_id} -> {self.defect_id}"
 
 
+def ticket_xor_defect(name: str) -> models.CheckConstraint:
+    """A row that belongs to a ticket or to a defect, never both, never neither."""
+    return models.CheckConstraint(
+        condition=(Q(ticket__isnull=False) & Q(defect__isnull=True))
+        | (Q(ticket__isnull=True) & Q(defect__isnull=False)),
+        name=name,
+    )
+
+
 def attachment_path(instance: "Attachment", filename: str) -> str:
     # The stored name is never the uploaded one: no path tricks, no collisions.
     import uuid
@@ -180,13 +194,54 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(ticket__isnull=False) & Q(defect__isnull=True))
-                | (Q(ticket__isnull=True) & Q(defect__isnull=False)),
-                name="attachment_has_one_parent",
-            ),
-        ]
+        constraints = [ticket_xor_defect("attachment_has_one_parent")]
 
     def __str__(self) -> str:
         return self.name
+
+
+class Comment(models.Model):
+    """A message on a defect or on a ticket, in the thread both sides share.
+
+    `shared` comments appear on the defect and on every linked ticket (a shared
+    ticket comment reaches the ticket's defects); `internal` ones are only ever
+    shown to their own side. `side` comes from the author's role.
+    """
+
+    class Visibility(models.TextChoices):
+        SHARED = "shared", "Shared with the other side"
+        INTERNAL = "internal", "Internal to my side"
+
+    class Side(models.TextChoices):
+        HELPDESK = "helpdesk", "Help desk"
+        ENGINEERING = "engineering", "Engineering"
+
+    defect = models.ForeignKey(
+        Defect, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(help_text="Markdown")
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.SHARED)
+    side = models.CharField(max_length=12, choices=Side.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [ticket_xor_defect("comment_has_one_parent")]
+        indexes = [
+            models.Index(fields=["defect", "created_at"], name="comment_defect_thread"),
+            models.Index(fields=["ticket", "visibility", "created_at"], name="comment_ticket_thread"),
+        ]
+
+    def __str__(self) -> str:
+        where = f"defect {self.defect_id}" if self.defect_id else f"ticket {self.ticket_id}"
+        return f"Comment {self.pk} on {where}"
+
+    @property
+    def is_shared(self) -> bool:
+        return self.visibility == self.Visibility.SHARED

@@ -42,3 +42,37 @@ class AuditEntry(models.Model):
         who = self.actor.get_username() if self.actor_id else self.channel
         what = f"{self.field}: {self.old!r} -> {self.new!r}" if self.field else self.action
         return f"{self.object_repr} {what} by {who}"
+
+
+class Notification(models.Model):
+    """One message for one user: shown in the in-app list, also emailed when they have an address."""
+
+    class Kind(models.TextChoices):
+        DEFECT_STATUS = "defect_status", "Defect status changed"
+        PLANNED_RELEASE = "planned_release", "Planned release changed"
+        NEEDS_INFO = "needs_info", "Engineering needs information"
+        ROUTED = "routed", "Defect routed to my team"
+        COMMENT = "comment", "New comment"
+        SEVERITY = "severity", "Severity changed"
+        RELEASED = "released", "Fix released"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.CharField(max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.message}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from defects.attachments import CheckedFile
 from defects.models import Attachment, Defect, TicketDefectLink
+from defects.services.changes import notify_routed
 from defects.services.links import defect_refresh_impact
 from defects.services.routing import defect_route
 from defects.severity import Impact, Severity, Urgency, compute_severity
@@ -145,6 +146,7 @@ def ticket_escalate(
         obj=defect, actor=actor, channel=channel, action="created",
         new=f"from {ticket.number}, routed to {defect.team or 'Unrouted'}, {defect.severity}",
     )
+    notify_routed(defect=defect, actor=actor)
     _link(ticket=ticket, defect=defect, actor=actor, channel=channel)
     return defect
 

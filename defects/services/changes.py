@@ -1,0 +1,151 @@
+"""Engineering's edits to a defect: severity, team, planned and fixed-in release, title, description."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+
+from defects.models import Defect, Team
+from defects.severity import Severity
+from handoff.audit import audit_changes
+from handoff.models import Notification
+from handoff.notifications import notify
+from releases.models import Release
+
+EDITABLE = ("severity", "severity_reason", "team", "planned_release", "fixed_in_release", "title", "description")
+
+
+def notify_routed(*, defect: Defect, actor) -> None:
+    """Tell the members of the defect's team that it landed in their queue."""
+    if defect.team_id is None:
+        return
+    notify(
+        users=defect.team.members.all(), kind=Notification.Kind.ROUTED,
+        message=f"{defect.key} {defect.title} ({defect.severity}) was routed to {defect.team}",
+        url=reverse("defects:detail", args=[defect.pk]), actor=actor,
+    )
+
+
+def _tell_the_help_desk(*, defect: Defect, actor, kind: str, text: str) -> None:
+    from tickets.services.follow import following_tickets
+
+    for ticket in following_tickets(defect):
+        notify(
+            users=[ticket.assignee], kind=kind, message=f"{defect.key} for {ticket.number}: {text}",
+            url=reverse("tickets:detail", args=[ticket.pk]), actor=actor,
+        )
+
+
+def _release_of(defect: Defect, field: str, value) -> Release | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, Release):
+        try:
+            value = Release.objects.get(pk=value)
+        except (Release.DoesNotExist, ValueError, TypeError):
+            raise ValidationError({field: f"There is no release {value}."}) from None
+    if value.product_id != defect.product_id:
+        raise ValidationError({field: f"Release {value.version} is not a release of {defect.product}."})
+    if field == "planned_release" and value.is_released:
+        raise ValidationError(
+            {field: f"{value.version} has already shipped; plan a release that has not, or set the fixed-in release."}
+        )
+    return value
+
+
+def _team_of(value) -> Team | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Team):
+        return value
+    try:
+        return Team.objects.get(pk=value)
+    except (Team.DoesNotExist, ValueError, TypeError):
+        raise ValidationError({"team": f"There is no team {value}."}) from None
+
+
+def _clean(defect: Defect, changes: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise ValidationError({k: "This field cannot be changed here." for k in unknown})
+    clean: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, value in changes.items():
+        try:
+            if name == "severity":
+                if value not in Severity.values:
+                    raise ValidationError({name: f"{value!r} is not a severity. Choose one of: {', '.join(Severity.values)}."})
+                clean[name] = value
+            elif name == "team":
+                clean[name] = _team_of(value)
+            elif name in ("planned_release", "fixed_in_release"):
+                clean[name] = _release_of(defect, name, value)
+            elif name == "title":
+                value = (value or "").strip()
+                if not value:
+                    raise ValidationError({name: "A title is required."})
+                if len(value) > 200:
+                    raise ValidationError({name: "At most 200 characters."})
+                clean[name] = value
+            else:
+                clean[name] = (value or "").strip() if name == "severity_reason" else (value or "")
+        except ValidationError as exc:
+            errors.update({k: " ".join(v) for k, v in exc.message_dict.items()})
+    if "severity" in clean and clean["severity"] != defect.severity and not clean.get("severity_reason"):
+        errors["severity_reason"] = (
+            f"Say why the severity changes from {defect.severity} to {clean['severity']}; the help desk sees it."
+        )
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+@transaction.atomic
+def defect_update(*, defect: Defect, actor, channel: str, **changes: Any) -> Defect:
+    """Change only the given fields, audited, and tell whoever needs to know.
+
+    Keys: severity (with severity_reason when it changes), team (a Team, its id,
+    or None for Unrouted), planned_release and fixed_in_release (a Release of the
+    defect's product, its id, or None), title, description. An absent key is left
+    alone. Bad input raises ValidationError keyed by field and changes nothing.
+    A new team is told (routed); the help desk is told of a new planned release
+    and a new severity with its reason.
+    """
+    Defect.objects.select_for_update().filter(pk=defect.pk).exists()
+    defect.refresh_from_db()
+    clean = _clean(defect, changes)
+    if "severity" in clean and clean["severity"] == defect.severity:
+        # An unchanged severity keeps the reason it already had.
+        clean.pop("severity")
+        clean.pop("severity_reason", None)
+    diff = {name: (getattr(defect, name), value) for name, value in clean.items() if getattr(defect, name) != value}
+    if not diff:
+        return defect
+    for name, (_, value) in diff.items():
+        setattr(defect, name, value)
+    defect.save(update_fields=[*diff, "updated_at"])
+    reason = defect.severity_reason if "severity" in diff else ""
+    audit_changes(obj=defect, actor=actor, channel=channel, changes=diff, reason=reason)
+
+    if "team" in diff:
+        notify_routed(defect=defect, actor=actor)
+    if "planned_release" in diff:
+        release = defect.planned_release
+        text = (
+            f"planned for {release.version} (an estimate, not a promise)" if release
+            else "no planned release any more"
+        )
+        _tell_the_help_desk(defect=defect, actor=actor, kind=Notification.Kind.PLANNED_RELEASE, text=text)
+    if "severity" in diff:
+        _tell_the_help_desk(
+            defect=defect, actor=actor, kind=Notification.Kind.SEVERITY,
+            text=f"severity {diff['severity'][0]} -> {defect.severity}: {defect.severity_reason}",
+        )
+    if "fixed_in_release" in diff and defect.fixed_in_release:
+        _tell_the_help_desk(
+            defect=defect, actor=actor, kind=Notification.Kind.DEFECT_STATUS,
+            text=f"fixed in {defect.fixed_in_release.version} (not shipped yet)"
+            if not defect.fixed_in_release.is_released else f"fixed in {defect.fixed_in_release.version}",
+        )
+    return defect

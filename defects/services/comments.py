@@ -1,0 +1,145 @@
+"""The thread both sides share: adding comments and reading what a user may see.
+
+Visibility rules (the same for pages and API):
+- A comment on a defect is in the defect's thread; a `shared` one also appears
+  on every ticket linked to the defect.
+- A comment on a ticket is in the ticket's thread; a `shared` one ("share with
+  engineering") also appears on the thread of each defect the ticket is linked to.
+  It does not reach other customers' tickets.
+- An `internal` comment is only ever shown to its own side: help desk
+  (agents) or engineering (engineers). Managers see both sides.
+- A help-desk shared comment answering a defect in needs_info returns the defect
+  to the state it was in before.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from defects.models import Comment, Defect, TicketDefectLink
+from handoff import roles
+from handoff.audit import audit_record
+from handoff.models import Notification
+from handoff.notifications import notify
+
+MAX_BODY = 20_000
+
+
+def user_sides(user) -> set[str]:
+    """The sides whose internal comments `user` may read."""
+    sides = set()
+    if roles.is_manager(user):
+        return {Comment.Side.HELPDESK, Comment.Side.ENGINEERING}
+    if roles.is_agent(user):
+        sides.add(Comment.Side.HELPDESK)
+    if roles.is_engineer(user):
+        sides.add(Comment.Side.ENGINEERING)
+    return sides
+
+
+def author_side(user, *, on_ticket: bool) -> str:
+    """An agent writes for the help desk, an engineer for engineering; anyone else by where they write."""
+    agent, engineer = roles.is_agent(user), roles.is_engineer(user)
+    if agent and not engineer:
+        return Comment.Side.HELPDESK
+    if engineer and not agent:
+        return Comment.Side.ENGINEERING
+    return Comment.Side.HELPDESK if on_ticket else Comment.Side.ENGINEERING
+
+
+def _visible(user) -> Q:
+    return Q(visibility=Comment.Visibility.SHARED) | Q(side__in=user_sides(user))
+
+
+def _thread(qs: QuerySet[Comment]) -> QuerySet[Comment]:
+    return qs.select_related("author", "ticket", "defect").order_by("created_at", "id")
+
+
+def defect_thread(defect: Defect, user) -> QuerySet[Comment]:
+    """The defect's comments and its tickets' shared ones that `user` may read, oldest first. One query."""
+    ticket_ids = TicketDefectLink.objects.filter(defect=defect).values("ticket_id")
+    where = Q(defect=defect) | Q(ticket_id__in=ticket_ids, visibility=Comment.Visibility.SHARED)
+    return _thread(Comment.objects.filter(where).filter(_visible(user)))
+
+
+def ticket_thread(ticket, user) -> QuerySet[Comment]:
+    """The ticket's comments and its defects' shared ones that `user` may read, oldest first. One query."""
+    defect_ids = TicketDefectLink.objects.filter(ticket=ticket).values("defect_id")
+    where = Q(ticket=ticket) | Q(defect_id__in=defect_ids, visibility=Comment.Visibility.SHARED)
+    return _thread(Comment.objects.filter(where).filter(_visible(user)))
+
+
+def _answer_needs_info(*, defect: Defect | None, comment: Comment, actor, channel: str) -> None:
+    from defects.services.transitions import defect_transition
+
+    if (
+        defect is None
+        or defect.status != Defect.Status.NEEDS_INFO
+        or not defect.needs_info_from
+        or comment.side != Comment.Side.HELPDESK
+        or not comment.is_shared
+    ):
+        return
+    defect_transition(
+        defect=defect, to=defect.needs_info_from, actor=actor, channel=channel,
+        reason=f"The help desk answered (comment {comment.pk}).",
+    )
+
+
+def _notify_other_side(comment: Comment, *, defect: Defect | None, actor) -> None:
+    from tickets.services.follow import following_tickets
+
+    if not comment.is_shared or defect is None:
+        return
+    who = actor.get_username() if actor else "Someone"
+    if comment.side == Comment.Side.ENGINEERING:
+        for ticket in following_tickets(defect):
+            notify(
+                users=[ticket.assignee], kind=Notification.Kind.COMMENT,
+                message=f"{who} commented on {defect.key} for {ticket.number}",
+                url=reverse("tickets:detail", args=[ticket.pk]), actor=actor,
+            )
+    elif defect.team_id:
+        where = f" from {comment.ticket.number}" if comment.ticket_id else ""
+        notify(
+            users=defect.team.members.all(), kind=Notification.Kind.COMMENT,
+            message=f"{who} commented on {defect.key}{where}",
+            url=reverse("defects:detail", args=[defect.pk]), actor=actor,
+        )
+
+
+@transaction.atomic
+def comment_add(
+    *, actor, channel: str, body: str, visibility: str, defect: Defect | None = None, ticket=None
+) -> Comment:
+    """Add a comment to a defect xor a ticket; tell the other side of shared ones.
+
+    Raises ValidationError keyed by field for an empty or oversized body, an
+    unknown visibility, or not exactly one of defect/ticket. The caller checks the
+    actor may see the defect or ticket.
+    """
+    errors = {}
+    body = (body or "").strip()
+    if not body:
+        errors["body"] = "Write something."
+    elif len(body) > MAX_BODY:
+        errors["body"] = f"At most {MAX_BODY} characters."
+    if visibility not in Comment.Visibility.values:
+        errors["visibility"] = f"Choose one of: {', '.join(Comment.Visibility.values)}."
+    if (defect is None) == (ticket is None):
+        errors["non_field_errors"] = "A comment goes on a defect or on a ticket."
+    if errors:
+        raise ValidationError(errors)
+    comment = Comment.objects.create(
+        defect=defect, ticket=ticket, author=actor if getattr(actor, "is_authenticated", False) else None,
+        body=body, visibility=visibility, side=author_side(actor, on_ticket=ticket is not None),
+    )
+    audit_record(
+        obj=defect if defect is not None else ticket, actor=actor, channel=channel, action="commented",
+        new=f"comment {comment.pk} ({visibility})",
+    )
+    target = defect if defect is not None else ticket.current_defect
+    _answer_needs_info(defect=target, comment=comment, actor=actor, channel=channel)
+    _notify_other_side(comment, defect=target, actor=actor)
+    return comment

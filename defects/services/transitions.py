@@ -1,0 +1,176 @@
+"""Engineering status as a state machine.
+
+    new -> triage -> in_progress -> in_verification -> fixed -> released
+                                  <- (verification failed)
+
+From any open state (new, triage, in_progress, needs_info, in_verification) a
+defect may also go to needs_info, wont_fix, cannot_reproduce or duplicate (of
+another defect: its tickets' links move there). needs_info remembers the state
+it came from and returns there when the help desk answers. `released` is only
+reached by shipping a release (via_release=True). fixed, released, wont_fix,
+cannot_reproduce and duplicate are final for this machine.
+
+needs_info, wont_fix and cannot_reproduce need a reason: it is the question or
+the explanation the help desk passes on to the customer.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from defects.models import Defect, TicketDefectLink
+from defects.services.links import defect_refresh_impact
+from handoff.audit import audit_changes, audit_record
+
+S = Defect.Status
+
+FORWARD: dict[str, tuple[str, ...]] = {
+    S.NEW: (S.TRIAGE,),
+    S.TRIAGE: (S.IN_PROGRESS,),
+    S.IN_PROGRESS: (S.IN_VERIFICATION,),
+    S.IN_VERIFICATION: (S.FIXED, S.IN_PROGRESS),
+    S.FIXED: (S.RELEASED,),
+}
+OUTCOMES: tuple[str, ...] = (S.NEEDS_INFO, S.WONT_FIX, S.CANNOT_REPRODUCE, S.DUPLICATE)
+NEEDS_REASON = {S.NEEDS_INFO, S.WONT_FIX, S.CANNOT_REPRODUCE}
+# A duplicate's tickets cannot move onto a defect that was itself closed without a fix.
+NOT_A_DUPLICATE_TARGET = {S.DUPLICATE, S.WONT_FIX, S.CANNOT_REPRODUCE}
+
+
+def allowed_transitions(defect: Defect, *, via_release: bool = False) -> list[str]:
+    """The statuses `defect` may move to now, in a stable order.
+
+    `released` is listed only for a release being shipped (via_release=True).
+    """
+    status = defect.status
+    allowed: list[str] = []
+    if status == S.NEEDS_INFO:
+        if defect.needs_info_from:
+            allowed.append(defect.needs_info_from)
+    else:
+        allowed.extend(FORWARD.get(status, ()))
+    if status in Defect.OPEN_STATUSES:
+        allowed.extend(s for s in OUTCOMES if s != status and s not in allowed)
+    if not via_release:
+        allowed = [s for s in allowed if s != S.RELEASED]
+    return [str(s) for s in allowed]
+
+
+def manual_transitions(defect: Defect) -> list[tuple[str, str]]:
+    """(value, label) pairs for the moves a person may pick on a form."""
+    labels = dict(S.choices)
+    return [(s, labels[s]) for s in allowed_transitions(defect)]
+
+
+def _refuse(defect: Defect, to: str, allowed: list[str]) -> ValidationError:
+    listed = ", ".join(allowed) if allowed else "none"
+    return ValidationError(
+        {"to": f"{defect.key} cannot move from {defect.status} to {to}; allowed: {listed}."}
+    )
+
+
+def _check_duplicate_target(defect: Defect, duplicate_of) -> Defect:
+    if duplicate_of is None or duplicate_of == "":
+        raise ValidationError({"duplicate_of": "Name the defect this one duplicates."})
+    if not isinstance(duplicate_of, Defect):
+        try:
+            duplicate_of = Defect.objects.get(pk=duplicate_of)
+        except (Defect.DoesNotExist, ValueError, TypeError):
+            raise ValidationError({"duplicate_of": f"There is no defect {duplicate_of}."}) from None
+    if duplicate_of.pk == defect.pk:
+        raise ValidationError({"duplicate_of": "A defect cannot duplicate itself."})
+    if duplicate_of.product_id != defect.product_id:
+        raise ValidationError({"duplicate_of": f"{duplicate_of.key} is a defect of another product."})
+    if duplicate_of.status in NOT_A_DUPLICATE_TARGET:
+        raise ValidationError(
+            {"duplicate_of": f"{duplicate_of.key} is {duplicate_of.get_status_display().lower()}; "
+             "choose the defect that carries the work."}
+        )
+    return duplicate_of
+
+
+def _merge_into(*, defect: Defect, target: Defect, actor, channel: str, reason: str) -> list[int]:
+    """Move the duplicate's ticket links onto `target`; each move is audited on its ticket."""
+    links = list(TicketDefectLink.objects.filter(defect=defect).select_related("ticket"))
+    already = set(
+        TicketDefectLink.objects.filter(defect=target, ticket_id__in=[l.ticket_id for l in links])
+        .values_list("ticket_id", flat=True)
+    )
+    why = reason or f"{defect.key} is a duplicate of {target.key}"
+    moved, dropped = [], []
+    for link in links:
+        (dropped if link.ticket_id in already else moved).append(link.pk)
+        audit_record(
+            obj=link.ticket, actor=actor, channel=channel, action="relinked", field="defect",
+            old=defect.key, new=target.key, reason=why,
+        )
+    # A ticket linked to both keeps its link to the target; the duplicate link goes.
+    TicketDefectLink.objects.filter(pk__in=dropped).delete()
+    TicketDefectLink.objects.filter(pk__in=moved).update(defect=target)
+    audit_record(
+        obj=target, actor=actor, channel=channel, action="merged",
+        new=f"{len(links)} ticket(s) from {defect.key}", reason=why,
+    )
+    defect_refresh_impact(defect=defect, actor=actor, channel=channel)
+    defect_refresh_impact(defect=target, actor=actor, channel=channel)
+    return [l.ticket_id for l in links]
+
+
+@transaction.atomic
+def defect_transition(
+    *,
+    defect: Defect,
+    to: str,
+    actor,
+    channel: str,
+    reason: str = "",
+    duplicate_of: Defect | int | None = None,
+    via_release: bool = False,
+) -> Defect:
+    """Move `defect` to status `to`, audited, then let its tickets follow and tell their agents.
+
+    Raises ValidationError {"to": "... allowed: a, b"} for a move the machine
+    does not allow, {"reason": ...} when a needed reason is missing and
+    {"duplicate_of": ...} for a missing or unsuitable duplicate target.
+    Permission checks belong to the caller (views and API). The given instance
+    is refreshed under a row lock and returned updated.
+    """
+    from tickets.services.follow import following_tickets, tickets_follow_defect
+
+    Defect.objects.select_for_update().filter(pk=defect.pk).exists()
+    defect.refresh_from_db()
+    to = str(to or "")
+    reason = (reason or "").strip()
+    allowed = allowed_transitions(defect, via_release=via_release)
+    if to not in allowed:
+        raise _refuse(defect, to, allowed)
+    if to in NEEDS_REASON and not reason:
+        what = "the question for the help desk" if to == S.NEEDS_INFO else "why, for the customer"
+        raise ValidationError({"reason": f"Moving to {to} needs a reason: {what}."})
+    target = _check_duplicate_target(defect, duplicate_of) if to == S.DUPLICATE else None
+
+    old = defect.status
+    changes = {"status": (old, to)}
+    defect.needs_info_from = old if to == S.NEEDS_INFO else ""
+    defect.status = to
+    defect.status_reason = reason
+    defect.status_changed_at = timezone.now()
+    fields = ["status", "status_reason", "status_changed_at", "needs_info_from", "updated_at"]
+    if target is not None:
+        changes["duplicate_of"] = (defect.duplicate_of, target)
+        defect.duplicate_of = target
+        fields.append("duplicate_of")
+    defect.save(update_fields=fields)
+    audit_changes(obj=defect, actor=actor, channel=channel, changes=changes, action="transition", reason=reason)
+
+    if target is None:
+        tickets_follow_defect(defect=defect, actor=actor, channel=channel, reason=reason)
+    else:
+        moved = set(_merge_into(defect=defect, target=target, actor=actor, channel=channel, reason=reason))
+        tickets_follow_defect(
+            defect=target, actor=actor, channel=channel,
+            reason=f"{defect.key} is a duplicate of {target.key}",
+            tickets=[t for t in following_tickets(target) if t.pk in moved],
+        )
+        defect.refresh_from_db()
+    return defect

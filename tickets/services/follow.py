@@ -1,0 +1,111 @@
+"""How a ticket's own status follows its defect's engineering status.
+
+A ticket always shows both statuses. When engineering moves the defect a
+ticket is linked to (its current defect: the most recently linked one), the
+ticket's help-desk status follows these rules:
+
+| defect becomes                                    | ticket's own status      | the ticket's agent is told                       |
+|---------------------------------------------------|--------------------------|--------------------------------------------------|
+| new, triage, in_progress, in_verification, fixed  | `awaiting_engineering`   | the new engineering status                       |
+| needs_info                                        | `open`                   | "engineering needs information" and the question |
+| wont_fix, cannot_reproduce                        | `open`                   | the outcome and engineering's reason             |
+| released                                          | `open`                   | "fixed in X, released <date>: tell the customer" |
+| duplicate                                         | follows the defect it duplicates (its links move there) |                   |
+
+- `fixed` keeps the ticket waiting on engineering: the customer is told when
+  the fix ships, not before.
+- A resolved or closed ticket is never reopened by engineering; its agent is
+  still told.
+- The ticket page shows "engineering needs information" while the defect is in
+  needs_info; the agent's shared answer returns the defect to where it was.
+- Every status change is audited on the ticket with the defect's reason.
+"""
+
+from collections.abc import Iterable
+
+from django.urls import reverse
+
+from defects.models import Defect
+from handoff.models import Notification
+from handoff.notifications import notify
+from tickets.models import Ticket
+from tickets.selectors import ticket_links_prefetch
+from tickets.services.tickets import ticket_set_status
+
+S = Defect.Status
+ACTIVE = {S.NEW, S.TRIAGE, S.IN_PROGRESS, S.IN_VERIFICATION, S.FIXED}
+BACK_TO_HELP_DESK = {S.NEEDS_INFO, S.WONT_FIX, S.CANNOT_REPRODUCE, S.RELEASED}
+
+
+def ticket_status_for(defect_status: str, ticket_status: str) -> str | None:
+    """The help-desk status a ticket should take when its defect reaches `defect_status`.
+
+    None means the ticket keeps its status.
+    """
+    if ticket_status in {Ticket.Status.RESOLVED, Ticket.Status.CLOSED}:
+        return None
+    if defect_status in ACTIVE:
+        return Ticket.Status.AWAITING_ENGINEERING
+    if defect_status in BACK_TO_HELP_DESK:
+        return Ticket.Status.OPEN
+    return None
+
+
+def following_tickets(defect: Defect) -> list[Ticket]:
+    """Tickets whose current defect is `defect` (two queries, whatever their number)."""
+    tickets = (
+        Ticket.objects.filter(defect_links__defect=defect)
+        .select_related("assignee")
+        .prefetch_related(ticket_links_prefetch())
+        .distinct()
+    )
+    return [t for t in tickets if t.current_link and t.current_link.defect_id == defect.pk]
+
+
+def release_note(defect: Defect) -> str:
+    release = defect.fixed_in_release
+    if release is None:
+        return "released"
+    when = release.released_at.date().isoformat() if release.released_at else "date not recorded"
+    return f"fixed in {release.version}, released {when}"
+
+
+def follow_message(defect: Defect, ticket: Ticket, reason: str) -> tuple[str, str]:
+    """(notification kind, message) telling the ticket's agent what the defect's move means."""
+    why = f": {reason}" if reason else ""
+    if defect.status == S.NEEDS_INFO:
+        return Notification.Kind.NEEDS_INFO, f"Engineering needs information on {defect.key} for {ticket.number}{why}"
+    if defect.status == S.RELEASED:
+        return (
+            Notification.Kind.DEFECT_STATUS,
+            f"{defect.key} for {ticket.number}: {release_note(defect)}. Tell the customer.",
+        )
+    return (
+        Notification.Kind.DEFECT_STATUS,
+        f"{defect.key} for {ticket.number} is now {defect.get_status_display().lower()}{why}",
+    )
+
+
+def tickets_follow_defect(
+    *, defect: Defect, actor, channel: str, reason: str = "", tickets: Iterable[Ticket] | None = None
+) -> list[Ticket]:
+    """Apply the rules above to every ticket following `defect` (or only `tickets`), and tell their agents.
+
+    Callers hold the transaction (defect_transition does). Returns the tickets considered.
+    """
+    if tickets is None:
+        tickets = following_tickets(defect)
+    tickets = list(tickets)
+    for ticket in tickets:
+        target = ticket_status_for(defect.status, ticket.status)
+        if target is not None:
+            ticket_set_status(
+                ticket=ticket, status=target, actor=actor, channel=channel,
+                reason=f"{defect.key} is {defect.get_status_display().lower()}" + (f": {reason}" if reason else ""),
+            )
+        kind, message = follow_message(defect, ticket, reason)
+        notify(
+            users=[ticket.assignee], kind=kind, message=message,
+            url=reverse("tickets:detail", args=[ticket.pk]), actor=actor,
+        )
+    return tickets
