@@ -190,3 +190,10 @@ class EscalateSerializer(serializers.Serializer):
             if missing:
                 raise serializers.ValidationError(missing)
         return attrs
+
+
+class AlreadyEscalatedSerializer(serializers.Serializer):
+    """The 409 answer to escalating a ticket that already has an open defect."""
+
+    detail = serializers.CharField()
+    defect = DefectRefSerializer()

@@ -6,16 +6,15 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
 
 from defects.api.serializers import DefectSerializer
 from defects.selectors import defect_list_queryset
-from handoff.api import Conflict
 from handoff.api_views import CatalogueViewSet
 from handoff.models import Channel
 from tickets.api.filters import TicketFilter
 from tickets.api.permissions import TicketWorkersWrite
 from tickets.api.serializers import (
+    AlreadyEscalatedSerializer,
     CustomerSerializer,
     EscalateSerializer,
     ProductSerializer,
@@ -46,7 +45,9 @@ class ProductViewSet(CatalogueViewSet):
 @extend_schema_view(
     create=extend_schema(request=TicketCreateSerializer, responses={201: TicketDetailSerializer}),
 )
-class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class TicketViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
     """Tickets the user may see: everyone's for agents and managers, escalated ones for engineers."""
 
     permission_classes = [TicketWorkersWrite]
@@ -72,10 +73,14 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             201: DefectSerializer,
             400: OpenApiResponse(description="Field errors: unknown choice or id, missing reason, bad upload."),
             404: OpenApiResponse(description="No such ticket, or not one you can see."),
-            409: OpenApiResponse(description="Already linked to an open defect, which the answer names."),
+            409: OpenApiResponse(
+                AlreadyEscalatedSerializer, description="Already linked to an open defect, which the answer names."
+            ),
         },
     )
-    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser], filterset_class=None)
+    @action(
+        detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser], filterset_class=None
+    )
     def escalate(self, request: Request, pk=None) -> Response:
         """Send the ticket to engineering as a new defect, or link it to an existing open one."""
         ticket = self.get_object()
@@ -92,15 +97,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
                     ticket=ticket, actor=request.user, channel=Channel.API, **fields
                 ).pk
         except AlreadyEscalated as exc:
-            raise Conflict(
-                {
-                    "detail": str(exc),
-                    "defect": {
-                        "id": exc.defect.pk,
-                        "key": exc.defect.key,
-                        "url": reverse("defect-detail", args=[exc.defect.pk], request=request),
-                    },
-                }
-            ) from None
+            # Answered here rather than raised as handoff.api.Conflict, whose
+            # detail DRF turns into strings: clients get the defect's id as a number.
+            body = AlreadyEscalatedSerializer(
+                {"detail": str(exc), "defect": exc.defect}, context=self.get_serializer_context()
+            )
+            return Response(body.data, status=status.HTTP_409_CONFLICT)
         defect = defect_list_queryset().get(pk=defect_id)
-        return Response(DefectSerializer(defect, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED)
+        body = DefectSerializer(defect, context=self.get_serializer_context())
+        return Response(body.data, status=status.HTTP_201_CREATED)
