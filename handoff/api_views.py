@@ -36,5 +36,5 @@ class CatalogueViewSet(viewsets.ModelViewSet):
         try:
             record_delete(instance=instance, actor=self.request.user, channel=Channel.API)
         except ProtectedError as exc:
-            used_by = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects})
+            used_by = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
             raise Conflict(f"{instance} is still used by {', '.join(used_by)}; it cannot be deleted.") from None
