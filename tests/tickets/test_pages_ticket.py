@@ -1,0 +1,173 @@
+import datetime
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from defects.models import Attachment, Defect
+from tests.tickets.test_escalate import PNG, escalate
+from tickets.models import Component, Product, ProductVersion, Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def detail(ticket) -> str:
+    return reverse("tickets:detail", args=[ticket.pk])
+
+
+def test_the_ticket_page_shows_both_statuses_and_the_planned_release_as_an_estimate(
+    client, agent, ticket, release
+):
+    defect = escalate(ticket, agent)
+    release.planned_date = datetime.date(2027, 3, 1)
+    release.save()
+    Defect.objects.filter(pk=defect.pk).update(status=Defect.Status.IN_PROGRESS, planned_release=release)
+    client.force_login(agent)
+
+    html = client.get(detail(ticket)).content.decode()
+
+    assert 'id="helpdesk-status"><span class="badge hd-awaiting_engineering">Awaiting engineering<' in html
+    assert 'class="badge eng-in_progress">In progress</span>' in html
+    assert "Planned: 2.4.0" in html and "(estimate, not a promise), around 1 Mar 2027" in html
+    assert "Not fixed yet" in html
+    assert f">{defect.key}</a>" in html
+
+
+def test_the_ticket_page_shows_the_release_that_ships_the_fix(client, agent, ticket, product):
+    from django.utils import timezone
+
+    from releases.models import Release
+
+    shipped = Release.objects.create(
+        product=product, version="2.3.2", status=Release.Status.RELEASED,
+        released_at=timezone.make_aware(datetime.datetime(2027, 1, 15)),
+    )
+    defect = escalate(ticket, agent)
+    Defect.objects.filter(pk=defect.pk).update(status=Defect.Status.RELEASED, fixed_in_release=shipped)
+    client.force_login(agent)
+
+    html = client.get(detail(ticket)).content.decode()
+
+    assert 'id="fixed-in-release">2.3.2 <span class="muted">(released 15 Jan 2027)' in html
+    assert "Escalate to engineering</a>" in html  # the defect is closed, so it may go again
+
+
+def test_a_ticket_never_escalated_says_so_and_offers_escalation(client, agent, ticket):
+    client.force_login(agent)
+
+    html = client.get(detail(ticket)).content.decode()
+
+    assert "Not escalated to engineering." in html
+    assert f'href="{reverse("tickets:escalate", args=[ticket.pk])}"' in html
+
+
+def test_the_description_is_rendered_as_sanitised_markdown(client, agent, make_ticket):
+    ticket = make_ticket(description="**Totals** are wrong <script>alert(1)</script>")
+    client.force_login(agent)
+
+    html = client.get(detail(ticket)).content.decode()
+
+    assert "<strong>Totals</strong> are wrong" in html
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_the_page_lists_defects_attachments_and_history(client, agent, ticket, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    own = Attachment.objects.create(
+        ticket=ticket, file=ContentFile(b"log line\n", name="x"), name="server.log",
+        content_type="text/plain", size=9, uploaded_by=agent,
+    )
+    defect = escalate(ticket, agent)
+    on_defect = Attachment.objects.create(
+        defect=defect, file=ContentFile(PNG, name="y"), name="shot.png",
+        content_type="image/png", size=len(PNG), uploaded_by=agent,
+    )
+    client.force_login(agent)
+
+    html = client.get(detail(ticket)).content.decode()
+
+    assert defect.title in html and "Billing engineering" in html
+    assert f'href="{reverse("defects:attachment", args=[own.pk])}">server.log</a>' in html
+    assert f'href="{reverse("defects:attachment", args=[on_defect.pk])}">shot.png</a>' in html
+    assert f"on {defect.key}" in html
+    assert "linked defect " + defect.key in html
+    assert "changed status from <q>new</q> to <q>awaiting_engineering</q>" in html
+
+
+def test_an_engineer_may_open_an_escalated_ticket_but_not_the_others(client, agent, engineer, make_ticket):
+    escalated = make_ticket()
+    escalate(escalated, agent)
+    quiet = make_ticket()
+    client.force_login(engineer)
+
+    assert client.get(detail(escalated)).status_code == 200
+    assert client.get(detail(quiet)).status_code == 404
+    assert "Escalate to engineering</a>" not in client.get(detail(escalated)).content.decode()
+
+
+def test_an_unknown_ticket_is_not_found(client, agent):
+    client.force_login(agent)
+    assert client.get(reverse("tickets:detail", args=[999999])).status_code == 404
+
+
+def test_an_outsider_gets_403_and_an_anonymous_visitor_is_sent_to_log_in(client, outsider, ticket):
+    assert client.get(detail(ticket)).status_code == 302
+    client.force_login(outsider)
+    assert client.get(detail(ticket)).status_code == 403
+
+
+def test_an_agent_creates_a_ticket_on_the_new_ticket_page(client, agent, customer, contact, product, component, version):
+    client.force_login(agent)
+
+    response = client.post(
+        reverse("tickets:create"),
+        {
+            "subject": "Credit notes do not add up",
+            "customer": customer.pk,
+            "contact": contact.pk,
+            "product": product.pk,
+            "component": component.pk,
+            "version": version.pk,
+            "environment": "Windows 11, Edge",
+            "description": "The total is off by one cent.",
+        },
+    )
+
+    ticket = Ticket.objects.get(subject="Credit notes do not add up")
+    assert response.status_code == 302
+    assert response.url == detail(ticket)
+    assert (ticket.contact, ticket.component, ticket.version, ticket.created_by) == (contact, component, version, agent)
+    assert f"Created {ticket.number}." in client.get(response.url).content.decode()
+
+
+def test_a_version_of_another_product_is_refused_beside_the_version_field(client, agent, customer, product):
+    crm = Product.objects.create(name="CRM", code="crm")
+    foreign = ProductVersion.objects.create(product=crm, name="9.0")
+    Component.objects.create(product=crm, name="Leads")
+    client.force_login(agent)
+
+    response = client.post(
+        reverse("tickets:create"),
+        {"subject": "Wrong version", "customer": customer.pk, "product": product.pk, "version": foreign.pk},
+    )
+
+    assert response.status_code == 400
+    assert "9.0 is not a version of Billing." in response.context["form"].errors["version"]
+    assert not Ticket.objects.exists()
+
+
+def test_a_missing_subject_is_reported_beside_the_field(client, agent, customer, product):
+    client.force_login(agent)
+
+    response = client.post(reverse("tickets:create"), {"customer": customer.pk, "product": product.pk})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["subject"]
+    assert not Ticket.objects.exists()
+
+
+def test_an_engineer_may_not_create_tickets(client, engineer, customer, product):
+    client.force_login(engineer)
+    assert client.get(reverse("tickets:create")).status_code == 403
+    assert client.post(reverse("tickets:create"), {"subject": "x", "customer": customer.pk, "product": product.pk}).status_code == 403
+    assert not Ticket.objects.exists()
