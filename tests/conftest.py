@@ -134,6 +134,26 @@ def routing_rule(product, component, other_team) -> RoutingRule:
 
 
 @pytest.fixture(autouse=True)
+def _eager_celery(request, settings):
+    """Tasks run in-process even when CELERY_BROKER_URL is set (as in CI).
+
+    Only tests marked `integration` talk to a real broker and worker.
+    """
+    if request.node.get_closest_marker("integration"):
+        yield
+        return
+    from handoff.celery import app
+
+    before = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = before
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Real hashing costs ~0.3 s per user; tests only need it to be correct.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
