@@ -29,7 +29,8 @@ def record_save(*, instance: models.Model, values: Mapping[str, Any], actor, cha
             if not creating:
                 changes[name] = (list(getattr(instance, name).all()), many[name])
         else:
-            changes[name] = (getattr(instance, name), value)
+            if not creating:
+                changes[name] = (getattr(instance, name), value)
             setattr(instance, name, value)
     instance.save()
     for name, objects in many.items():
