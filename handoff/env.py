@@ -65,6 +65,9 @@ def env_database(name: str, default_sqlite_path: str) -> dict:
         config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
     except Exception as exc:  # dj_database_url raises several types
         raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from None
+    if not config.get("NAME"):
+        # Caught here rather than at the first query, with the variable named.
+        raise ImproperlyConfigured(f"{name} must name a database, e.g. postgres://user@host:5432/handoff")
     return config
 
 
