@@ -1,0 +1,149 @@
+import pytest
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from defects.models import Attachment, Defect
+from tests.tickets.test_escalate import escalate
+from tickets.models import Product
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("defects:list")
+
+
+def detail(defect) -> str:
+    return reverse("defects:detail", args=[defect.pk])
+
+
+def test_the_defect_list_shows_severity_status_team_and_unrouted(client, agent, engineer, make_ticket):
+    routed = escalate(make_ticket(), agent, title="Routed problem")
+    unowned = Product.objects.create(name="Labs", code="labs")
+    unrouted = escalate(make_ticket(product=unowned), agent, title="Nobody owns this")
+    client.force_login(engineer)
+
+    response = client.get(LIST)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert [d.key for d in response.context["page"].object_list] == [routed.key, unrouted.key]
+    routed_row = next(row for row in html.split("<tr>") if "Routed problem" in row)
+    assert "Billing engineering" in routed_row and 'badge sev-S2">S2<' in routed_row
+    unrouted_row = next(row for row in html.split("<tr>") if "Nobody owns this" in row)
+    assert "Unrouted" in unrouted_row
+
+
+@pytest.mark.parametrize(
+    "query_for,shown",
+    [
+        (lambda team, crm: {"team": team.pk}, "Billing problem"),
+        (lambda team, crm: {"team": "unrouted"}, "CRM problem"),
+        (lambda team, crm: {"severity": "S4"}, "CRM problem"),
+        (lambda team, crm: {"status": "triage"}, "CRM problem"),
+        (lambda team, crm: {"product": crm.pk}, "CRM problem"),
+    ],
+)
+def test_the_defect_list_filters_by_team_severity_status_and_product(
+    client, agent, make_ticket, team, query_for, shown
+):
+    crm = Product.objects.create(name="CRM", code="crm")
+    escalate(make_ticket(), agent, title="Billing problem")
+    other = escalate(make_ticket(product=crm), agent, title="CRM problem", impact="single_user", urgency="workaround")
+    Defect.objects.filter(pk=other.pk).update(status=Defect.Status.TRIAGE)
+    client.force_login(agent)
+
+    titles = [d.title for d in client.get(LIST, query_for(team, crm)).context["page"].object_list]
+
+    assert titles == [shown]
+
+
+def test_the_defect_list_runs_as_many_queries_for_30_defects_as_for_3(client, agent, make_ticket, release):
+    def make(count):
+        for n in range(count):
+            defect = escalate(make_ticket(), agent, title=f"Problem {n}")
+            Defect.objects.filter(pk=defect.pk).update(planned_release=release)
+
+    client.force_login(agent)
+    make(3)
+    with CaptureQueriesContext(connection) as few:
+        client.get(LIST)
+    make(27)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(LIST)
+
+    assert len(response.context["page"].object_list) == 30
+    assert len(many.captured_queries) == len(few.captured_queries) <= 12
+
+
+def test_the_defect_page_shows_every_structured_field(client, agent, engineer, make_ticket, version, component):
+    defect = escalate(
+        make_ticket(), agent, title="Totals off by a cent", version=version, component=component,
+        expected_result="Total 10.00", actual_result="Total 9.99", environment="Postgres 16",
+        description="Rounding *happens* twice",
+    )
+    client.force_login(engineer)
+
+    html = client.get(detail(defect)).content.decode()
+
+    for text in ("Totals off by a cent", "<li>Open a 500-line invoice</li>", "Total 10.00", "Total 9.99",
+                 "Postgres 16", "Rounding <em>happens</em> twice", "2.3.1", "Invoices", "A whole customer",
+                 "Work is degraded", "S2 - major", "Billing engineering", "Not planned"):
+        assert text in html
+    assert "Proposed by the help desk" not in html
+
+
+def test_an_overridden_severity_shows_the_help_desks_reason(client, agent, ticket):
+    defect = escalate(ticket, agent, severity="S1", severity_reason="Month-end billing is blocked")
+    client.force_login(agent)
+
+    html = client.get(detail(defect)).content.decode()
+
+    assert "S1 - critical" in html
+    assert "Proposed by the help desk: Month-end billing is blocked" in html
+
+
+def test_the_defect_page_lists_linked_tickets_with_their_customers_and_attachments(
+    client, agent, make_ticket, other_customer, settings, tmp_path
+):
+    from tickets.services.escalation import ticket_link_defect
+    from handoff.models import Channel
+
+    settings.MEDIA_ROOT = tmp_path
+    first = make_ticket()
+    defect = escalate(first, agent)
+    second = make_ticket(customer=other_customer)
+    ticket_link_defect(ticket=second, defect=defect, actor=agent, channel=Channel.WEB)
+    attachment = Attachment.objects.create(
+        defect=defect, file=ContentFile(b"trace", name="t"), name="trace.log", content_type="text/plain", size=5
+    )
+    client.force_login(agent)
+
+    html = client.get(detail(defect)).content.decode()
+
+    for ticket, customer in ((first, "Acme Corp"), (second, "Globex")):
+        row = next(row for row in html.split("<tr>") if ticket.number in row)
+        assert customer in row
+    assert f'href="{reverse("defects:attachment", args=[attachment.pk])}">trace.log</a>' in html
+    assert "2 / 2" in html
+
+
+def test_an_unrouted_defect_says_so(client, agent, make_ticket):
+    defect = escalate(make_ticket(product=Product.objects.create(name="Labs", code="labs")), agent)
+    client.force_login(agent)
+
+    assert 'id="team">Unrouted<' in client.get(detail(defect)).content.decode()
+
+
+def test_defect_pages_refuse_outsiders_and_send_anonymous_visitors_to_log_in(client, agent, outsider, ticket):
+    defect = escalate(ticket, agent)
+    for url in (LIST, detail(defect)):
+        assert client.get(url).status_code == 302
+    client.force_login(outsider)
+    for url in (LIST, detail(defect)):
+        assert client.get(url).status_code == 403
+
+
+def test_an_unknown_defect_is_not_found(client, manager):
+    client.force_login(manager)
+    assert client.get(reverse("defects:detail", args=[999999])).status_code == 404
