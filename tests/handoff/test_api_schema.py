@@ -1,0 +1,24 @@
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_openapi_schema_is_served_and_describes_escalation(api, agent):
+    response = api(agent).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    escalate = schema["paths"]["/api/tickets/{id}/escalate/"]["post"]
+    assert {"201", "400", "404", "409"} <= set(escalate["responses"])
+    assert "/api/defects/similar/" in schema["paths"]
+    assert "/api/auth/token/" in schema["paths"]
+
+
+def test_the_schema_generates_without_warnings(tmp_path):
+    # --fail-on-warn turns any guess drf-spectacular has to make into an error.
+    call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+
+def test_the_api_docs_page_is_served(api, agent):
+    assert api(agent).get("/api/docs/").status_code == 200
