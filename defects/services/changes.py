@@ -12,6 +12,7 @@ from handoff.audit import audit_changes
 from handoff.models import Notification
 from handoff.notifications import notify
 from releases.models import Release
+from releases.services.slip import tickets_clear_slip
 
 EDITABLE = ("severity", "severity_reason", "team", "planned_release", "fixed_in_release", "title", "description")
 
@@ -132,6 +133,9 @@ def defect_update(*, defect: Defect, actor, channel: str, **changes: Any) -> Def
         notify_routed(defect=defect, actor=actor)
     if "planned_release" in diff:
         release = defect.planned_release
+        if release is not None:
+            # A new estimate replaces one that slipped: the help desk may quote it.
+            tickets_clear_slip(defect=defect, actor=actor, channel=channel)
         text = (
             f"planned for {release.version} (an estimate, not a promise)" if release
             else "no planned release any more"

@@ -21,6 +21,7 @@ from django.utils import timezone
 from defects.models import Defect, TicketDefectLink
 from defects.services.links import defect_refresh_impact
 from handoff.audit import audit_changes, audit_record
+from releases.services.slip import tickets_clear_slip
 
 S = Defect.Status
 
@@ -162,6 +163,9 @@ def defect_transition(
         fields.append("duplicate_of")
     defect.save(update_fields=fields)
     audit_changes(obj=defect, actor=actor, channel=channel, changes=changes, action="transition", reason=reason)
+    if to in (S.FIXED, S.RELEASED):
+        # A fix ends any slipped estimate on the tickets.
+        tickets_clear_slip(defect=defect, actor=actor, channel=channel)
 
     if target is None:
         tickets_follow_defect(defect=defect, actor=actor, channel=channel, reason=reason)

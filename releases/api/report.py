@@ -1,0 +1,100 @@
+"""The report, outreach and ship payloads of the release API, and a CSV renderer."""
+
+from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+
+from releases.models import Release
+from releases.services.report import ReleaseReport
+from tickets.models import Product
+
+
+class CSVRenderer(BaseRenderer):
+    """Passes through text the view already made CSV (see releases.services.export)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, str):
+            return data.encode(self.charset)
+        # Errors (403, 404) are dicts: send them as JSON text rather than fail.
+        return JSONRenderer().render(data)
+
+
+class ReleaseCreateSerializer(serializers.Serializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    version = serializers.CharField(max_length=40)
+    planned_date = serializers.DateField(required=False, allow_null=True)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReleaseShipSerializer(serializers.Serializer):
+    move_unfixed_to = serializers.PrimaryKeyRelatedField(
+        queryset=Release.objects.all(), required=False, allow_null=True, default=None,
+        help_text="A later planned release of the same product for the defects planned here but not fixed; "
+        "empty drops their plan.",
+    )
+
+
+def _dt(value):
+    return value.isoformat() if value else None
+
+
+def _ticket(ticket) -> dict:
+    return {
+        "id": ticket.pk, "number": ticket.number, "subject": ticket.subject, "status": ticket.status,
+        "customer": ticket.customer_id, "version": ticket.version.name if ticket.version_id else None,
+    }
+
+
+def report_data(report: ReleaseReport) -> dict:
+    """The report as JSON-ready data: defects, customers with contacts (and notified_at), upgrades."""
+    release = report.release
+    return {
+        "release": {
+            "id": release.pk, "product": release.product_id, "product_name": release.product.name,
+            "version": release.version, "status": release.status, "released_at": _dt(release.released_at),
+        },
+        "customer_filter": report.customer_filter.pk if report.customer_filter else None,
+        "defects": [
+            {
+                "id": d.pk, "key": d.key, "title": d.title, "severity": d.severity, "status": d.status,
+                "tickets": [_ticket(link.ticket) for link in d.report_links],
+            }
+            for d in report.defects
+        ],
+        "customers": [
+            {
+                "id": entry.customer.pk,
+                "name": entry.customer.name,
+                "reported_version": entry.version,
+                "tickets": [
+                    {**_ticket(row.ticket), "can_close": row.can_close, "defects": [d.key for d in row.defects]}
+                    for row in entry.tickets
+                ],
+                "contacts": [
+                    {
+                        "id": r.contact.pk, "name": r.contact.name, "email": r.contact.email,
+                        "phone": r.contact.phone, "tickets": [t.number for t in r.tickets],
+                        "notice_status": r.notice.status if r.notice else None,
+                        "notified_at": _dt(r.notified_at),
+                    }
+                    for r in entry.contacts
+                ],
+            }
+            for entry in report.customers
+        ],
+        "upgrades": [
+            {
+                "customer": a.customer_id, "customer_name": a.customer_name, "runs_version": a.version,
+                "upgrade_to": release.version,
+                "gains": [
+                    {"id": d.pk, "key": d.key, "title": d.title, "severity": d.severity,
+                     "fixed_in": d.fixed_in_release.version}
+                    for d in a.gains
+                ],
+            }
+            for a in report.upgrades
+        ],
+    }

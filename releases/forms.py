@@ -1,0 +1,65 @@
+"""Forms for the release pages. They shape input; the services decide the rules."""
+
+from django import forms
+
+from releases.models import Release
+from releases.services.releases import later_planned_releases
+from tickets.models import Customer, Product
+
+
+class ReleaseFilterForm(forms.Form):
+    product = forms.ModelChoiceField(
+        label="Product", required=False, queryset=Product.objects.all(), empty_label="Every product"
+    )
+
+
+class ReleaseCreateForm(forms.Form):
+    product = forms.ModelChoiceField(label="Product", queryset=Product.objects.all())
+    version = forms.CharField(label="Version", max_length=40, help_text="Numbers with dots, e.g. 2.4.0")
+    planned_date = forms.DateField(
+        label="Planned date", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="An estimate the help desk may pass on as such.",
+    )
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class _ReleaseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Release) -> str:
+        when = f", planned {obj.planned_date:%d %b %Y}" if obj.planned_date else ""
+        return f"Move them to {obj.version}{when}"
+
+
+class ReleaseShipForm(forms.Form):
+    """Confirming a ship, and where the defects still planned for it but not fixed go."""
+
+    move_unfixed_to = _ReleaseChoiceField(
+        label="Defects planned for this release but not fixed",
+        required=False,
+        queryset=Release.objects.none(),
+        empty_label="Drop their plan (no new estimate)",
+    )
+    confirm = forms.BooleanField(
+        label="I confirm this release has shipped to customers",
+        error_messages={"required": "Tick the box to confirm the release has shipped."},
+    )
+
+    def __init__(self, *args, release: Release, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["move_unfixed_to"].queryset = later_planned_releases(release)
+
+
+class ReportFilterForm(forms.Form):
+    customer = forms.ModelChoiceField(
+        label="Customer", required=False, queryset=Customer.objects.none(), empty_label="Every customer"
+    )
+
+    def __init__(self, *args, release: Release, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the customers this release concerns, so the list stays short.
+        self.fields["customer"].queryset = Customer.objects.filter(
+            tickets__defect_links__defect__fixed_in_release=release
+        ).distinct().order_by("name")
+
+    def selected_customer(self) -> Customer | None:
+        self.is_valid()
+        return getattr(self, "cleaned_data", {}).get("customer")

@@ -1,0 +1,1 @@
+"""Release rules: creating, shipping, reporting and telling customers."""

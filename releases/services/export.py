@@ -1,0 +1,57 @@
+"""The report as CSV, safe to open in a spreadsheet."""
+
+import csv
+import io
+
+from releases.services.report import ReleaseReport
+
+# A spreadsheet treats a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+HEADER = [
+    "Customer", "Contacts", "Ticket", "Subject", "Ticket status", "Can close",
+    "Defect", "Defect title", "Severity", "Reported version", "Fixed in", "Notified",
+]
+
+
+def csv_cell(value) -> str:
+    """The value as text; a leading = + - @ tab or CR gets a single quote so it stays text."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def report_rows(report: ReleaseReport) -> list[list[str]]:
+    """One row per customer ticket and defect fixed, each cell escaped."""
+    release = report.release
+    rows = []
+    for entry in report.customers:
+        for row in entry.tickets:
+            ticket = row.ticket
+            contacts = [c for c in entry.contacts if ticket in c.tickets]
+            who = "; ".join(f"{c.contact.name} <{c.contact.email}>" for c in contacts)
+            notified = "; ".join(
+                f"{c.contact.email} {c.notified_at.isoformat(timespec='minutes')}" for c in contacts if c.notified_at
+            )
+            for defect in row.defects:
+                rows.append([csv_cell(v) for v in (
+                    entry.customer.name, who, ticket.number, ticket.subject, ticket.get_status_display(),
+                    "yes" if row.can_close else "no", defect.key, defect.title, defect.severity,
+                    ticket.version.name if ticket.version_id else "", release.version, notified,
+                )])
+    return rows
+
+
+def report_csv(report: ReleaseReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    writer.writerows(report_rows(report))
+    return out.getvalue()
+
+
+def report_filename(report: ReleaseReport) -> str:
+    release = report.release
+    safe = "".join(ch if ch.isalnum() or ch in ".-" else "-" for ch in f"{release.product.code}-{release.version}")
+    return f"fixed-in-{safe}.csv"

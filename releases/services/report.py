@@ -1,0 +1,177 @@
+"""The fixed-in-release report: what a release fixes, for whom, and whom to tell.
+
+Built from a fixed number of queries whatever the number of defects, tickets
+and customers (see `release_report`).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Prefetch, Q
+
+from defects.models import Defect, TicketDefectLink
+from releases.models import Release, ReleaseNotice
+from tickets.models import Contact, Customer, Ticket
+
+FIXED_STATUSES = (Defect.Status.FIXED, Defect.Status.RELEASED)
+
+
+@dataclass
+class ReportTicket:
+    ticket: Ticket
+    defects: list[Defect] = field(default_factory=list)
+
+    @property
+    def can_close(self) -> bool:
+        """An open ticket whose problem this release fixes can now be closed."""
+        return self.ticket.is_open
+
+
+@dataclass
+class ReportContact:
+    contact: Contact
+    tickets: list[Ticket] = field(default_factory=list)
+    notice: ReleaseNotice | None = None
+
+    @property
+    def notified_at(self) -> datetime | None:
+        return self.notice.sent_at if self.notice else None
+
+
+@dataclass
+class UpgradeAdvice:
+    customer_id: int
+    customer_name: str
+    version: str
+    gains: list[Defect] = field(default_factory=list)
+
+
+@dataclass
+class ReportCustomer:
+    customer: Customer
+    tickets: list[ReportTicket] = field(default_factory=list)
+    contacts: list[ReportContact] = field(default_factory=list)
+    version: str | None = None
+
+
+@dataclass
+class ReleaseReport:
+    release: Release
+    defects: list[Defect]
+    customers: list[ReportCustomer]
+    upgrades: list[UpgradeAdvice]
+    customer_filter: Customer | None = None
+
+    @property
+    def contacts(self) -> list[ReportContact]:
+        return [c for customer in self.customers for c in customer.contacts]
+
+
+def _fixed_defects(release: Release, customer: Customer | None) -> list[Defect]:
+    links = TicketDefectLink.objects.select_related(
+        "ticket", "ticket__customer", "ticket__contact", "ticket__version", "ticket__assignee"
+    ).order_by("ticket__number", "pk")
+    defects = Defect.objects.filter(fixed_in_release=release, status__in=FIXED_STATUSES)
+    if customer is not None:
+        links = links.filter(ticket__customer=customer)
+        defects = defects.filter(
+            pk__in=TicketDefectLink.objects.filter(ticket__customer=customer).values("defect_id")
+        )
+    return list(
+        defects.select_related("team", "component")
+        .prefetch_related(Prefetch("ticket_links", queryset=links, to_attr="report_links"))
+        .order_by("severity", "key")
+    )
+
+
+def _customers(defects: list[Defect]) -> list[ReportCustomer]:
+    by_customer: dict[int, ReportCustomer] = {}
+    by_ticket: dict[int, ReportTicket] = {}
+    for defect in defects:
+        for link in defect.report_links:
+            ticket = link.ticket
+            entry = by_customer.setdefault(ticket.customer_id, ReportCustomer(customer=ticket.customer))
+            row = by_ticket.get(ticket.pk)
+            if row is None:
+                row = by_ticket[ticket.pk] = ReportTicket(ticket=ticket)
+                entry.tickets.append(row)
+            row.defects.append(defect)
+    return sorted(by_customer.values(), key=lambda c: c.customer.name.lower())
+
+
+def _attach_contacts(release: Release, customers: list[ReportCustomer]) -> None:
+    """A ticket's own contact hears about it; a ticket naming nobody goes to every contact of its customer."""
+    everyone: dict[int, list[Contact]] = {}
+    for contact in Contact.objects.filter(customer_id__in=[c.customer.pk for c in customers]).order_by("name", "pk"):
+        everyone.setdefault(contact.customer_id, []).append(contact)
+    for entry in customers:
+        recipients: dict[int, ReportContact] = {}
+        for row in entry.tickets:
+            ticket = row.ticket
+            named = [ticket.contact] if ticket.contact_id else everyone.get(entry.customer.pk, [])
+            for contact in named:
+                recipients.setdefault(contact.pk, ReportContact(contact=contact)).tickets.append(ticket)
+        entry.contacts = sorted(recipients.values(), key=lambda c: (c.contact.name.lower(), c.contact.pk))
+    notices = ReleaseNotice.objects.filter(
+        release=release, contact_id__in=[c.contact.pk for e in customers for c in e.contacts]
+    )
+    by_contact = {notice.contact_id: notice for notice in notices}
+    for entry in customers:
+        for recipient in entry.contacts:
+            recipient.notice = by_contact.get(recipient.contact.pk)
+
+
+def _reported_versions(release: Release, customer: Customer | None) -> dict[int, tuple[str, str, str]]:
+    """customer id -> (customer name, newest version name, its sort key) reported on the product."""
+    rows = Ticket.objects.filter(product_id=release.product_id, version__isnull=False)
+    if customer is not None:
+        rows = rows.filter(customer=customer)
+    newest: dict[int, tuple[str, str, str]] = {}
+    pairs = rows.values_list("customer_id", "customer__name", "version__name", "version__sort_key").distinct()
+    for customer_id, name, version, key in pairs:
+        if customer_id not in newest or key > newest[customer_id][2]:
+            newest[customer_id] = (name, version, key)
+    return newest
+
+
+def _upgrades(release: Release, versions: dict[int, tuple[str, str, str]]) -> list[UpgradeAdvice]:
+    """Customers on a version older than `release`, each with the fixes between their version and it."""
+    behind = {cid: v for cid, v in versions.items() if v[2] < release.version_key}
+    if not behind:
+        return []
+    oldest = min(v[2] for v in behind.values())
+    # Fixes shipped after the oldest reported version, up to and including this release.
+    gains = list(
+        Defect.objects.filter(
+            fixed_in_release__product_id=release.product_id,
+            fixed_in_release__version_key__gt=oldest,
+            fixed_in_release__version_key__lte=release.version_key,
+            status__in=FIXED_STATUSES,
+        )
+        .filter(Q(fixed_in_release__status=Release.Status.RELEASED) | Q(fixed_in_release=release))
+        .select_related("fixed_in_release")
+        .order_by("fixed_in_release__version_key", "severity", "key")
+    )
+    advice = [
+        UpgradeAdvice(
+            customer_id=cid, customer_name=name, version=version,
+            gains=[d for d in gains if d.fixed_in_release.version_key > key],
+        )
+        for cid, (name, version, key) in behind.items()
+    ]
+    return sorted(advice, key=lambda a: a.customer_name.lower())
+
+
+def release_report(release: Release, *, customer: Customer | None = None) -> ReleaseReport:
+    """The report for `release`, optionally for one customer. Six queries, whatever the size."""
+    defects = _fixed_defects(release, customer)
+    customers = _customers(defects)
+    _attach_contacts(release, customers)
+    versions = _reported_versions(release, customer)
+    for entry in customers:
+        if entry.customer.pk in versions:
+            entry.version = versions[entry.customer.pk][1]
+    return ReleaseReport(
+        release=release, defects=defects, customers=customers,
+        upgrades=_upgrades(release, versions), customer_filter=customer,
+    )

@@ -1,0 +1,114 @@
+"""Shipping a release: fixes reach the help desk, missed plans are withdrawn."""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from defects.models import Defect, TicketDefectLink
+from defects.services.changes import defect_update
+from defects.services.transitions import defect_transition
+from handoff.audit import audit_changes, audit_record
+from releases.models import Release
+from releases.services.slip import tickets_flag_slipped
+from tickets.models import Ticket
+
+
+@dataclass
+class ShipResult:
+    release: Release
+    released: list[Defect] = field(default_factory=list)
+    slipped: list[Defect] = field(default_factory=list)
+    tickets_fixed: list[Ticket] = field(default_factory=list)
+    tickets_slipped: list[Ticket] = field(default_factory=list)
+
+
+def _check_target(release: Release, target: Release | None) -> None:
+    if target is None:
+        return
+    if (
+        target.pk == release.pk
+        or target.product_id != release.product_id
+        or target.status != Release.Status.PLANNED
+        or target.version_key <= release.version_key
+    ):
+        raise ValidationError(
+            {"move_unfixed_to": f"Choose a planned release of {release.product} later than {release.version}."}
+        )
+
+
+def ship_preview(release: Release) -> dict[str, list[Defect]]:
+    """What shipping would do now: the defects it releases and the ones whose plan slips."""
+    return {
+        "released": list(
+            Defect.objects.filter(fixed_in_release=release, status=Defect.Status.FIXED).order_by("severity", "pk")
+        ),
+        "slipped": list(
+            Defect.objects.filter(planned_release=release, status__in=Defect.OPEN_STATUSES).order_by("severity", "pk")
+        ),
+    }
+
+
+@transaction.atomic
+def release_ship(*, release: Release, actor, channel: str, move_unfixed_to: Release | None = None) -> ShipResult:
+    """Mark `release` released, all or nothing.
+
+    - Every defect fixed in it (status `fixed`, fixed_in_release = it) moves to
+      `released`; the transition service moves its tickets to the help desk's
+      follow-up state and notifies their agents. Each linked ticket records
+      "fixed in <version>, released <date>".
+    - Every open defect still planned for it loses the plan, or moves to
+      `move_unfixed_to` (a later planned release of the same product); its open
+      tickets get `planned_fix_slipped` and their agents are notified.
+
+    Raises ValidationError (`status`) when the release already shipped and
+    (`move_unfixed_to`) for a target that is not a later planned release.
+    """
+    release = Release.objects.select_for_update().get(pk=release.pk)
+    if release.is_released:
+        raise ValidationError(
+            {"status": f"{release.version} was already released on {release.released_at.date().isoformat()}."}
+        )
+    _check_target(release, move_unfixed_to)
+
+    now = timezone.now()
+    release.status, release.released_at, release.shipped_by = Release.Status.RELEASED, now, actor
+    release.save(update_fields=["status", "released_at", "shipped_by"])
+    audit_changes(
+        obj=release, actor=actor, channel=channel, action="shipped",
+        changes={"status": (Release.Status.PLANNED, Release.Status.RELEASED), "released_at": (None, now)},
+    )
+    result = ShipResult(release=release)
+
+    fixed = list(
+        Defect.objects.select_for_update()
+        .filter(fixed_in_release=release, status=Defect.Status.FIXED)
+        .order_by("pk")
+    )
+    for defect in fixed:
+        defect_transition(
+            defect=defect, to=Defect.Status.RELEASED, actor=actor, channel=channel,
+            reason=f"Shipped in {release.product} {release.version}.", via_release=True,
+        )
+        result.released.append(defect)
+    fixed_ticket_ids = TicketDefectLink.objects.filter(defect__in=fixed).values("ticket_id")
+    result.tickets_fixed = list(Ticket.objects.filter(pk__in=fixed_ticket_ids).order_by("pk"))
+    for ticket in result.tickets_fixed:
+        audit_record(
+            obj=ticket, actor=actor, channel=channel, action="fix_released",
+            field="fixed_in_release", new=release.fix_label,
+        )
+
+    missed = list(
+        Defect.objects.select_for_update()
+        .filter(planned_release=release, status__in=Defect.OPEN_STATUSES)
+        .order_by("pk")
+    )
+    for defect in missed:
+        defect_update(defect=defect, actor=actor, channel=channel, planned_release=move_unfixed_to)
+        result.slipped.append(defect)
+        result.tickets_slipped += tickets_flag_slipped(
+            defect=defect, release=release, new_plan=move_unfixed_to, actor=actor, channel=channel
+        )
+    return result

@@ -1,0 +1,152 @@
+"""Release pages: list, create, ship, the fixed-in-release report, outreach and charts.
+
+Views are thin: they check roles, shape input with forms and call services.
+Every staff role reads; only managers create, ship and notify customers.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from defects.models import Defect
+from handoff import roles
+from handoff.audit import audit_history
+from handoff.decorators import role_required
+from handoff.models import Channel
+from releases.forms import ReleaseCreateForm, ReleaseFilterForm, ReleaseShipForm, ReportFilterForm
+from releases.models import Release
+from releases.services.export import report_csv, report_filename
+from releases.services.outreach import notice_progress, release_queue_notices
+from releases.services.releases import release_create
+from releases.services.report import release_report
+from releases.services.ship import release_ship, ship_preview
+from releases.services.stats import manager_charts
+from tickets.forms import apply_service_errors
+
+PAGE_SIZE = 100
+HISTORY_LENGTH = 15
+
+
+@role_required()
+def release_list(request: HttpRequest) -> HttpResponse:
+    """Releases grouped by product, newest version first, with their defect counts."""
+    form = ReleaseFilterForm(request.GET or None)
+    releases = (
+        Release.objects.select_related("product")
+        .annotate(
+            fixed_count=Count("fixed_defects", distinct=True),
+            planned_count=Count(
+                "planned_defects", filter=Q(planned_defects__status__in=Defect.OPEN_STATUSES), distinct=True
+            ),
+        )
+        .order_by("product__name", "product_id", "-version_key")
+    )
+    if form.is_valid() and form.cleaned_data.get("product"):
+        releases = releases.filter(product=form.cleaned_data["product"])
+    page = Paginator(releases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "releases/list.html", {"form": form, "page": page})
+
+
+@role_required(roles.is_manager)
+def release_create_page(request: HttpRequest) -> HttpResponse:
+    form = ReleaseCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            release = release_create(actor=request.user, channel=Channel.WEB, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Planned {release.product} {release.version}.")
+            return redirect("releases:detail", pk=release.pk)
+    return render(request, "releases/new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _release(pk: int) -> Release:
+    return get_object_or_404(Release.objects.select_related("product", "shipped_by"), pk=pk)
+
+
+@role_required()
+def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    release = _release(pk)
+    defects = Defect.objects.select_related("team").order_by("severity", "key")
+    context = {
+        "release": release,
+        "fixed": list(defects.filter(fixed_in_release=release)),
+        "planned": list(defects.filter(planned_release=release, status__in=Defect.OPEN_STATUSES)),
+        "history": list(audit_history(release)[:HISTORY_LENGTH]),
+    }
+    return render(request, "releases/detail.html", context)
+
+
+@role_required(roles.is_manager)
+def release_ship_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: what shipping will do, and a confirmation. POST: ship."""
+    release = _release(pk)
+    if release.is_released:
+        messages.info(request, f"{release.version} was already released.")
+        return redirect("releases:detail", pk=release.pk)
+    form = ReleaseShipForm(request.POST or None, release=release)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = release_ship(
+                release=release, actor=request.user, channel=Channel.WEB,
+                move_unfixed_to=form.cleaned_data["move_unfixed_to"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Shipped {release.product} {release.version}: {len(result.released)} defect(s) released, "
+                f"{len(result.slipped)} planned defect(s) slipped.",
+            )
+            return redirect("releases:report", pk=release.pk)
+    context = {"release": release, "form": form, **ship_preview(release)}
+    return render(request, "releases/ship.html", context, status=400 if form.errors else 200)
+
+
+@role_required()
+def release_report_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The fixed-in-release report; `?format=csv` downloads it; `?customer=` narrows it."""
+    release = _release(pk)
+    form = ReportFilterForm(request.GET or None, release=release)
+    report = release_report(release, customer=form.selected_customer())
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{report_filename(report)}"'
+        return response
+    context = {"release": release, "form": form, "report": report, "progress": notice_progress(release)}
+    return render(request, "releases/report.html", context)
+
+
+@role_required()
+def release_notice_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The outreach progress box, polled by the report page while notices are pending."""
+    release = _release(pk)
+    return render(request, "releases/_progress.html", {"release": release, "progress": notice_progress(release)})
+
+
+@require_POST
+@role_required(roles.is_manager)
+def release_notify_page(request: HttpRequest, pk: int) -> HttpResponse:
+    release = _release(pk)
+    try:
+        progress = release_queue_notices(release=release, actor=request.user, channel=Channel.WEB)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if progress["pending"]:
+            messages.success(request, f"Emailing {progress['pending']} contact(s) in the background.")
+        else:
+            messages.info(request, "Every affected contact has already been told.")
+    return redirect(reverse("releases:report", args=[release.pk]) + "#outreach")
+
+
+@role_required(roles.is_manager)
+def manager_reports(request: HttpRequest) -> HttpResponse:
+    return render(request, "releases/charts.html", {"charts": manager_charts()})

@@ -1,0 +1,159 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from defects.models import Defect
+from handoff.audit import audit_history
+from handoff.models import Channel, Notification
+from releases.models import Release
+from releases.services.ship import release_ship
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+S = Defect.Status
+
+
+def ship(release, manager, **kwargs):
+    return release_ship(release=release, actor=manager, channel=Channel.WEB, **kwargs)
+
+
+def test_shipping_releases_every_defect_fixed_in_it_and_returns_its_tickets_to_the_help_desk(
+    release, manager, agent, fixed_in
+):
+    defect = fixed_in(release)
+    ticket = Ticket.objects.get(defect_links__defect=defect)
+    assert ticket.status == Ticket.Status.AWAITING_ENGINEERING
+
+    result = ship(release, manager)
+
+    release.refresh_from_db()
+    assert release.status == Release.Status.RELEASED
+    assert release.released_at is not None and release.shipped_by == manager
+    defect.refresh_from_db()
+    assert defect.status == S.RELEASED
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.OPEN
+    assert result.released == [defect] and result.tickets_fixed == [ticket]
+    label = f"fixed in 2.4.0, released {release.released_at.date().isoformat()}"
+    assert release.fix_label == label
+    assert audit_history(ticket).filter(action="fix_released", new=label, actor=manager).exists()
+    assert audit_history(release).filter(field="status", old="planned", new="released", channel=Channel.WEB).exists()
+    assert audit_history(defect).filter(field="status", old="fixed", new="released").exists()
+    assert Notification.objects.filter(user=agent, message__contains=label).exists()
+
+
+def test_defects_fixed_in_another_release_or_not_yet_fixed_stay_where_they_are(
+    release, next_release, manager, fixed_in, planned_for
+):
+    elsewhere = fixed_in(next_release)
+    ship(release, manager)
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == S.FIXED
+
+
+def test_shipping_twice_is_refused(release, manager):
+    ship(release, manager)
+    first = Release.objects.get(pk=release.pk).released_at
+    with pytest.raises(ValidationError) as excinfo:
+        ship(release, manager)
+    assert "already released" in excinfo.value.message_dict["status"][0]
+    assert Release.objects.get(pk=release.pk).released_at == first
+
+
+def test_a_missed_plan_is_dropped_and_its_tickets_flagged_and_agents_told(release, manager, agent, planned_for):
+    defect = planned_for(release)
+    ticket = Ticket.objects.get(defect_links__defect=defect)
+
+    result = ship(release, manager)
+
+    defect.refresh_from_db()
+    assert defect.planned_release is None
+    assert defect.status == S.IN_PROGRESS
+    ticket.refresh_from_db()
+    assert ticket.planned_fix_slipped is True
+    assert result.slipped == [defect] and result.tickets_slipped == [ticket]
+    assert audit_history(ticket).filter(field="planned_fix_slipped", new="True").exists()
+    assert audit_history(defect).filter(field="planned_release", old="2.4.0", new="").exists()
+    told = Notification.objects.get(user=agent, message__contains="did not ship")
+    assert "no new estimate yet" in told.message and ticket.number in told.message
+
+
+def test_a_missed_plan_moves_to_the_next_planned_release_when_the_manager_says_so(
+    release, next_release, manager, agent, planned_for
+):
+    defect = planned_for(release)
+    ship(release, manager, move_unfixed_to=next_release)
+
+    defect.refresh_from_db()
+    assert defect.planned_release == next_release
+    ticket = Ticket.objects.get(defect_links__defect=defect)
+    assert ticket.planned_fix_slipped is True
+    told = Notification.objects.get(user=agent, message__contains="did not ship")
+    assert "now planned for 2.5.0 (an estimate)" in told.message
+
+
+def test_a_new_plan_or_the_fix_clears_the_slipped_flag(release, next_release, manager, engineer, planned_for):
+    from defects.services.changes import defect_update
+
+    defect = planned_for(release)
+    ship(release, manager)
+    ticket = Ticket.objects.get(defect_links__defect=defect)
+    assert Ticket.objects.get(pk=ticket.pk).planned_fix_slipped
+
+    defect_update(defect=defect, actor=engineer, channel=Channel.WEB, planned_release=next_release)
+    assert not Ticket.objects.get(pk=ticket.pk).planned_fix_slipped
+    assert audit_history(ticket).filter(field="planned_fix_slipped", old="True", new="False").exists()
+
+
+def test_fixing_the_defect_clears_the_slipped_flag(release, next_release, manager, engineer, planned_for):
+    from tests.triage import move
+
+    defect = planned_for(release)
+    ship(release, manager)
+    ticket = Ticket.objects.get(defect_links__defect=defect)
+    move(defect, S.IN_VERIFICATION, engineer)
+    assert Ticket.objects.get(pk=ticket.pk).planned_fix_slipped
+    move(defect, S.FIXED, engineer)
+    assert not Ticket.objects.get(pk=ticket.pk).planned_fix_slipped
+
+
+@pytest.mark.parametrize("target", ["same", "shipped", "older", "foreign"])
+def test_moving_missed_plans_needs_a_later_planned_release_of_the_product(
+    target, release, product, manager, planned_for
+):
+    from tickets.models import Product
+
+    choices = {
+        "same": lambda: release,
+        "shipped": lambda: Release.objects.create(
+            product=product, version="2.6.0", status="released", released_at="2026-01-01T00:00Z"
+        ),
+        "older": lambda: Release.objects.create(product=product, version="2.3.9"),
+        "foreign": lambda: Release.objects.create(
+            product=Product.objects.create(name="CRM", code="crm"), version="9.0.0"
+        ),
+    }
+    defect = planned_for(release)
+    with pytest.raises(ValidationError) as excinfo:
+        ship(release, manager, move_unfixed_to=choices[target]())
+    assert "move_unfixed_to" in excinfo.value.message_dict
+    assert Release.objects.get(pk=release.pk).status == Release.Status.PLANNED
+    assert Defect.objects.get(pk=defect.pk).planned_release == release
+
+
+def test_a_failure_while_shipping_leaves_nothing_half_written(release, manager, fixed_in, planned_for, monkeypatch):
+    import releases.services.ship as ship_module
+
+    fixed = fixed_in(release)
+    planned = planned_for(release)
+
+    def boom(**kwargs):
+        raise RuntimeError("mail queue down")
+
+    monkeypatch.setattr(ship_module, "tickets_flag_slipped", boom)
+    with pytest.raises(RuntimeError):
+        ship(release, manager)
+    assert Release.objects.get(pk=release.pk).status == Release.Status.PLANNED
+    assert Defect.objects.get(pk=fixed.pk).status == S.FIXED
+    assert Defect.objects.get(pk=planned.pk).planned_release == release
+    assert not audit_history(Release.objects.get(pk=release.pk)).filter(action="shipped").exists()
