@@ -10,6 +10,10 @@ class Team(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
+    # The tracker this team's defects live in; routing a defect here makes it sync.
+    connection = models.ForeignKey(
+        "sync.Connection", null=True, blank=True, on_delete=models.SET_NULL, related_name="teams"
+    )
 
     class Meta:
         ordering = ["name"]

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "handoff",
     "tickets",
     "defects",
+    "defects.sync",
     "releases",
 ]
 
@@ -128,6 +129,21 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Tracker sync (defects.sync): poll trackers without webhooks, relay what a lost
+# message or a dead worker left in the outbox, and how hard to retry.
+HANDOFF_SYNC_POLL_SECONDS = env_int("HANDOFF_SYNC_POLL_SECONDS", 60, minimum=5)
+HANDOFF_SYNC_RELAY_SECONDS = env_int("HANDOFF_SYNC_RELAY_SECONDS", 30, minimum=1)
+HANDOFF_SYNC_CLAIM_TIMEOUT = env_int("HANDOFF_SYNC_CLAIM_TIMEOUT", 120, minimum=5)
+HANDOFF_SYNC_BACKOFF_SECONDS = env_int("HANDOFF_SYNC_BACKOFF_SECONDS", 10, minimum=1)
+HANDOFF_SYNC_BACKOFF_MAX = env_int("HANDOFF_SYNC_BACKOFF_MAX", 900, minimum=1)
+HANDOFF_SYNC_HTTP_TIMEOUT = env_int("HANDOFF_SYNC_HTTP_TIMEOUT", 10, minimum=1)
+# Tracker base URLs on loopback or private networks are refused unless allowed (tests, the demo).
+HANDOFF_ALLOW_INTERNAL_URLS = env_bool("HANDOFF_ALLOW_INTERNAL_URLS", default=DEBUG)
+CELERY_BEAT_SCHEDULE = {
+    "sync-poll": {"task": "sync.poll", "schedule": float(HANDOFF_SYNC_POLL_SECONDS)},
+    "sync-relay": {"task": "sync.relay", "schedule": float(HANDOFF_SYNC_RELAY_SECONDS)},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

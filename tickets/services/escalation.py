@@ -11,6 +11,7 @@ from defects.models import Attachment, Defect, TicketDefectLink
 from defects.services.changes import notify_routed
 from defects.services.links import defect_refresh_impact
 from defects.services.routing import defect_route
+from defects.sync.outbox import outbox_enqueue
 from defects.severity import Impact, Severity, Urgency, compute_severity
 from handoff.audit import audit_record
 from tickets.models import Component, ProductVersion, Ticket
@@ -148,6 +149,9 @@ def ticket_escalate(
     )
     notify_routed(defect=defect, actor=actor)
     _link(ticket=ticket, defect=defect, actor=actor, channel=channel)
+    outbox_enqueue(defect=defect, kind="create", channel=channel)
+    for attachment_id in defect.attachments.values_list("pk", flat=True):
+        outbox_enqueue(defect=defect, kind="attachment", payload={"attachment_id": attachment_id}, channel=channel)
     return defect
 
 

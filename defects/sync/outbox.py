@@ -1,0 +1,83 @@
+"""Writing changes to the outbox, in the transaction of the change itself.
+
+Portal services call `outbox_enqueue` once per change that a tracker must see.
+The row is written in the caller's transaction, so the change and its outbox
+row commit together or not at all; a push is queued only after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from defects.models import Defect
+from defects.sync.models import Connection, ExternalIssue, OutboxItem
+
+log = logging.getLogger(__name__)
+
+Kind = OutboxItem.Kind
+
+
+def _target_connections(defect: Defect) -> list[Connection]:
+    """The team's connection, and any connection the defect already has a twin in."""
+    ids: set[int] = set(
+        ExternalIssue.objects.filter(defect=defect).values_list("connection_id", flat=True)
+    )
+    team = defect.team
+    team_connection = getattr(team, "connection_id", None) if team is not None else None
+    if team_connection:
+        ids.add(team_connection)
+    if not ids:
+        return []
+    return list(Connection.objects.filter(pk__in=ids, enabled=True))
+
+
+def outbox_enqueue(
+    *, defect: Defect, kind: str, payload: dict[str, Any] | None = None, channel: str = ""
+) -> list[OutboxItem]:
+    """Record that `defect` changed in a way its trackers must see.
+
+    Does nothing when the defect's team has no enabled connection and the
+    defect has no twin. A change that came from a tracker (`channel` is
+    Channel.tracker(name)) is not sent back to that same tracker. When the
+    defect has no twin there yet (and nothing queued creates one), a create row
+    comes first: a defect routed to a connected team starts syncing that way.
+    A paused connection still gets rows, so nothing is lost while it is paused.
+    """
+    from handoff.models import Channel
+
+    if kind not in Kind.values:
+        raise ValueError(f"Unknown outbox kind {kind!r}")
+    rows: list[OutboxItem] = []
+    for connection in _target_connections(defect):
+        if channel and channel == Channel.tracker(connection.name):
+            continue
+        has_twin = ExternalIssue.objects.filter(defect=defect, connection=connection).exists()
+        create_queued = OutboxItem.objects.filter(
+            defect=defect, connection=connection, kind=Kind.CREATE
+        ).exclude(status=OutboxItem.Status.FAILED).exists()
+        if not has_twin and not create_queued and kind != Kind.CREATE:
+            rows.append(OutboxItem.objects.create(defect=defect, connection=connection, kind=Kind.CREATE))
+            if kind in (Kind.FIELDS, Kind.SEVERITY, Kind.STATUS, Kind.RELEASE):
+                continue  # the create carries the defect's current fields
+        if kind == Kind.CREATE and (has_twin or create_queued):
+            continue
+        rows.append(
+            OutboxItem.objects.create(defect=defect, connection=connection, kind=kind, payload=payload or {})
+        )
+    if rows:
+        for connection_id in {row.connection_id for row in rows}:
+            transaction.on_commit(lambda cid=connection_id: dispatch_drain(cid))
+    return rows
+
+
+def dispatch_drain(connection_id: int) -> None:
+    """Queue a push run. Never raises: the periodic relay picks up anything missed."""
+    from defects.sync.tasks import sync_drain
+
+    try:
+        sync_drain.delay(connection_id)
+    except Exception:  # broker down: the rows wait in the outbox for the relay
+        log.warning("could not queue a sync push for connection %s; the relay will", connection_id, exc_info=True)

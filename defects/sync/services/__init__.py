@@ -1,0 +1,1 @@
+"""The sync engine's rules: pushing the outbox, pulling tracker changes, connections."""

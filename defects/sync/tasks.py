@@ -1,0 +1,58 @@
+"""Celery tasks of the sync engine. Thin: they take ids, call a service, and are safe to repeat.
+
+JSON arguments only; acks late (a task lost with its worker runs again), with
+explicit time limits below the claim timeout so a stuck push gives up before
+its row is handed to another worker.
+"""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from defects.sync.models import Connection, InboundEvent
+from defects.sync.services import push, pull
+from defects.sync.services.webhooks import inbound_process
+
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "soft_time_limit": 50, "time_limit": 60}
+
+
+@shared_task(name="sync.drain", ignore_result=True, **TASK_OPTIONS)
+def sync_drain(connection_id: int | None = None) -> int:
+    """Push every due outbox row of the connection (all connections when None)."""
+    return push.outbox_drain(connection_id=connection_id, limit=500)
+
+
+@shared_task(name="sync.relay", ignore_result=True, **TASK_OPTIONS)
+def sync_relay() -> int:
+    """Periodic: hand out rows of dead workers again and push whatever is due.
+
+    Covers a broker that lost a message, a worker killed mid-push, and rows
+    whose backoff has run out.
+    """
+    push.outbox_release_stale()
+    pushed = 0
+    for connection_id in push.connections_with_due_rows():
+        pushed += push.outbox_drain(connection_id=connection_id, limit=500)
+    for event_id in InboundEvent.objects.filter(
+        status=InboundEvent.Status.RECEIVED, received_at__lt=timezone.now() - timedelta(seconds=60)
+    ).values_list("pk", flat=True)[:100]:
+        sync_inbound.delay(event_id)
+    return pushed
+
+
+@shared_task(name="sync.poll", ignore_result=True, **TASK_OPTIONS)
+def sync_poll(connection_id: int | None = None) -> int:
+    """Periodic: pull tracker changes of every active connection (or one)."""
+    connections = Connection.objects.filter(enabled=True, paused=False)
+    if connection_id is not None:
+        connections = connections.filter(pk=connection_id)
+    return sum(pull.connection_poll(connection=c) for c in connections)
+
+
+@shared_task(name="sync.inbound", ignore_result=True, **TASK_OPTIONS)
+def sync_inbound(event_id: int) -> None:
+    """Apply one stored webhook delivery; nothing to do when it is gone or already applied."""
+    event = InboundEvent.objects.select_related("connection").filter(pk=event_id).first()
+    if event is not None and event.status == InboundEvent.Status.RECEIVED:
+        inbound_process(event=event)
