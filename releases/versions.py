@@ -3,6 +3,7 @@
 import re
 
 _PART = re.compile(r"(\d+)|([^\d.\-+]+)")
+_ZERO = f"1{0:08d}"
 
 
 def version_sort_key(version: str) -> str:
@@ -17,9 +18,18 @@ def version_sort_key(version: str) -> str:
         if number:
             parts.append(f"1{int(number):08d}")
         else:
+            _drop_trailing_zeros(parts)
             parts.append(f"0{word[:12]}")
-    # A trailing marker ranks the bare release above its pre-releases.
-    return ".".join(parts) + ".~"
+    _drop_trailing_zeros(parts)
+    # The end marker sorts above any word (2.4.0-rc1 < 2.4.0) and below any
+    # number (2.4 < 2.4.1).
+    return ".".join([*parts, "0~"])[:200]
+
+
+def _drop_trailing_zeros(parts: list[str]) -> None:
+    # 2.4, 2.4.0 and 2.4.0.0 are the same version, and so are 2.4-rc1 and 2.4.0-rc1.
+    while parts and parts[-1] == _ZERO:
+        parts.pop()
 
 
 def is_older(version: str, than: str) -> bool:
