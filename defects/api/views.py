@@ -42,6 +42,7 @@ class DefectViewSet(viewsets.ReadOnlyModelViewSet):
         return DefectDetailSerializer if self.action == "retrieve" else DefectSerializer
 
     @extend_schema(parameters=[SimilarQuerySerializer], responses=DefectSerializer(many=True))
+    # Not the list: no list filters (also kept out of the schema) and no pages, as at most ten come back.
     @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
     def similar(self, request: Request) -> Response:
         """Open defects like the text `q`, the given product's first; at most ten."""

@@ -78,9 +78,7 @@ class TicketViewSet(
             ),
         },
     )
-    @action(
-        detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser], filterset_class=None
-    )
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
     def escalate(self, request: Request, pk=None) -> Response:
         """Send the ticket to engineering as a new defect, or link it to an existing open one."""
         ticket = self.get_object()
