@@ -88,17 +88,16 @@ class TicketSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ReleaseBriefSerializer(allow_null=True))
     def get_planned_release(self, ticket: Ticket) -> dict | None:
-        defect = ticket.current_defect
-        if defect is None or defect.planned_release is None:
-            return None
-        return ReleaseBriefSerializer(defect.planned_release).data
+        return self._defect_release(ticket, "planned_release")
 
     @extend_schema_field(ReleaseBriefSerializer(allow_null=True))
     def get_fixed_in_release(self, ticket: Ticket) -> dict | None:
-        defect = ticket.current_defect
-        if defect is None or defect.fixed_in_release is None:
-            return None
-        return ReleaseBriefSerializer(defect.fixed_in_release).data
+        return self._defect_release(ticket, "fixed_in_release")
+
+    @staticmethod
+    def _defect_release(ticket: Ticket, field: str) -> dict | None:
+        release = getattr(ticket.current_defect, field, None)
+        return ReleaseBriefSerializer(release).data if release is not None else None
 
     @extend_schema_field(DefectRefSerializer(many=True))
     def get_defects(self, ticket: Ticket) -> list[dict]:
