@@ -140,3 +140,13 @@ def test_an_integer_below_its_minimum_names_the_variable(monkeypatch):
 def test_lists_are_comma_separated(monkeypatch):
     monkeypatch.setenv("ALLOWED_HOSTS", " handoff.example.com, ,127.0.0.1")
     assert env_list("ALLOWED_HOSTS", []) == ["handoff.example.com", "127.0.0.1"]
+
+
+@pytest.mark.django_db
+def test_the_api_docs_load_their_assets_from_the_portal_not_a_cdn(api, agent):
+    import re
+
+    page = api(agent).get("/api/docs/").content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert any("swagger-ui" in s for s in sources)
+    assert not [s for s in sources if s.startswith(("http:", "https:", "//"))]
