@@ -73,7 +73,7 @@ class TicketSerializer(serializers.ModelSerializer):
         fields = [
             "id", "number", "url", "subject", "status", "customer", "customer_name", "product",
             "product_name", "assignee", "escalated", "engineering_status", "planned_release",
-            "fixed_in_release", "defects", "created_at", "updated_at",
+            "fixed_in_release", "planned_fix_slipped", "defects", "created_at", "updated_at",
         ]
         read_only_fields = fields
 

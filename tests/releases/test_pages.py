@@ -1,0 +1,188 @@
+import csv
+import io
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from defects.models import Defect
+from handoff.models import Channel
+from releases.models import Release, ReleaseNotice
+from releases.services.ship import release_ship
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+def test_the_release_list_groups_by_product_newest_version_first(client, agent, product):
+    for version in ["2.9.0", "2.10.0", "2.9.1"]:
+        Release.objects.create(product=product, version=version)
+    client.force_login(agent)
+
+    html = client.get(reverse("releases:list")).content.decode()
+
+    assert html.index(">2.10.0<") < html.index(">2.9.1<") < html.index(">2.9.0<")
+    assert "New release" not in html  # agents read, managers plan
+
+
+def test_the_release_list_takes_the_same_queries_for_3_or_30_releases(client, manager, product, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(manager)
+    for n in range(3):
+        Release.objects.create(product=product, version=f"1.{n}")
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("releases:list"))
+    for n in range(3, 30):
+        Release.objects.create(product=product, version=f"1.{n}")
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(reverse("releases:list")).status_code == 200
+    assert len(large) == len(small)
+
+
+def test_a_manager_plans_a_release_from_the_form(client, manager, product):
+    client.force_login(manager)
+    response = client.post(reverse("releases:create"), {"product": product.pk, "version": "3.0.0", "notes": "Q1"})
+    release = Release.objects.get(version="3.0.0")
+    assert response.status_code == 302 and response["Location"] == reverse("releases:detail", args=[release.pk])
+
+
+def test_a_taken_version_shows_the_error_beside_the_field(client, manager, product, release):
+    client.force_login(manager)
+    response = client.post(reverse("releases:create"), {"product": product.pk, "version": "2.4.0"})
+    assert response.status_code == 400
+    assert "already has a release 2.4.0" in response.content.decode()
+    assert Release.objects.count() == 1
+
+
+def test_the_ship_page_shows_what_will_happen_and_needs_a_confirmation(
+    client, manager, release, next_release, fixed_in, planned_for
+):
+    fixed = fixed_in(release)
+    planned = planned_for(release)
+    client.force_login(manager)
+    url = reverse("releases:ship", args=[release.pk])
+
+    html = client.get(url).content.decode()
+    assert fixed.key in html and planned.key in html
+    assert "Move them to 2.5.0" in html
+
+    refused = client.post(url, {"move_unfixed_to": next_release.pk})
+    assert refused.status_code == 400
+    assert "Tick the box to confirm" in refused.content.decode()
+    assert Release.objects.get(pk=release.pk).status == "planned"
+
+    shipped = client.post(url, {"move_unfixed_to": next_release.pk, "confirm": "on"})
+    assert shipped.status_code == 302 and shipped["Location"] == reverse("releases:report", args=[release.pk])
+    assert Release.objects.get(pk=release.pk).status == "released"
+    assert Defect.objects.get(pk=fixed.pk).status == Defect.Status.RELEASED
+    assert Defect.objects.get(pk=planned.pk).planned_release == next_release
+
+
+def test_the_ticket_page_says_the_planned_fix_slipped(client, agent, manager, release, planned_for):
+    defect = planned_for(release)
+    release_ship(release=release, actor=manager, channel=Channel.WEB)
+    ticket = Ticket.objects.get(defect_links__defect=defect)
+    client.force_login(agent)
+    html = client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    assert "shipped without it" in html and "do not repeat the earlier estimate" in html
+
+
+@pytest.mark.parametrize("who", ["agent", "engineer", "outsider"])
+def test_only_managers_create_ship_notify_and_see_the_charts(request, client, release, who):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(reverse("releases:create")).status_code == 403
+    assert client.get(reverse("releases:ship", args=[release.pk])).status_code == 403
+    assert client.post(reverse("releases:ship", args=[release.pk]), {"confirm": "on"}).status_code == 403
+    assert client.post(reverse("releases:notify", args=[release.pk])).status_code == 403
+    assert client.get(reverse("releases:charts")).status_code == 403
+    assert Release.objects.get(pk=release.pk).status == "planned"
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, release):
+    response = client.get(reverse("releases:report", args=[release.pk]))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_outsiders_cannot_read_the_report(client, outsider, release):
+    client.force_login(outsider)
+    assert client.get(reverse("releases:report", args=[release.pk])).status_code == 403
+
+
+def test_the_report_page_lists_customers_contacts_and_downloads_csv(
+    client, manager, release, fixed_in, make_ticket, contact, other_customer
+):
+    ticket = make_ticket(contact=contact, subject="@evil subject")
+    fixed_in(release, ticket=ticket)
+    fixed_in(release, ticket=make_ticket(customer=other_customer), title="Globex problem")
+    release_ship(release=release, actor=manager, channel=Channel.WEB)
+    client.force_login(manager)
+    url = reverse("releases:report", args=[release.pk])
+
+    html = client.get(url).content.decode()
+    assert "Acme Corp" in html and "carol@acme.test" in html and ticket.number in html
+    assert "Not notified" in html and "Notify customers" in html
+
+    only_globex = client.get(url, {"customer": other_customer.pk}).content.decode()
+    assert "Globex problem" in only_globex and "carol@acme.test" not in only_globex
+
+    response = client.get(url, {"format": "csv"})
+    assert response["Content-Disposition"] == 'attachment; filename="fixed-in-bill-2.4.0.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert {r[2] for r in rows[1:]} == {ticket.number, Ticket.objects.get(customer=other_customer).number}
+    assert "'@evil subject" in [r[3] for r in rows]
+
+
+def test_notifying_from_the_report_emails_once_and_shows_who_and_when(
+    client, manager, release, fixed_in, make_ticket, contact, django_capture_on_commit_callbacks
+):
+    fixed_in(release, ticket=make_ticket(contact=contact))
+    release_ship(release=release, actor=manager, channel=Channel.WEB)
+    client.force_login(manager)
+    notify = reverse("releases:notify", args=[release.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(notify)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("releases:report", args=[release.pk]) + "#outreach"
+    assert len(mail.outbox) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(notify)
+    assert len(mail.outbox) == 1
+    html = client.get(reverse("releases:report", args=[release.pk])).content.decode()
+    sent_at = ReleaseNotice.objects.get().sent_at
+    assert "1</strong> of 1 contact notified" in html
+    assert f"Notified {sent_at:%-d %b %Y}" in html
+    progress = client.get(reverse("releases:progress", args=[release.pk])).content.decode()
+    assert "hx-get" not in progress  # nothing pending: the page stops polling
+
+
+def test_the_report_page_takes_the_same_queries_for_2_or_20_defects(client, manager, release, fixed_in, make_ticket):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets.models import Contact, Customer
+
+    def build(start, count):
+        for n in range(start, start + count):
+            customer = Customer.objects.create(name=f"Customer {n}")
+            Contact.objects.create(customer=customer, name=f"Contact {n}", email=f"c{n}@example.test")
+            fixed_in(release, ticket=make_ticket(customer=customer), title=f"Bug {n}")
+
+    client.force_login(manager)
+    url = reverse("releases:report", args=[release.pk])
+    build(0, 2)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    build(2, 18)
+    with CaptureQueriesContext(connection) as large:
+        assert "Bug 19" in client.get(url).content.decode()
+    assert len(large) == len(small)
