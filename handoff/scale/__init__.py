@@ -1,0 +1,1 @@
+"""Seeding a large help desk and measuring the portal against it."""
