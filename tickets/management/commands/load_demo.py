@@ -41,15 +41,16 @@ def _demo_ticket(subject: str) -> Ticket:
 class Command(BaseCommand):
     help = "Load the demo help desk (users agent, engineer, manager; password 'handoff'). Idempotent."
 
-    @transaction.atomic
     def handle(self, *args, **options):
-        users = self._users()
-        teams = self._teams(users)
-        products = self._catalogue(teams)
-        releases = self._releases(products)
-        customers = self._customers()
-        created = self._tickets(users, products, customers)
-        self._progress(users["engineer"], releases)
+        with transaction.atomic():
+            users = self._users()
+            teams = self._teams(users)
+            products = self._catalogue(teams)
+            releases = self._releases(products)
+            customers = self._customers()
+            created = self._tickets(users, products, customers)
+            self._progress(users["engineer"], releases)
+        # Said after the commit, so it comes after anything the commit sends (notification emails).
         counts = {
             "users": User.objects.count(),
             "customers": Customer.objects.count(),
