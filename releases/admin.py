@@ -1,10 +1,16 @@
-"""Admin for releases: planned versions and the ones that shipped."""
+"""Admin for releases: planned versions and the ones that shipped.
+
+Shipping is done on the release's page in the portal (it moves unfixed
+defects and tells the help desk), so status and release date are read-only here.
+"""
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from handoff.admin import AuditedAdmin
 from releases.models import Release
+from releases.services.releases import validate_version
 
 
 class ReleaseForm(forms.ModelForm):
@@ -14,8 +20,14 @@ class ReleaseForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("status") == Release.Status.RELEASED and not data.get("released_at"):
-            self.add_error("released_at", "A released version needs the date it was released.")
+        product = data.get("product") or getattr(self.instance, "product", None)
+        if product is not None and "version" in data:
+            try:
+                data["version"] = validate_version(
+                    product=product, version=data["version"], exclude_pk=self.instance.pk
+                )
+            except ValidationError as exc:
+                self.add_error(None, exc)
         return data
 
 
@@ -28,5 +40,5 @@ class ReleaseAdmin(AuditedAdmin):
     search_fields = ("version", "product__name")
     # version_key orders by numbers, so 2.10.0 lists above 2.9.0.
     ordering = ("product__name", "-version_key")
-    autocomplete_fields = ("product", "shipped_by")
-    readonly_fields = ("created_at",)
+    autocomplete_fields = ("product",)
+    readonly_fields = ("status", "released_at", "shipped_by", "created_at")

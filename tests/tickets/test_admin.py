@@ -130,14 +130,26 @@ def test_a_manager_adds_a_customer_with_a_contact(manager_client):
     assert audit_history(contact).filter(action="created").exists()
 
 
-def test_a_release_marked_released_needs_its_date(manager_client, product):
+def test_a_manager_plans_a_release_but_ships_it_in_the_portal(manager_client, product, release):
     response = manager_client.post(
         reverse("admin:releases_release_add"),
-        {"product": product.pk, "version": "3.0.0", "status": "released"},
+        {"product": product.pk, "version": "3.0.0", "status": "released",
+         "released_at_0": "2024-01-01", "released_at_1": "10:00"},
     )
+    assert response.status_code == 302
+    planned = Release.objects.get(version="3.0.0")
+    assert (planned.status, planned.released_at) == (Release.Status.PLANNED, None)
+
+
+@pytest.mark.parametrize("version,message", [("2.4.0", "already has a release"),
+                                             ("next one", "Use numbers")])
+def test_a_release_version_is_checked_like_in_the_portal(manager_client, product, release,
+                                                         version, message):
+    response = manager_client.post(reverse("admin:releases_release_add"),
+                                   {"product": product.pk, "version": version})
     assert response.status_code == 200
-    assert "needs the date it was released" in response.content.decode()
-    assert not Release.objects.filter(version="3.0.0").exists()
+    assert message in response.content.decode()
+    assert Release.objects.count() == 1
 
 
 def test_the_audit_trail_cannot_be_added_changed_or_deleted(manager_client, ticket):
