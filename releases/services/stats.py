@@ -57,7 +57,7 @@ def open_by_severity_and_team() -> dict:
         Defect.objects.filter(status__in=Defect.OPEN_STATUSES)
         .values("team__name", "severity")
         .annotate(n=Count("pk"))
-        .order_by("team__name", "severity")
+        .order_by(F("team__name").asc(nulls_last=True), "severity")
     )
     counts: dict[tuple[str, str], int] = {}
     teams: list[str] = []

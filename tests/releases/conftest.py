@@ -9,6 +9,13 @@ from releases.models import Release
 from tests.triage import escalate, link, move, walk
 
 
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    """Emails stay in django.core.mail.outbox; Celery tasks run in-process."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
 @pytest.fixture
 def next_release(product) -> Release:
     return Release.objects.create(product=product, version="2.5.0")

@@ -14,12 +14,6 @@ from tickets.models import Product
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _locmem_email(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-
-
 def test_releases_list_newest_version_first_and_filter_by_product(api, agent, product):
     for version in ["2.9.0", "2.10.0", "2.9.1", "10.0.0-rc1", "10.0.0"]:
         Release.objects.create(product=product, version=version)

@@ -13,12 +13,6 @@ from tickets.models import Contact, ProductVersion
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _locmem_email(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-
-
 @pytest.fixture
 def shipped(release, manager, fixed_in, make_ticket, contact, product):
     """A shipped release fixing two of Carol's tickets (one defect each) and one of Dan's."""

@@ -14,12 +14,6 @@ from tickets.models import Ticket
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _locmem_email(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-
-
 def test_the_release_list_groups_by_product_newest_version_first(client, agent, product):
     for version in ["2.9.0", "2.10.0", "2.9.1"]:
         Release.objects.create(product=product, version=version)
