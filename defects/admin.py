@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.db import transaction
 from django.db.models import Count
 
-from defects.models import Attachment, Defect, RoutingRule, Team, TicketDefectLink
+from defects.models import Attachment, Comment, Defect, RoutingRule, Team, TicketDefectLink
 from defects.services.links import defect_refresh_impact
-from handoff.admin import AuditedAdmin
+from handoff.admin import AuditedAdmin, RecordAdmin
 from handoff.audit import audit_record
 from handoff.models import Channel
 
@@ -125,3 +125,13 @@ class AttachmentAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+@admin.register(Comment)
+class CommentAdmin(RecordAdmin):
+    """The shared thread is also mirrored to trackers, so it is only read here."""
+
+    list_display = ("created_at", "defect", "ticket", "author", "side", "visibility")
+    list_select_related = ("defect", "ticket", "author")
+    list_filter = ("side", "visibility")
+    search_fields = ("body", "defect__key", "ticket__number")

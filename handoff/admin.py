@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
 
 from handoff.audit import audit_changes, audit_record
-from handoff.models import AuditEntry, Channel
+from handoff.models import AuditEntry, Channel, Notification
 from handoff.roles import MANAGERS
 
 admin.site.site_header = "Handoff administration"
@@ -31,7 +31,9 @@ def grant_manager_admin_permissions() -> int:
     group, _ = Group.objects.get_or_create(name=MANAGERS)
     perms = list(
         Permission.objects.filter(content_type__app_label__in=MANAGER_APPS)
-        | Permission.objects.filter(content_type__app_label="handoff", codename="view_auditentry")
+        | Permission.objects.filter(
+            content_type__app_label="handoff", codename__in=["view_auditentry", "view_notification"]
+        )
         # Picking team members and assignees in the admin looks users up.
         | Permission.objects.filter(content_type__app_label="auth", codename="view_user")
     )
@@ -126,8 +128,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class RecordAdmin(ReadOnlyAdmin):
+    """Records that other parts of the system keep: nobody deletes them here either."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
+class AuditEntryAdmin(RecordAdmin):
     """The audit trail is evidence: nobody adds, edits or deletes it, superusers included."""
 
     list_display = ("at", "object_repr", "action", "field", "old", "new", "actor", "channel")
@@ -136,5 +145,12 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_select_related = ("actor", "content_type")
     date_hierarchy = "at"
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+
+@admin.register(Notification)
+class NotificationAdmin(RecordAdmin):
+    """What each user was told, to answer "why did I (not) hear about this?"."""
+
+    list_display = ("created_at", "user", "kind", "message", "read_at")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "message")
+    list_select_related = ("user",)

@@ -8,8 +8,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from handoff.admin import AuditedAdmin
-from releases.models import Release
+from handoff.admin import AuditedAdmin, RecordAdmin
+from releases.models import Release, ReleaseNotice
 from releases.services.releases import validate_version
 
 
@@ -42,3 +42,13 @@ class ReleaseAdmin(AuditedAdmin):
     ordering = ("product__name", "-version_key")
     autocomplete_fields = ("product",)
     readonly_fields = ("status", "released_at", "shipped_by", "created_at")
+
+
+@admin.register(ReleaseNotice)
+class ReleaseNoticeAdmin(RecordAdmin):
+    """The outreach ledger: which contact was told about which release, and whether it was sent."""
+
+    list_display = ("release", "contact", "status", "queued_at", "sent_at", "error")
+    list_select_related = ("release", "contact")
+    list_filter = ("status", "release__product")
+    search_fields = ("contact__email", "contact__name", "release__version")

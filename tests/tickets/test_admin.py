@@ -6,12 +6,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from defects.attachments import check_upload
-from defects.models import Attachment, Defect, RoutingRule, TicketDefectLink
+from defects.models import Attachment, Comment, Defect, RoutingRule, TicketDefectLink
 from defects.severity import Impact, Urgency
 from handoff.admin import grant_manager_admin_permissions
 from handoff.audit import audit_history
-from handoff.models import AuditEntry, Channel
-from releases.models import Release
+from handoff.models import AuditEntry, Channel, Notification
+from releases.models import Release, ReleaseNotice
 from tickets.models import Customer, Ticket
 from tickets.services.escalation import ticket_escalate, ticket_link_defect
 
@@ -53,6 +53,9 @@ def some_of_everything(make_ticket, agent, contact, component, version, release,
         defect=defect, name="log.txt", content_type="text/plain", size=5,
         file=check_upload(SimpleUploadedFile("log.txt", b"hello")).upload,
     )
+    Comment.objects.create(defect=defect, author=agent, body="Seen at Acme too", side="helpdesk")
+    ReleaseNotice.objects.create(release=release, contact=contact, queued_by=agent)
+    Notification.objects.create(user=agent, kind="comment", message="New comment")
     return defect
 
 
@@ -65,6 +68,7 @@ def test_every_model_of_the_portal_has_an_admin():
     assert registered >= {
         "Customer", "Contact", "Product", "Component", "ProductVersion", "Team", "RoutingRule",
         "Ticket", "Defect", "TicketDefectLink", "Attachment", "Release", "AuditEntry",
+        "Comment", "ReleaseNotice", "Notification",
     }
 
 
