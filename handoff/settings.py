@@ -173,6 +173,8 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "tickets.models.Ticket.Status",
         "DefectStatusEnum": "defects.models.Defect.Status",
         "ReleaseStatusEnum": "releases.models.Release.Status",
+        "DefectKindEnum": "defects.models.Defect.Kind",
+        "NotificationKindEnum": "handoff.models.Notification.Kind",
     },
 }
 

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from defects.api.filters import DefectFilter
+from defects.api.triage import DefectTriageMixin
 from defects.api.serializers import (
     DefectDetailSerializer,
     DefectSerializer,
@@ -20,7 +21,7 @@ from defects.selectors import defect_list_queryset, similar_defects
 from handoff.api_views import CatalogueViewSet
 
 
-class DefectViewSet(viewsets.ReadOnlyModelViewSet):
+class DefectViewSet(DefectTriageMixin, viewsets.ReadOnlyModelViewSet):
     """Every role reads defects: agents to follow them, engineers to work them."""
 
     filterset_class = DefectFilter

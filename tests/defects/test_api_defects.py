@@ -99,10 +99,11 @@ def test_an_unknown_defect_is_a_404(api, agent):
     assert api(agent).get("/api/defects/999999/").status_code == 404
 
 
-def test_defects_are_not_written_through_this_endpoint(api, manager, make_defect):
+def test_defects_are_not_created_or_replaced_through_this_endpoint(api, manager, make_defect):
+    # Triage changes them with PATCH (tests/defects/test_api_triage.py); escalation creates them.
     defect = make_defect()
     assert api(manager).post("/api/defects/", {"title": "x"}, format="json").status_code == 405
-    assert api(manager).patch(f"/api/defects/{defect.pk}/", {"title": "x"}, format="json").status_code == 405
+    assert api(manager).put(f"/api/defects/{defect.pk}/", {"title": "x"}, format="json").status_code == 405
 
 
 def test_similar_defects_are_open_ones_sharing_words_same_product_first(api, agent, make_defect, product):

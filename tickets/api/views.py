@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from defects.api.serializers import DefectSerializer
+from defects.api.triage import TicketThreadMixin
 from defects.selectors import defect_list_queryset
 from handoff.api_views import CatalogueViewSet
 from handoff.models import Channel
@@ -22,6 +23,7 @@ from tickets.api.serializers import (
     TicketDetailSerializer,
     TicketSerializer,
 )
+from tickets.api.status import TicketStatusMixin
 from tickets.models import Customer, Product
 from tickets.selectors import visible_tickets
 from tickets.services.escalation import AlreadyEscalated, ticket_escalate, ticket_link_defect
@@ -46,6 +48,8 @@ class ProductViewSet(CatalogueViewSet):
     create=extend_schema(request=TicketCreateSerializer, responses={201: TicketDetailSerializer}),
 )
 class TicketViewSet(
+    TicketThreadMixin,
+    TicketStatusMixin,
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Tickets the user may see: everyone's for agents and managers, escalated ones for engineers."""
