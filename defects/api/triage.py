@@ -105,6 +105,24 @@ def _post_comment(view, request: Request, **where) -> Response:
     return Response(body.data, status=status.HTTP_201_CREATED)
 
 
+def thread_action(field: str, selector, doc: str):
+    """A GET/POST `comments` route on a detail URL: read the thread as the user may, or add to it."""
+
+    def comments(self, request: Request, pk=None) -> Response:
+        obj = self.get_object()
+        if request.method == "POST":
+            return _post_comment(self, request, **{field: obj})
+        return _thread_response(self, selector(obj, request.user))
+
+    comments.__doc__ = doc
+    route = action(
+        detail=True, methods=["get", "post"], permission_classes=[IsStaffRole], filterset_class=None,
+        serializer_class=CommentSerializer,
+    )(comments)
+    route = extend_schema(methods=["POST"], request=CommentCreateSerializer, responses={201: CommentSerializer})(route)
+    return extend_schema(methods=["GET"], responses=CommentSerializer(many=True))(route)
+
+
 class DefectTriageMixin:
     """PATCH /api/defects/{id}/, POST .../transition/, GET/POST .../comments/."""
 
@@ -148,32 +166,14 @@ class DefectTriageMixin:
         defect = defect_transition(defect=defect, actor=request.user, channel=Channel.API, **data.validated_data)
         return self._answer(defect)
 
-    @extend_schema(methods=["GET"], responses=CommentSerializer(many=True))
-    @extend_schema(methods=["POST"], request=CommentCreateSerializer, responses={201: CommentSerializer})
-    @action(
-        detail=True, methods=["get", "post"], permission_classes=[IsStaffRole], filterset_class=None,
-        serializer_class=CommentSerializer,
+    comments = thread_action(
+        "defect", defect_thread, "The defect's thread as you may read it; post `shared` or `internal` comments."
     )
-    def comments(self, request: Request, pk=None) -> Response:
-        """The defect's thread as you may read it; post `shared` or `internal` comments."""
-        defect = self.get_object()
-        if request.method == "POST":
-            return _post_comment(self, request, defect=defect)
-        return _thread_response(self, defect_thread(defect, request.user))
 
 
 class TicketThreadMixin:
     """GET/POST /api/tickets/{id}/comments/: the ticket's side of the shared thread."""
 
-    @extend_schema(methods=["GET"], responses=CommentSerializer(many=True))
-    @extend_schema(methods=["POST"], request=CommentCreateSerializer, responses={201: CommentSerializer})
-    @action(
-        detail=True, methods=["get", "post"], permission_classes=[IsStaffRole], filterset_class=None,
-        serializer_class=CommentSerializer,
+    comments = thread_action(
+        "ticket", ticket_thread, "Comments on the ticket and shared ones from its defects. `shared` reaches engineering."
     )
-    def comments(self, request: Request, pk=None) -> Response:
-        """Comments on the ticket and shared ones from its defects. `shared` reaches engineering."""
-        ticket = self.get_object()
-        if request.method == "POST":
-            return _post_comment(self, request, ticket=ticket)
-        return _thread_response(self, ticket_thread(ticket, request.user))
