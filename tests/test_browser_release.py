@@ -1,0 +1,70 @@
+"""End to end in a real browser: a manager ships a release, opens its report and downloads the CSV.
+
+Uses the Chromium setup of tests/test_browser_escalation.py (skips without
+Chromium unless HANDOFF_REQUIRE_BROWSER=1).
+"""
+
+import csv
+import io
+import re
+
+import pytest
+
+from defects.models import Defect
+from defects.services.changes import defect_update
+from handoff.models import Channel
+from releases.models import Release
+from tests.conftest import PASSWORD
+from tests.test_browser_escalation import ARTIFACTS, _role_groups, page  # noqa: F401  (fixtures)
+from tests.triage import escalate, move, walk
+from tickets.models import Ticket
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_manager_ships_a_release_opens_the_report_and_downloads_the_csv(
+    page, live_server, manager, agent, engineer, release, make_ticket, contact  # noqa: F811
+):
+    from playwright.sync_api import expect
+
+    ticket = make_ticket(contact=contact, subject="=SUM(1) export fails")
+    defect = walk(escalate(ticket, agent), Defect.Status.IN_VERIFICATION, engineer)
+    defect_update(defect=defect, actor=engineer, channel=Channel.WEB, fixed_in_release=release)
+    move(defect, Defect.Status.FIXED, engineer)
+
+    page.goto(f"{live_server.url}/releases/")
+    page.get_by_label("Username").fill(manager.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("heading", name="Releases")).to_be_visible()
+    page.get_by_role("link", name="2.4.0", exact=True).click()
+    page.get_by_role("link", name="Ship…").click()
+    expect(page.get_by_role("heading", name="Ship Billing 2.4.0")).to_contain_text("2.4.0")
+    expect(page.locator("main")).to_contain_text(defect.key)
+    page.get_by_label("I confirm this release has shipped to customers").check()
+    page.get_by_role("button", name="Ship 2.4.0").click()
+
+    expect(page).to_have_url(re.compile(rf"/releases/{release.pk}/report/$"))
+    expect(page.get_by_role("status").first).to_contain_text("Shipped Billing 2.4.0: 1 defect(s) released")
+    expect(page.locator("#report-defects")).to_contain_text(defect.key)
+    expect(page.locator(f"#customer-{ticket.customer_id}")).to_contain_text("carol@acme.test")
+    expect(page.locator(f"#customer-{ticket.customer_id}")).to_contain_text(ticket.number)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "release-report.png"), full_page=True)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    download = download_info.value
+    assert download.suggested_filename == "fixed-in-bill-2.4.0.csv"
+    with open(download.path(), encoding="utf-8") as handle:
+        rows = list(csv.reader(io.StringIO(handle.read())))
+    header, row = rows[0], dict(zip(rows[0], rows[1]))
+    assert header[:3] == ["Customer", "Contacts", "Ticket"]
+    assert row["Ticket"] == ticket.number
+    assert row["Subject"] == "'=SUM(1) export fails"
+    assert row["Defect"] == defect.key and row["Fixed in"] == "2.4.0"
+
+    assert Release.objects.get(pk=release.pk).status == Release.Status.RELEASED
+    assert Defect.objects.get(pk=defect.pk).status == Defect.Status.RELEASED
+    assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.OPEN
