@@ -68,3 +68,27 @@ def test_a_manager_ships_a_release_opens_the_report_and_downloads_the_csv(
     assert Release.objects.get(pk=release.pk).status == Release.Status.RELEASED
     assert Defect.objects.get(pk=defect.pk).status == Defect.Status.RELEASED
     assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.OPEN
+
+
+def test_the_manager_reports_draw_four_charts_with_the_local_chart_library(
+    page, live_server, manager, agent, make_ticket  # noqa: F811
+):
+    from playwright.sync_api import expect
+
+    escalate(make_ticket(), agent)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server.url}/releases/reports/")
+    page.get_by_label("Username").fill(manager.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("heading", name="Manager reports")).to_be_visible()
+    # With one open defect and one waiting ticket, two charts have data; the others say so.
+    expect(page.locator(".charts .empty")).to_have_count(2)
+    drawn = page.evaluate(
+        "() => [...document.querySelectorAll('canvas')].map(c => Chart.getChart(c).data.datasets.length)"
+    )
+    assert drawn == [4, 1]
+    assert errors == []
+    page.screenshot(path=str(ARTIFACTS / "manager-reports.png"), full_page=True)

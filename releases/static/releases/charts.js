@@ -8,6 +8,13 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
     var chart = data[canvas.dataset.chart];
     if (!chart) return;
+    if (!chart.labels.length) {
+      var empty = document.createElement("p");
+      empty.className = "empty";
+      empty.textContent = "No data yet.";
+      canvas.replaceWith(empty);
+      return;
+    }
     var stacked = canvas.dataset.stacked === "true";
     var datasets = chart.datasets.map(function (set, i) {
       var colour = chart.datasets.length > 1 ? palette[i % palette.length] : "#2e90fa";
@@ -18,7 +25,11 @@ document.addEventListener("DOMContentLoaded", function () {
       data: { labels: chart.labels, datasets: datasets },
       options: {
         animation: false,
-        scales: { x: { stacked: stacked }, y: { stacked: stacked, beginAtZero: true } },
+        scales: {
+          x: { stacked: stacked },
+          // Counts are whole numbers; the median chart keeps its decimals.
+          y: { stacked: stacked, beginAtZero: true, ticks: canvas.dataset.kind === "line" ? {} : { precision: 0 } },
+        },
         plugins: { legend: { display: chart.datasets.length > 1 } },
       },
     });
