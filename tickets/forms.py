@@ -124,8 +124,12 @@ class EscalateForm(forms.Form):
     actual_result = forms.CharField(
         label="Actual result", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    version = forms.ModelChoiceField(label="Version", required=False, queryset=ProductVersion.objects.none())
-    component = forms.ModelChoiceField(label="Component", required=False, queryset=Component.objects.none())
+    version = forms.ModelChoiceField(
+        label="Version", required=False, queryset=ProductVersion.objects.none(), empty_label="Not known"
+    )
+    component = forms.ModelChoiceField(
+        label="Component", required=False, queryset=Component.objects.none(), empty_label="Not known"
+    )
     environment = forms.CharField(
         label="Environment", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
