@@ -19,6 +19,8 @@ class Connection(models.Model):
 
     class Kind(models.TextChoices):
         REDMINE = "redmine", "Redmine"
+        JIRA = "jira", "Jira"
+        GITHUB = "github", "GitHub"
 
     name = models.CharField(max_length=60, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REDMINE)
