@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from defects.models import Defect, Team
 from defects.severity import Severity
+from defects.sync.outbox import outbox_enqueue_update
 from handoff.audit import audit_changes
 from handoff.models import Notification
 from handoff.notifications import notify
@@ -128,6 +129,7 @@ def defect_update(*, defect: Defect, actor, channel: str, **changes: Any) -> Def
     defect.save(update_fields=[*diff, "updated_at"])
     reason = defect.severity_reason if "severity" in diff else ""
     audit_changes(obj=defect, actor=actor, channel=channel, changes=diff, reason=reason)
+    outbox_enqueue_update(defect=defect, changed=set(diff), channel=channel)
 
     if "team" in diff:
         notify_routed(defect=defect, actor=actor)

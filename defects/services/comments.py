@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from defects.models import Comment, Defect, TicketDefectLink
+from defects.sync.outbox import author_name as _author_name, outbox_enqueue
 from handoff import roles
 from handoff.audit import audit_record
 from handoff.models import Notification
@@ -140,6 +141,11 @@ def comment_add(
         new=f"comment {comment.pk} ({visibility})",
     )
     target = defect if defect is not None else ticket.current_defect
+    if target is not None and comment.is_shared:
+        outbox_enqueue(
+            defect=target, kind="comment", channel=channel,
+            payload={"comment_id": comment.pk, "body": comment.body, "author": _author_name(actor)},
+        )
     _answer_needs_info(defect=target, comment=comment, actor=actor, channel=channel)
     _notify_other_side(comment, defect=target, actor=actor)
     return comment

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from defects.models import Defect, TicketDefectLink
 from defects.services.links import defect_refresh_impact
+from defects.sync.outbox import outbox_enqueue
 from handoff.audit import audit_changes, audit_record
 from releases.services.slip import tickets_clear_slip
 
@@ -163,6 +164,7 @@ def defect_transition(
         fields.append("duplicate_of")
     defect.save(update_fields=fields)
     audit_changes(obj=defect, actor=actor, channel=channel, changes=changes, action="transition", reason=reason)
+    outbox_enqueue(defect=defect, kind="status", payload={"status": to}, channel=channel)
     if to in (S.FIXED, S.RELEASED):
         # A fix ends any slipped estimate on the tickets.
         tickets_clear_slip(defect=defect, actor=actor, channel=channel)

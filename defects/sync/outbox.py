@@ -73,6 +73,33 @@ def outbox_enqueue(
     return rows
 
 
+def outbox_enqueue_update(*, defect: Defect, changed: set[str], channel: str = "") -> list[OutboxItem]:
+    """outbox_enqueue for the fields defect_update changed, one row per kind of change."""
+    rows: list[OutboxItem] = []
+    texts = {name: getattr(defect, name) for name in ("title", "description") if name in changed}
+    if texts:
+        rows += outbox_enqueue(defect=defect, kind=Kind.FIELDS, payload=texts, channel=channel)
+    if "severity" in changed:
+        rows += outbox_enqueue(defect=defect, kind=Kind.SEVERITY, payload={"severity": defect.severity}, channel=channel)
+    if changed & {"planned_release", "fixed_in_release"}:
+        payload = {
+            "planned_release": defect.planned_release.version if defect.planned_release else None,
+            "fixed_in_release": defect.fixed_in_release.version if defect.fixed_in_release else None,
+        }
+        rows += outbox_enqueue(defect=defect, kind=Kind.RELEASE, payload=payload, channel=channel)
+    if "team" in changed:
+        # Routed to a team with a connection: the defect starts syncing there.
+        rows += outbox_enqueue(defect=defect, kind=Kind.CREATE, channel=channel)
+    return rows
+
+
+def author_name(user) -> str:
+    """How a portal author is named in a tracker comment."""
+    if not getattr(user, "is_authenticated", False):
+        return "Handoff"
+    return user.get_full_name() or user.get_username()
+
+
 def dispatch_drain(connection_id: int) -> None:
     """Queue a push run. Never raises: the periodic relay picks up anything missed."""
     from defects.sync.tasks import sync_drain
