@@ -11,9 +11,8 @@ from tests.triage import escalate, link, move, walk
 
 @pytest.fixture(autouse=True)
 def _locmem_email(settings):
-    """Emails stay in django.core.mail.outbox; Celery tasks run in-process."""
+    """Emails stay in django.core.mail.outbox (Celery runs in-process: see tests/conftest.py)."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 @pytest.fixture
