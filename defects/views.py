@@ -64,7 +64,8 @@ def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
     links = TicketDefectLink.objects.select_related("ticket__customer", "linked_by").order_by("linked_at", "id")
     defect = get_object_or_404(
         defect_list_queryset().prefetch_related(
-            "affected_versions", "attachments", Prefetch("ticket_links", queryset=links)
+            "affected_versions", "attachments", Prefetch("ticket_links", queryset=links),
+            "external_issues__connection", "sync_conflicts",
         ),
         pk=pk,
     )

@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from defects.api.views import DefectViewSet, RoutingRuleViewSet, TeamViewSet
+from defects.sync.api import ConnectionViewSet
 from handoff.api_notifications import NotificationViewSet
 from releases.api.views import ReleaseViewSet
 from tickets.api.views import CustomerViewSet, ProductViewSet, TicketViewSet
@@ -18,6 +19,7 @@ router.register("releases", ReleaseViewSet, basename="release")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("defects", DefectViewSet, basename="defect")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("connections", ConnectionViewSet, basename="connection")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("defects/", include("defects.urls")),
     path("releases/", include("releases.urls")),
+    path("", include("defects.sync.urls")),
     path("api/", include("handoff.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -108,7 +108,8 @@ class TeamSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["id", "name", "members", "member_ids"]
+        # `connection`: the tracker connection the team's defects sync to (null: none).
+        fields = ["id", "name", "members", "member_ids", "connection"]
 
 
 class RoutingRuleSerializer(serializers.ModelSerializer):

@@ -135,22 +135,30 @@ def _string_map(name: str, raw, allowed: set[str] | None) -> dict[str, str]:
 
 def build_config(*, kind: str, status_map, priority_map, version_map) -> ConnectionConfig:
     """Validate the raw maps (ValidationError keyed by field) and lay them over the kind's defaults."""
-    statuses = {**DEFAULT_STATUS_MAPS.get(kind, {}), **_string_map("status_map", status_map, set(S.values))}
-    priorities = {
-        **DEFAULT_PRIORITY_MAPS.get(kind, {}),
-        **_string_map("priority_map", priority_map, set(Severity.values)),
-    }
+    errors: dict[str, list[str]] = {}
+    maps: dict[str, dict[str, str]] = {}
+    for name, raw, allowed in (
+        ("status_map", status_map, set(S.values)),
+        ("priority_map", priority_map, set(Severity.values)),
+        ("version_map", version_map, None),
+    ):
+        try:
+            maps[name] = _string_map(name, raw, allowed)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    statuses = {**DEFAULT_STATUS_MAPS.get(kind, {}), **maps["status_map"]}
+    priorities = {**DEFAULT_PRIORITY_MAPS.get(kind, {}), **maps["priority_map"]}
     missing = [s for s in S.values if s not in statuses]
     if missing:
-        raise ValidationError({"status_map": f"Map every status; missing: {', '.join(missing)}."})
+        errors["status_map"] = [f"Map every status; missing: {', '.join(missing)}."]
     missing = [s for s in Severity.values if s not in priorities]
     if missing:
-        raise ValidationError({"priority_map": f"Map every severity; missing: {', '.join(missing)}."})
-    return ConnectionConfig(
-        status_map=statuses,
-        priority_map=priorities,
-        version_map=_string_map("version_map", version_map, None),
-    )
+        errors["priority_map"] = [f"Map every severity; missing: {', '.join(missing)}."]
+    if errors:
+        raise ValidationError(errors)
+    return ConnectionConfig(status_map=statuses, priority_map=priorities, version_map=maps["version_map"])
 
 
 def connection_config(connection: Connection) -> ConnectionConfig:

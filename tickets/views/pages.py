@@ -47,7 +47,8 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The ticket with its dual status. Engineers see escalated tickets only (404 otherwise)."""
     ticket = get_object_or_404(
         visible_tickets(request.user).prefetch_related(
-            "attachments", "defect_links__defect__team", "defect_links__defect__attachments"
+            "attachments", "defect_links__defect__team", "defect_links__defect__attachments",
+            "defect_links__defect__external_issues",
         ),
         pk=pk,
     )
