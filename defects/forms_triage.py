@@ -1,0 +1,182 @@
+"""Forms engineers and agents use to triage: queue filters, bulk actions, status, edits and comments.
+
+Forms only shape input; the services in defects.services decide and their
+ValidationErrors are put back beside the fields (`apply_errors`).
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from defects.models import Comment, Defect, Team
+from defects.services.transitions import manual_transitions
+from defects.severity import Severity
+from defects.views import DefectFilterForm
+from releases.models import Release
+from tickets.models import Component, Ticket
+
+MINE = "mine"
+OPEN = "open"
+
+
+def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's field errors beside the form's fields (others on the form)."""
+    for field, messages in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class ReleaseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, release: Release) -> str:
+        when = f", planned {release.planned_date:%d %b %Y}" if release.planned_date else ""
+        shipped = " (released)" if release.is_released else ""
+        return f"{release.product.name} {release.version}{when}{shipped}"
+
+
+class QueueFilterForm(DefectFilterForm):
+    """The defect list's filters plus component; by default my teams' open defects."""
+
+    component = forms.ModelChoiceField(
+        label="Component", required=False, queryset=Component.objects.select_related("product"),
+        empty_label="Any component",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = [(MINE, "My teams"), *self.fields["team"].choices]
+        self.fields["status"].choices = [(OPEN, "Open (not closed)"), *self.fields["status"].choices]
+
+    @staticmethod
+    def defaults() -> dict:
+        return {"team": MINE, "status": OPEN}
+
+    def apply(self, qs: QuerySet[Defect], *, user=None) -> QuerySet[Defect]:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        team, status = data.get("team"), data.get("status")
+        if team == MINE:
+            qs = qs.filter(team__in=Team.objects.filter(members=user)) if user else qs.none()
+            data["team"] = ""
+        if status == OPEN:
+            qs = qs.filter(status__in=Defect.OPEN_STATUSES)
+            data["status"] = ""
+        if data.get("component"):
+            qs = qs.filter(component=data["component"])
+        qs = super().apply(qs)
+        data["team"], data["status"] = team, status
+        return qs
+
+
+class BulkActionForm(forms.Form):
+    """What to do to the selected rows of the queue."""
+
+    ACTIONS = [
+        ("assign_team", "Assign team"),
+        ("set_planned_release", "Set planned release"),
+        ("change_status", "Change status"),
+    ]
+
+    defects = forms.ModelMultipleChoiceField(queryset=Defect.objects.all(), error_messages={
+        "required": "Select at least one defect.",
+    })
+    action = forms.ChoiceField(label="Action", choices=ACTIONS)
+    team = forms.ModelChoiceField(label="Team", required=False, queryset=Team.objects.all(), empty_label="—")
+    planned_release = ReleaseChoiceField(
+        label="Planned release (an estimate)", required=False, empty_label="—",
+        queryset=Release.objects.filter(status=Release.Status.PLANNED).select_related("product"),
+    )
+    to = forms.ChoiceField(
+        label="New status", required=False,
+        choices=[("", "—"), *[(v, l) for v, l in Defect.Status.choices if v != Defect.Status.RELEASED]],
+    )
+    reason = forms.CharField(label="Reason", required=False, widget=forms.TextInput)
+
+    NEEDS = {"assign_team": "team", "set_planned_release": "planned_release", "change_status": "to"}
+
+    def clean(self):
+        data = super().clean()
+        needed = self.NEEDS.get(data.get("action"))
+        if needed and not data.get(needed):
+            self.add_error(needed, "Choose a value for this action.")
+        return data
+
+
+class TransitionForm(forms.Form):
+    """Move the defect to one of the statuses the state machine allows now."""
+
+    to = forms.ChoiceField(label="Move to")
+    reason = forms.CharField(
+        label="Reason", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed for needs information (your question), won't fix and cannot reproduce.",
+    )
+    duplicate_of = forms.CharField(
+        label="Duplicate of", required=False, help_text="The original's key, e.g. DEF-12 (for duplicate only).",
+    )
+
+    def __init__(self, *args, defect: Defect, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.defect = defect
+        self.fields["to"].choices = manual_transitions(defect)
+
+    def clean_duplicate_of(self) -> Defect | None:
+        value = self.cleaned_data["duplicate_of"].strip().upper()
+        if not value:
+            return None
+        found = Defect.objects.filter(key=value).first() or (
+            Defect.objects.filter(pk=int(value)).first() if value.isdigit() else None
+        )
+        if found is None:
+            raise ValidationError(f"There is no defect {value}.")
+        return found
+
+
+class DefectEditForm(forms.Form):
+    """Severity (with a reason shown to the help desk), team, planned and fixed-in release."""
+
+    severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
+    severity_reason = forms.CharField(
+        label="Why this severity", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed when you change the severity; the help desk sees it.",
+    )
+    team = forms.ModelChoiceField(label="Team", required=False, queryset=Team.objects.all(), empty_label="Unrouted")
+    planned_release = ReleaseChoiceField(
+        label="Planned release", required=False, queryset=Release.objects.none(), empty_label="Not planned",
+        help_text="An estimate, never a promise.",
+    )
+    fixed_in_release = ReleaseChoiceField(
+        label="Fixed in release", required=False, queryset=Release.objects.none(), empty_label="Not fixed",
+    )
+
+    def __init__(self, *args, defect: Defect, **kwargs):
+        initial = {
+            "severity": defect.severity, "severity_reason": defect.severity_reason, "team": defect.team_id,
+            "planned_release": defect.planned_release_id, "fixed_in_release": defect.fixed_in_release_id,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        releases = Release.objects.filter(product_id=defect.product_id).select_related("product")
+        self.fields["planned_release"].queryset = releases.filter(status=Release.Status.PLANNED)
+        self.fields["fixed_in_release"].queryset = releases
+
+    def changes(self) -> dict:
+        """Only what the user changed: absent keys stay as they are."""
+        changed = {name: self.cleaned_data[name] for name in self.changed_data}
+        if "severity" in changed:
+            changed["severity_reason"] = self.cleaned_data["severity_reason"]
+        return changed
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 4}), help_text="Markdown.")
+    visibility = forms.ChoiceField(label="Who sees it", widget=forms.RadioSelect, initial=Comment.Visibility.SHARED)
+
+    def __init__(self, *args, on_ticket: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if on_ticket:
+            choices = [("shared", "Share with engineering"), ("internal", "Internal to my side")]
+        else:
+            choices = [("shared", "Shared with the help desk"), ("internal", "Internal to my side")]
+        self.fields["visibility"].choices = choices
+
+
+class TicketStatusForm(forms.Form):
+    status = forms.ChoiceField(label="Help-desk status", choices=Ticket.Status.choices)
+    reason = forms.CharField(label="Note", required=False)
