@@ -12,8 +12,8 @@ from handoff.records import record_delete, record_save
 class CatalogueViewSet(viewsets.ModelViewSet):
     """Every role reads; managers create, change and delete, each change audited.
 
-    Writes go through handoff.records so the API and the admin leave the same
-    trail. Deleting a record that tickets or defects still use is a 409.
+    Writes go through handoff.records, so each one leaves audit rows with the
+    API channel. Deleting a record that tickets or defects still use is a 409.
     """
 
     permission_classes = [ManagersWrite]
