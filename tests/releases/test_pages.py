@@ -180,3 +180,24 @@ def test_the_report_page_takes_the_same_queries_for_2_or_20_defects(client, mana
     with CaptureQueriesContext(connection) as large:
         assert "Bug 19" in client.get(url).content.decode()
     assert len(large) == len(small)
+
+
+def test_the_release_page_lists_fixed_and_planned_defects_and_offers_ship_to_managers_only(
+    client, agent, manager, release, fixed_in, planned_for
+):
+    fixed = fixed_in(release)
+    planned = planned_for(release)
+    url = reverse("releases:detail", args=[release.pk])
+
+    client.force_login(agent)
+    html = client.get(url).content.decode()
+    assert fixed.key in html and planned.key in html
+    assert "Ship…" not in html
+
+    client.force_login(manager)
+    html = client.get(url).content.decode()
+    assert reverse("releases:ship", args=[release.pk]) in html
+    release_ship(release=release, actor=manager, channel=Channel.WEB)
+    html = client.get(url).content.decode()
+    assert "Ship…" not in html and "by maya-manager" in html
+    assert client.get(reverse("releases:ship", args=[release.pk])).status_code == 302
