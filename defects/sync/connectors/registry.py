@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 CONNECTORS: dict[str, str] = {
     "redmine": "defects.sync.connectors.redmine.RedmineConnector",
+    "jira": "defects.sync.connectors.jira.JiraConnector",
+    "github": "defects.sync.connectors.github.GitHubConnector",
 }
 
 

@@ -41,6 +41,8 @@ def create_fields(defect: Defect, config: ConnectionConfig) -> dict:
         "priority": config.tracker_priority(defect.severity),
         "status": config.tracker_status(defect.status),
         "version": _version_of(defect, config),
+        # Only set on create (Jira's component); trackers without one ignore it.
+        "component": defect.component.name if defect.component_id else None,
     }
 
 

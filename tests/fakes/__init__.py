@@ -1,0 +1,1 @@
+"""Local servers that answer like real trackers, for tests over real HTTP."""
