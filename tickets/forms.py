@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from defects.attachments import check_upload
 from defects.models import Defect
 from defects.severity import Impact, Severity, Urgency
+from handoff.widgets import LongSelect
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
 _TEXTAREA = {"rows": 4}
@@ -33,7 +34,8 @@ class TicketFilterForm(forms.Form):
         label="Help-desk status", required=False, choices=[("", "Any status"), *Ticket.Status.choices]
     )
     customer = forms.ModelChoiceField(
-        label="Customer", required=False, queryset=Customer.objects.all(), empty_label="Any customer"
+        label="Customer", required=False, queryset=Customer.objects.all(), empty_label="Any customer",
+        widget=LongSelect,
     )
     product = forms.ModelChoiceField(
         label="Product", required=False, queryset=Product.objects.all(), empty_label="Any product"
@@ -63,9 +65,9 @@ class _ProductPartChoiceField(forms.ModelChoiceField):
 
 class TicketCreateForm(forms.Form):
     subject = forms.CharField(label="Subject", max_length=200)
-    customer = forms.ModelChoiceField(label="Customer", queryset=Customer.objects.all())
+    customer = forms.ModelChoiceField(label="Customer", queryset=Customer.objects.all(), widget=LongSelect)
     contact = forms.ModelChoiceField(
-        label="Contact", required=False, queryset=Contact.objects.select_related("customer"),
+        label="Contact", required=False, queryset=Contact.objects.select_related("customer"), widget=LongSelect,
         help_text="Someone at the customer's organisation.",
     )
     product = forms.ModelChoiceField(label="Product", queryset=Product.objects.all())

@@ -1,0 +1,25 @@
+from django import forms
+
+from handoff.widgets import LongSelect
+
+
+class ColourForm(forms.Form):
+    colour = forms.ChoiceField(
+        choices=[("", "Any"), ("r", "Red"), ("b", "<b>Blue</b>")], widget=LongSelect, required=True
+    )
+
+
+def test_a_long_select_renders_every_option_and_marks_the_chosen_one():
+    html = str(ColourForm({"colour": "r"})["colour"])
+
+    assert html.startswith("<select") and 'name="colour"' in html
+    assert 'id="id_colour"' in html and "required" in html
+    assert '<option value="">Any</option>' in html
+    assert '<option value="r" selected>Red</option>' in html
+    assert '<option value="b">&lt;b&gt;Blue&lt;/b&gt;</option>' in html
+
+
+def test_a_long_select_submits_like_a_plain_select():
+    form = ColourForm({"colour": "b"})
+    assert form.is_valid()
+    assert form.cleaned_data["colour"] == "b"
