@@ -130,6 +130,8 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Separate deployments (or test runs) sharing one broker each use their own queue.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery") or "celery"
 
 # Tracker sync (defects.sync): poll trackers without webhooks, relay what a lost
 # message or a dead worker left in the outbox, and how hard to retry.

@@ -8,11 +8,17 @@ its row is handed to another worker.
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from defects.sync.models import Connection, InboundEvent
 from defects.sync.services import push, pull
 from defects.sync.services.webhooks import inbound_process
+
+def send(task, *args) -> None:
+    """Queue `task` on this deployment's queue (read at call time, so tests can isolate runs)."""
+    task.apply_async(args=args, queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+
 
 TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "soft_time_limit": 50, "time_limit": 60}
 
@@ -37,7 +43,7 @@ def sync_relay() -> int:
     for event_id in InboundEvent.objects.filter(
         status=InboundEvent.Status.RECEIVED, received_at__lt=timezone.now() - timedelta(seconds=60)
     ).values_list("pk", flat=True)[:100]:
-        sync_inbound.delay(event_id)
+        send(sync_inbound, event_id)
     return pushed
 
 

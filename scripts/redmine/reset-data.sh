@@ -3,6 +3,8 @@
 # run start.sh afterwards (it reloads default data, project, versions, custom field and
 # makes a NEW admin API key unless REDMINE_FIXED_API_KEY is set).
 set -euo pipefail
+# Rails reads DATABASE_URL before database.yml: the portal's must not reach Redmine.
+unset DATABASE_URL
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STATE="${REDMINE_STATE_DIR:-/tmp/handoff-redmine}"
 [ -r /etc/redmine/default/database.yml ] || { echo "redmine is not installed; nothing to reset" >&2; exit 0; }

@@ -11,6 +11,8 @@
 # Progress goes to stderr. Use: set -a; eval "$(scripts/redmine/start.sh)"; set +a
 # Needs root (apt-get, and the server runs as www-data).
 set -euo pipefail
+# Rails reads DATABASE_URL before database.yml: the portal's must not reach Redmine.
+unset DATABASE_URL
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STATE="${REDMINE_STATE_DIR:-/tmp/handoff-redmine}"

@@ -43,9 +43,9 @@ def webhook_receive(*, connection: Connection, headers: Mapping[str, str], body:
         return InboundEvent.objects.get(connection=connection, delivery_id=delivery_id), False
     if error:
         raise WebhookRejected(error, status=400)
-    from defects.sync.tasks import sync_inbound
+    from defects.sync.tasks import send, sync_inbound
 
-    transaction.on_commit(lambda: sync_inbound.delay(event.pk))
+    transaction.on_commit(lambda: send(sync_inbound, event.pk))
     return event, True
 
 

@@ -1,0 +1,145 @@
+"""The sync engine against a real Redmine, with a real Celery worker where it matters."""
+
+import time
+
+import pytest
+
+from defects.models import Comment, Defect
+from defects.services.comments import comment_add
+from defects.services.transitions import defect_transition
+from defects.severity import Impact, Urgency
+from defects.sync.models import ExternalIssue, OutboxItem
+from defects.sync.services.pull import connection_poll
+from defects.sync.services.push import outbox_drain
+from handoff.models import Channel
+from tests.defects.sync.integration.conftest import wait_for
+from tickets.models import Ticket
+from tickets.services.escalation import ticket_escalate
+
+pytestmark = pytest.mark.integration
+
+
+def escalate(ticket, agent):
+    return ticket_escalate(
+        ticket=ticket, actor=agent, channel=Channel.WEB, title="Invoice PDF export times out",
+        impact=Impact.ENTIRE_CUSTOMER, urgency=Urgency.DEGRADED, steps_to_reproduce="Export a 500-line invoice.",
+    )
+
+
+def twin_of(defect):
+    return ExternalIssue.objects.filter(defect=defect).first()
+
+
+def test_escalating_creates_the_redmine_issue_with_the_twin_link_once(
+    redmine, redmine_connection, ticket, agent, monkeypatch
+):
+    # No worker here: the push and its retry run in-process.
+    from handoff.celery import app
+
+    monkeypatch.setattr(app.conf, "task_always_eager", True)
+    defect = escalate(ticket, agent)
+    outbox_drain()
+
+    twin = twin_of(defect)
+    issue = redmine.issue(twin.external_id)
+    assert twin.url == f"{redmine.url}/issues/{issue['id']}" and twin.key == f"#{issue['id']}"
+    assert issue["subject"] == defect.title
+    assert issue["priority"]["name"] == "Urgent"  # S2
+    assert {f["name"]: f["value"] for f in issue["custom_fields"]}["External Ticket ID"] == defect.key
+    assert f"Handoff defect: {defect.key} http" in issue["description"]
+
+    # A create tried again (its bookkeeping lost) finds the issue instead of making another.
+    ExternalIssue.objects.filter(defect=defect).delete()
+    OutboxItem.objects.update(status=OutboxItem.Status.PENDING)
+    outbox_drain()
+    assert twin_of(defect).external_id == str(issue["id"])
+    listed = redmine.call("GET", "/issues.json", params={"project_id": redmine_connection.project, "status_id": "*"})
+    assert listed.json()["total_count"] == 1
+
+
+def test_changes_flow_both_ways_through_a_real_worker(redmine, redmine_connection, celery_worker, ticket, agent, engineer):
+    defect = escalate(ticket, agent)
+    twin = wait_for(lambda: twin_of(defect), timeout=30, what="the Redmine issue")
+
+    # Redmine -> portal: an engineer moves the issue and writes a note; beat polls.
+    redmine.call("PUT", f"/issues/{twin.external_id}.json", json={"issue": {
+        "status_id": redmine.status_id("In Progress"), "notes": "Reproduced on 2.3.1, looking into it.",
+    }})
+    wait_for(
+        lambda: Defect.objects.get(pk=defect.pk).status == Defect.Status.IN_PROGRESS
+        and Comment.objects.filter(defect=defect).exists(),
+        timeout=40, what="the poll to bring the status and the note",
+    )
+    note = Comment.objects.get(defect=defect)
+    assert note.body.startswith("Reproduced on 2.3.1") and note.visibility == Comment.Visibility.SHARED
+    ticket.refresh_from_db()
+    followed = Ticket.objects.get(pk=ticket.pk).current_defect
+    assert followed is None or followed.status == Defect.Status.IN_PROGRESS
+    assert Defect.objects.get(pk=defect.pk).ticket_links.get().ticket_id == ticket.pk
+
+    # Portal -> Redmine: a shared comment appears once; an internal one never.
+    comment_add(actor=engineer, channel=Channel.WEB, body="Fix is in review.", visibility="shared", defect=defect)
+    comment_add(actor=engineer, channel=Channel.WEB, body="Blame the PDF lib.", visibility="internal", defect=defect)
+    wait_for(lambda: any("Fix is in review." in n for n in redmine.notes(twin.external_id)),
+             timeout=30, what="the shared comment in Redmine")
+    time.sleep(6)  # at least one more poll: nothing echoes back, nothing is posted twice
+    notes = redmine.notes(twin.external_id)
+    assert sum("Fix is in review." in n for n in notes) == 1
+    assert not any("Blame the PDF lib." in n for n in notes)
+    assert Comment.objects.filter(defect=defect).count() == 3  # note from Redmine + our two
+    assert not OutboxItem.objects.filter(kind="status").exists()  # the tracker's move was not sent back
+
+
+def _notes_in_order(redmine, twin, count):
+    return [n for n in redmine.notes(twin.external_id) if n.startswith("Change ")][:count + 5]
+
+
+def test_fifty_changes_made_while_redmine_is_down_arrive_in_order_after_it_restarts(
+    redmine, redmine_connection, celery_worker, ticket, agent, engineer
+):
+    defect = escalate(ticket, agent)
+    twin = wait_for(lambda: twin_of(defect), timeout=30, what="the Redmine issue")
+    redmine.stop()
+    try:
+        for n in range(1, 51):
+            if n == 10:
+                defect_transition(defect=defect, to="triage", actor=engineer, channel=Channel.WEB)
+            elif n == 20:
+                defect_transition(defect=defect, to="in_progress", actor=engineer, channel=Channel.WEB)
+            else:
+                comment_add(actor=engineer, channel=Channel.WEB, body=f"Change {n:02d}", visibility="shared",
+                            defect=defect)
+        wait_for(lambda: OutboxItem.objects.filter(defect=defect).exclude(last_error="").exists(),
+                 timeout=20, what="a failed push while Redmine is down")
+        assert OutboxItem.objects.filter(defect=defect, status="done").count() == 1  # only the create
+    finally:
+        redmine.start()
+    wait_for(lambda: not OutboxItem.objects.filter(defect=defect).exclude(status="done").exists(),
+             timeout=120, what="the 50 changes to arrive")
+
+    notes = [n for n in redmine.notes(twin.external_id) if n.startswith("Change ")]
+    expected = [f"Change {n:02d}" for n in range(1, 51) if n not in (10, 20)]
+    assert [n.split("\n")[0] for n in notes] == expected
+    assert redmine.issue(twin.external_id)["status"]["name"] == "In Progress"
+    assert OutboxItem.objects.filter(defect=defect, status="failed").count() == 0
+
+
+def test_a_worker_killed_in_the_middle_of_pushing_loses_and_duplicates_nothing(
+    redmine, redmine_connection, celery_worker, ticket, agent, engineer
+):
+    defect = escalate(ticket, agent)
+    twin = wait_for(lambda: twin_of(defect), timeout=30, what="the Redmine issue")
+    for n in range(1, 41):
+        comment_add(actor=engineer, channel=Channel.WEB, body=f"Change {n:02d}", visibility="shared", defect=defect)
+    wait_for(lambda: OutboxItem.objects.filter(defect=defect, kind="comment", status="done").count() >= 3,
+             timeout=30, what="the first pushes")
+    celery_worker.kill()  # SIGKILL to the whole worker: no goodbye, no ack
+    done_at_kill = OutboxItem.objects.filter(defect=defect, kind="comment", status="done").count()
+    assert done_at_kill < 40, "the kill came too late to land mid-push"
+
+    celery_worker.start()
+    wait_for(lambda: not OutboxItem.objects.filter(defect=defect).exclude(status="done").exists(),
+             timeout=90, what="the rest of the changes after the restart")
+
+    notes = [n.split("\n")[0] for n in redmine.notes(twin.external_id) if n.startswith("Change ")]
+    assert notes == [f"Change {n:02d}" for n in range(1, 41)]
