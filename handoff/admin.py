@@ -7,6 +7,7 @@ They need `is_staff` and the model permissions that
 
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models, transaction
 
 from handoff.audit import audit_changes, audit_record
@@ -47,7 +48,7 @@ def _changes(before: models.Model, after: models.Model, fields: list[str]) -> di
     for name in fields:
         try:
             field = after._meta.get_field(name)
-        except Exception:  # a form-only field has no model value to compare
+        except FieldDoesNotExist:  # a form-only field has no model value to compare
             continue
         if field.many_to_many or not field.concrete:
             continue

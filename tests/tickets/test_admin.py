@@ -204,3 +204,17 @@ def test_admin_lists_cost_the_same_queries_for_5_or_30_rows(manager_client, make
 
     assert queries_for(5) == queries_for(30)
     assert Defect.objects.count() == 30
+
+
+def test_changing_a_team_in_the_admin_audits_its_members(manager_client, staff_manager, team,
+                                                         engineer, other_agent):
+    response = manager_client.post(
+        reverse("admin:defects_team_change", args=[team.pk]),
+        {"name": "Billing", "members": [engineer.pk, other_agent.pk]},
+    )
+    assert response.status_code == 302
+    rows = {r.field: (r.old, r.new) for r in audit_history(team)}
+    assert rows == {
+        "name": ("Billing engineering", "Billing"),
+        "members": ("erin-engineer", "erin-engineer, oscar-agent"),
+    }
