@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup run test demo migrate worker lint clean
+.PHONY: setup run test demo migrate worker lint clean bench-sync
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ worker: setup
 
 test: setup
 	$(PY) -m pytest
+
+# Portal -> Redmine latency (p50/p95) and outbox throughput, on PostgreSQL, Redis,
+# a real worker and a real Redmine (installed from Debian's packages; needs root).
+bench-sync: setup
+	redmine_env="$$(scripts/redmine/start.sh)" && set -a && eval "$$redmine_env" && set +a && \
+	  $(PY) scripts/bench_sync.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

@@ -113,6 +113,9 @@ class OutboundChange:
     comment: str = ""
     file: OutboundFile | None = None
     source_id: int | None = None
+    # 1 on the first try. A later try may follow one that reached the tracker
+    # without our knowing, so only then must the connector look before posting.
+    attempt: int = 1
 
 
 @dataclass(frozen=True)

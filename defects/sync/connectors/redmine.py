@@ -242,16 +242,18 @@ class RedmineConnector(Connector):
 
     def _comment(self, twin: TwinRef, change: OutboundChange) -> None:
         marker = comment_marker(change.source_id or 0)
-        issue = self._journals(twin)
-        if any(marker in (j.get("notes") or "") for j in issue.get("journals", [])):
-            return  # an earlier try got through
+        if change.attempt > 1:
+            issue = self._journals(twin)
+            if any(marker in (j.get("notes") or "") for j in issue.get("journals", [])):
+                return  # an earlier try got through
         self.client.issue.update(int(twin.external_id), notes=f"{change.comment}\n\n{marker}")
 
     def _attach(self, twin: TwinRef, change: OutboundChange) -> None:
         marker = attachment_marker(change.source_id or 0)
-        issue = self._journals(twin)
-        if any(marker in (a.get("description") or "") for a in issue.get("attachments", [])):
-            return
+        if change.attempt > 1:
+            issue = self._journals(twin)
+            if any(marker in (a.get("description") or "") for a in issue.get("attachments", [])):
+                return  # an earlier try got through
         file = change.file
         assert file is not None
         token = self.client.upload(io.BytesIO(file.data), filename=file.name)["token"]

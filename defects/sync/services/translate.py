@@ -67,6 +67,7 @@ def build_change(item: OutboxItem, twin: ExternalIssue | None, config: Connectio
         "defect_key": defect.key,
         "defect_url": defect_url(defect),
         "twin": twin_ref(twin),
+        "attempt": item.attempts,
     }
     payload = item.payload or {}
     if item.kind == Kind.CREATE:
