@@ -1,5 +1,6 @@
 from django.urls import path
 
+from defects import views_triage
 from tickets import views
 
 app_name = "tickets"
@@ -11,4 +12,6 @@ urlpatterns = [
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/escalate/", views.ticket_escalate_page, name="escalate"),
     path("<int:pk>/link/", views.ticket_link_defect_page, name="link"),
+    path("<int:pk>/comments/", views_triage.ticket_comment_page, name="comment"),
+    path("<int:pk>/status/", views_triage.ticket_status_page, name="status"),
 ]

@@ -1,0 +1,92 @@
+"""Triage panels dropped into the ticket and defect pages: forms, the shared thread, the help desk's banner.
+
+Each tag reads what it needs for one object (a fixed number of queries), so the
+pages that include them need no extra context.
+"""
+
+from django import template
+from django.urls import reverse
+
+from defects.forms_triage import CommentForm, DefectEditForm, TicketStatusForm, TransitionForm
+from defects.models import Defect
+from defects.services.comments import defect_thread, ticket_thread
+from handoff import roles
+from tickets.services.follow import release_note
+
+register = template.Library()
+
+
+@register.inclusion_tag("defects/_triage_panel.html", takes_context=True)
+def defect_triage_panel(context, defect: Defect) -> dict:
+    user = context["request"].user
+    can_work = roles.can_work_defects(user)
+    return {
+        "request": context["request"],
+        "csrf_token": context.get("csrf_token"),
+        "defect": defect,
+        "can_work": can_work,
+        "transition_form": TransitionForm(defect=defect) if can_work else None,
+        "edit_form": DefectEditForm(defect=defect) if can_work else None,
+    }
+
+
+@register.inclusion_tag("defects/_thread.html", takes_context=True)
+def defect_thread_panel(context, defect: Defect) -> dict:
+    request = context["request"]
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "comments": list(defect_thread(defect, request.user)),
+        "form": CommentForm(on_ticket=False),
+        "action": reverse("defects:comment", args=[defect.pk]),
+        "here": defect,
+    }
+
+
+@register.inclusion_tag("defects/_thread.html", takes_context=True)
+def ticket_thread_panel(context, ticket) -> dict:
+    request = context["request"]
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "comments": list(ticket_thread(ticket, request.user)),
+        "form": CommentForm(on_ticket=True),
+        "action": reverse("tickets:comment", args=[ticket.pk]),
+        "here": ticket,
+        "on_ticket": True,
+    }
+
+
+def engineering_feedback(defect: Defect | None) -> tuple[str, str] | None:
+    """(css class, sentence) telling the help desk what engineering's latest move means for them."""
+    if defect is None:
+        return None
+    reason = defect.status_reason
+    if defect.status == Defect.Status.NEEDS_INFO:
+        return "banner", f"Engineering needs information: {reason}" if reason else "Engineering needs information."
+    if defect.status in (Defect.Status.WONT_FIX, Defect.Status.CANNOT_REPRODUCE):
+        label = defect.get_status_display()
+        return "banner", f"Engineering closed {defect.key} as {label.lower()}: {reason}" if reason else f"{label}."
+    if defect.status == Defect.Status.RELEASED:
+        return "banner done", f"{defect.key} {release_note(defect)}. Tell the customer."
+    return None
+
+
+@register.inclusion_tag("defects/_ticket_feedback.html")
+def ticket_feedback(ticket, defect: Defect | None = None) -> dict:
+    """The needs-information / outcome banner and the severity reason engineering gave."""
+    defect = defect if defect is not None else ticket.current_defect
+    return {"ticket": ticket, "defect": defect, "feedback": engineering_feedback(defect)}
+
+
+@register.inclusion_tag("defects/_ticket_status.html", takes_context=True)
+def ticket_status_panel(context, ticket) -> dict:
+    """The help desk's own status form, for agents and managers only."""
+    request = context["request"]
+    can = roles.can_work_tickets(request.user)
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "ticket": ticket,
+        "status_form": TicketStatusForm(initial={"status": ticket.status}) if can else None,
+    }
