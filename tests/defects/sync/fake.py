@@ -8,6 +8,7 @@ retries, pauses and idempotency are tested without a server.
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass, field
 
 from defects.sync.connectors.base import (
@@ -18,6 +19,7 @@ from defects.sync.connectors.base import (
     TrackerComment,
     TrackerIssue,
     TwinRef,
+    WebhookRejected,
     comment_marker,
 )
 
@@ -105,6 +107,20 @@ class FakeConnector(Connector):
             twin=self._twin(issue), updated_at=f"{issue.updated:08d}", portal_key=issue.portal_key,
             fields=dict(issue.fields), comments=tuple(issue.comments),
         )
+
+    supports_webhooks = True
+
+    def verify_webhook(self, *, headers, body: bytes, secret: str) -> str:
+        if not self.signature_matches(secret=secret, body=body, signature=headers.get("x-signature", "")):
+            raise WebhookRejected("Bad or missing signature.")
+        return headers.get("x-delivery", "")
+
+    def parse_webhook(self, *, headers, body: bytes) -> tuple[TrackerIssue, ...]:
+        try:
+            issue_id = int(json.loads(body)["issue"])
+        except (ValueError, KeyError, TypeError):
+            raise WebhookRejected("Unreadable payload.", status=400) from None
+        return (self._issue(TRACKER.issues[issue_id]),)
 
     def fetch(self, twin: TwinRef) -> TrackerIssue:
         TRACKER._maybe_fail()
