@@ -12,6 +12,7 @@ from defects.api.triage import TicketThreadMixin
 from defects.selectors import defect_list_queryset
 from handoff.api_views import CatalogueViewSet
 from handoff.models import Channel
+from handoff.paginator import LargeTablePagination
 from tickets.api.filters import TicketFilter
 from tickets.api.permissions import TicketWorkersWrite
 from tickets.api.serializers import (
@@ -56,6 +57,7 @@ class TicketViewSet(
 
     permission_classes = [TicketWorkersWrite]
     filterset_class = TicketFilter
+    pagination_class = LargeTablePagination
 
     def get_queryset(self):
         # Object-level visibility: a ticket outside this queryset is a 404.

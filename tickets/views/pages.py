@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from handoff import roles
 from handoff.audit import audit_history
 from handoff.decorators import role_required
+from handoff.paginator import LargeTablePaginator
 from handoff.models import Channel
 from tickets.forms import TicketCreateForm, TicketFilterForm, apply_service_errors
 from tickets.selectors import filter_tickets, visible_tickets
@@ -23,7 +23,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     """Tickets the user may see, filtered, 50 a page, with both statuses per row."""
     form = TicketFilterForm(request.GET or None)
     tickets = filter_tickets(visible_tickets(request.user), **form.filters())
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = LargeTablePaginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "tickets/list.html", {"form": form, "page": page})
 
 

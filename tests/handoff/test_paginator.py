@@ -1,0 +1,54 @@
+import pytest
+from django.core.paginator import Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from handoff import paginator as large
+from tickets.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def customers():
+    Customer.objects.bulk_create(Customer(name=f"Customer {n:03d}") for n in range(23))
+    return Customer.objects.order_by("name")
+
+
+def test_pages_hold_the_same_rows_in_the_same_order_as_a_plain_paginator(customers):
+    plain, fast = Paginator(customers, 5), large.LargeTablePaginator(customers, 5)
+
+    assert fast.count == plain.count == 23
+    assert not fast.count_is_estimate
+    for number in plain.page_range:
+        assert list(fast.page(number)) == list(plain.page(number))
+
+
+def test_a_deep_page_costs_the_same_queries_as_the_first(customers):
+    fast = large.LargeTablePaginator(customers, 5)
+    fast.count
+    with CaptureQueriesContext(connection) as first:
+        list(fast.page(1))
+    with CaptureQueriesContext(connection) as deep:
+        list(fast.page(5))
+    assert len(first) == len(deep) == 2
+
+
+def test_beyond_the_cap_the_count_stops_and_says_it_is_an_estimate(customers, monkeypatch):
+    monkeypatch.setattr(large, "COUNT_CAP", 10)
+    fast = large.LargeTablePaginator(customers, 5)
+
+    assert fast.count > 10
+    assert fast.count_is_estimate
+    assert [c.name for c in fast.page(3)] == [f"Customer {n:03d}" for n in range(10, 15)]
+
+
+def test_the_ticket_list_says_about_when_the_count_is_an_estimate(client, agent, make_ticket, monkeypatch):
+    monkeypatch.setattr(large, "COUNT_CAP", 2)
+    for n in range(4):
+        make_ticket(subject=f"Ticket {n}")
+    client.force_login(agent)
+
+    html = client.get("/tickets/").content.decode()
+
+    assert "About " in html and " tickets" in html
