@@ -2,7 +2,7 @@
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 
@@ -18,12 +18,10 @@ class LongSelect(forms.Select):
         selected = {str(v) for v in self.format_value(value)}
         final_attrs = self.build_attrs(self.attrs, attrs)
         final_attrs["name"] = name
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(key), mark_safe(" selected") if str(key) in selected else "", label)
-                for key, label in self.choices
-            ),
-        )
-        return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
+        # Plain string building: format_html per option costs as much as the query.
+        options = []
+        for key, label in self.choices:
+            key = str(key)
+            chosen = " selected" if key in selected else ""
+            options.append(f'<option value="{escape(key)}"{chosen}>{escape(label)}</option>')
+        return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe("".join(options)))
