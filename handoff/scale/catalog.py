@@ -17,7 +17,7 @@ from tickets.models import Component, Contact, Customer, Product, ProductVersion
 
 MARKER_USERNAME = "scale-agent-001"
 SPECIALISTS_BY_COMPONENT = texts.SPECIALIST_TEAMS
-RELEASED_PER_PRODUCT = 12
+RELEASED_PER_PRODUCT = 36  # monthly releases over the three years
 PLANNED_PER_PRODUCT = 3
 
 

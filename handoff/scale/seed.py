@@ -10,12 +10,12 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
-from defects.models import Defect, TicketDefectLink
+from defects.models import Comment, Defect, TicketDefectLink
 from handoff.models import AuditEntry
 from handoff.scale.bulk import analyze, foreign_key_checks_skipped, reserve_ids, write_rows
 from handoff.scale.catalog import already_seeded, build_catalog
 from handoff.scale.seed_defects import affected_version_rows, generate_defects
-from handoff.scale.seed_history import audit_rows
+from handoff.scale.seed_history import audit_rows, comment_rows
 from handoff.scale.seed_tickets import generate_tickets
 from tickets.models import Contact, Customer, Ticket
 
@@ -33,6 +33,7 @@ class SeedSummary:
     defects: int
     links: int
     audit_entries: int
+    comments: int
     seconds: float
 
 
@@ -95,10 +96,12 @@ def seed_scale(
                 AuditEntry, audit_rows(rng, catalog, seeded_defects, seeded.tickets, seeded.links)
             )
             log(f"wrote {audited} audit entries ({time.monotonic() - began:.0f} s)")
+            comments = write_rows(Comment, comment_rows(rng, catalog, seeded_defects, seeded.tickets))
+            log(f"wrote {comments} comments ({time.monotonic() - began:.0f} s)")
         if seeded_defects:
             _count_links(seeded_defects[0].row["id"], seeded_defects[-1].row["id"])
-    analyze([Customer, Contact, User, Ticket, Defect, TicketDefectLink, AuditEntry])
+    analyze([Customer, Contact, User, Ticket, Defect, TicketDefectLink, AuditEntry, Comment])
     return SeedSummary(
         customers=len(catalog.customer_ids), tickets=len(seeded.tickets), defects=len(seeded_defects),
-        links=len(seeded.links), audit_entries=audited, seconds=time.monotonic() - began,
+        links=len(seeded.links), audit_entries=audited, comments=comments, seconds=time.monotonic() - began,
     )

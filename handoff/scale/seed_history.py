@@ -1,11 +1,11 @@
-"""Audit rows for seeded data, shaped like the ones the services write."""
+"""Audit rows and comment threads for seeded data, shaped like the ones the services write."""
 
 import random
 from collections.abc import Iterator
 
 from django.contrib.contenttypes.models import ContentType
 
-from defects.models import Defect, Team
+from defects.models import Comment, Defect, Team
 from handoff.models import Channel
 from handoff.scale.catalog import Catalog
 from handoff.scale.seed_defects import SeededDefect
@@ -54,3 +54,38 @@ def audit_rows(
             yield _entry(content_type_id=defect_ct, obj_id=row["id"], repr_=repr_, action="changed",
                          at=row["updated_at"], actor_id=rng.choice(catalog.engineers).pk, field="status",
                          old=Defect.Status.NEW, new=row["status"])
+
+
+COMMENT_LINES = [
+    "Customer confirmed it happens again this morning.",
+    "Could you attach the log from the **export** job?",
+    "Reproduced on the staging copy; looking at the query now.",
+    "Workaround: export in smaller batches until the fix ships.",
+    "The fix is in review, planned for the next release (an estimate).",
+    "Asked the customer for the exact version and browser.",
+    "Not seen since the last patch; keeping an eye on it.",
+]
+
+
+def comment_rows(
+    rng: random.Random, catalog: Catalog, defects: list[SeededDefect], tickets: list[dict]
+) -> Iterator[dict]:
+    """A thread on most tickets and defects: the help desk on tickets, engineering on defects."""
+    shared, internal = Comment.Visibility.SHARED, Comment.Visibility.INTERNAL
+    for row in tickets:
+        for _ in range(rng.choice((0, 0, 1, 1, 2))):
+            yield {
+                "ticket_id": row["id"], "defect_id": None, "author_id": row["created_by_id"],
+                "body": rng.choice(COMMENT_LINES), "side": Comment.Side.HELPDESK,
+                "visibility": internal if rng.random() < 0.7 else shared,
+                "created_at": row["created_at"] + (row["updated_at"] - row["created_at"]) * rng.random(),
+            }
+    for defect in defects:
+        row = defect.row
+        for _ in range(rng.choice((0, 1, 1, 2, 3))):
+            yield {
+                "ticket_id": None, "defect_id": row["id"], "author_id": rng.choice(catalog.engineers).pk,
+                "body": rng.choice(COMMENT_LINES), "side": Comment.Side.ENGINEERING,
+                "visibility": shared if rng.random() < 0.7 else internal,
+                "created_at": row["created_at"] + (row["updated_at"] - row["created_at"]) * rng.random(),
+            }

@@ -5,7 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 
-from defects.models import Defect, TicketDefectLink
+from defects.models import Comment, Defect, TicketDefectLink
 from defects.severity import Impact
 from handoff.models import AuditEntry, Channel
 from releases.models import Release
@@ -99,3 +99,10 @@ def test_tickets_created_after_seeding_get_fresh_numbers(seeded, agent):
     )
     assert ticket.pk > Ticket.objects.exclude(pk=ticket.pk).order_by("-pk").first().pk
     assert ticket.number == f"HD-{1000 + ticket.pk}"
+
+
+def test_tickets_and_defects_carry_comment_threads_from_their_own_side(seeded):
+    comments = Comment.objects.all()
+    assert comments.filter(ticket__isnull=False).exists() and comments.filter(defect__isnull=False).exists()
+    assert not comments.filter(ticket__isnull=False).exclude(side=Comment.Side.HELPDESK).exists()
+    assert not comments.filter(defect__isnull=False).exclude(side=Comment.Side.ENGINEERING).exists()

@@ -30,6 +30,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(
             f"Seeded {summary.tickets} tickets, {summary.defects} defects, {summary.links} links, "
-            f"{summary.customers} customers and {summary.audit_entries} audit entries "
+            f"{summary.customers} customers, {summary.comments} comments and "
+            f"{summary.audit_entries} audit entries "
             f"in {summary.seconds:.1f} s."
         ))
