@@ -48,3 +48,26 @@ def planned_for(make_ticket, agent, engineer):
         return defect_update(defect=defect, actor=engineer, channel=Channel.WEB, planned_release=release)
 
     return make
+
+
+@pytest.fixture
+def many_fixed(make_ticket, agent):
+    """many_fixed(release, start, count): `count` defects fixed in `release`, each for a new customer
+    with one contact and a reported version. Written directly: these feed query-count tests,
+    where only the rows matter."""
+    from defects.models import TicketDefectLink
+    from tickets.models import Contact, Customer, ProductVersion
+
+    def make(release, start, count):
+        for n in range(start, start + count):
+            customer = Customer.objects.create(name=f"Customer {n}")
+            Contact.objects.create(customer=customer, name=f"Contact {n}", email=f"c{n}@example.test")
+            version = ProductVersion.objects.create(product=release.product, name=f"1.{n}.0")
+            ticket = make_ticket(customer=customer, version=version)
+            defect = Defect.objects.create(
+                key=f"DEF-Q{n}", title=f"Bug {n}", product=release.product, impact="single_user",
+                urgency="blocked", severity="S3", status=Defect.Status.FIXED, fixed_in_release=release,
+            )
+            TicketDefectLink.objects.create(ticket=ticket, defect=defect, linked_by=agent)
+
+    return make

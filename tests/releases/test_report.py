@@ -111,22 +111,14 @@ def test_each_contact_carries_when_it_was_notified(release, manager, fixed_in, m
     assert recipient.notified_at.isoformat().startswith("2026-11-20T10:00")
 
 
-def _build(count, release, fixed_in, make_ticket, start):
-    for n in range(start, start + count):
-        customer = Customer.objects.create(name=f"Customer {n}")
-        Contact.objects.create(customer=customer, name=f"Contact {n}", email=f"c{n}@example.test")
-        version = ProductVersion.objects.create(product=release.product, name=f"1.{n}.0")
-        fixed_in(release, ticket=make_ticket(customer=customer, version=version), title=f"Bug {n}")
-
-
-def test_the_report_takes_the_same_number_of_queries_for_2_or_20_defects(release, fixed_in, make_ticket):
-    _build(2, release, fixed_in, make_ticket, 0)
+def test_the_report_takes_the_same_number_of_queries_for_2_or_20_defects(release, many_fixed):
+    many_fixed(release, 0, 2)
     with CaptureQueriesContext(connection) as small:
         report = release_report(release)
         report_csv(report)
     assert len(report.defects) == 2
 
-    _build(18, release, fixed_in, make_ticket, 2)
+    many_fixed(release, 2, 18)
     with CaptureQueriesContext(connection) as large:
         report = release_report(release)
         report_csv(report)
