@@ -84,7 +84,8 @@ def notice_email(release: Release, recipient: ReportContact) -> tuple[str, str]:
         "releases/email/fix_notice.txt",
         {"release": release, "contact": recipient.contact, "tickets": tickets},
     )
-    return subject[:200], body
+    # Subjects come from customers' own words; a line break would be a header injection.
+    return " ".join(subject.split())[:200], body
 
 
 def release_send_notices(*, release: Release) -> int:

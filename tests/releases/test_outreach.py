@@ -121,3 +121,18 @@ def test_customers_are_told_only_after_the_release_ships(release, manager, fixed
 
 def test_the_task_for_a_deleted_release_does_nothing(db):
     assert send_release_notices(999999) == 0
+
+
+def test_a_subject_with_line_breaks_cannot_inject_mail_headers(
+    release, manager, fixed_in, make_ticket, contact, django_capture_on_commit_callbacks
+):
+    ticket = make_ticket(contact=contact)
+    type(ticket).objects.filter(pk=ticket.pk).update(subject="Broken\nBcc: everyone@evil.test")
+    fixed_in(release, ticket=ticket)
+    release_ship(release=release, actor=manager, channel=Channel.WEB)
+
+    queue(release, manager, django_capture_on_commit_callbacks)
+
+    [message] = mail.outbox
+    assert "\n" not in message.subject and message.subject.endswith("Broken Bcc: everyone@evil.test")
+    assert message.bcc == [] and message.to == ["carol@acme.test"]
