@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("role", ["agent", "engineer", "manager"])
 def test_every_role_reads_teams_with_their_members(api, request, team, engineer, role):
     [row] = api(request.getfixturevalue(role)).get("/api/teams/").json()["results"]
-    assert row == {"id": team.pk, "name": team.name, "members": [{"id": engineer.pk, "username": engineer.username}]}
+    assert row == {"id": team.pk, "name": team.name, "members": [{"id": engineer.pk, "username": engineer.username}],
+                   "connection": None}
 
 
 @pytest.mark.parametrize("role", ["agent", "engineer", "manager"])
