@@ -39,14 +39,15 @@ ROUTING_RULES = [
     (40, "Analytics", None, "schedule", "Documents & reporting", False),
 ]
 
-# product, version, status, days from today (planned date, or released that many days ago)
+# product, version, days from today to its planned date, shipped in the demo
+# (shipping marks the fixed defects released and sends their tickets back to the help desk)
 RELEASES = [
-    ("Billing", "2.10.0", "released", -30),
-    ("Billing", "2.10.1", "planned", 14),
-    ("Billing", "2.11.0", "planned", 60),
-    ("Customer Portal", "5.1.1", "released", -10),
-    ("Customer Portal", "5.2.0", "planned", 21),
-    ("Analytics", "1.5.0", "planned", 30),
+    ("Billing", "2.10.0", -3, True),
+    ("Billing", "2.10.1", 14, False),
+    ("Billing", "2.11.0", 60, False),
+    ("Customer Portal", "5.1.1", -10, True),
+    ("Customer Portal", "5.2.0", 21, False),
+    ("Analytics", "1.5.0", 30, False),
 ]
 
 # customer -> contacts (name, email, phone)
@@ -155,14 +156,22 @@ TICKETS = [
      "Just saying thanks.", ("status", "closed")),
 ]
 
-# What engineering has done with some defects since (by the subject of the
-# ticket that raised them): engineering status, planned release, fixed-in release,
-# and the help-desk status the raising tickets end in.
+# What engineering has done with some defects since, by the subject of the
+# ticket that raised them: the status moves in order, with the reason a move
+# needs, and the planned or fixed-in release. The help desk resolves a ticket
+# once the release with its fix has shipped.
 DEFECT_PROGRESS = {
-    "VAT rounding off by one cent": ("in_progress", "2.10.1", None, None),
-    "Credit notes show the wrong currency symbol": ("released", None, "2.10.0", "resolved"),
-    "Login loops back to the sign-in page on Safari": ("triage", "5.2.0", None, None),
-    "Dashboard widgets load slowly": ("needs_info", None, None, None),
-    "CSV export has the wrong date format": ("in_progress", "1.5.0", None, None),
-    "Invoice PDF export times out": ("in_verification", "2.10.1", None, None),
+    "VAT rounding off by one cent": {"path": ["triage", "in_progress"], "planned": "2.10.1"},
+    "Credit notes show the wrong currency symbol": {
+        "path": ["triage", "in_progress", "in_verification", "fixed"], "fixed": "2.10.0",
+    },
+    "Login loops back to the sign-in page on Safari": {"path": ["triage"], "planned": "5.2.0"},
+    "Dashboard widgets load slowly": {
+        "path": ["triage", "needs_info"],
+        "reason": "Which dashboard widgets are slow? A HAR file of the page loading would help.",
+    },
+    "CSV export has the wrong date format": {"path": ["triage", "in_progress"], "planned": "1.5.0"},
+    "Invoice PDF export times out": {
+        "path": ["triage", "in_progress", "in_verification"], "planned": "2.10.1",
+    },
 }

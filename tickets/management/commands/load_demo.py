@@ -1,9 +1,11 @@
 """`manage.py load_demo`: the demo help desk. Safe to run again.
 
-Users, catalogue and releases are found or created by their natural keys.
-Tickets are created, escalated and linked through the services (so numbers,
-routing, severities and audit rows are real), and only when a ticket with the
-same subject and customer does not exist yet. All of it in one transaction.
+Users and the catalogue are found or created by their natural keys. Releases,
+tickets, escalations, links, triage moves and shipping go through the services
+(so numbers, routing, severities, notifications and audit rows are real), and
+only where they have not happened yet: a ticket is created when none with the
+same subject and customer exists, a defect is moved on while it is still new,
+a release is shipped while it is planned. All of it in one transaction.
 """
 
 from datetime import timedelta
@@ -14,10 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from defects.models import Defect, RoutingRule, Team
+from defects.services.changes import defect_update
+from defects.services.transitions import defect_transition
 from handoff.admin import grant_manager_admin_permissions
-from handoff.audit import audit_changes
 from handoff.models import AuditEntry, Channel
 from releases.models import Release
+from releases.services.releases import release_create
+from releases.services.ship import release_ship
 from tickets.management import demo_data as data
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 from tickets.services.escalation import open_defect_of, ticket_escalate, ticket_link_defect
@@ -46,10 +51,12 @@ class Command(BaseCommand):
             users = self._users()
             teams = self._teams(users)
             products = self._catalogue(teams)
-            releases = self._releases(products)
+            releases = self._releases(products, users["manager"])
             customers = self._customers()
             created = self._tickets(users, products, customers)
             self._progress(users["engineer"], releases)
+            self._ship(releases, users["manager"])
+            self._follow_up(users)
         # Said after the commit, so it comes after anything the commit sends (notification emails).
         counts = {
             "users": User.objects.count(),
@@ -113,19 +120,25 @@ class Command(BaseCommand):
             )
         return products
 
-    def _releases(self, products: dict[str, Product]) -> dict[tuple[str, str], Release]:
-        now = timezone.now()
+    def _releases(self, products: dict[str, Product], manager: User) -> dict[tuple[str, str], Release]:
+        today = timezone.localdate()
         releases = {}
-        for product, version, status, days in data.RELEASES:
-            when = now + timedelta(days=days)
-            defaults = {"status": status, "planned_date": when.date()}
-            if status == Release.Status.RELEASED:
-                defaults["released_at"] = when
-            release, _ = Release.objects.get_or_create(
-                product=products[product], version=version, defaults=defaults
-            )
+        for product, version, days, _ in data.RELEASES:
+            release = Release.objects.filter(product=products[product], version=version).first()
+            if release is None:
+                release = release_create(
+                    product=products[product], version=version, planned_date=today + timedelta(days=days),
+                    actor=manager, channel=Channel.SYSTEM,
+                )
             releases[(product, version)] = release
         return releases
+
+    def _ship(self, releases, manager: User) -> None:
+        for product, version, _, shipped in data.RELEASES:
+            release = releases[(product, version)]
+            release.refresh_from_db()
+            if shipped and not release.is_released:
+                release_ship(release=release, actor=manager, channel=Channel.SYSTEM)
 
     def _customers(self) -> dict[str, Customer]:
         customers = {}
@@ -172,24 +185,32 @@ class Command(BaseCommand):
         return created
 
     def _progress(self, engineer: User, releases) -> None:
-        """Move some defects along as engineering would, audited, once."""
-        for subject, (status, planned, fixed, ticket_status) in data.DEFECT_PROGRESS.items():
+        """Move some defects along as engineering would, through the triage services, once."""
+        for subject, step in data.DEFECT_PROGRESS.items():
             defect = _demo_ticket(subject).current_defect
             if defect.status != Defect.Status.NEW:
                 continue  # already moved on by an earlier load (or by someone using the demo)
+            for status in step["path"]:
+                defect = defect_transition(
+                    defect=defect, to=status, actor=engineer, channel=Channel.SYSTEM,
+                    reason=step.get("reason", "") if status == step["path"][-1] else "",
+                )
             product = defect.product.name
-            new = {
-                "status": status,
-                "planned_release": releases[(product, planned)] if planned else None,
-                "fixed_in_release": releases[(product, fixed)] if fixed else None,
+            changes = {
+                field: releases[(product, step[key])]
+                for field, key in (("planned_release", "planned"), ("fixed_in_release", "fixed"))
+                if key in step
             }
-            changes = {field: (getattr(defect, field), value) for field, value in new.items()}
-            for field, value in new.items():
-                setattr(defect, field, value)
-            defect.save(update_fields=[*new, "updated_at"])
-            audit_changes(obj=defect, actor=engineer, channel=Channel.SYSTEM, changes=changes)
-            if ticket_status:
-                for linked in Ticket.objects.filter(defect_links__defect=defect):
-                    ticket_set_status(
-                        ticket=linked, status=ticket_status, actor=engineer, channel=Channel.SYSTEM
-                    )
+            if changes:
+                defect_update(defect=defect, actor=engineer, channel=Channel.SYSTEM, **changes)
+
+    def _follow_up(self, users) -> None:
+        """The help desk tells the customers whose fix has shipped and resolves their tickets."""
+        shipped = Ticket.objects.filter(
+            defect_links__defect__status=Defect.Status.RELEASED, status=Ticket.Status.OPEN
+        ).select_related("assignee")
+        for ticket in shipped:
+            ticket_set_status(
+                ticket=ticket, status=Ticket.Status.RESOLVED, actor=ticket.assignee or users["agent"],
+                channel=Channel.WEB, reason="Told the customer the fix has shipped.",
+            )
