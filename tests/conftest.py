@@ -129,6 +129,17 @@ def api(db):
 
 
 @pytest.fixture
+def as_user(client):
+    """The test client logged in as the given user: as_user(agent).get(...)."""
+
+    def login(user: User):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
 def routing_rule(product, component, other_team) -> RoutingRule:
     return RoutingRule.objects.create(priority=10, product=product, component=component, team=other_team)
 

@@ -15,15 +15,6 @@ def defect(ticket, agent):
     return escalate(ticket, agent)
 
 
-@pytest.fixture
-def as_user(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
-
-
 def page(client, url) -> str:
     response = client.get(url)
     assert response.status_code == 200

@@ -14,36 +14,27 @@ S = Defect.Status
 URL = "/defects/queue/"
 
 
-@pytest.fixture
-def logged_in(client):
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
-
-
 def keys_on(response) -> list[str]:
     return re.findall(r'id="row-(DEF-\d+)"', response.content.decode())
 
 
-def test_the_queue_defaults_to_my_teams_open_defects(logged_in, engineer, make_ticket, agent, other_team, product):
+def test_the_queue_defaults_to_my_teams_open_defects(as_user, engineer, make_ticket, agent, other_team, product):
     mine = escalate(make_ticket(), agent, title="Mine")
     theirs = escalate(make_ticket(), agent, title="Theirs")
     Defect.objects.filter(pk=theirs.pk).update(team=other_team)
     closed = escalate(make_ticket(), agent, title="Closed")
     move(closed, S.WONT_FIX, engineer, reason="No")
 
-    response = logged_in(engineer).get(URL)
+    response = as_user(engineer).get(URL)
     assert response.status_code == 200
     assert keys_on(response) == [mine.key]
 
-    everything = logged_in(engineer).get(URL, {"team": "", "status": ""})
+    everything = as_user(engineer).get(URL, {"team": "", "status": ""})
     assert set(keys_on(everything)) == {mine.key, theirs.key, closed.key}
 
 
 def test_rows_sort_by_severity_then_customers_then_tickets_then_age(
-    logged_in, engineer, make_ticket, agent, other_customer
+    as_user, engineer, make_ticket, agent, other_customer
 ):
     old_s3 = escalate(make_ticket(), agent, title="Old S3", impact=Impact.SINGLE_USER, urgency=Urgency.DEGRADED)
     new_s3_two_tickets = escalate(make_ticket(), agent, title="S3 two", impact=Impact.SINGLE_USER, urgency=Urgency.DEGRADED)
@@ -52,32 +43,32 @@ def test_rows_sort_by_severity_then_customers_then_tickets_then_age(
     s2_two_customers = escalate(make_ticket(), agent, title="S2 wide", impact=Impact.SINGLE_USER, urgency=Urgency.DEGRADED)
     Defect.objects.filter(pk=s2_two_customers.pk).update(severity="S2", customer_count=2)
 
-    assert keys_on(logged_in(engineer).get(URL)) == [
+    assert keys_on(as_user(engineer).get(URL)) == [
         s2_two_customers.key, s2.key, new_s3_two_tickets.key, old_s3.key
     ]
 
 
-def test_filters_narrow_the_queue(logged_in, engineer, make_ticket, agent, component):
+def test_filters_narrow_the_queue(as_user, engineer, make_ticket, agent, component):
     with_component = escalate(make_ticket(), agent, title="In invoices", component=component)
     escalate(make_ticket(), agent, title="Elsewhere")
-    client = logged_in(engineer)
+    client = as_user(engineer)
     assert keys_on(client.get(URL, {"team": "mine", "status": "open", "component": component.pk})) == [with_component.key]
     assert keys_on(client.get(URL, {"team": "mine", "status": "open", "severity": "S1"})) == []
     assert len(keys_on(client.get(URL, {"team": "mine", "status": "new"}))) == 2
 
 
-def test_a_row_shows_impact_status_planned_release_and_ticket_links(logged_in, engineer, ticket, agent, release):
+def test_a_row_shows_impact_status_planned_release_and_ticket_links(as_user, engineer, ticket, agent, release):
     defect = escalate(ticket, agent)
     Defect.objects.filter(pk=defect.pk).update(planned_release=release)
-    html = logged_in(engineer).get(URL).content.decode()
+    html = as_user(engineer).get(URL).content.decode()
     assert defect.title in html
     assert f'href="/tickets/{ticket.pk}/">{ticket.number}</a>' in html
     assert "2.4.0 <span class=\"muted\">(estimate)</span>" in html
 
 
-def test_agents_and_outsiders_cannot_open_the_queue(logged_in, client, agent, outsider):
-    assert logged_in(agent).get(URL).status_code == 403
-    assert logged_in(outsider).get(URL).status_code == 403
+def test_agents_and_outsiders_cannot_open_the_queue(as_user, client, agent, outsider):
+    assert as_user(agent).get(URL).status_code == 403
+    assert as_user(outsider).get(URL).status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
@@ -85,9 +76,9 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_bulk_assign_team_and_planned_release(logged_in, engineer, make_ticket, agent, other_team, release):
+def test_bulk_assign_team_and_planned_release(as_user, engineer, make_ticket, agent, other_team, release):
     a, b = escalate(make_ticket(), agent, title="A"), escalate(make_ticket(), agent, title="B")
-    client = logged_in(engineer)
+    client = as_user(engineer)
     response = client.post(
         "/defects/queue/bulk/", {"defects": [a.pk, b.pk], "action": "set_planned_release", "planned_release": release.pk}
     )
@@ -98,11 +89,11 @@ def test_bulk_assign_team_and_planned_release(logged_in, engineer, make_ticket, 
     assert Defect.objects.get(pk=b.pk).team != other_team
 
 
-def test_bulk_status_change_reports_each_row_it_refused(logged_in, engineer, make_ticket, agent):
+def test_bulk_status_change_reports_each_row_it_refused(as_user, engineer, make_ticket, agent):
     fresh = escalate(make_ticket(), agent, title="Fresh")
     started = escalate(make_ticket(), agent, title="Started")
     move(started, S.TRIAGE, engineer)
-    client = logged_in(engineer)
+    client = as_user(engineer)
     response = client.post(
         "/defects/queue/bulk/", {"defects": [fresh.pk, started.pk], "action": "change_status", "to": "triage"},
         follow=True,
@@ -113,29 +104,29 @@ def test_bulk_status_change_reports_each_row_it_refused(logged_in, engineer, mak
     assert "done for 1 defect." in html
 
 
-def test_bulk_actions_need_a_selection_and_a_value(logged_in, engineer, ticket, agent):
+def test_bulk_actions_need_a_selection_and_a_value(as_user, engineer, ticket, agent):
     defect = escalate(ticket, agent)
-    html = logged_in(engineer).post(
+    html = as_user(engineer).post(
         "/defects/queue/bulk/", {"action": "assign_team"}, follow=True
     ).content.decode()
     assert "Select at least one defect." in html
-    html = logged_in(engineer).post(
+    html = as_user(engineer).post(
         "/defects/queue/bulk/", {"defects": [defect.pk], "action": "change_status"}, follow=True
     ).content.decode()
     assert "New status: Choose a value for this action." in html
     assert Defect.objects.get(pk=defect.pk).status == S.NEW
 
 
-def test_agents_cannot_run_bulk_actions(logged_in, agent, ticket):
+def test_agents_cannot_run_bulk_actions(as_user, agent, ticket):
     defect = escalate(ticket, agent)
-    response = logged_in(agent).post("/defects/queue/bulk/", {"defects": [defect.pk], "action": "change_status", "to": "triage"})
+    response = as_user(agent).post("/defects/queue/bulk/", {"defects": [defect.pk], "action": "change_status", "to": "triage"})
     assert response.status_code == 403
     assert Defect.objects.get(pk=defect.pk).status == S.NEW
 
 
-def test_bulk_redirects_back_only_to_this_site(logged_in, engineer, ticket, agent, release):
+def test_bulk_redirects_back_only_to_this_site(as_user, engineer, ticket, agent, release):
     defect = escalate(ticket, agent)
-    response = logged_in(engineer).post(
+    response = as_user(engineer).post(
         "/defects/queue/bulk/",
         {"defects": [defect.pk], "action": "set_planned_release", "planned_release": release.pk, "next": "https://evil.example/"},
     )
@@ -148,7 +139,7 @@ def _queue_queries(client) -> int:
     return len(queries.captured_queries)
 
 
-def test_the_queue_costs_the_same_queries_for_3_or_30_defects(logged_in, engineer, make_ticket, agent, other_customer, product):
+def test_the_queue_costs_the_same_queries_for_3_or_30_defects(as_user, engineer, make_ticket, agent, other_customer, product):
     release = Release.objects.create(product=product, version="3.0")
 
     def add(n):
@@ -157,7 +148,7 @@ def test_the_queue_costs_the_same_queries_for_3_or_30_defects(logged_in, enginee
             link(make_ticket(subject=f"u{i}", customer=other_customer), defect, agent)
             Defect.objects.filter(pk=defect.pk).update(planned_release=release)
 
-    client = logged_in(engineer)
+    client = as_user(engineer)
     add(3)
     few = _queue_queries(client)
     add(27)

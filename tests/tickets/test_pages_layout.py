@@ -39,7 +39,7 @@ def test_logging_in_through_the_form_and_out_again(client, agent):
     assert '<label for="id_username">Username:</label>' in page.content.decode()
 
     response = client.post(reverse("login"), {"username": agent.username, "password": PASSWORD}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("tickets:list")
+    assert response.redirect_chain[-1][0] == reverse("home")
     assert "Log out" in response.content.decode()
 
     client.post(reverse("logout"))
