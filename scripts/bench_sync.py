@@ -66,7 +66,8 @@ def machine() -> str:
 def start_worker(log: Path) -> subprocess.Popen:
     out = log.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "handoff", "worker", "-Q", os.environ["CELERY_QUEUE"],
+        [sys.executable, "-m", "celery", "-A", "handoff", "worker", "-B", "-s", str(log.with_suffix(".beat")),
+         "-Q", os.environ["CELERY_QUEUE"],
          "-c", "2", "-l", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
     )

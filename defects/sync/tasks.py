@@ -15,36 +15,44 @@ from defects.sync.models import Connection, InboundEvent
 from defects.sync.services import push, pull
 from defects.sync.services.webhooks import inbound_process
 
+
 def send(task, *args) -> None:
     """Queue `task` on this deployment's queue (read at call time, so tests can isolate runs)."""
     task.apply_async(args=args, queue=settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
+DRAIN_BUDGET = 30.0
 TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "soft_time_limit": 50, "time_limit": 60}
 
 
 @shared_task(name="sync.drain", ignore_result=True, **TASK_OPTIONS)
 def sync_drain(connection_id: int | None = None) -> int:
-    """Push every due outbox row of the connection (all connections when None)."""
-    return push.outbox_drain(connection_id=connection_id, limit=500)
+    """Push due outbox rows of the connection (all connections when None).
+
+    Works for at most DRAIN_BUDGET seconds, well inside the time limits, then
+    queues a fresh task for the rest: a long backlog never hits the hard limit
+    in the middle of a push.
+    """
+    tried = push.outbox_drain(connection_id=connection_id, budget_seconds=DRAIN_BUDGET)
+    if connection_id is not None and push.has_due_rows(connection_id):
+        send(sync_drain, connection_id)
+    return tried
 
 
 @shared_task(name="sync.relay", ignore_result=True, **TASK_OPTIONS)
-def sync_relay() -> int:
-    """Periodic: hand out rows of dead workers again and push whatever is due.
+def sync_relay() -> None:
+    """Periodic: hand out rows of dead workers again and queue a push where rows are due.
 
     Covers a broker that lost a message, a worker killed mid-push, and rows
     whose backoff has run out.
     """
     push.outbox_release_stale()
-    pushed = 0
     for connection_id in push.connections_with_due_rows():
-        pushed += push.outbox_drain(connection_id=connection_id, limit=500)
+        send(sync_drain, connection_id)
     for event_id in InboundEvent.objects.filter(
         status=InboundEvent.Status.RECEIVED, received_at__lt=timezone.now() - timedelta(seconds=60)
     ).values_list("pk", flat=True)[:100]:
         send(sync_inbound, event_id)
-    return pushed
 
 
 @shared_task(name="sync.poll", ignore_result=True, **TASK_OPTIONS)

@@ -12,8 +12,10 @@ second try neither loses nor duplicates anything.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
@@ -41,9 +43,8 @@ def _earlier_open_rows():
     )
 
 
-def outbox_claim_next(*, connection_id: int | None = None) -> OutboxItem | None:
-    """Claim the oldest due row that heads its defect's queue, or None when nothing is due."""
-    now = timezone.now()
+def _claimable(connection_id: int | None, now):
+    """Due rows that head their defect's queue, on active connections."""
     due = (
         OutboxItem.objects.filter(
             status=Status.PENDING, next_attempt_at__lte=now, connection__enabled=True, connection__paused=False
@@ -53,6 +54,13 @@ def outbox_claim_next(*, connection_id: int | None = None) -> OutboxItem | None:
     )
     if connection_id is not None:
         due = due.filter(connection_id=connection_id)
+    return due
+
+
+def outbox_claim_next(*, connection_id: int | None = None) -> OutboxItem | None:
+    """Claim the oldest due row that heads its defect's queue, or None when nothing is due."""
+    now = timezone.now()
+    due = _claimable(connection_id, now)
     for _ in range(10):
         with transaction.atomic():
             row = due.select_for_update(skip_locked=True, of=("self",)).only("id").first()
@@ -158,6 +166,11 @@ def outbox_push(*, item: OutboxItem) -> str:
         _retry_later(item, message, exc.retry_after)
         connection_failed(connection=connection, error=message)
         return Status.PENDING
+    except SoftTimeLimitExceeded:
+        # The task is out of time: hand the row back now rather than leave it
+        # claimed until the relay notices, then let the task end.
+        OutboxItem.objects.filter(pk=item.pk).update(status=Status.PENDING, claimed_at=None)
+        raise
     except Exception as exc:  # a bug or an unexpected reply: keep the row, retry later, say what broke
         log.exception("sync push of outbox row %s failed", item.pk)
         message = redact(f"{type(exc).__name__}: {exc}", token)
@@ -169,16 +182,26 @@ def outbox_push(*, item: OutboxItem) -> str:
     return Status.DONE
 
 
-def outbox_drain(*, connection_id: int | None = None, limit: int = 1000) -> int:
-    """Claim and push due rows until none is due (or `limit`); returns how many were tried."""
+def outbox_drain(*, connection_id: int | None = None, limit: int = 1000, budget_seconds: float | None = None) -> int:
+    """Claim and push due rows until none is due, `limit` rows were tried, or the time budget is spent.
+
+    Returns how many rows were tried. A caller with a budget checks
+    `has_due_rows` afterwards to know whether to continue in a fresh task.
+    """
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     tried = 0
-    while tried < limit:
+    while tried < limit and (deadline is None or time.monotonic() < deadline):
         item = outbox_claim_next(connection_id=connection_id)
         if item is None:
             break
         outbox_push(item=item)
         tried += 1
     return tried
+
+
+def has_due_rows(connection_id: int) -> bool:
+    """Whether a row could be claimed right now (not merely pending behind one that backs off)."""
+    return _claimable(connection_id, timezone.now()).exists()
 
 
 def outbox_release_stale() -> int:

@@ -6,11 +6,14 @@ import pytest
 from django.utils import timezone
 
 from defects.severity import Impact, Urgency
+from defects.sync.config import connection_config
+from defects.sync.connectors import connector_for
 from defects.sync.connectors.base import ConnectorError, RejectedChange
 from defects.sync.models import ExternalIssue, OutboxItem
 from defects.sync.outbox import outbox_enqueue
 from defects.sync.services.health import connection_resume, outbox_retry
 from defects.sync.services.push import backoff_seconds, outbox_claim_next, outbox_drain, outbox_release_stale
+from defects.sync.services.translate import build_change
 from handoff.models import Channel
 from tickets.services.escalation import ticket_escalate
 
@@ -140,14 +143,8 @@ def test_a_row_claimed_by_a_worker_that_died_is_pushed_again_once(connection, ti
     outbox_enqueue(defect=defect, kind="comment", payload={"comment_id": 9, "body": "Any news?", "author": "Alice"})
     row = outbox_claim_next()
     # The dying worker got the comment into the tracker but never recorded it.
-    tracker.pushes.clear()
-    from tests.defects.sync.fake import FakeConnector
-
-    from defects.sync.services.translate import build_change, twin_ref
-    from defects.sync.config import connection_config
-    FakeConnector(base_url="", token="", project="", config=connection_config(connection)).push(
-        build_change(row, ExternalIssue.objects.get(), connection_config(connection))
-    )
+    config = connection_config(connection)
+    connector_for(connection).push(build_change(row, ExternalIssue.objects.get(), config))
     assert outbox_claim_next() is None  # still claimed: nobody else takes it
 
     assert outbox_release_stale() == 0  # not stale yet
@@ -187,3 +184,23 @@ def test_errors_never_show_the_token(connection, ticket, agent, tracker):
     connection.refresh_from_db()
     assert connection.token not in connection.last_error
     assert connection.token not in OutboxItem.objects.get().last_error
+
+
+def test_a_row_queued_behind_one_that_backs_off_is_not_due(connection, ticket, agent, tracker):
+    from defects.sync.services.push import has_due_rows
+
+    defect = escalate(ticket, agent)
+    outbox_enqueue(defect=defect, kind="status", payload={"status": "triage"})
+    tracker.fail_next(ConnectorError("Tracker answered 502"))
+    outbox_drain()
+
+    # The status row is pending and due by itself, but must wait for the create:
+    # a drain that re-queued itself for it would spin.
+    assert not has_due_rows(connection.pk)
+
+
+def test_a_drain_out_of_time_stops_between_rows(connection, make_ticket, agent, tracker):
+    for n in range(3):
+        escalate(make_ticket(subject=f"T{n}"), agent, title=f"Problem {n}")
+    assert outbox_drain(budget_seconds=0) == 0
+    assert outbox_drain(budget_seconds=60) == 3

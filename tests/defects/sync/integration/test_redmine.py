@@ -4,16 +4,14 @@ import time
 
 import pytest
 
-from defects.models import Comment, Defect
-from defects.services.comments import comment_add
+from defects.models import Comment, Defect, TicketDefectLink
+from defects.services.comments import comment_add, ticket_thread
 from defects.services.transitions import defect_transition
 from defects.severity import Impact, Urgency
 from defects.sync.models import ExternalIssue, OutboxItem
-from defects.sync.services.pull import connection_poll
 from defects.sync.services.push import outbox_drain
-from handoff.models import Channel
+from handoff.models import AuditEntry, Channel
 from tests.defects.sync.integration.conftest import wait_for
-from tickets.models import Ticket
 from tickets.services.escalation import ticket_escalate
 
 pytestmark = pytest.mark.integration
@@ -72,10 +70,11 @@ def test_changes_flow_both_ways_through_a_real_worker(redmine, redmine_connectio
     )
     note = Comment.objects.get(defect=defect)
     assert note.body.startswith("Reproduced on 2.3.1") and note.visibility == Comment.Visibility.SHARED
-    ticket.refresh_from_db()
-    followed = Ticket.objects.get(pk=ticket.pk).current_defect
-    assert followed is None or followed.status == Defect.Status.IN_PROGRESS
-    assert Defect.objects.get(pk=defect.pk).ticket_links.get().ticket_id == ticket.pk
+    # The ticket shows both: the engineering status through its link, the note in its thread.
+    link = TicketDefectLink.objects.select_related("defect").get(ticket=ticket)
+    assert link.defect.status == Defect.Status.IN_PROGRESS
+    assert note in list(ticket_thread(ticket, agent))
+    assert AuditEntry.objects.filter(channel=Channel.tracker("Redmine"), field="status", new="in_progress").exists()
 
     # Portal -> Redmine: a shared comment appears once; an internal one never.
     comment_add(actor=engineer, channel=Channel.WEB, body="Fix is in review.", visibility="shared", defect=defect)
@@ -88,10 +87,6 @@ def test_changes_flow_both_ways_through_a_real_worker(redmine, redmine_connectio
     assert not any("Blame the PDF lib." in n for n in notes)
     assert Comment.objects.filter(defect=defect).count() == 3  # note from Redmine + our two
     assert not OutboxItem.objects.filter(kind="status").exists()  # the tracker's move was not sent back
-
-
-def _notes_in_order(redmine, twin, count):
-    return [n for n in redmine.notes(twin.external_id) if n.startswith("Change ")][:count + 5]
 
 
 def test_fifty_changes_made_while_redmine_is_down_arrive_in_order_after_it_restarts(
