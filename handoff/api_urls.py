@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from defects.api.views import DefectViewSet, RoutingRuleViewSet, TeamViewSet
 from defects.sync.api import ConnectionViewSet
+from defects.sync.api_link import DefectLinkTrackerView
 from handoff.api_notifications import NotificationViewSet
 from releases.api.views import ReleaseViewSet
 from tickets.api.views import CustomerViewSet, ProductViewSet, TicketViewSet
@@ -23,5 +24,6 @@ router.register("connections", ConnectionViewSet, basename="connection")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("defects/<int:pk>/link-tracker/", DefectLinkTrackerView.as_view(), name="defect-link-tracker"),
     path("", include(router.urls)),
 ]

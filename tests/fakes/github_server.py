@@ -254,6 +254,18 @@ class FakeGitHub(FakeServer):
         return Response(201, self.milestone_json(self.milestones[number]))
 
     # ------------------------------------------------------------------ a person on GitHub
+    def add_issue(self, title: str, body: str = "", **fields) -> dict[str, Any]:
+        """An issue someone opened on GitHub; `fields` override the stored values (labels, state, ...)."""
+        number = next(self.numbers)
+        now = self.tick()
+        self.issues[number] = {
+            "id": next(self.ids), "number": number, "state": "open", "state_reason": None, "title": title,
+            "body": body, "labels": [], "milestone": None, "author": "gina-github", "created_at": now,
+            "updated_at": now, "closed_at": None, **fields,
+        }
+        self.comments[number] = []
+        return self.issues[number]
+
     def only_issue(self) -> dict[str, Any]:
         (issue,) = self.issues.values()
         return issue

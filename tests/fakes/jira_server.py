@@ -307,6 +307,18 @@ class FakeJira(FakeServer):
         return Response(200, body)
 
     # ------------------------------------------------------------------ a person in Jira
+    def add_issue(self, summary: str, **fields) -> dict[str, Any]:
+        """An issue someone made in Jira; `fields` override the stored values (status, labels, ...)."""
+        issue_id = str(next(self.ids))
+        now = self.tick()
+        self.issues[issue_id] = {
+            "id": issue_id, "key": f"{self.project['key']}-{next(self.numbers)}", "summary": summary,
+            "description": "", "issuetype": "Bug", "status": "To Do", "priority": "Medium", "components": [],
+            "fixVersions": [], "labels": [], "comments": [], "attachments": [], "created": now, "updated": now,
+            **fields,
+        }
+        return self.issues[issue_id]
+
     def only_issue(self) -> dict[str, Any]:
         (issue,) = self.issues.values()
         return issue

@@ -160,6 +160,11 @@ class Connector:
         """Issues changed since `cursor` (empty: since the beginning), with the next cursor."""
         raise NotImplementedError
 
+    def lookup(self, reference: str) -> TrackerIssue:
+        """An existing issue named by key or URL, to link a defect to. RejectedChange when the
+        reference is malformed or names an issue outside this connection's project."""
+        raise RejectedChange(f"{self.kind} issues cannot be linked by key or URL.")
+
     def verify_webhook(self, *, headers: Mapping[str, str], body: bytes, secret: str) -> str:
         """Check a delivery's signature; return its delivery id. Raises WebhookRejected (401)."""
         raise WebhookRejected(f"{self.kind} sends no webhooks; it is polled.", status=404)

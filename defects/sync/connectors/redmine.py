@@ -294,6 +294,16 @@ class RedmineConnector(Connector):
     def fetch(self, twin: TwinRef) -> TrackerIssue:
         return self._tracker_issue(self._journals(twin))
 
+    def lookup(self, reference: str) -> TrackerIssue:
+        """An existing issue by number ("#12", "12") or URL (".../issues/12"), in this project."""
+        match = re.search(r"(?:/issues/|#|^)(\d+)(?:\.json)?$", reference.strip().rstrip("/"))
+        if not match:
+            raise RejectedChange(f"{reference!r} is not a Redmine issue number or URL.")
+        issue = self._journals(self._twin(match.group(1)))
+        if (issue.get("project") or {}).get("id") != self._lookups()["project_id"]:
+            raise RejectedChange(f"Redmine issue #{match.group(1)} is not in project {self.project}.")
+        return self._tracker_issue(issue)
+
     def pull(self, cursor: str) -> PullResult:
         look = self._lookups()
         params: dict[str, Any] = {
