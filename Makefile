@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup run test demo migrate worker lint clean bench-sync
+.PHONY: setup run test demo migrate worker lint clean bench bench-sync
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ worker: setup
 
 test: setup
 	$(PY) -m pytest
+
+# Pages and API at 200,000 tickets: seeds BENCH_DATABASE_URL once (created if missing),
+# serves it with gunicorn (DEBUG off) and writes p50/p95/req/s to bench-results.txt.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/handoff_bench
+bench: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench $(BENCH_ARGS)
 
 # Portal -> Redmine latency (p50/p95) and outbox throughput, on PostgreSQL, Redis,
 # a real worker and a real Redmine (installed from Debian's packages; needs root).

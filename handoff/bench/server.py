@@ -13,6 +13,8 @@ import requests
 from django.conf import settings
 from psycopg import sql
 
+from handoff.bench.targets import BENCH_QUEUE
+
 
 def ensure_database() -> bool:
     """Create the configured PostgreSQL database when it does not exist. True when created."""
@@ -43,8 +45,21 @@ def server_environment(database_url: str) -> dict[str, str]:
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
         "LOG_LEVEL": "WARNING",
+        # Webhook processing is queued, as in production, on a queue no worker reads.
+        "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/0"),
+        "CELERY_QUEUE": BENCH_QUEUE,
     })
     return env
+
+
+def drop_queued(env: dict[str, str]) -> None:
+    """Forget the webhook tasks the bench queued (only the bench's own queue)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(env["CELERY_BROKER_URL"]).delete(BENCH_QUEUE)
+    except redis.RedisError:
+        pass
 
 
 def collect_static(env: dict[str, str]) -> None:

@@ -153,3 +153,50 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
     hook = hook_target() if hook_target else None
     targets.append(hook or _missing("webhook ingest", "hook", "not available"))
     return [t for t in targets if t.note or all(t.paths)]
+
+
+BENCH_QUEUE = "handoff-bench"
+
+
+def webhook_target() -> Target | None:
+    """Signed GitHub deliveries to a bench connection's /hooks/<id>/, each with its own delivery id.
+
+    The server queues the processing on BENCH_QUEUE, which no worker reads: the
+    figure is what a tracker waits for, the answer, not the sync behind it.
+    """
+    import hashlib
+    import hmac
+    import json
+    import secrets
+    import uuid
+
+    try:
+        from defects.sync.models import Connection
+    except ImportError:
+        return None
+    connection, _ = Connection.objects.get_or_create(
+        name="Bench GitHub", defaults={
+            "kind": "github", "base_url": "http://127.0.0.1:9/", "token": secrets.token_hex(8),
+            "project": "bench/handoff", "webhook_secret": secrets.token_hex(16),
+        },
+    )
+    path = _url("sync:webhook", connection.pk)
+    if path is None:
+        return None
+    keys = list(Defect.objects.order_by("-id").values_list("key", flat=True)[:50])
+    secret = connection.webhook_secret.encode()
+
+    def body(n: int) -> tuple[bytes, dict[str, str]]:
+        payload = json.dumps({"action": "edited", "issue": {
+            "number": 1000 + n % 50, "title": "Bench issue", "state": "open", "labels": [],
+            "body": f"Portal defect {keys[n % len(keys)]}", "updated_at": "2026-01-01T00:00:00Z",
+            "html_url": f"http://127.0.0.1:9/bench/handoff/issues/{1000 + n % 50}",
+        }}).encode()
+        signature = "sha256=" + hmac.new(secret, payload, hashlib.sha256).hexdigest()
+        return payload, {
+            "Content-Type": "application/json", "X-GitHub-Event": "issues",
+            "X-GitHub-Delivery": str(uuid.uuid4()), "X-Hub-Signature-256": signature,
+        }
+
+    return Target("webhook ingest (signed, queued)", "hook", [path], goal_ms=HOOK_GOAL_MS,
+                  method="POST", body=body, expect=(202,))

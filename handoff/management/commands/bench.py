@@ -1,6 +1,8 @@
 """`manage.py bench` (`make bench`): p50, p95 and requests per second at scale, on PostgreSQL."""
 
 import os
+import signal
+import sys
 import tempfile
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from django.db.models import Count
 
 from defects.models import Defect, Team, TicketDefectLink
 from handoff.bench import load, report, server
-from handoff.bench.targets import PERSONAS, Clients, build_targets
+from handoff.bench.targets import BENCH_QUEUE, PERSONAS, Clients, build_targets, webhook_target
 from handoff.scale.catalog import already_seeded
 from handoff.scale.seed import seed_scale
 from tickets.models import Customer, Ticket
@@ -36,6 +38,8 @@ class Command(BaseCommand):
         parser.add_argument("--output", default="bench-results.txt")
 
     def handle(self, *args, **opts):
+        # A stopped bench must not leave its gunicorn behind: SIGTERM unwinds like Ctrl-C.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         if not settings.IS_POSTGRES or not os.environ.get("DATABASE_URL"):
             raise CommandError("The bench runs on PostgreSQL: set DATABASE_URL (make bench does).")
         if server.ensure_database():
@@ -57,7 +61,7 @@ class Command(BaseCommand):
             clients = Clients(base)
             for persona in PERSONAS:
                 clients.login(persona)
-            targets = [t for t in build_targets() if opts["only"].lower() in t.name.lower()]
+            targets = [t for t in build_targets(webhook_target) if opts["only"].lower() in t.name.lower()]
             self.stdout.write(report.table([]))
             for target in targets:
                 if target.note:
@@ -71,6 +75,7 @@ class Command(BaseCommand):
                     )
                 results.append(result)
                 self.stdout.write(report.table([result]).splitlines()[-1])
+        server.drop_queued(env)
         text = report.document(
             results, data=data,
             server=f"gunicorn, {opts['workers']} sync workers, DEBUG off, whitenoise static files",
