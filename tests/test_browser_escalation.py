@@ -83,7 +83,9 @@ def test_an_agent_escalates_a_ticket_in_the_browser_and_sees_the_dual_status(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
-    # Open the ticket from the list.
+    # Open the ticket from the list; the dashboard comes first.
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Tickets").click()
     expect(page.get_by_role("heading", name="Tickets")).to_be_visible()
     page.get_by_role("link", name=ticket.subject).click()
     expect(page.locator("#helpdesk-status")).to_have_text("New")
