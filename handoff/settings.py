@@ -141,6 +141,20 @@ HANDOFF_SYNC_CLAIM_TIMEOUT = env_int("HANDOFF_SYNC_CLAIM_TIMEOUT", 120, minimum=
 HANDOFF_SYNC_BACKOFF_SECONDS = env_int("HANDOFF_SYNC_BACKOFF_SECONDS", 10, minimum=1)
 HANDOFF_SYNC_BACKOFF_MAX = env_int("HANDOFF_SYNC_BACKOFF_MAX", 900, minimum=1)
 HANDOFF_SYNC_HTTP_TIMEOUT = env_int("HANDOFF_SYNC_HTTP_TIMEOUT", 10, minimum=1)
+# Tracker calls in flight at once per tracker account, and where rate-limit waits and
+# in-flight slots are kept: a Redis URL shares them between all worker processes;
+# unset, each process keeps its own (enough for the embedded single-process default).
+HANDOFF_SYNC_MAX_IN_FLIGHT = env_int("HANDOFF_SYNC_MAX_IN_FLIGHT", 4, minimum=1)
+HANDOFF_SYNC_CACHE_URL = env_str("HANDOFF_SYNC_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "sync": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": HANDOFF_SYNC_CACHE_URL,
+         "KEY_PREFIX": "handoff-sync"}
+        if HANDOFF_SYNC_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "handoff-sync"}
+    ),
+}
 # Tracker base URLs on loopback or private networks are refused unless allowed (tests, the demo).
 HANDOFF_ALLOW_INTERNAL_URLS = env_bool("HANDOFF_ALLOW_INTERNAL_URLS", default=DEBUG)
 CELERY_BEAT_SCHEDULE = {

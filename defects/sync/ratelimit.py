@@ -4,7 +4,7 @@ A gate is keyed by the tracker URL and a hash of the token, because that is
 what trackers count requests against (GitHub and Jira limit per account, not
 per project): two connections sharing a token share one budget.
 
-State lives in the Django cache:
+State lives in the "sync" cache (HANDOFF_SYNC_CACHE_URL):
 - "blocked until": set from Retry-After, or from X-RateLimit-Remaining: 0 with
   X-RateLimit-Reset. Until then every call fails at once with a ConnectorError
   carrying retry_after, so the outbox backs the row off without touching the
@@ -12,8 +12,8 @@ State lives in the Django cache:
 - in-flight slots: `HANDOFF_SYNC_MAX_IN_FLIGHT` keys taken with cache.add (an
   atomic "set if absent") and a lease, so a worker killed mid-call frees its
   slot when the lease runs out. With the default local-memory cache the cap is
-  per process, which is the whole portal in the embedded default; with a shared
-  cache (Redis) it holds across every worker. A call that finds no free slot
+  per process, which is the whole portal in the embedded default; with
+  HANDOFF_SYNC_CACHE_URL set to Redis it holds across every worker. A call that finds no free slot
   waits briefly, then gives up with a retryable error rather than queue up.
 """
 
@@ -28,11 +28,15 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 from defects.sync.connectors.base import ConnectorError
 
 SLOT_WAIT_SECONDS = 2.0
+
+
+def _cache():
+    return caches["sync"]
 SLOT_POLL_SECONDS = 0.02
 
 
@@ -103,16 +107,16 @@ class RateGate:
         self.tracker = tracker
 
     def blocked_for(self) -> float:
-        until = cache.get(f"{self.prefix}:until")
+        until = _cache().get(f"{self.prefix}:until")
         return max(0.0, until - time.time()) if until else 0.0
 
     def block(self, seconds: float) -> None:
         """Refuse calls for `seconds` (never shortens an existing block)."""
         until = time.time() + seconds
         key = f"{self.prefix}:until"
-        current = cache.get(key) or 0
+        current = _cache().get(key) or 0
         if until > current:
-            cache.set(key, until, timeout=int(seconds) + 2)
+            _cache().set(key, until, timeout=int(seconds) + 2)
 
     def note_headers(self, headers: Mapping[str, str]) -> float | None:
         """Remember a wait the tracker asked for in any response; returns it."""
@@ -138,7 +142,7 @@ class RateGate:
         while taken is None:
             for index in range(max_in_flight()):
                 key = f"{self.prefix}:slot:{index}"
-                if cache.add(key, owner, timeout=_lease_seconds()):
+                if _cache().add(key, owner, timeout=_lease_seconds()):
                     taken = key
                     break
             if taken is None:
@@ -151,5 +155,5 @@ class RateGate:
         try:
             yield
         finally:
-            if cache.get(taken) == owner:
-                cache.delete(taken)
+            if _cache().get(taken) == owner:
+                _cache().delete(taken)

@@ -1,7 +1,7 @@
 """Local Jira and GitHub servers, a connection to each, and a way to deliver webhooks."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from defects.severity import Impact, Urgency
 from defects.sync.models import Connection
@@ -16,9 +16,9 @@ WEBHOOK_SECRET = "whsec-shared-with-the-tracker"
 @pytest.fixture(autouse=True)
 def _fresh_rate_gates():
     # Rate-limit blocks and in-flight slots live in the cache; each test starts clean.
-    cache.clear()
+    caches["sync"].clear()
     yield
-    cache.clear()
+    caches["sync"].clear()
 
 
 @pytest.fixture
