@@ -297,3 +297,16 @@ class FakeGitHub(FakeServer):
         if secret is not None:
             headers["X-Hub-Signature-256"] = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         return body, headers
+
+
+if __name__ == "__main__":
+    # A local GitHub to point a connection at by hand: python -m tests.fakes.github_server [PORT]
+    import sys
+
+    server = FakeGitHub().start(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    print(f"Local GitHub API at {server.base_url} (token ghp-test-token, project acme/billing). Ctrl-C stops it.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()

@@ -352,3 +352,17 @@ class FakeJira(FakeServer):
         if secret is not None:
             headers["X-Hub-Signature"] = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
         return body, headers
+
+
+if __name__ == "__main__":
+    # A local Jira to point a connection at by hand: python -m tests.fakes.jira_server [PORT]
+    import sys
+    import time as _time
+
+    server = FakeJira().start(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    print(f"Local Jira at {server.base_url} (token bot@example.com:jira-api-token, project HD). Ctrl-C stops it.")
+    try:
+        while True:
+            _time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()

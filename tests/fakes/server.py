@@ -90,7 +90,8 @@ class FakeServer:
     def route(self, method: str, pattern: str, handler: Handler) -> None:
         self.routes.append((method, re.compile(f"^{self.prefix}{pattern}$"), handler))
 
-    def start(self) -> FakeServer:
+    def start(self, port: int = 0) -> FakeServer:
+        """Listen on 127.0.0.1 (an ephemeral port unless `port` is given) in a daemon thread."""
         fake = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -105,7 +106,7 @@ class FakeServer:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self

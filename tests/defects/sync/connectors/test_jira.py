@@ -273,3 +273,20 @@ def test_a_wrong_token_pauses_the_connection_with_its_error(jira, jira_connectio
     connection = Connection.objects.get(pk=jira_connection.pk)
     assert connection.paused and "401" in connection.last_error and "expired-t0ken" not in connection.last_error
     assert OutboxItem.objects.get().status == Status.PENDING
+
+
+def test_an_edited_jira_comment_arrives_once_as_a_new_comment_marked_edited(
+    jira, jira_connection, escalate, ticket, deliver
+):
+    defect = synced_defect(escalate, ticket)
+    comment = jira.comment_as("HD-1", "Pool size is 4.")
+    deliver(jira_connection, *jira.webhook("comment_created", "HD-1", comment=comment, secret=WEBHOOK_SECRET))
+    edited = {**comment, "body": "Pool size is 2.", "updated": jira.tick()}
+    body, headers = jira.webhook("comment_updated", "HD-1", comment=edited, secret=WEBHOOK_SECRET)
+
+    deliver(jira_connection, body, headers)
+    deliver(jira_connection, body, {**headers, "X-Atlassian-Webhook-Identifier": "a-retry-with-a-new-id"})
+
+    bodies = list(Comment.objects.filter(defect=defect).order_by("id").values_list("body", flat=True))
+    assert len(bodies) == 2
+    assert bodies[0].startswith("Pool size is 4.") and bodies[1].startswith("(edited) Pool size is 2.")
