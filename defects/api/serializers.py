@@ -68,10 +68,20 @@ class VersionRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class ExternalIssueSerializer(serializers.Serializer):
+    """The defect's twin in a tracker."""
+
+    connection = serializers.CharField(source="connection.name")
+    external_id = serializers.CharField()
+    key = serializers.CharField()
+    url = serializers.URLField()
+
+
 class DefectDetailSerializer(DefectSerializer):
     """One defect with its structured description, versions, tickets and attachments."""
 
     affected_versions = VersionRefSerializer(many=True, read_only=True)
+    external_issues = ExternalIssueSerializer(many=True, read_only=True)
     tickets = LinkedTicketSerializer(source="ticket_links", many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
 
@@ -79,6 +89,7 @@ class DefectDetailSerializer(DefectSerializer):
         fields = DefectSerializer.Meta.fields + [
             "description", "steps_to_reproduce", "expected_result", "actual_result", "environment",
             "severity_reason", "affected_versions", "duplicate_of", "tickets", "attachments",
+            "external_issues",
         ]
         read_only_fields = fields
 

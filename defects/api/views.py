@@ -32,6 +32,7 @@ class DefectViewSet(DefectTriageMixin, viewsets.ReadOnlyModelViewSet):
             qs = qs.prefetch_related(
                 "affected_versions",
                 "attachments",
+                "external_issues__connection",
                 Prefetch(
                     "ticket_links",
                     queryset=TicketDefectLink.objects.select_related("ticket__customer").order_by("linked_at", "id"),

@@ -105,3 +105,24 @@ def test_agents_do_not_see_the_health_pages(client, agent, connection):
     client.force_login(agent)
     assert client.get(reverse("sync:list")).status_code == 403
     assert client.get(reverse("sync:detail", args=[connection.pk])).status_code == 403
+
+
+def test_the_defect_api_and_pages_show_the_twin(api, client, agent, engineer, connection, ticket, tracker):
+    from defects.severity import Impact, Urgency
+    from defects.sync.services.push import outbox_drain
+    from handoff.models import Channel
+    from tickets.services.escalation import ticket_escalate
+
+    defect = ticket_escalate(ticket=ticket, actor=agent, channel=Channel.WEB, title="Boom",
+                             impact=Impact.SINGLE_USER, urgency=Urgency.BLOCKED)
+    outbox_drain()
+    issue = tracker.only_issue()
+
+    body = api(engineer).get(f"/api/defects/{defect.pk}/").json()
+    assert body["external_issues"] == [{
+        "connection": "fake-tracker", "external_id": str(issue.id), "key": f"FAKE-{issue.id}",
+        "url": f"https://tracker.example/{issue.id}",
+    }]
+    client.force_login(agent)
+    assert f"https://tracker.example/{issue.id}" in client.get(reverse("defects:detail", args=[defect.pk])).content.decode()
+    assert f"FAKE-{issue.id}" in client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
