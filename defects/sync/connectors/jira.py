@@ -242,7 +242,14 @@ class JiraConnector(Connector):
             }
             if fields.get("component"):
                 data["components"] = [{"name": fields["component"]}]
-            made = self._call("POST", "issue", json={"fields": data})
+            try:
+                made = self._call("POST", "issue", json={"fields": data})
+            except RejectedChange as exc:
+                if "components" not in data or "components:" not in exc.message:
+                    raise
+                # The portal's component has no namesake in Jira: the issue matters more than the field.
+                data.pop("components")
+                made = self._call("POST", "issue", json={"fields": data})
             twin = self._twin(made["id"], made["key"])
         # A repeated create (the first stopped half-way) finishes the same steps; each is idempotent.
         self._remote_link(twin, change)

@@ -290,3 +290,16 @@ def test_an_edited_jira_comment_arrives_once_as_a_new_comment_marked_edited(
     bodies = list(Comment.objects.filter(defect=defect).order_by("id").values_list("body", flat=True))
     assert len(bodies) == 2
     assert bodies[0].startswith("Pool size is 4.") and bodies[1].startswith("(edited) Pool size is 2.")
+
+
+def test_a_component_jira_does_not_have_is_left_out_rather_than_losing_the_issue(
+    jira, jira_connection, escalate, ticket, component
+):
+    jira.project["components"] = ["Rendering"]
+
+    escalate(ticket)
+    outbox_drain()
+
+    issue = jira.only_issue()
+    assert issue["components"] == [] and issue["summary"] == "PDF export times out"
+    assert OutboxItem.objects.get(kind="create").status == Status.DONE
