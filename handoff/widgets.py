@@ -1,8 +1,10 @@
 """Form widgets that stay fast with thousands of choices."""
 
+from html import escape
+
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 
@@ -14,13 +16,28 @@ class LongSelect(forms.Select):
     on every page that shows the filter. Flat choices only (no groups).
     """
 
+    def __init__(self, attrs=None, choices=(), *, label_field: str | None = None):
+        super().__init__(attrs, choices)
+        # For a ModelChoiceField: read (pk, label_field) pairs instead of building
+        # a model instance per option; the label must then be that field's value.
+        self.label_field = label_field
+
+    def _pairs(self):
+        queryset = getattr(self.choices, "queryset", None)
+        if queryset is None or self.label_field is None:
+            yield from self.choices
+            return
+        if self.choices.field.empty_label is not None:
+            yield "", self.choices.field.empty_label
+        yield from queryset.values_list("pk", self.label_field)
+
     def render(self, name, value, attrs=None, renderer=None):
         selected = {str(v) for v in self.format_value(value)}
         final_attrs = self.build_attrs(self.attrs, attrs)
         final_attrs["name"] = name
         # Plain string building: format_html per option costs as much as the query.
         options = []
-        for key, label in self.choices:
+        for key, label in self._pairs():
             key = str(key)
             chosen = " selected" if key in selected else ""
             options.append(f'<option value="{escape(key)}"{chosen}>{escape(label)}</option>')

@@ -35,7 +35,7 @@ class TicketFilterForm(forms.Form):
     )
     customer = forms.ModelChoiceField(
         label="Customer", required=False, queryset=Customer.objects.all(), empty_label="Any customer",
-        widget=LongSelect,
+        widget=LongSelect(label_field="name"),
     )
     product = forms.ModelChoiceField(
         label="Product", required=False, queryset=Product.objects.all(), empty_label="Any product"
@@ -65,7 +65,9 @@ class _ProductPartChoiceField(forms.ModelChoiceField):
 
 class TicketCreateForm(forms.Form):
     subject = forms.CharField(label="Subject", max_length=200)
-    customer = forms.ModelChoiceField(label="Customer", queryset=Customer.objects.all(), widget=LongSelect)
+    customer = forms.ModelChoiceField(
+        label="Customer", queryset=Customer.objects.all(), widget=LongSelect(label_field="name")
+    )
     contact = forms.ModelChoiceField(
         label="Contact", required=False, queryset=Contact.objects.select_related("customer"), widget=LongSelect,
         help_text="Someone at the customer's organisation.",

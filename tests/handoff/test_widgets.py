@@ -23,3 +23,22 @@ def test_a_long_select_submits_like_a_plain_select():
     form = ColourForm({"colour": "b"})
     assert form.is_valid()
     assert form.cleaned_data["colour"] == "b"
+
+
+def test_a_long_select_can_read_labels_straight_from_a_field(db):
+    from tickets.models import Customer
+
+    class CustomerForm(forms.Form):
+        customer = forms.ModelChoiceField(
+            queryset=Customer.objects.order_by("name"), required=False, empty_label="Any customer",
+            widget=LongSelect(label_field="name"),
+        )
+
+    acme = Customer.objects.create(name="Acme & Sons")
+    Customer.objects.create(name="Globex")
+    html = str(CustomerForm({"customer": acme.pk})["customer"])
+
+    assert '<option value="">Any customer</option>' in html
+    assert f'<option value="{acme.pk}" selected>Acme &amp; Sons</option>' in html
+    assert ">Globex</option>" in html
+    assert CustomerForm({"customer": acme.pk}).is_valid()
