@@ -103,11 +103,11 @@ class RedmineConnector(Connector):
         self.client = Redmine(self.base_url, key=self.token, engine=_Engine, timeout=http_timeout())
 
     # ------------------------------------------------------------------ lookups
-    def _lookups(self) -> dict[str, Any]:
+    def _lookups(self, *, refresh: bool = False) -> dict[str, Any]:
         """Names to ids for statuses, priorities, versions, trackers, and the key field. Cached briefly."""
         cache_key = (self.base_url, self.project)
         hit = _lookups.get(cache_key)
-        if hit and time.monotonic() - hit[0] < LOOKUP_TTL:
+        if hit and not refresh and time.monotonic() - hit[0] < LOOKUP_TTL:
             return hit[1]
         engine = self.client.engine
         url = self.base_url
@@ -138,6 +138,10 @@ class RedmineConnector(Connector):
     def _ids(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Tracker names in `fields` as the ids Redmine wants."""
         look = self._lookups()
+        wanted = [("status", fields.get("status")), ("priority", fields.get("priority"))]
+        unknown = any(name and name.lower() not in look[what] for what, name in wanted)
+        if unknown or (fields.get("version") and fields["version"] not in look["version"]):
+            look = self._lookups(refresh=True)  # made in Redmine since we last looked
         out: dict[str, Any] = {}
         if "title" in fields:
             out["subject"] = fields["title"][:255]

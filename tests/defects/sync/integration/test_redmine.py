@@ -5,12 +5,14 @@ import time
 import pytest
 
 from defects.models import Comment, Defect, TicketDefectLink
+from defects.services.changes import defect_update
 from defects.services.comments import comment_add, ticket_thread
 from defects.services.transitions import defect_transition
 from defects.severity import Impact, Urgency
 from defects.sync.models import ExternalIssue, OutboxItem
 from defects.sync.services.push import outbox_drain
 from handoff.models import AuditEntry, Channel
+from releases.models import Release
 from tests.defects.sync.integration.conftest import wait_for
 from tickets.services.escalation import ticket_escalate
 
@@ -29,7 +31,7 @@ def twin_of(defect):
 
 
 def test_escalating_creates_the_redmine_issue_with_the_twin_link_once(
-    redmine, redmine_connection, ticket, agent, monkeypatch
+    redmine, redmine_connection, ticket, agent, engineer, monkeypatch
 ):
     # No worker here: the push and its retry run in-process.
     from handoff.celery import app
@@ -53,6 +55,13 @@ def test_escalating_creates_the_redmine_issue_with_the_twin_link_once(
     assert twin_of(defect).external_id == str(issue["id"])
     listed = redmine.call("GET", "/issues.json", params={"project_id": redmine_connection.project, "status_id": "*"})
     assert listed.json()["total_count"] == 1
+
+    # A release planned in the portal becomes the target version, even one made in Redmine just now.
+    redmine.call("POST", f"/projects/{redmine_connection.project}/versions.json", json={"version": {"name": "2.6.0"}})
+    release = Release.objects.create(product=defect.product, version="2.6.0")
+    defect_update(defect=defect, actor=engineer, channel=Channel.WEB, planned_release=release)
+    outbox_drain()
+    assert redmine.issue(issue["id"])["fixed_version"]["name"] == "2.6.0"
 
 
 def test_changes_flow_both_ways_through_a_real_worker(redmine, redmine_connection, celery_worker, ticket, agent, engineer):
