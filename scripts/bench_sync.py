@@ -22,6 +22,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -130,7 +131,7 @@ def main() -> None:
                 raise SystemExit(f"outbox not drained after {timeout}s: {query.exclude(status='done').count()} left")
             time.sleep(0.01)
 
-    log = ROOT / "bench-results-worker.log"
+    log = Path(tempfile.mkdtemp(prefix="bench-sync-")) / "worker.log"  # kept for a look on failure
     worker = start_worker(log)
     try:
         defect = new_defect(0)
