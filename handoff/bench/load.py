@@ -64,25 +64,31 @@ Request = Callable[[requests.Session, int], requests.Response]
 
 def run(
     name: str, send: Request, *, make_session: Callable[[], requests.Session], total: int,
-    clients: int, goal_ms: float | None, warmup: int = 5, expect: tuple[int, ...] = (200,),
+    clients: int, goal_ms: float | None, warmup: int = 3, expect: tuple[int, ...] = (200,),
+    budget_seconds: float = 60.0,
 ) -> Result:
-    """Send `total` requests from `clients` threads; the n-th request is `send(session, n)`.
+    """Send up to `total` requests from `clients` threads; the n-th request is `send(session, n)`.
 
     A response whose status is not in `expect` counts as an error, not a latency:
-    a fast 403 must never pass for a fast page.
+    a fast 403 must never pass for a fast page. No new request starts after
+    `budget_seconds`, so one very slow page cannot stall the whole bench.
     """
     result = Result(name, goal_ms)
     warm = make_session()
     for n in range(warmup):
-        send(warm, n)
+        try:
+            send(warm, n)
+        except requests.RequestException:
+            break
     lock = threading.Lock()
     counter = iter(range(total))
+    deadline = time.perf_counter() + budget_seconds
 
     def client() -> None:
         session = make_session()
         while True:
             with lock:
-                n = next(counter, None)
+                n = next(counter, None) if time.perf_counter() < deadline else None
             if n is None:
                 return
             began = time.perf_counter()

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -75,21 +76,34 @@ def gunicorn(env: dict[str, str], *, port: int, workers: int, log: Path):
     command = [
         sys.executable, "-m", "gunicorn", "handoff.wsgi:application",
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-        "--log-level", "warning", "--timeout", "60",
+        "--log-level", "warning", "--timeout", "60", "--graceful-timeout", "5",
     ]
     with open(log, "w") as log_file:
-        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log_file, stderr=log_file)
+        # Its own session, so stopping it also stops a worker still busy with a slow request.
+        process = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=log_file, stderr=log_file, start_new_session=True
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             _wait_until_up(base, process, log)
             yield base
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # workers outliving their master
+    except ProcessLookupError:
+        pass
 
 
 def _wait_until_up(base: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:

@@ -34,6 +34,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8765)
         parser.add_argument("--tickets", type=int, default=200_000, help="Tickets to seed the first time.")
         parser.add_argument("--defects", type=int, default=50_000, help="Defects to seed the first time.")
+        parser.add_argument("--budget", type=float, default=45.0,
+                            help="Seconds per target after which no new request starts.")
         parser.add_argument("--only", default="", help="Measure only targets whose name contains this text.")
         parser.add_argument("--output", default="bench-results.txt")
 
@@ -71,7 +73,7 @@ class Command(BaseCommand):
                         target.name, lambda session, n, t=target: t.send(session, base, n),
                         make_session=lambda t=target: clients.session_for(t),
                         total=opts["requests"], clients=opts["clients"], goal_ms=target.goal_ms,
-                        expect=target.expect,
+                        expect=target.expect, budget_seconds=opts["budget"],
                     )
                 results.append(result)
                 self.stdout.write(report.table([result]).splitlines()[-1])
@@ -79,7 +81,10 @@ class Command(BaseCommand):
         text = report.document(
             results, data=data,
             server=f"gunicorn, {opts['workers']} sync workers, DEBUG off, whitenoise static files",
-            clients=f"{opts['clients']} concurrent clients, {opts['requests']} requests per target, same machine",
+            clients=(
+                f"{opts['clients']} concurrent clients, up to {opts['requests']} requests or "
+                f"{opts['budget']:.0f} s per target, on the same machine"
+            ),
         )
         Path(opts["output"]).write_text(text)
         self.stdout.write(f"\nWritten to {opts['output']}.")
