@@ -259,3 +259,17 @@ def test_the_last_request_of_the_budget_holds_the_next_call_until_the_reset(
     outbox_drain()
     assert len(github.log) == calls
     assert OutboxItem.objects.get(kind="status").next_attempt_at >= timezone.now() + timedelta(seconds=290)
+
+
+def test_an_edited_github_comment_arrives_once_marked_edited(github, github_connection, escalate, ticket, deliver):
+    defect = synced_defect(escalate, ticket)
+    comment = github.comment_as(1, "Pool size is 4.")
+    deliver(github_connection, *github.webhook("issue_comment", 1, action="created", comment=comment,
+                                               secret=WEBHOOK_SECRET))
+    edited = {**comment, "body": "Pool size is 2.", "updated_at": github.tick()}
+
+    deliver(github_connection, *github.webhook("issue_comment", 1, action="edited", comment=edited,
+                                               secret=WEBHOOK_SECRET))
+
+    bodies = list(Comment.objects.filter(defect=defect).order_by("id").values_list("body", flat=True))
+    assert len(bodies) == 2 and bodies[1].startswith("(edited) Pool size is 2.")

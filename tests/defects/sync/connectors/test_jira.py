@@ -303,3 +303,30 @@ def test_a_component_jira_does_not_have_is_left_out_rather_than_losing_the_issue
     issue = jira.only_issue()
     assert issue["components"] == [] and issue["summary"] == "PDF export times out"
     assert OutboxItem.objects.get(kind="create").status == Status.DONE
+
+
+def test_a_success_that_spends_the_last_request_holds_the_next_call_until_the_iso_reset(
+    jira, jira_connection, escalate, ticket
+):
+    defect = synced_defect(escalate, ticket)
+    jira.fail_next(200, body={"startAt": 0, "maxResults": 100, "total": 0, "comments": []},
+                   headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2099-01-01T00:00Z"},
+                   method="GET", path_contains="/comment")
+    outbox_enqueue(defect=defect, kind="comment", payload={"comment_id": 7, "body": "One", "author": "Erin"})
+
+    outbox_drain()
+
+    row = OutboxItem.objects.get(kind="comment")
+    assert row.status == Status.PENDING and "rate limit" in row.last_error
+    assert row.next_attempt_at > timezone.now() + timedelta(days=365)
+    assert not jira.requests_to("POST", "/comment")
+
+
+def test_a_poll_follows_next_page_tokens_through_every_page(jira, jira_connection):
+    for n in range(130):
+        jira.add_issue(f"Issue {n}")
+
+    result = connector_for(jira_connection).pull("")
+
+    assert len(result.issues) == 130
+    assert [r.json().get("nextPageToken") for r in jira.requests_to("POST", "/search/jql")] == [None, "100"]
