@@ -273,3 +273,14 @@ def test_an_edited_github_comment_arrives_once_marked_edited(github, github_conn
 
     bodies = list(Comment.objects.filter(defect=defect).order_by("id").values_list("body", flat=True))
     assert len(bodies) == 2 and bodies[1].startswith("(edited) Pool size is 2.")
+
+
+def test_github_down_keeps_the_change_waiting_without_pausing(github, github_connection, escalate, ticket):
+    github.stop()
+    escalate(ticket)
+
+    outbox_drain()
+
+    row = OutboxItem.objects.get(kind="create")
+    assert row.status == Status.PENDING and "unreachable" in row.last_error
+    assert not Connection.objects.get(pk=github_connection.pk).paused
