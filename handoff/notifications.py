@@ -46,7 +46,8 @@ def notify(*, users: Iterable, kind: str, message: str, url: str = "", actor=Non
     )
     addresses = sorted({user.email for user in recipients.values() if user.email})
     if addresses:
-        subject = f"[Handoff] {message[:120]}"
+        # A reason typed in a textarea may hold line breaks; a mail header may not.
+        subject = "[Handoff] " + " ".join(message.split())[:120]
         body = f"{message}\n\n{absolute_url(url)}\n" if url else f"{message}\n"
         transaction.on_commit(lambda: _send(subject, body, addresses))
     return rows

@@ -39,6 +39,14 @@ def test_nothing_is_emailed_when_the_change_rolls_back(agent, django_capture_on_
     assert not Notification.objects.exists()
 
 
+def test_line_breaks_in_a_message_never_reach_the_mail_subject(agent, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(users=[agent], kind="needs_info", message="Which printer?\r\nBcc: everyone@example.com")
+    (sent,) = mail.outbox
+    assert sent.subject == "[Handoff] Which printer? Bcc: everyone@example.com"
+    assert "Which printer?\r\nBcc" in sent.body
+
+
 def test_users_without_an_address_are_notified_in_the_app_only(agent, django_capture_on_commit_callbacks):
     agent.email = ""
     agent.save()
