@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -46,6 +47,7 @@ def need(condition: bool, why: str) -> None:
 class RedmineServer:
     url: str
     key: str
+    env: dict = field(default_factory=lambda: dict(os.environ))
     session: requests.Session = field(default_factory=requests.Session)
 
     def __post_init__(self):
@@ -72,9 +74,8 @@ class RedmineServer:
     def start(self) -> None:
         self._script("start.sh")
 
-    @staticmethod
-    def _script(name: str) -> None:
-        done = subprocess.run([str(SCRIPTS / name)], capture_output=True, text=True, timeout=300)
+    def _script(self, name: str) -> None:
+        done = subprocess.run([str(SCRIPTS / name)], capture_output=True, text=True, timeout=300, env=self.env)
         assert done.returncode == 0, f"{name} failed:\n{done.stderr[:1500]}"
 
 
@@ -95,6 +96,25 @@ def redmine() -> RedmineServer:
     url, key = os.environ.get("REDMINE_URL", ""), os.environ.get("REDMINE_API_KEY", "")
     need(bool(url and key), "REDMINE_URL and REDMINE_API_KEY are not set (scripts/redmine/start.sh prints them)")
     return RedmineServer(url=url.rstrip("/"), key=key)
+
+
+@pytest.fixture
+def private_redmine(redmine, tmp_path) -> RedmineServer:
+    """A second Redmine server on its own port over the same data, for a test that stops it.
+
+    Stopping the shared server would break whatever else is using it at the time.
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ, "REDMINE_PORT": str(port), "REDMINE_STATE_DIR": str(tmp_path / "redmine"),
+        "REDMINE_FIXED_API_KEY": redmine.key,
+    }
+    server = RedmineServer(url=f"http://127.0.0.1:{port}", key=redmine.key, env=env)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from defects.services.changes import defect_update
 from defects.services.comments import comment_add, ticket_thread
 from defects.services.transitions import defect_transition
 from defects.severity import Impact, Urgency
-from defects.sync.models import ExternalIssue, OutboxItem
+from defects.sync.models import Connection, ExternalIssue, OutboxItem
 from defects.sync.services.push import outbox_drain
 from handoff.models import AuditEntry, Channel
 from releases.models import Release
@@ -99,8 +99,10 @@ def test_changes_flow_both_ways_through_a_real_worker(redmine, redmine_connectio
 
 
 def test_fifty_changes_made_while_redmine_is_down_arrive_in_order_after_it_restarts(
-    redmine, redmine_connection, celery_worker, ticket, agent, engineer
+    private_redmine, redmine_connection, celery_worker, ticket, agent, engineer
 ):
+    redmine = private_redmine
+    Connection.objects.filter(pk=redmine_connection.pk).update(base_url=redmine.url)
     defect = escalate(ticket, agent)
     twin = wait_for(lambda: twin_of(defect), timeout=30, what="the Redmine issue")
     redmine.stop()
