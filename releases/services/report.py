@@ -4,6 +4,7 @@ Built from a fixed number of queries whatever the number of defects, tickets
 and customers (see `release_report`).
 """
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -47,6 +48,15 @@ class UpgradeAdvice:
 
 
 @dataclass
+class UpgradeGroup:
+    """Customers running the same older version gain the same fixes: shown once."""
+
+    version: str
+    customer_names: list[str]
+    gains: list[Defect]
+
+
+@dataclass
 class ReportCustomer:
     customer: Customer
     tickets: list[ReportTicket] = field(default_factory=list)
@@ -65,6 +75,17 @@ class ReleaseReport:
     @property
     def contacts(self) -> list[ReportContact]:
         return [c for customer in self.customers for c in customer.contacts]
+
+    @property
+    def upgrade_groups(self) -> list[UpgradeGroup]:
+        """Upgrade advice grouped by the version run, oldest first."""
+        groups: dict[str, UpgradeGroup] = {}
+        for advice in self.upgrades:
+            group = groups.setdefault(
+                advice.version, UpgradeGroup(version=advice.version, customer_names=[], gains=advice.gains)
+            )
+            group.customer_names.append(advice.customer_name)
+        return sorted(groups.values(), key=lambda g: -len(g.gains))
 
 
 def _fixed_defects(release: Release, customer: Customer | None) -> list[Defect]:
@@ -152,10 +173,15 @@ def _upgrades(release: Release, versions: dict[int, tuple[str, str, str]]) -> li
         .select_related("fixed_in_release")
         .order_by("fixed_in_release__version_key", "severity", "key")
     )
+    # `gains` is sorted by release version, so a customer's gains are the tail
+    # after its own version: a binary search each, and one list per version,
+    # instead of filtering every fix for every customer.
+    keys = [d.fixed_in_release.version_key for d in gains]
+    tails: dict[str, list[Defect]] = {}
     advice = [
         UpgradeAdvice(
             customer_id=cid, customer_name=name, version=version,
-            gains=[d for d in gains if d.fixed_in_release.version_key > key],
+            gains=tails.setdefault(key, gains[bisect_right(keys, key):]),
         )
         for cid, (name, version, key) in behind.items()
     ]

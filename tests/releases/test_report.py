@@ -91,6 +91,24 @@ def test_upgrade_advice_names_customers_on_older_versions_and_the_fixes_they_gai
     }
 
 
+def test_customers_on_the_same_version_share_one_row_of_upgrade_advice(
+    product, release, fixed_in, make_ticket, customer, other_customer, agent, client
+):
+    v230 = ProductVersion.objects.create(product=product, name="2.3.0")
+    make_ticket(customer=customer, version=v230)
+    make_ticket(customer=other_customer, version=v230)
+    fixes = [fixed_in(release, title=f"Fix number {n}") for n in range(27)]
+
+    groups = release_report(release).upgrade_groups
+
+    assert [(g.version, g.customer_names) for g in groups] == [("2.3.0", ["Acme Corp", "Globex"])]
+    assert len(groups[0].gains) == len(fixes)
+    client.force_login(agent)
+    page = client.get(f"/releases/{release.pk}/report/").content.decode()
+    assert "Acme Corp, Globex" in page
+    assert "and 2 more fixes" in page
+
+
 def test_a_customer_counts_as_running_the_newest_version_it_reported(product, release, make_ticket, customer):
     old = ProductVersion.objects.create(product=product, name="2.9.0")
     new = ProductVersion.objects.create(product=product, name="2.10.0")
