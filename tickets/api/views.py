@@ -61,7 +61,12 @@ class TicketViewSet(
 
     def get_queryset(self):
         # Object-level visibility: a ticket outside this queryset is a 404.
-        return visible_tickets(self.request.user)
+        qs = visible_tickets(self.request.user)
+        if self.action == "list":
+            # A list row names its customer and product only (TicketSerializer):
+            # no joins to component, version and assignee, no descriptions read.
+            qs = qs.select_related(None).select_related("customer", "product").defer("description", "environment")
+        return qs
 
     def get_serializer_class(self):
         return TicketSerializer if self.action == "list" else TicketDetailSerializer
