@@ -139,6 +139,9 @@ class Ticket(models.Model):
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_recent"),
             models.Index(fields=["product", "-created_at"], name="ticket_product_recent"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            # The release report's newest version per customer (releases.services.report):
+            # an index-only scan of one product's tickets, grouped by customer.
+            models.Index(fields=["product", "customer", "version"], name="ticket_product_customer_ver"),
         ]
 
     def __str__(self) -> str:
