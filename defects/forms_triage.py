@@ -54,7 +54,10 @@ class QueueFilterForm(DefectFilterForm):
         data = getattr(self, "cleaned_data", {})
         team, status = data.get("team"), data.get("status")
         if team == MINE:
-            qs = qs.filter(team__in=Team.objects.filter(members=user)) if user else qs.none()
+            # The ids first (one small query), so the planner sees literal team ids and
+            # reads the per-team triage-order index instead of joining a subquery.
+            team_ids = list(Team.objects.filter(members=user).values_list("pk", flat=True)) if user else []
+            qs = qs.filter(team_id__in=team_ids) if team_ids else qs.none()
             data["team"] = ""
         if status == OPEN:
             qs = qs.filter(status__in=Defect.OPEN_STATUSES)

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from defects.forms_triage import BulkActionForm, QueueFilterForm
 from defects.models import Defect, TicketDefectLink
-from defects.selectors import defect_list_queryset
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
 from handoff import roles
@@ -20,12 +19,25 @@ from handoff.models import Channel
 
 PAGE_SIZE = 50
 QUEUE_ORDER = ("severity", "-customer_count", "-ticket_count", "created_at", "id")
+QUEUE_DEFERRED = (
+    "description", "steps_to_reproduce", "expected_result", "actual_result",
+    "environment", "severity_reason", "status_reason",
+)
 
 
 def queue_queryset() -> QuerySet[Defect]:
     """Defects with what a queue row shows, in a fixed number of queries: worst first, then oldest."""
-    links = TicketDefectLink.objects.select_related("ticket").order_by("linked_at", "id")
-    qs = defect_list_queryset().prefetch_related(Prefetch("ticket_links", queryset=links))
+    links = (
+        TicketDefectLink.objects.select_related("ticket")
+        .only("id", "defect_id", "ticket_id", "linked_at", "ticket__id", "ticket__number")
+        .order_by("linked_at", "id")
+    )
+    # Only the relations a row shows (no fixed-in release) and none of the long texts.
+    qs = (
+        Defect.objects.select_related("product", "component", "team", "planned_release")
+        .defer(*QUEUE_DEFERRED)
+        .prefetch_related(Prefetch("ticket_links", queryset=links))
+    )
     if hasattr(Defect, "external_issues"):
         # Twins in external trackers, once tracker sync has made them.
         qs = qs.prefetch_related("external_issues")

@@ -154,3 +154,54 @@ def test_the_queue_costs_the_same_queries_for_3_or_30_defects(as_user, engineer,
     add(27)
     assert len(keys_on(client.get(URL, {"team": "", "status": "open"}))) == 30
     assert _queue_queries(client) == few
+
+
+def test_my_teams_covers_every_team_i_am_in_and_no_other(as_user, engineer, make_ticket, agent, team, other_team):
+    from defects.models import Team
+
+    third = Team.objects.create(name="Mobile")
+    other_team.members.add(engineer)
+    mine = escalate(make_ticket(), agent, title="Mine")
+    platform = escalate(make_ticket(), agent, title="Platform's")
+    mobile = escalate(make_ticket(), agent, title="Mobile's")
+    unrouted = escalate(make_ticket(), agent, title="Unrouted")
+    Defect.objects.filter(pk=platform.pk).update(team=other_team)
+    Defect.objects.filter(pk=mobile.pk).update(team=third)
+    Defect.objects.filter(pk=unrouted.pk).update(team=None)
+
+    assert set(keys_on(as_user(engineer).get(URL))) == {mine.key, platform.key}
+
+
+def test_an_engineer_in_no_team_has_an_empty_queue(as_user, engineer, make_ticket, agent, team):
+    escalate(make_ticket(), agent, title="Someone's")
+    team.members.remove(engineer)
+
+    response = as_user(engineer).get(URL)
+    assert response.status_code == 200
+    assert keys_on(response) == []
+
+
+def test_the_my_teams_queue_costs_the_same_queries_for_3_or_30_defects(
+    as_user, engineer, make_ticket, agent, other_customer, product, other_team
+):
+    other_team.members.add(engineer)
+    release = Release.objects.create(product=product, version="3.0")
+
+    def add(n):
+        for i in range(n):
+            defect = escalate(make_ticket(subject=f"t{i}"), agent, title=f"Problem {i}")
+            link(make_ticket(subject=f"u{i}", customer=other_customer), defect, agent)
+            team = other_team if i % 2 else defect.team
+            Defect.objects.filter(pk=defect.pk).update(planned_release=release, team=team)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL).status_code == 200
+        return len(captured.captured_queries)
+
+    client = as_user(engineer)
+    add(3)
+    few = queries()
+    add(27)
+    assert len(keys_on(client.get(URL))) == 30
+    assert queries() == few
