@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from defects.models import TicketDefectLink
-from tickets.models import Ticket
+from tickets.models import Customer, Ticket
 
 
 def ticket_links_prefetch() -> Prefetch:
@@ -53,7 +53,12 @@ def filter_tickets(
         qs = qs.filter(linked) if escalated else qs.exclude(linked)
     if search:
         term = search.strip()
+        # Each branch has an index, so PostgreSQL can OR three index scans instead of
+        # reading every ticket: numbers are stored upper case ("HD-1234", unique index),
+        # the subject has a trigram index on UPPER(subject) (tickets 0004), and the few
+        # customers whose name matches are looked up first (one small query).
+        customer_ids = list(Customer.objects.filter(name__icontains=term).values_list("pk", flat=True))
         qs = qs.filter(
-            Q(number__iexact=term) | Q(subject__icontains=term) | Q(customer__name__icontains=term)
+            Q(number=term.upper()) | Q(subject__icontains=term) | Q(customer_id__in=customer_ids)
         )
     return qs
