@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import re
 import time
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -35,6 +34,7 @@ from defects.sync.connectors.base import (
     attachment_marker,
     comment_marker,
 )
+from defects.sync.ratelimit import parse_retry_after
 
 CUSTOM_FIELD = "External Ticket ID"
 FOOTER = "Handoff defect: {key} {url}"
@@ -45,16 +45,7 @@ _lookups: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
 
 
 def _retry_after(response: requests.Response) -> float | None:
-    raw = response.headers.get("Retry-After")
-    if not raw:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        try:
-            return max(0.0, parsedate_to_datetime(raw).timestamp() - time.time())
-        except (TypeError, ValueError):
-            return None
+    return parse_retry_after(response.headers.get("Retry-After"))
 
 
 class _Engine(SyncEngine):
