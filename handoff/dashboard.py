@@ -2,43 +2,82 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
-from defects.models import Defect, Team
+from defects.models import Defect, Team, TicketDefectLink
 from defects.severity import Severity
 from tickets.models import Ticket
 from tickets.selectors import visible_tickets
 
 MAX_ROWS = 200
+# Rows each board section lists; its heading counts them all (up to MAX_ROWS).
+SECTION_ROWS = 20
 S = Defect.Status
 FIXED = {S.FIXED, S.RELEASED}
 
 
 @dataclass
+class BoardSection:
+    """Tickets of one board section, most recently updated first; the page lists the first few."""
+
+    tickets: list = field(default_factory=list)
+
+    @property
+    def shown(self) -> list:
+        return self.tickets[:SECTION_ROWS]
+
+    @property
+    def more(self) -> int:
+        return max(0, len(self.tickets) - SECTION_ROWS)
+
+
+@dataclass
 class AgentBoard:
-    awaiting_engineering: list = field(default_factory=list)
-    needs_info: list = field(default_factory=list)
-    fixed: list = field(default_factory=list)
+    awaiting_engineering: BoardSection = field(default_factory=BoardSection)
+    needs_info: BoardSection = field(default_factory=BoardSection)
+    fixed: BoardSection = field(default_factory=BoardSection)
+
+
+# What a board row shows of a ticket and of its current defect: plain values,
+# no model instances (a board reads up to MAX_ROWS tickets to sort them into sections).
+TICKET_FIELDS = ("id", "number", "subject", "status", "customer__name")
+LINK_FIELDS = (
+    "ticket_id", "linked_at", "id", "defect_id", "defect__key", "defect__status",
+    "defect__planned_release__version", "defect__fixed_in_release__version",
+)
+OPEN_TICKET_STATUSES = [s for s in Ticket.Status.values if s not in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)]
 
 
 def agent_board(user) -> AgentBoard:
-    """My open escalated tickets, by what engineering is doing with their defect. Two queries."""
-    tickets = (
+    """My open escalated tickets, by what engineering is doing with their defect. Two queries.
+
+    Escalated means "has a link" (EXISTS), read through the assignee and status
+    index, rather than a join made DISTINCT over whole rows.
+    """
+    tickets = list(
         visible_tickets(user)
-        .filter(assignee=user, defect_links__isnull=False)
-        .exclude(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED])
-        .distinct()
-        .order_by("-updated_at", "-id")[:MAX_ROWS]
+        .filter(assignee=user, status__in=OPEN_TICKET_STATUSES)
+        .filter(Exists(TicketDefectLink.objects.filter(ticket=OuterRef("pk"))))
+        .order_by("-updated_at", "-id")
+        .values(*TICKET_FIELDS)[:MAX_ROWS]
     )
+    current: dict[int, dict] = {}
+    links = TicketDefectLink.objects.filter(ticket_id__in=[t["id"] for t in tickets]).values(*LINK_FIELDS)
+    for link in links:
+        # The current defect, as Ticket.current_link picks it: the most recent link.
+        known = current.get(link["ticket_id"])
+        if known is None or (link["linked_at"], link["id"]) > (known["linked_at"], known["id"]):
+            current[link["ticket_id"]] = link
     board = AgentBoard()
     for ticket in tickets:
-        defect = ticket.current_defect
-        if defect.status == S.NEEDS_INFO:
-            board.needs_info.append(ticket)
-        elif defect.status in FIXED:
-            board.fixed.append(ticket)
-        elif ticket.status == Ticket.Status.AWAITING_ENGINEERING:
-            board.awaiting_engineering.append(ticket)
+        ticket["defect"] = defect = current[ticket["id"]]
+        defect["status_label"] = S(defect["defect__status"]).label
+        if defect["defect__status"] == S.NEEDS_INFO:
+            board.needs_info.tickets.append(ticket)
+        elif defect["defect__status"] in FIXED:
+            board.fixed.tickets.append(ticket)
+        elif ticket["status"] == Ticket.Status.AWAITING_ENGINEERING:
+            board.awaiting_engineering.tickets.append(ticket)
     return board
 
 
@@ -50,22 +89,32 @@ def severity_counts(qs) -> dict:
 
 def engineer_board(user, *, rows: int = 10) -> dict:
     """My teams' open defects: how many per severity, and the top of my queue."""
-    from defects.views_queue import queue_queryset
+    from defects.views_queue import QUEUE_ORDER
 
-    mine = Defect.objects.filter(team__in=Team.objects.filter(members=user), status__in=Defect.OPEN_STATUSES)
-    top = queue_queryset().filter(pk__in=mine.values("pk"))[:rows]
+    # The team ids first, so both reads filter on team_id IN (...) and use the per-team indexes.
+    team_ids = list(Team.objects.filter(members=user).values_list("id", flat=True))
+    mine = Defect.objects.filter(team_id__in=team_ids, status__in=Defect.OPEN_STATUSES)
+    top = mine.only("id", "key", "title", "severity", "status", "customer_count").order_by(*QUEUE_ORDER)[:rows]
     return {"counts": severity_counts(mine), "top": list(top)}
 
 
 def manager_board() -> list[dict]:
-    """Open defects per team (Unrouted last) and severity, aggregated in the database."""
+    """Open defects per team (Unrouted last) and severity, aggregated in the database.
+
+    Grouped by team id alone (no join, so the team and status index can answer);
+    the few team names are read apart.
+    """
     counts = {sev: Count("id", filter=Q(severity=sev)) for sev in Severity.values}
-    rows = (
+    rows = list(
         Defect.objects.filter(status__in=Defect.OPEN_STATUSES)
-        .values("team_id", "team__name")
+        .values("team_id")
         .annotate(**counts, total=Count("id"))
-        .order_by("team__name")
+        .order_by()
     )
-    named = [r for r in rows if r["team_id"] is not None]
+    names = dict(Team.objects.filter(pk__in=[r["team_id"] for r in rows if r["team_id"]]).values_list("id", "name"))
+    named = sorted(
+        (dict(r, team__name=names[r["team_id"]]) for r in rows if r["team_id"] in names),
+        key=lambda r: r["team__name"],
+    )
     unrouted = [dict(r, team__name="Unrouted") for r in rows if r["team_id"] is None]
     return named + unrouted
