@@ -1,5 +1,6 @@
 """A small load generator: a few concurrent clients, a bounded number of requests, latencies kept."""
 
+import math
 import statistics
 import threading
 import time
@@ -32,9 +33,9 @@ class Result:
         if not self.latencies:
             return None
         ordered = sorted(self.latencies)
-        # Nearest rank: the value below which `share` of the requests fall.
-        rank = max(0, min(len(ordered) - 1, round(share * len(ordered) + 0.5) - 1))
-        return ordered[rank]
+        # Nearest rank: the smallest value at or below which `share` of the requests fall.
+        rank = math.ceil(share * len(ordered))
+        return ordered[max(0, min(len(ordered), rank) - 1)]
 
     @property
     def p50(self) -> float | None:

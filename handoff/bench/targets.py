@@ -113,6 +113,9 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
     customer_id = Customer.objects.annotate(n=Count("tickets")).order_by("-n").values_list("id", flat=True)[0]
 
     targets: list[Target] = []
+    home = _url("home")
+    for persona in ("agent", "engineer", "manager"):
+        targets.append(Target(f"dashboard ({persona})", persona, [home]))
     tickets = _url("tickets:list")
     targets.append(Target("ticket list, first page", "agent", [tickets]))
     targets.append(Target("ticket list, filtered", "agent", [
