@@ -81,10 +81,16 @@ def agent_board(user) -> AgentBoard:
     return board
 
 
+def _by_severity() -> dict:
+    """Counts per severity and in all. Counting `severity`, not `id`, lets PostgreSQL answer
+    from the team, status and severity index alone (an index-only scan, no table rows read)."""
+    counts = {sev: Count("severity", filter=Q(severity=sev)) for sev in Severity.values}
+    return {**counts, "total": Count("severity")}
+
+
 def severity_counts(qs) -> dict:
     """{"S1": n, ..., "total": n} counted by the database."""
-    counts = {sev: Count("id", filter=Q(severity=sev)) for sev in Severity.values}
-    return qs.aggregate(**counts, total=Count("id"))
+    return qs.aggregate(**_by_severity())
 
 
 def engineer_board(user, *, rows: int = 10) -> dict:
@@ -104,12 +110,8 @@ def manager_board() -> list[dict]:
     Grouped by team id alone (no join, so the team and status index can answer);
     the few team names are read apart.
     """
-    counts = {sev: Count("id", filter=Q(severity=sev)) for sev in Severity.values}
     rows = list(
-        Defect.objects.filter(status__in=Defect.OPEN_STATUSES)
-        .values("team_id")
-        .annotate(**counts, total=Count("id"))
-        .order_by()
+        Defect.objects.filter(status__in=Defect.OPEN_STATUSES).values("team_id").annotate(**_by_severity()).order_by()
     )
     names = dict(Team.objects.filter(pk__in=[r["team_id"] for r in rows if r["team_id"]]).values_list("id", "name"))
     named = sorted(
