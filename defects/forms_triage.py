@@ -12,6 +12,7 @@ from defects.models import Comment, Defect, Team
 from defects.services.transitions import manual_transitions
 from defects.severity import Severity
 from defects.views import DefectFilterForm
+from handoff.widgets import LongSelect
 from releases.models import Release
 from tickets.models import Component, Ticket
 
@@ -36,8 +37,8 @@ class QueueFilterForm(DefectFilterForm):
     """The defect list's filters plus component; by default my teams' open defects."""
 
     component = forms.ModelChoiceField(
-        label="Component", required=False, queryset=Component.objects.select_related("product"),
-        empty_label="Any component",
+        label="Component", required=False, queryset=Component.objects.all(), empty_label="Any component",
+        widget=LongSelect(label_field="name"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -81,19 +82,34 @@ class BulkActionForm(forms.Form):
     defects = forms.ModelMultipleChoiceField(queryset=Defect.objects.all(), error_messages={
         "required": "Select at least one defect.",
     })
-    action = forms.ChoiceField(label="Action", choices=ACTIONS)
-    team = forms.ModelChoiceField(label="Team", required=False, queryset=Team.objects.all(), empty_label="—")
+    action = forms.ChoiceField(label="Action", choices=ACTIONS, widget=LongSelect)
+    team = forms.ModelChoiceField(
+        label="Team", required=False, queryset=Team.objects.all(), empty_label="—",
+        widget=LongSelect(label_field="name"),
+    )
     planned_release = ReleaseChoiceField(
         label="Planned release (an estimate)", required=False, empty_label="—",
         queryset=Release.objects.filter(status=Release.Status.PLANNED).select_related("product"),
+        widget=LongSelect,
     )
     to = forms.ChoiceField(
         label="New status", required=False,
         choices=[("", "—"), *[(v, l) for v, l in Defect.Status.choices if v != Defect.Status.RELEASED]],
+        widget=LongSelect,
     )
     reason = forms.CharField(label="Reason", required=False, widget=forms.TextInput)
 
     NEEDS = {"assign_team": "team", "set_planned_release": "planned_release", "change_status": "to"}
+
+    def offer_releases_of(self, product_ids) -> None:
+        """Offer only these products' planned releases (a defect's release is one of its product's).
+
+        Read as a plain list: a ModelChoiceField would iterate a server-side cursor.
+        """
+        field = self.fields["planned_release"]
+        field.queryset = field.queryset.filter(product_id__in=product_ids)
+        releases = [(release.pk, field.label_from_instance(release)) for release in field.queryset]
+        field.widget.choices = [("", field.empty_label), *releases]
 
     def clean(self):
         data = super().clean()

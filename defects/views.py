@@ -10,6 +10,7 @@ from defects.models import Attachment, Defect, Team, TicketDefectLink
 from defects.selectors import defect_list_queryset
 from defects.severity import Severity
 from handoff.decorators import role_required
+from handoff.widgets import LongSelect
 from tickets.models import Product
 from tickets.selectors import visible_tickets
 
@@ -20,13 +21,18 @@ UNROUTED = "unrouted"
 class DefectFilterForm(forms.Form):
     """The defect list's filters. Invalid values are reported and ignored."""
 
-    team = forms.ChoiceField(label="Team", required=False)
-    severity = forms.ChoiceField(label="Severity", required=False, choices=[("", "Any severity"), *Severity.choices])
+    # LongSelect: options rendered in Python, not through a template each (see handoff/widgets.py).
+    team = forms.ChoiceField(label="Team", required=False, widget=LongSelect)
+    severity = forms.ChoiceField(
+        label="Severity", required=False, choices=[("", "Any severity"), *Severity.choices], widget=LongSelect
+    )
     status = forms.ChoiceField(
-        label="Engineering status", required=False, choices=[("", "Any status"), *Defect.Status.choices]
+        label="Engineering status", required=False, choices=[("", "Any status"), *Defect.Status.choices],
+        widget=LongSelect,
     )
     product = forms.ModelChoiceField(
-        label="Product", required=False, queryset=Product.objects.all(), empty_label="Any product"
+        label="Product", required=False, queryset=Product.objects.all(), empty_label="Any product",
+        widget=LongSelect(label_field="name"),
     )
 
     def __init__(self, *args, **kwargs):

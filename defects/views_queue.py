@@ -1,47 +1,137 @@
 """The engineers' triage queue: my teams' defects by severity and impact, with bulk actions."""
 
+from html import escape
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from defects.forms_triage import BulkActionForm, QueueFilterForm
 from defects.models import Defect, TicketDefectLink
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
+from defects.sync.models import ExternalIssue
 from handoff import roles
 from handoff.decorators import role_required
 from handoff.models import Channel
 
 PAGE_SIZE = 50
 QUEUE_ORDER = ("severity", "-customer_count", "-ticket_count", "created_at", "id")
-QUEUE_DEFERRED = (
-    "description", "steps_to_reproduce", "expected_result", "actual_result",
-    "environment", "severity_reason", "status_reason",
+# What a queue row shows, read as plain values: no model instances, no long texts.
+QUEUE_COLUMNS = (
+    "id", "key", "title", "severity", "status", "customer_count", "ticket_count", "created_at", "product_id",
 )
+QUEUE_NAMES = {
+    "product_name": F("product__name"), "component_name": F("component__name"), "team_name": F("team__name"),
+    "planned_version": F("planned_release__version"),
+}
+# Linked tickets a row names; the others are counted ("+N more", to the defect's page).
+TICKETS_SHOWN = 3
+STATUS_LABELS = dict(Defect.Status.choices)
 
 
 def queue_queryset() -> QuerySet[Defect]:
-    """Defects with what a queue row shows, in a fixed number of queries: worst first, then oldest."""
+    """Defects in the queue's order (worst first, then oldest), with a row's own columns."""
+    return Defect.objects.only(*QUEUE_COLUMNS).order_by(*QUEUE_ORDER)
+
+
+def _path_maker(view_name: str):
+    """pk -> the view's path, reversed once per page instead of once per row."""
+    marker = 9_876_543_210
+    return reverse(view_name, args=[marker]).replace(str(marker), "{}").format
+
+
+def queue_rows(defects: QuerySet[Defect]) -> QuerySet:
+    """The queue's rows as dicts of what they show (see QUEUE_COLUMNS and QUEUE_NAMES)."""
+    return defects.values(*QUEUE_COLUMNS, **QUEUE_NAMES)
+
+
+# A queue row. Written here rather than in the template: the template engine costs about
+# as much per {{ value }} as this costs per row (about 6 ms of a 50-row page). Every value
+# is escaped with the standard library's html.escape (what django.utils.html.escape calls).
+ROW_HTML = (
+    '<tr id="row-{key}">'
+    '<td><input type="checkbox" name="defects" value="{id}" id="select-{id}" aria-label="Select {key}"></td>'
+    '<td class="nowrap"><a href="{url}">{key}</a>{twins}</td>'
+    '<td>{title}<br><span class="muted">{where}</span></td>'
+    '<td><span class="badge sev-{severity}">{severity}</span></td>'
+    '<td class="num">{customer_count}</td>'
+    '<td class="num">{ticket_count}</td>'
+    '<td class="status"><span class="badge eng-{status}">{status_label}</span></td>'
+    '<td class="nowrap planned">{planned}</td>'
+    '<td class="nowrap" title="{created}">{age}</td>'
+    '<td class="tickets">{tickets}</td>'
+    "</tr>\n"
+)
+
+
+def _row_html(row: dict, url: str, now) -> str:
+    e = escape
+    where = e(row["product_name"])
+    if row["component_name"]:
+        where += f" / {e(row['component_name'])}"
+    where += f" · {e(row['team_name'] or 'Unrouted')}"
+    tickets = ", ".join(f'<a href="{e(path)}">{e(number)}</a>' for path, number in row["first_tickets"])
+    more = row["ticket_count"] - len(row["first_tickets"])
+    if more > 0:
+        tickets += f' <a class="muted" href="{e(url)}">+{more} more</a>'
+    twins = "".join(
+        f'<br><a class="muted" href="{e(link)}" rel="noopener noreferrer">{e(key)}</a>' for link, key in row["twins"]
+    )
+    planned = row["planned_version"]
+    created = timezone.localtime(row["created_at"])
+    return ROW_HTML.format(
+        id=int(row["id"]), key=e(row["key"]), url=e(url), title=e(row["title"]), where=where, twins=twins,
+        severity=e(row["severity"]), customer_count=int(row["customer_count"]), ticket_count=int(row["ticket_count"]),
+        status=e(row["status"]), status_label=e(STATUS_LABELS.get(row["status"], row["status"])),
+        planned=f'{e(planned)} <span class="muted">(estimate)</span>' if planned else '<span class="muted">—</span>',
+        created=e(date_format(created, "j M Y H:i")), age=e(timesince(created, now)), tickets=tickets,
+    )
+
+
+def render_rows(rows: list[dict]) -> str:
+    """The rows' HTML, in two queries whatever their number.
+
+    Besides its columns a row shows its twins in external trackers and its first
+    TICKETS_SHOWN linked tickets (oldest first); the others are counted from its
+    ticket count and link to the defect's page, which lists them all.
+    """
+    ids = [row["id"] for row in rows]
+    first = (
+        TicketDefectLink.objects.filter(defect_id__in=ids)
+        .annotate(rank=Window(RowNumber(), partition_by=F("defect_id"), order_by=(F("linked_at"), F("id"))))
+        .filter(rank__lte=TICKETS_SHOWN)
+    )
+    # Tickets joined for the first links only, not for every link of a much-linked defect.
     links = (
-        TicketDefectLink.objects.select_related("ticket")
-        .only("id", "defect_id", "ticket_id", "linked_at", "ticket__id", "ticket__number")
+        TicketDefectLink.objects.filter(pk__in=first.values("pk"))
         .order_by("linked_at", "id")
+        .values_list("defect_id", "ticket_id", "ticket__number")
     )
-    # Only the relations a row shows (no fixed-in release) and none of the long texts.
-    qs = (
-        Defect.objects.select_related("product", "component", "team", "planned_release")
-        .defer(*QUEUE_DEFERRED)
-        .prefetch_related(Prefetch("ticket_links", queryset=links))
-    )
-    if hasattr(Defect, "external_issues"):
-        # Twins in external trackers, once tracker sync has made them.
-        qs = qs.prefetch_related("external_issues")
-    return qs.order_by(*QUEUE_ORDER)
+    ticket_path, defect_path = _path_maker("tickets:detail"), _path_maker("defects:detail")
+    tickets: dict[int, list] = {}
+    for defect_id, ticket_id, number in links:
+        tickets.setdefault(defect_id, []).append((ticket_path(ticket_id), number))
+    twins: dict[int, list] = {}
+    for defect_id, key, url in ExternalIssue.objects.filter(defect_id__in=ids).values_list("defect_id", "key", "url"):
+        twins.setdefault(defect_id, []).append((url, key))
+    now = timezone.now()
+    html = []
+    for row in rows:
+        row["first_tickets"], row["twins"] = tickets.get(row["id"], ()), twins.get(row["id"], ())
+        html.append(_row_html(row, defect_path(row["id"]), now))
+    return mark_safe("".join(html))
 
 
 @role_required(roles.can_work_defects)
@@ -49,9 +139,14 @@ def defect_queue(request: HttpRequest) -> HttpResponse:
     """GET: the queue, filtered (default: my teams, open). Rows can be selected for bulk actions."""
     data = request.GET if request.GET else QueueFilterForm.defaults()
     form = QueueFilterForm(data)
+    # Counted and sliced as defects; only the page's rows are read as values, with their joins.
     page = Paginator(form.apply(queue_queryset(), user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    bulk = BulkActionForm()
-    return render(request, "defects/queue.html", {"form": form, "page": page, "bulk": bulk})
+    page.object_list = rows = list(queue_rows(page.object_list))
+    # Ids of its own: the filter form above has a team field too.
+    bulk = BulkActionForm(auto_id="bulk_%s")
+    bulk.offer_releases_of({row["product_id"] for row in rows})
+    context = {"form": form, "page": page, "rows": render_rows(rows), "bulk": bulk}
+    return render(request, "defects/queue.html", context)
 
 
 def _apply(defect: Defect, data: dict, actor) -> None:

@@ -66,6 +66,95 @@ def test_a_row_shows_impact_status_planned_release_and_ticket_links(as_user, eng
     assert "2.4.0 <span class=\"muted\">(estimate)</span>" in html
 
 
+def row_of(html: str, key: str) -> str:
+    return html.split(f'<tr id="row-{key}">', 1)[1].split("</tr>", 1)[0]
+
+
+def test_a_row_names_its_first_three_tickets_and_counts_the_others(as_user, engineer, make_ticket, agent):
+    first = make_ticket(subject="first")
+    defect = escalate(first, agent)
+    later = [make_ticket(subject=f"later {i}") for i in range(4)]
+    for ticket in later:
+        link(ticket, defect, agent)
+
+    row = row_of(as_user(engineer).get(URL).content.decode(), defect.key)
+
+    assert re.findall(r'<a href="/tickets/(\d+)/">', row) == [str(t.pk) for t in (first, *later[:2])]
+    assert f'<a href="/tickets/{first.pk}/">{first.number}</a>, ' in row
+    assert f'<a class="muted" href="/defects/{defect.pk}/">+2 more</a>' in row
+    assert '<td class="num">5</td>' in row
+
+
+def test_a_row_with_few_tickets_names_them_all(as_user, engineer, make_ticket, agent):
+    first, second = make_ticket(subject="first"), make_ticket(subject="second")
+    defect = escalate(first, agent)
+    link(second, defect, agent)
+
+    row = row_of(as_user(engineer).get(URL).content.decode(), defect.key)
+
+    names = f'<a href="/tickets/{first.pk}/">{first.number}</a>, <a href="/tickets/{second.pk}/">{second.number}</a>'
+    assert f"{names}</td>" in row
+    assert "more</a>" not in row
+
+
+def test_a_row_shows_age_links_and_its_twins_in_trackers(as_user, engineer, ticket, agent):
+    from django.utils import timezone
+    from django.utils.formats import date_format
+    from django.utils.timesince import timesince
+
+    from defects.sync.models import Connection, ExternalIssue
+
+    defect = escalate(ticket, agent)
+    created = timezone.now() - timezone.timedelta(days=40)
+    Defect.objects.filter(pk=defect.pk).update(created_at=created)
+    jira = Connection.objects.create(
+        name="Jira", kind="jira", base_url="https://jira.example", token="t", project="BILL"
+    )
+    ExternalIssue.objects.create(
+        defect=defect, connection=jira, external_id="10001", key="BILL-7", url="https://jira.example/browse/BILL-7"
+    )
+
+    row = row_of(as_user(engineer).get(URL).content.decode(), defect.key)
+
+    assert f'<a href="/defects/{defect.pk}/">{defect.key}</a>' in row
+    assert '<br><a class="muted" href="https://jira.example/browse/BILL-7" rel="noopener noreferrer">BILL-7</a>' in row
+    assert f'title="{date_format(timezone.localtime(created), "j M Y H:i")}">{timesince(created)}</td>' in row
+    assert '<span class="badge eng-new">New</span>' in row and "Billing · Billing engineering" in row
+
+
+def test_row_values_are_escaped(as_user, engineer, make_ticket, agent, product):
+    from tickets.models import Component
+
+    odd = Component.objects.create(product=product, name="<b>Tax</b>")
+    defect = escalate(make_ticket(), agent, title='<script>alert("hi")</script> & more', component=odd)
+
+    html = as_user(engineer).get(URL).content.decode()
+
+    assert "<script>alert" not in html and "<b>Tax</b>" not in html
+    row = row_of(html, defect.key)
+    assert "&lt;script&gt;alert(&quot;hi&quot;)&lt;/script&gt; &amp; more" in row
+    assert "Billing / &lt;b&gt;Tax&lt;/b&gt; · " in row
+
+
+def test_the_bulk_form_offers_the_planned_releases_of_the_products_shown(
+    as_user, engineer, make_ticket, agent, product, release
+):
+    from tickets.models import Product
+
+    escalate(make_ticket(), agent)
+    crm = Product.objects.create(name="CRM", code="crm")
+    Release.objects.create(product=crm, version="9.9")
+    shipped = Release.objects.create(product=product, version="2.3.0")
+    Release.objects.filter(pk=shipped.pk).update(status=Release.Status.RELEASED, released_at="2026-01-05T10:00:00Z")
+
+    html = as_user(engineer).get(URL).content.decode()
+
+    select = html.split('<select id="bulk_planned_release" name="planned_release">', 1)[1].split("</select>", 1)[0]
+    assert select == f'<option value="" selected>—</option><option value="{release.pk}">Billing 2.4.0</option>'
+    # The bulk form's fields have ids of their own: the filters have a team field too.
+    assert '<label for="bulk_team">Team:</label>' in html and '<label for="id_team">Team:</label>' in html
+
+
 def test_agents_and_outsiders_cannot_open_the_queue(as_user, client, agent, outsider):
     assert as_user(agent).get(URL).status_code == 403
     assert as_user(outsider).get(URL).status_code == 403
@@ -153,6 +242,30 @@ def test_the_queue_costs_the_same_queries_for_3_or_30_defects(as_user, engineer,
     few = _queue_queries(client)
     add(27)
     assert len(keys_on(client.get(URL, {"team": "", "status": "open"}))) == 30
+    assert _queue_queries(client) == few
+
+
+def test_the_queue_costs_the_same_queries_however_many_tickets_and_twins_rows_have(
+    as_user, engineer, make_ticket, agent
+):
+    from defects.sync.models import Connection, ExternalIssue
+
+    jira = Connection.objects.create(
+        name="Jira", kind="jira", base_url="https://jira.example", token="t", project="BILL"
+    )
+    client = as_user(engineer)
+    escalate(make_ticket(subject="alone"), agent, title="Alone")
+    few = _queue_queries(client)
+    for i in range(6):
+        defect = escalate(make_ticket(subject=f"t{i}"), agent, title=f"Busy {i}")
+        for j in range(i):
+            link(make_ticket(subject=f"t{i}-{j}"), defect, agent)
+        ExternalIssue.objects.create(
+            defect=defect, connection=jira, external_id=str(i), key=f"BILL-{i}", url=f"https://jira.example/BILL-{i}"
+        )
+    html = client.get(URL, {"team": "", "status": "open"}).content.decode()
+    assert len(keys_on(client.get(URL, {"team": "", "status": "open"}))) == 7
+    assert html.count("BILL-") == 12 and "+2 more" in html
     assert _queue_queries(client) == few
 
 
