@@ -142,6 +142,9 @@ class Ticket(models.Model):
             # The release report's newest version per customer (releases.services.report):
             # an index-only scan of one product's tickets, grouped by customer.
             models.Index(fields=["product", "customer", "version"], name="ticket_product_customer_ver"),
+            # The ticket list (page and API) filtered by product and help-desk status:
+            # the bounded count is an index-only scan, the page's ids come in order.
+            models.Index(fields=["product", "status", "-created_at", "-id"], name="ticket_product_status_recent"),
         ]
 
     def __str__(self) -> str:
