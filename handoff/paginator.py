@@ -9,6 +9,8 @@ from django.utils.functional import cached_property
 from handoff.pagination import BoundedPagination
 
 COUNT_CAP = 10_000
+# The planner's estimate is trusted without a count above this many times COUNT_CAP.
+TRUST_ESTIMATE_FACTOR = 5
 
 
 def planner_estimate(queryset) -> int | None:
@@ -24,7 +26,10 @@ class LargeTablePaginator(Paginator):
 
     - count is exact up to COUNT_CAP rows (counting stops there). Beyond, it is
       the planner's estimate and `count_is_estimate` is true: an exact COUNT(*)
-      over 200,000 rows costs more than the whole page.
+      over 200,000 rows costs more than the whole page. When the planner expects
+      over TRUST_ESTIMATE_FACTOR times COUNT_CAP rows, far beyond the cap, its
+      estimate is taken without counting: 10,000 rows counted through a join
+      cost as much as the rest of the page.
     - A page first reads the ids at its offset (an index-only scan), then the
       rows, their joins and prefetches for those ids alone. Skipping rows is then
       cheap even 150,000 rows in. One query more than Paginator, whatever the size.
@@ -32,13 +37,23 @@ class LargeTablePaginator(Paginator):
 
     count_is_estimate = False
 
+    def __init__(self, *args, count_cap: int | None = None, **kwargs):
+        """`count_cap` lowers the cap for lists whose rows cost more to count (a text search)."""
+        super().__init__(*args, **kwargs)
+        self.count_cap = count_cap
+
     @cached_property
     def count(self) -> int:
-        bounded = self.object_list.order_by()[: COUNT_CAP + 1].count()
-        if bounded <= COUNT_CAP:
+        cap = COUNT_CAP if self.count_cap is None else min(self.count_cap, COUNT_CAP)
+        estimate = planner_estimate(self.object_list.values("pk"))
+        if estimate is not None and estimate > TRUST_ESTIMATE_FACTOR * COUNT_CAP:
+            self.count_is_estimate = True
+            return estimate
+        bounded = self.object_list.order_by()[: cap + 1].count()
+        if bounded <= cap:
             return bounded
         self.count_is_estimate = True
-        return max(COUNT_CAP + 1, planner_estimate(self.object_list) or 0)
+        return max(cap + 1, estimate or 0)
 
     def page(self, number) -> Page:
         number = self.validate_number(number)

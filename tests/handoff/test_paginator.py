@@ -52,3 +52,34 @@ def test_the_ticket_list_says_about_when_the_count_is_an_estimate(client, agent,
     html = client.get("/tickets/").content.decode()
 
     assert "About " in html and " tickets" in html
+
+
+def test_a_lower_count_cap_stops_counting_sooner(customers):
+    fast = large.LargeTablePaginator(customers, 5, count_cap=10)
+
+    assert fast.count > 10
+    assert fast.count_is_estimate
+    assert [c.name for c in fast.page(2)] == [f"Customer {n:03d}" for n in range(5, 10)]
+    assert large.LargeTablePaginator(customers, 5, count_cap=50).count == 23
+
+
+def test_an_estimate_far_beyond_the_cap_is_taken_without_counting(customers, monkeypatch):
+    monkeypatch.setattr(large, "COUNT_CAP", 4)
+    monkeypatch.setattr(large, "planner_estimate", lambda queryset: 21)
+    fast = large.LargeTablePaginator(customers, 5)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert fast.count == 21
+    assert fast.count_is_estimate
+    assert not queries.captured_queries
+
+
+def test_an_estimate_near_the_cap_is_checked_by_counting(customers, monkeypatch):
+    monkeypatch.setattr(large, "COUNT_CAP", 10)
+    monkeypatch.setattr(large, "planner_estimate", lambda queryset: 40)
+    fast = large.LargeTablePaginator(customers, 5)
+
+    assert fast.count == 40 and fast.count_is_estimate
+    monkeypatch.setattr(large, "COUNT_CAP", 100)
+    exact = large.LargeTablePaginator(customers, 5)
+    assert exact.count == 23 and not exact.count_is_estimate
