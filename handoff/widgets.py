@@ -42,3 +42,36 @@ class LongSelect(forms.Select):
             chosen = " selected" if key in selected else ""
             options.append(f'<option value="{escape(key)}"{chosen}>{escape(label)}</option>')
         return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe("".join(options)))
+
+
+class SuggestInput(forms.TextInput):
+    """A text input whose suggestions come from the server as the user types.
+
+    For choices too many to list (2,000 customers): the page carries an empty
+    <datalist>, and htmx fills it from `suggest_url` (given the input's value
+    under the input's name) a moment after each keystroke. Without JavaScript
+    it is a plain text input. The field decides what a typed value means.
+    """
+
+    def __init__(self, attrs=None, *, suggest_url: str):
+        super().__init__(attrs)
+        self.suggest_url = suggest_url
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        list_id = f"{final_attrs.get('id') or name}-suggestions"
+        final_attrs.update({
+            "type": self.input_type,
+            "name": name,
+            "list": list_id,
+            "autocomplete": "off",
+            "hx-get": str(self.suggest_url),
+            "hx-trigger": "input changed delay:200ms",
+            "hx-target": f"#{list_id}",
+            "hx-swap": "innerHTML",
+            "hx-sync": "this:replace",
+        })
+        value = self.format_value(value)
+        if value:
+            final_attrs["value"] = value
+        return format_html('<input{}><datalist id="{}"></datalist>', flatatt(final_attrs), list_id)

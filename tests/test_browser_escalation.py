@@ -120,3 +120,35 @@ def test_an_agent_escalates_a_ticket_in_the_browser_and_sees_the_dual_status(
 
     assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.AWAITING_ENGINEERING
     assert defect.attachments.get().name == "screen.png"
+
+
+def test_an_agent_filters_the_ticket_list_by_typing_part_of_a_customers_name(
+    page, live_server, agent, make_ticket, other_customer
+):
+    from playwright.sync_api import expect
+
+    make_ticket(subject="Acme cannot print")
+    make_ticket(subject="Globex cannot print", customer=other_customer)
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Username").fill(agent.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    page.goto(f"{live_server.url}/tickets/")
+
+    # Typing asks the server for matching names; they fill the input's suggestions.
+    customer = page.get_by_label("Customer")
+    customer.press_sequentially("glob", delay=50)
+    expect(page.locator('#id_customer-suggestions option[value="Globex"]')).to_have_count(1)
+    customer.fill("Globex")
+    page.get_by_role("button", name="Filter").click()
+
+    expect(page.get_by_role("link", name="Globex cannot print")).to_be_visible()
+    expect(page.get_by_role("link", name="Acme cannot print")).to_have_count(0)
+    expect(page.get_by_label("Customer")).to_have_value("Globex")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ticket-list-customer-filter.png"), full_page=True)
+
+    # A link by id (other pages use them) shows the customer's name too.
+    page.goto(f"{live_server.url}/tickets/?customer={other_customer.pk}")
+    expect(page.get_by_label("Customer")).to_have_value("Globex")

@@ -2,11 +2,12 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 
 from defects.attachments import check_upload
 from defects.models import Defect
 from defects.severity import Impact, Severity, Urgency
-from handoff.widgets import LongSelect
+from handoff.widgets import LongSelect, SuggestInput
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
 _TEXTAREA = {"rows": 4}
@@ -24,6 +25,50 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, messages)
 
 
+class CustomerLookupField(forms.Field):
+    """A customer chosen by typing its name; an id (`?customer=42`, in links) works too.
+
+    Digits are an id first; otherwise the name, in any case, or the one customer
+    whose name contains the text. The input then shows the customer's name.
+    """
+
+    widget = SuggestInput(
+        attrs={"placeholder": "Any customer"}, suggest_url=reverse_lazy("tickets:customer_suggestions")
+    )
+    default_error_messages = {
+        "none": "No customer is called \u201c%(value)s\u201d.",
+        "several": "Several customers match \u201c%(value)s\u201d: pick one from the list.",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._names = {}  # typed value -> the chosen customer's name, for the input
+
+    def to_python(self, value) -> Customer | None:
+        text = (value or "").strip()
+        if not text:
+            return None
+        customers = Customer.objects.only("pk", "name")
+        found = customers.filter(pk=int(text)).first() if text.isdigit() and len(text) < 19 else None
+        if found is None:
+            named = list(customers.filter(name__iexact=text)[:2])
+            exact = [c for c in named if c.name == text]
+            found = (exact or named or [None])[0]
+        if found is None:
+            matching = list(customers.filter(name__icontains=text)[:2])
+            if len(matching) != 1:
+                code = "several" if matching else "none"
+                raise ValidationError(self.error_messages[code], code=code, params={"value": text})
+            found = matching[0]
+        self._names[value] = found.name
+        return found
+
+    def prepare_value(self, value):
+        if isinstance(value, Customer):
+            return value.name
+        return self._names.get(value, value)
+
+
 class TicketFilterForm(forms.Form):
     """The ticket list's filters. Invalid values are reported and ignored."""
 
@@ -31,16 +76,15 @@ class TicketFilterForm(forms.Form):
 
     q = forms.CharField(label="Search", required=False, max_length=200)
     status = forms.ChoiceField(
-        label="Help-desk status", required=False, choices=[("", "Any status"), *Ticket.Status.choices]
+        label="Help-desk status", required=False, choices=[("", "Any status"), *Ticket.Status.choices],
+        widget=LongSelect,
     )
-    customer = forms.ModelChoiceField(
-        label="Customer", required=False, queryset=Customer.objects.all(), empty_label="Any customer",
+    customer = CustomerLookupField(label="Customer", required=False)
+    product = forms.ModelChoiceField(
+        label="Product", required=False, queryset=Product.objects.all(), empty_label="Any product",
         widget=LongSelect(label_field="name"),
     )
-    product = forms.ModelChoiceField(
-        label="Product", required=False, queryset=Product.objects.all(), empty_label="Any product"
-    )
-    escalated = forms.ChoiceField(label="Escalated", required=False, choices=ESCALATED_CHOICES)
+    escalated = forms.ChoiceField(label="Escalated", required=False, choices=ESCALATED_CHOICES, widget=LongSelect)
 
     def filters(self) -> dict:
         """Keyword arguments for tickets.selectors.filter_tickets from the valid fields."""
@@ -129,10 +173,12 @@ class EscalateForm(forms.Form):
         label="Actual result", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     version = forms.ModelChoiceField(
-        label="Version", required=False, queryset=ProductVersion.objects.none(), empty_label="Not known"
+        label="Version", required=False, queryset=ProductVersion.objects.none(), empty_label="Not known",
+        widget=LongSelect(label_field="name"),
     )
     component = forms.ModelChoiceField(
-        label="Component", required=False, queryset=Component.objects.none(), empty_label="Not known"
+        label="Component", required=False, queryset=Component.objects.none(), empty_label="Not known",
+        widget=LongSelect(label_field="name"),
     )
     environment = forms.CharField(
         label="Environment", required=False, widget=forms.Textarea(attrs={"rows": 2})

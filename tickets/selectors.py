@@ -2,7 +2,7 @@
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from defects.models import TicketDefectLink
+from defects.models import Defect, TicketDefectLink
 from tickets.models import Customer, Ticket
 
 
@@ -13,6 +13,33 @@ def ticket_links_prefetch() -> Prefetch:
             "defect", "defect__planned_release", "defect__fixed_in_release"
         ).order_by("-linked_at", "-id"),
     )
+
+
+def ticket_rows(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Narrow a visible_tickets() queryset to what a ticket list page row shows.
+
+    Number, subject, status, customer and product names: no descriptions, no
+    other joins and no prefetch (current_defects() reads the rows' defects).
+    """
+    return (
+        qs.select_related(None).select_related("customer", "product")
+        .only("number", "subject", "status", "created_at", "customer__name", "product__name")
+        .prefetch_related(None)
+    )
+
+
+def current_defects(ticket_ids) -> dict[int, Defect]:
+    """Ticket id -> its current defect (Ticket.current_defect) with its key and status.
+
+    One query for a page of tickets; a ticket never escalated is not in the dict.
+    """
+    links = (
+        TicketDefectLink.objects.filter(ticket_id__in=list(ticket_ids))
+        .select_related("defect").only("ticket_id", "defect__key", "defect__status")
+        .order_by("ticket_id", "linked_at", "id")
+    )
+    # Ordered oldest first: the last link seen per ticket is its most recent.
+    return {link.ticket_id: link.defect for link in links}
 
 
 def ticket_list_queryset() -> QuerySet[Ticket]:

@@ -8,6 +8,7 @@ app_name = "tickets"
 urlpatterns = [
     path("", views.ticket_list, name="list"),
     path("new/", views.ticket_create_page, name="create"),
+    path("customers/", views.customer_suggestions, name="customer_suggestions"),
     path("severity/", views.severity_preview, name="severity"),
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/escalate/", views.ticket_escalate_page, name="escalate"),

@@ -1,6 +1,6 @@
 from django import forms
 
-from handoff.widgets import LongSelect
+from handoff.widgets import LongSelect, SuggestInput
 
 
 class ColourForm(forms.Form):
@@ -42,3 +42,21 @@ def test_a_long_select_can_read_labels_straight_from_a_field(db):
     assert f'<option value="{acme.pk}" selected>Acme &amp; Sons</option>' in html
     assert ">Globex</option>" in html
     assert CustomerForm({"customer": acme.pk}).is_valid()
+
+
+class LookupForm(forms.Form):
+    who = forms.CharField(required=False, widget=SuggestInput(attrs={"placeholder": "Anyone"}, suggest_url="/who/"))
+
+
+def test_a_suggest_input_is_a_text_input_whose_datalist_htmx_fills():
+    html = str(LookupForm({"who": 'Acme "Sons"'})["who"])
+
+    assert html.startswith("<input") and 'type="text"' in html and 'name="who"' in html
+    assert 'value="Acme &quot;Sons&quot;"' in html and 'placeholder="Anyone"' in html
+    assert 'list="id_who-suggestions"' in html and '<datalist id="id_who-suggestions"></datalist>' in html
+    assert 'hx-get="/who/"' in html and 'hx-target="#id_who-suggestions"' in html
+    assert 'hx-trigger="input changed delay:200ms"' in html and 'autocomplete="off"' in html
+
+
+def test_an_empty_suggest_input_has_no_value():
+    assert "value=" not in str(LookupForm({})["who"])

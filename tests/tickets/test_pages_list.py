@@ -4,8 +4,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from defects.models import Defect
+from handoff import paginator
 from tests.tickets.test_escalate import escalate
-from tickets.models import Product
+from tickets.models import Customer, Product
+from tickets.views import pages
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +137,123 @@ def test_an_outsider_gets_403_and_an_anonymous_visitor_is_sent_to_log_in(client,
 
     client.force_login(outsider)
     assert client.get(LIST).status_code == 403
+
+
+def test_the_customer_filter_is_a_text_input_not_a_select_of_every_customer(client, agent, ticket, other_customer):
+    client.force_login(agent)
+
+    html = client.get(LIST).content.decode()
+
+    assert '<input' in html and 'name="customer"' in html and 'list="id_customer-suggestions"' in html
+    assert f'hx-get="{reverse("tickets:customer_suggestions")}"' in html
+    assert '<select id="id_customer"' not in html
+    assert f'<option value="{other_customer.pk}">' not in html
+
+
+@pytest.mark.parametrize("typed", ["Globex", "globex", "lobe", "  Globex "])
+def test_a_customer_is_found_by_its_name_a_part_of_it_or_any_case(
+    client, agent, make_ticket, other_customer, typed
+):
+    make_ticket(subject="Acme billing issue")
+    make_ticket(subject="Globex billing issue", customer=other_customer)
+    client.force_login(agent)
+
+    response = client.get(LIST, {"customer": typed})
+
+    html = response.content.decode()
+    assert response.context["form"].cleaned_data["customer"] == other_customer
+    assert "Globex billing issue" in html and "Acme billing issue" not in html
+    assert 'value="Globex"' in html
+
+
+def test_a_customer_link_by_id_shows_the_customers_name_in_the_input(client, agent, ticket, other_customer):
+    client.force_login(agent)
+
+    html = client.get(LIST, {"customer": other_customer.pk}).content.decode()
+
+    assert 'value="Globex"' in html
+    assert f'value="{other_customer.pk}"' not in html
+
+
+def test_a_name_that_several_customers_contain_asks_to_pick_one(client, agent, ticket, other_customer):
+    Customer.objects.create(name="Globex Europe")
+    client.force_login(agent)
+
+    several = client.get(LIST, {"customer": "lob"})
+    exact = client.get(LIST, {"customer": "globex"})
+
+    assert "Several customers match" in several.content.decode()
+    assert 'class="field has-error"' in several.content.decode()
+    assert exact.context["form"].cleaned_data["customer"] == other_customer
+
+
+def test_an_unknown_customer_name_is_reported_and_the_list_is_not_narrowed(client, agent, ticket):
+    client.force_login(agent)
+
+    response = client.get(LIST, {"customer": "Initech"})
+
+    html = response.content.decode()
+    assert "No customer is called “Initech”." in html
+    assert ticket.subject in html
+
+
+def test_customer_suggestions_list_matching_names_those_starting_with_the_text_first(client, agent):
+    for name in ["Northwind & Co", "Contoso North", "Umbrella"]:
+        Customer.objects.create(name=name)
+    client.force_login(agent)
+
+    html = client.get(reverse("tickets:customer_suggestions"), {"customer": "north"}).content.decode()
+
+    assert html.strip() == '<option value="Northwind &amp; Co"></option><option value="Contoso North"></option>'
+    assert client.get(reverse("tickets:customer_suggestions"), {"customer": " "}).content.decode().strip() == ""
+
+
+def test_customer_suggestions_are_capped_and_need_a_role(client, agent, outsider):
+    Customer.objects.bulk_create(Customer(name=f"Initech {n:02d}") for n in range(30))
+    url = reverse("tickets:customer_suggestions")
+
+    assert client.get(url, {"customer": "ini"}).status_code == 302
+    client.force_login(outsider)
+    assert client.get(url, {"customer": "ini"}).status_code == 403
+    client.force_login(agent)
+    html = client.get(url, {"customer": "ini"}).content.decode()
+    assert html.count("<option") == pages.CUSTOMER_SUGGESTIONS
+    assert 'value="Initech 00"' in html
+
+
+def test_a_broad_search_stops_counting_early_and_says_about(client, agent, make_ticket, monkeypatch):
+    monkeypatch.setattr(pages, "SEARCH_COUNT_CAP", 2)
+    for n in range(4):
+        make_ticket(subject=f"Export {n} fails")
+    client.force_login(agent)
+
+    searched = client.get(LIST, {"q": "export"}).content.decode()
+    listed = client.get(LIST).content.decode()
+
+    assert "About " in searched and "Export 3 fails" in searched
+    assert "About " not in listed and "4 tickets" in listed
+
+
+def test_a_page_past_the_end_of_an_estimated_list_links_back_to_the_first(client, agent, ticket, monkeypatch):
+    monkeypatch.setattr(paginator, "COUNT_CAP", 0)
+    monkeypatch.setattr(paginator, "planner_estimate", lambda queryset: 500)
+    client.force_login(agent)
+
+    html = client.get(LIST, {"page": 3}).content.decode()
+
+    assert "No tickets on this page" in html and "page=1" in html
+    assert "No tickets match these filters." not in html
+
+
+def test_each_row_links_its_ticket_and_its_current_defect(client, agent, make_ticket):
+    ticket = make_ticket(subject="Twice escalated")
+    first = escalate(ticket, agent)
+    Defect.objects.filter(pk=first.pk).update(status=Defect.Status.RELEASED)
+    second = escalate(ticket, agent)
+    client.force_login(agent)
+
+    row = row_of(client.get(LIST).content.decode(), "Twice escalated")
+
+    assert f'<a href="{reverse("tickets:detail", args=[ticket.pk])}">{ticket.number}</a>' in row
+    assert f'href="{reverse("defects:detail", args=[second.pk])}">{second.key}</a>' in row
+    assert first.key not in row

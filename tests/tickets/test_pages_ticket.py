@@ -171,3 +171,35 @@ def test_an_engineer_may_not_create_tickets(client, engineer, customer, product)
     assert client.get(reverse("tickets:create")).status_code == 403
     assert client.post(reverse("tickets:create"), {"subject": "x", "customer": customer.pk, "product": product.pk}).status_code == 403
     assert not Ticket.objects.exists()
+
+
+def test_the_ticket_page_costs_the_same_queries_for_one_defect_or_three(client, agent, ticket, settings, tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.MEDIA_ROOT = tmp_path
+
+    def attach(**parent):
+        Attachment.objects.create(
+            file=ContentFile(b"log\n", name="x"), name="server.log", content_type="text/plain", size=4,
+            uploaded_by=agent, **parent,
+        )
+
+    def defect_with_a_file():
+        defect = escalate(ticket, agent)
+        attach(defect=defect)
+        Defect.objects.filter(pk=defect.pk).update(status=Defect.Status.RELEASED)
+        return defect
+
+    attach(ticket=ticket)
+    defect_with_a_file()
+    client.force_login(agent)
+    with CaptureQueriesContext(connection) as one:
+        client.get(detail(ticket))
+    defects = [defect_with_a_file(), defect_with_a_file()]
+    with CaptureQueriesContext(connection) as three:
+        html = client.get(detail(ticket)).content.decode()
+
+    assert len(three.captured_queries) == len(one.captured_queries)
+    assert html.count("server.log</a>") == 4
+    assert all(f"on {defect.key}" in html for defect in defects)

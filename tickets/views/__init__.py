@@ -1,9 +1,10 @@
 """Ticket pages: list, create, detail, and escalation to engineering."""
 
 from tickets.views.escalation import severity_preview, ticket_escalate_page, ticket_link_defect_page
-from tickets.views.pages import ticket_create_page, ticket_detail, ticket_list
+from tickets.views.pages import customer_suggestions, ticket_create_page, ticket_detail, ticket_list
 
 __all__ = [
+    "customer_suggestions",
     "severity_preview",
     "ticket_create_page",
     "ticket_detail",

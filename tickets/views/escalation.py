@@ -63,7 +63,9 @@ def ticket_escalate_page(request: HttpRequest, pk: int) -> HttpResponse:
     A ticket already linked to an open defect gets a notice naming it instead
     of the form (409 when someone posts anyway).
     """
-    ticket = get_object_or_404(visible_tickets(request.user), pk=pk)
+    # The page shows the customer and product; open_defect_of reads the links itself.
+    tickets = visible_tickets(request.user).select_related(None).select_related("customer", "product")
+    ticket = get_object_or_404(tickets.prefetch_related(None), pk=pk)
     existing = open_defect_of(ticket)
     if existing is not None:
         return _already_escalated(request, ticket, existing, status=409 if request.method == "POST" else 200)
