@@ -200,3 +200,23 @@ def test_the_ticket_list_costs_the_same_queries_for_3_or_25_rows(request, make_t
     many = get_query_count(reader, "/api/tickets/", expect_rows=25)
     assert few == many
 
+
+
+def test_a_list_row_shows_the_same_statuses_and_releases_as_the_ticket_itself(api, agent, ticket, release, product):
+    from django.utils import timezone
+
+    from releases.models import Release
+
+    shipped = Release.objects.create(
+        product=product, version="2.3.0", status=Release.Status.RELEASED, released_at=timezone.now()
+    )
+    defect = escalate(ticket, agent)
+    defect.planned_release, defect.fixed_in_release = release, shipped
+    defect.save()
+
+    row = api(agent).get("/api/tickets/").json()["results"][0]
+    body = api(agent).get(f"/api/tickets/{ticket.pk}/").json()
+
+    assert row == {key: body[key] for key in row}
+    assert row["planned_release"]["version"] == "2.4.0" and row["fixed_in_release"]["version"] == "2.3.0"
+    assert row["defects"] == [{"id": defect.pk, "key": defect.key, "status": "new", "url": row["defects"][0]["url"]}]

@@ -1,5 +1,6 @@
 """Customers, products and tickets; escalating a ticket to engineering."""
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 
 from defects.api.serializers import DefectSerializer
 from defects.api.triage import TicketThreadMixin
+from defects.models import TicketDefectLink
 from defects.selectors import defect_list_queryset
 from handoff.api_views import CatalogueViewSet
 from handoff.models import Channel
@@ -29,6 +31,25 @@ from tickets.models import Customer, Product
 from tickets.selectors import visible_tickets
 from tickets.services.escalation import AlreadyEscalated, ticket_escalate, ticket_link_defect
 from tickets.services.tickets import ticket_create
+
+
+LIST_TICKET_FIELDS = (
+    "number", "subject", "status", "customer", "customer__name", "product", "product__name", "assignee",
+    "planned_fix_slipped", "created_at", "updated_at",
+)
+_RELEASE_BRIEF = ("version", "status", "planned_date", "released_at")
+
+
+def list_links():
+    """A list row's links: the defect's key and status, its releases' brief fields."""
+    return TicketDefectLink.objects.select_related(
+        "defect", "defect__planned_release", "defect__fixed_in_release"
+    ).only(
+        "ticket", "linked_at", "defect", "defect__key", "defect__status",
+        "defect__planned_release", "defect__fixed_in_release",
+        *(f"defect__planned_release__{name}" for name in _RELEASE_BRIEF),
+        *(f"defect__fixed_in_release__{name}" for name in _RELEASE_BRIEF),
+    ).order_by("-linked_at", "-id")
 
 
 class CustomerViewSet(CatalogueViewSet):
@@ -64,8 +85,13 @@ class TicketViewSet(
         qs = visible_tickets(self.request.user)
         if self.action == "list":
             # A list row names its customer and product only (TicketSerializer):
-            # no joins to component, version and assignee, no descriptions read.
-            qs = qs.select_related(None).select_related("customer", "product").defer("description", "environment")
+            # no joins to component, version and assignee, no descriptions read,
+            # and of the linked defects and their releases only what the row shows.
+            qs = (
+                qs.select_related(None).select_related("customer", "product")
+                .only(*LIST_TICKET_FIELDS)
+                .prefetch_related(None).prefetch_related(Prefetch("defect_links", queryset=list_links()))
+            )
         return qs
 
     def get_serializer_class(self):
