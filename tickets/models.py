@@ -154,10 +154,19 @@ class Ticket(models.Model):
     def is_open(self) -> bool:
         return self.status not in {self.Status.RESOLVED, self.Status.CLOSED}
 
+    # Lists prefetch a page's defect links into this attribute (Prefetch to_attr):
+    # cheaper than a related manager per row, 50 rows a page.
+    LINKS_ATTR = "listed_links"
+
+    def linked(self) -> list:
+        """The ticket's defect links: a list's LINKS_ATTR prefetch, else defect_links (prefetched or not)."""
+        links = self.__dict__.get(self.LINKS_ATTR)
+        return links if links is not None else list(self.defect_links.all())
+
     @property
     def current_link(self):
         """The most recent link to a defect. Reads the prefetched links when present."""
-        links = list(self.defect_links.all())
+        links = self.linked()
         if not links:
             return None
         return max(links, key=lambda link: (link.linked_at, link.pk))

@@ -144,7 +144,7 @@ class TicketSerializer(serializers.ModelSerializer):
     @extend_schema_field(DefectRefSerializer(many=True))
     def get_defects(self, ticket: Ticket) -> list[dict]:
         """Every linked defect, the current one first."""
-        return [self._defect_ref.to_representation(link.defect) for link in ticket.defect_links.all()]
+        return [self._defect_ref.to_representation(link.defect) for link in ticket.linked()]
 
 
 class TicketDetailSerializer(TicketSerializer):

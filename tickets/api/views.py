@@ -27,7 +27,7 @@ from tickets.api.serializers import (
     TicketSerializer,
 )
 from tickets.api.status import TicketStatusMixin
-from tickets.models import Customer, Product
+from tickets.models import Customer, Product, Ticket
 from tickets.selectors import visible_tickets
 from tickets.services.escalation import AlreadyEscalated, ticket_escalate, ticket_link_defect
 from tickets.services.tickets import ticket_create
@@ -90,7 +90,8 @@ class TicketViewSet(
             qs = (
                 qs.select_related(None).select_related("customer", "product")
                 .only(*LIST_TICKET_FIELDS)
-                .prefetch_related(None).prefetch_related(Prefetch("defect_links", queryset=list_links()))
+                .prefetch_related(None)
+                .prefetch_related(Prefetch("defect_links", queryset=list_links(), to_attr=Ticket.LINKS_ATTR))
             )
         return qs
 
