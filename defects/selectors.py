@@ -3,7 +3,7 @@
 import re
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from defects.models import Defect
@@ -22,6 +22,21 @@ def search_terms(text: str, *, limit: int = 12) -> list[str]:
         if word not in _STOP and word not in seen:
             seen.append(word)
     return seen[:limit]
+
+
+# Most severe first, then most customers and tickets, then oldest: the defect_triage_order
+# indexes (whole and per team), with the id last so that pages never overlap.
+TRIAGE_ORDER = ("severity", "-customer_count", "-ticket_count", "created_at", "id")
+# The names a list row shows beside the defect's own columns.
+ROW_NAMES = {
+    "product_name": F("product__name"), "component_name": F("component__name"), "team_name": F("team__name"),
+    "planned_version": F("planned_release__version"),
+}
+
+
+def defect_rows(defects: QuerySet[Defect], *columns: str) -> QuerySet:
+    """List rows as dicts: the defect's `columns` and ROW_NAMES, without model instances or long texts."""
+    return defects.values(*columns, **ROW_NAMES)
 
 
 def defect_list_queryset() -> QuerySet[Defect]:

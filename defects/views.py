@@ -5,9 +5,10 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
 from defects.models import Attachment, Defect, Team, TicketDefectLink
-from defects.selectors import defect_list_queryset
+from defects.selectors import TRIAGE_ORDER, defect_list_queryset, defect_rows
 from defects.severity import Severity
 from handoff.decorators import role_required
 from handoff.widgets import LongSelect
@@ -16,6 +17,15 @@ from tickets.selectors import visible_tickets
 
 PAGE_SIZE = 50
 UNROUTED = "unrouted"
+# What a list row shows of the defect itself (with ROW_NAMES: product, component, team, planned release).
+LIST_COLUMNS = ("id", "key", "title", "severity", "status", "customer_count", "ticket_count")
+STATUS_LABELS = dict(Defect.Status.choices)
+
+
+def path_maker(view_name: str):
+    """pk -> the view's path, reversed once per page instead of once per row."""
+    marker = 9_876_543_210
+    return reverse(view_name, args=[marker]).replace(str(marker), "{}").format
 
 
 class DefectFilterForm(forms.Form):
@@ -61,7 +71,14 @@ class DefectFilterForm(forms.Form):
 def defect_list(request: HttpRequest) -> HttpResponse:
     """Every role sees defects; most severe and widest impact first."""
     form = DefectFilterForm(request.GET or None)
-    page = Paginator(form.apply(defect_list_queryset()), PAGE_SIZE).get_page(request.GET.get("page"))
+    defects = form.apply(Defect.objects.order_by(*TRIAGE_ORDER))
+    # Counted and sliced as defects; only the page's rows are read, as values with their joins.
+    page = Paginator(defects, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = rows = list(defect_rows(page.object_list, *LIST_COLUMNS))
+    defect_path = path_maker("defects:detail")
+    for row in rows:
+        row["url"] = defect_path(row["id"])
+        row["status_label"] = STATUS_LABELS.get(row["status"], row["status"])
     return render(request, "defects/list.html", {"form": form, "page": page})
 
 

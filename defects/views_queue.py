@@ -9,7 +9,6 @@ from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,42 +18,28 @@ from django.views.decorators.http import require_POST
 
 from defects.forms_triage import BulkActionForm, QueueFilterForm
 from defects.models import Defect, TicketDefectLink
+from defects.selectors import TRIAGE_ORDER, defect_rows
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
 from defects.sync.models import ExternalIssue
+from defects.views import STATUS_LABELS, path_maker
 from handoff import roles
 from handoff.decorators import role_required
 from handoff.models import Channel
 
 PAGE_SIZE = 50
-QUEUE_ORDER = ("severity", "-customer_count", "-ticket_count", "created_at", "id")
-# What a queue row shows, read as plain values: no model instances, no long texts.
+QUEUE_ORDER = TRIAGE_ORDER
+# A queue row's own columns (with ROW_NAMES: product, component, team, planned release).
 QUEUE_COLUMNS = (
     "id", "key", "title", "severity", "status", "customer_count", "ticket_count", "created_at", "product_id",
 )
-QUEUE_NAMES = {
-    "product_name": F("product__name"), "component_name": F("component__name"), "team_name": F("team__name"),
-    "planned_version": F("planned_release__version"),
-}
 # Linked tickets a row names; the others are counted ("+N more", to the defect's page).
 TICKETS_SHOWN = 3
-STATUS_LABELS = dict(Defect.Status.choices)
 
 
 def queue_queryset() -> QuerySet[Defect]:
     """Defects in the queue's order (worst first, then oldest), with a row's own columns."""
     return Defect.objects.only(*QUEUE_COLUMNS).order_by(*QUEUE_ORDER)
-
-
-def _path_maker(view_name: str):
-    """pk -> the view's path, reversed once per page instead of once per row."""
-    marker = 9_876_543_210
-    return reverse(view_name, args=[marker]).replace(str(marker), "{}").format
-
-
-def queue_rows(defects: QuerySet[Defect]) -> QuerySet:
-    """The queue's rows as dicts of what they show (see QUEUE_COLUMNS and QUEUE_NAMES)."""
-    return defects.values(*QUEUE_COLUMNS, **QUEUE_NAMES)
 
 
 # A queue row. Written here rather than in the template: the template engine costs about
@@ -119,7 +104,7 @@ def render_rows(rows: list[dict]) -> str:
         .order_by("linked_at", "id")
         .values_list("defect_id", "ticket_id", "ticket__number")
     )
-    ticket_path, defect_path = _path_maker("tickets:detail"), _path_maker("defects:detail")
+    ticket_path, defect_path = path_maker("tickets:detail"), path_maker("defects:detail")
     tickets: dict[int, list] = {}
     for defect_id, ticket_id, number in links:
         tickets.setdefault(defect_id, []).append((ticket_path(ticket_id), number))
@@ -141,7 +126,7 @@ def defect_queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(data)
     # Counted and sliced as defects; only the page's rows are read as values, with their joins.
     page = Paginator(form.apply(queue_queryset(), user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = rows = list(queue_rows(page.object_list))
+    page.object_list = rows = list(defect_rows(page.object_list, *QUEUE_COLUMNS))
     # Ids of its own: the filter form above has a team field too.
     bulk = BulkActionForm(auto_id="bulk_%s")
     bulk.offer_releases_of({row["product_id"] for row in rows})

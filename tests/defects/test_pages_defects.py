@@ -27,11 +27,26 @@ def test_the_defect_list_shows_severity_status_team_and_unrouted(client, agent, 
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert [d.key for d in response.context["page"].object_list] == [routed.key, unrouted.key]
+    assert [row["key"] for row in response.context["page"].object_list] == [routed.key, unrouted.key]
     routed_row = next(row for row in html.split("<tr>") if "Routed problem" in row)
     assert "Billing engineering" in routed_row and 'badge sev-S2">S2<' in routed_row
     unrouted_row = next(row for row in html.split("<tr>") if "Nobody owns this" in row)
     assert "Unrouted" in unrouted_row
+
+
+def test_a_defect_list_row_links_to_the_defect_with_its_component_and_planned_release(
+    client, agent, make_ticket, component, release
+):
+    defect = escalate(make_ticket(), agent, title="Totals <wrong>", component=component)
+    Defect.objects.filter(pk=defect.pk).update(planned_release=release)
+    client.force_login(agent)
+
+    html = client.get(LIST).content.decode()
+
+    row = html.split(f'<a href="{detail(defect)}">{defect.key}</a>', 1)[1].split("</tr>", 1)[0]
+    assert f'<a href="{detail(defect)}">Totals &lt;wrong&gt;</a>' in row
+    assert 'Billing <span class="muted">/ Invoices</span>' in row
+    assert '<span class="badge eng-new">New</span>' in row and '<td class="nowrap">2.4.0</td>' in row
 
 
 @pytest.mark.parametrize(
@@ -53,7 +68,7 @@ def test_the_defect_list_filters_by_team_severity_status_and_product(
     Defect.objects.filter(pk=other.pk).update(status=Defect.Status.TRIAGE)
     client.force_login(agent)
 
-    titles = [d.title for d in client.get(LIST, query_for(team, crm)).context["page"].object_list]
+    titles = [row["title"] for row in client.get(LIST, query_for(team, crm)).context["page"].object_list]
 
     assert titles == [shown]
 
