@@ -45,6 +45,39 @@ def test_every_role_lists_defects_with_names_and_releases(api, request, make_def
     assert row["url"] == f"http://testserver/api/defects/{defect.pk}/"
 
 
+def test_a_list_row_has_both_releases_and_the_names_of_its_parts(api, engineer, make_defect, product, component, release):
+    from releases.models import Release
+
+    shipped = Release.objects.create(product=product, version="2.3.0")
+    Release.objects.filter(pk=shipped.pk).update(status=Release.Status.RELEASED, released_at="2026-01-05T10:00:00Z")
+    defect = make_defect(component=component, planned_release=release, fixed_in_release=shipped)
+
+    [row] = api(engineer).get("/api/defects/").json()["results"]
+
+    assert (row["component"], row["component_name"]) == (component.pk, "Invoices")
+    assert row["planned_release"] == {
+        "id": release.pk, "version": "2.4.0", "status": "planned", "planned_date": None, "released_at": None,
+    }
+    assert row["fixed_in_release"] == {
+        "id": shipped.pk, "version": "2.3.0", "status": "released", "planned_date": None,
+        "released_at": "2026-01-05T10:00:00Z",
+    }
+    assert (row["id"], row["impact"], row["urgency"], row["kind"]) == (
+        defect.pk, defect.impact, defect.urgency, defect.kind,
+    )
+    assert "description" not in row
+
+
+def test_list_pages_never_overlap_when_defects_rank_the_same(api, engineer, make_defect):
+    made = {make_defect(title=f"Same {n}").key for n in range(5)}
+    Defect.objects.update(created_at="2026-01-05T10:00:00Z")
+    client = api(engineer)
+
+    pages = [keys(client.get("/api/defects/", {"page_size": 2, "page": n})) for n in (1, 2, 3)]
+
+    assert set().union(*pages) == made and sum(len(page) for page in pages) == 5
+
+
 def test_outsiders_are_refused_and_anonymous_users_must_log_in(api, outsider, make_defect):
     defect = make_defect()
     for path in ("/api/defects/", f"/api/defects/{defect.pk}/", "/api/defects/similar/?q=export"):
