@@ -129,7 +129,6 @@ class Defect(models.Model):
         indexes = [
             models.Index(fields=["status", "severity"], name="defect_status_severity"),
             models.Index(fields=["team", "status", "severity"], name="defect_team_status"),
-            models.Index(fields=["product", "status"], name="defect_product_status"),
             models.Index(fields=["-created_at"], name="defect_recent"),
             # The triage order (Meta.ordering, then id), whole and per team: lists read
             # their first page off the index instead of sorting 50,000 defects.
@@ -140,6 +139,12 @@ class Defect(models.Model):
             models.Index(
                 fields=["team", "severity", "-customer_count", "-ticket_count", "created_at", "id"],
                 name="defect_team_triage_order",
+            ),
+            # A product's defects in one status (the API's and the lists' filters), in the triage order;
+            # it also serves what the (product, status) index served.
+            models.Index(
+                fields=["product", "status", "severity", "-customer_count", "-ticket_count", "created_at", "id"],
+                name="defect_product_triage_order",
             ),
         ]
 
