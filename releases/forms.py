@@ -2,8 +2,10 @@
 
 from django import forms
 
+from handoff.widgets import LongSelect
 from releases.models import Release
 from releases.services.releases import later_planned_releases
+from releases.services.report_page import affected_customers
 from tickets.models import Customer, Product
 
 
@@ -50,15 +52,20 @@ class ReleaseShipForm(forms.Form):
 
 class ReportFilterForm(forms.Form):
     customer = forms.ModelChoiceField(
-        label="Customer", required=False, queryset=Customer.objects.none(), empty_label="Every customer"
+        label="Customer", required=False, queryset=Customer.objects.none(), empty_label="Every customer",
+        widget=LongSelect(label_field="name"),
     )
 
     def __init__(self, *args, release: Release, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only the customers this release concerns, so the list stays short.
-        self.fields["customer"].queryset = Customer.objects.filter(
-            tickets__defect_links__defect__fixed_in_release=release
-        ).distinct().order_by("name")
+        # Only the customers this release concerns, so the list stays short; they can
+        # still be hundreds, hence options rendered in Python (LongSelect).
+        self.fields["customer"].queryset = affected_customers(release)
+
+    def offer(self, customers: list[tuple[int, str]]) -> None:
+        """Offer these (id, name) pairs, already read (the report page reads them to page its customers)."""
+        field = self.fields["customer"]
+        field.widget.choices = [("", field.empty_label), *customers]
 
     def selected_customer(self) -> Customer | None:
         self.is_valid()

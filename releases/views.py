@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from defects.models import Defect
@@ -20,6 +21,7 @@ from handoff.decorators import role_required
 from handoff.models import Channel
 from releases.forms import ReleaseCreateForm, ReleaseFilterForm, ReleaseShipForm, ReportFilterForm
 from releases.models import Release
+from releases.services import report_page
 from releases.services.export import report_csv, report_filename
 from releases.services.outreach import notice_progress, release_queue_notices
 from releases.services.releases import release_create
@@ -110,17 +112,60 @@ def release_ship_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "releases/ship.html", context, status=400 if form.errors else 200)
 
 
+_PK_MARK = "8675309042"
+
+
+def _set_urls(view_name: str, objects) -> None:
+    """Give each object its `url`: the view reversed once, then each pk filled in.
+
+    A {% url %} per row costs about as much as the rest of the row, and the
+    report has hundreds of rows.
+    """
+    template = reverse(view_name, args=[_PK_MARK])
+    for obj in objects:
+        obj.url = template.replace(_PK_MARK, str(obj.pk))
+
+
+def _defect_rows(defects) -> str:
+    """The rows of the report's defects table, built in Python.
+
+    A release fixes a few hundred defects; a template row costs about 45 µs
+    (nine lookups, two localised numbers), half the page's rendering.
+    """
+    return format_html_join(
+        "\n",
+        '<tr><td class="nowrap"><a href="{}">{}</a></td><td>{}</td>'
+        '<td><span class="badge sev-{}">{}</span></td><td><span class="badge eng-{}">{}</span></td>'
+        '<td class="num">{}</td><td class="num">{}</td></tr>',
+        (
+            (d.url, d.key, d.title, d.severity, d.severity, d.status, d.get_status_display(),
+             d.linked_tickets, d.linked_customers)
+            for d in defects
+        ),
+    )
+
+
 @role_required()
 def release_report_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """The fixed-in-release report; `?format=csv` downloads it; `?customer=` narrows it."""
+    """The fixed-in-release report; `?format=csv` downloads it all; `?customer=` narrows it.
+
+    The page shows the customers to tell a page at a time (`?page=`); the CSV and the API carry them all.
+    """
     release = _release(pk)
     form = ReportFilterForm(request.GET or None, release=release)
-    report = release_report(release, customer=form.selected_customer())
     if request.GET.get("format") == "csv":
+        report = release_report(release, customer=form.selected_customer())
         response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{report_filename(report)}"'
         return response
-    context = {"release": release, "form": form, "report": report, "progress": notice_progress(release)}
+    report = report_page.release_report_page(release, customer=form.selected_customer(), page=request.GET.get("page"))
+    form.offer(report.affected)
+    _set_urls("defects:detail", [*report.defects, *(d for row in report.upgrades for d in row.gains)])
+    _set_urls("tickets:detail", [row.ticket for entry in report.customers for row in entry.tickets])
+    context = {
+        "release": release, "form": form, "report": report, "progress": notice_progress(release),
+        "defect_rows": _defect_rows(report.defects),
+    }
     return render(request, "releases/report.html", context)
 
 

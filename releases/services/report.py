@@ -122,16 +122,24 @@ def _customers(defects: list[Defect]) -> list[ReportCustomer]:
     return sorted(by_customer.values(), key=lambda c: c.customer.name.lower())
 
 
-def _attach_contacts(release: Release, customers: list[ReportCustomer]) -> None:
-    """A ticket's own contact hears about it; a ticket naming nobody goes to every contact of its customer."""
+def attach_contacts(release: Release, customers: list[ReportCustomer]) -> None:
+    """A ticket's own contact hears about it; a ticket naming nobody goes to every contact of its customer.
+
+    The contacts are read here, the customers' and the ones the tickets name (the
+    tickets need not carry theirs).
+    """
+    named_ids = {row.ticket.contact_id for entry in customers for row in entry.tickets if row.ticket.contact_id}
+    contacts = Contact.objects.filter(Q(customer_id__in=[c.customer.pk for c in customers]) | Q(pk__in=named_ids))
     everyone: dict[int, list[Contact]] = {}
-    for contact in Contact.objects.filter(customer_id__in=[c.customer.pk for c in customers]).order_by("name", "pk"):
+    by_id: dict[int, Contact] = {}
+    for contact in contacts.order_by("name", "pk"):
+        by_id[contact.pk] = contact
         everyone.setdefault(contact.customer_id, []).append(contact)
     for entry in customers:
         recipients: dict[int, ReportContact] = {}
         for row in entry.tickets:
             ticket = row.ticket
-            named = [ticket.contact] if ticket.contact_id else everyone.get(entry.customer.pk, [])
+            named = [by_id[ticket.contact_id]] if ticket.contact_id else everyone.get(entry.customer.pk, [])
             for contact in named:
                 recipients.setdefault(contact.pk, ReportContact(contact=contact)).tickets.append(ticket)
         entry.contacts = sorted(recipients.values(), key=lambda c: (c.contact.name.lower(), c.contact.pk))
@@ -207,7 +215,7 @@ def release_report(release: Release, *, customer: Customer | None = None) -> Rel
     """The report for `release`, optionally for one customer. Seven queries, whatever the size."""
     defects = _fixed_defects(release, customer)
     customers = _customers(defects)
-    _attach_contacts(release, customers)
+    attach_contacts(release, customers)
     versions = _reported_versions(release, customer)
     for entry in customers:
         if entry.customer.pk in versions:

@@ -9,7 +9,7 @@ from defects.models import Defect
 from handoff.models import Channel
 from releases.models import Release, ReleaseNotice
 from releases.services.ship import release_ship
-from tickets.models import Ticket
+from tickets.models import Customer, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +159,9 @@ def test_notifying_from_the_report_emails_once_and_shows_who_and_when(
     assert "hx-get" not in progress  # nothing pending: the page stops polling
 
 
-def test_the_report_page_takes_the_same_queries_for_2_or_20_defects(client, manager, release, many_fixed):
+def test_the_report_page_takes_the_same_queries_for_2_or_40_defects_and_customers(
+    client, manager, release, many_fixed
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -168,10 +170,53 @@ def test_the_report_page_takes_the_same_queries_for_2_or_20_defects(client, mana
     many_fixed(release, 0, 2)
     with CaptureQueriesContext(connection) as small:
         client.get(url)
-    many_fixed(release, 2, 18)
+    many_fixed(release, 2, 38)  # more customers than a page holds, and 40 version runs
     with CaptureQueriesContext(connection) as large:
-        assert "Bug 19" in client.get(url).content.decode()
+        html = client.get(url).content.decode()
+    assert "Bug 39" in html and "40 customers affected" in html
     assert len(large) == len(small)
+    chosen = Customer.objects.get(name="Customer 7").pk
+    with CaptureQueriesContext(connection) as filtered:
+        client.get(url, {"customer": chosen, "page": "2"})
+    assert len(filtered) == len(small) + 1  # the chosen customer, looked up
+
+
+def test_the_report_page_shows_customers_a_page_at_a_time_by_name(client, manager, release, many_fixed):
+    many_fixed(release, 0, 30)
+    client.force_login(manager)
+    url = reverse("releases:report", args=[release.pk])
+    by_name = sorted((f"Customer {n}" for n in range(30)), key=str.lower)
+
+    first = client.get(url).content.decode()
+    assert "30 customers affected" in first and "1–25 of 30 customers" in first
+    assert [name for name in by_name if f"<h3>{name}" in first] == by_name[:25]
+    assert "c0@example.test" in first and "Page 1 of 2" in first and "?page=2" in first
+
+    last = client.get(url, {"page": 2}).content.decode()
+    assert [name for name in by_name if f"<h3>{name}" in last] == by_name[25:]
+    assert "26–30 of 30 customers" in last
+    # Every defect stays in the table, on every page.
+    assert all(f"Bug {n}<" in last for n in range(30))
+    # Out of range: the last page.
+    assert [name for name in by_name if f"<h3>{name}" in client.get(url, {"page": 9}).content.decode()] == by_name[25:]
+
+
+def test_the_report_page_counts_each_defects_tickets_and_customers_and_offers_only_affected_customers(
+    client, agent, release, fixed_in, make_ticket, customer, other_customer
+):
+    bystander = Customer.objects.create(name="Initech")
+    make_ticket(customer=bystander)
+    defect = fixed_in(release, ticket=make_ticket(), also=[make_ticket(), make_ticket(customer=other_customer)])
+    client.force_login(agent)
+
+    html = client.get(reverse("releases:report", args=[release.pk])).content.decode()
+
+    row = html[html.index(f">{defect.key}</a>"):]
+    row = row[: row.index("</tr>")]
+    assert row.endswith('<td class="num">3</td><td class="num">2</td>')
+    assert f'<option value="{customer.pk}">Acme Corp</option>' in html
+    assert f'<option value="{other_customer.pk}">Globex</option>' in html
+    assert "Initech" not in html
 
 
 def test_the_release_page_lists_fixed_and_planned_defects_and_offers_ship_to_managers_only(

@@ -10,7 +10,9 @@ from handoff.models import Channel
 from releases.models import Release, ReleaseNotice
 from releases.services.export import csv_cell, report_csv
 from releases.services.report import release_report
+from releases.services.report_page import ADVICE_FIXES, ADVICE_NAMES, CUSTOMERS_PER_PAGE, release_report_page
 from releases.services.ship import release_ship
+from defects.models import TicketDefectLink
 from tickets.models import Contact, Customer, ProductVersion
 
 pytestmark = pytest.mark.django_db
@@ -105,8 +107,9 @@ def test_customers_on_the_same_version_share_one_row_of_upgrade_advice(
     assert len(groups[0].gains) == len(fixes)
     client.force_login(agent)
     page = client.get(f"/releases/{release.pk}/report/").content.decode()
-    assert "Acme Corp, Globex" in page
-    assert "and 2 more fixes" in page
+    assert "2</strong> customers: Acme Corp, Globex" in page
+    assert "27</strong> fixes" in page
+    assert f"and {27 - ADVICE_FIXES} more fixes" in page
 
 
 def test_a_customer_counts_as_running_the_newest_version_it_reported(product, release, make_ticket, customer):
@@ -177,3 +180,167 @@ def test_the_csv_escapes_customer_supplied_text(release, fixed_in, make_ticket):
     assert row["Defect title"] == "'+SUM(1)"
     assert row["Fixed in"] == "2.4.0"
     assert all(not cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)
+
+
+# The report page (releases.services.report_page) shows the same report in bounded parts:
+# each part must agree with the full report the CSV, the API and outreach use.
+
+
+@pytest.fixture
+def fix(agent):
+    """fix(release, severity, *tickets): a fixed defect of `release` linked to `tickets`, written directly."""
+    made = []
+
+    def make(release, severity, *tickets, status=Defect.Status.FIXED):
+        defect = Defect.objects.create(
+            key=f"DEF-P{len(made)}", title=f"Fix {len(made)}", product=release.product, impact="single_user",
+            urgency="blocked", severity=severity, status=status, fixed_in_release=release,
+        )
+        for ticket in tickets:
+            TicketDefectLink.objects.create(ticket=ticket, defect=defect, linked_by=agent)
+        made.append(defect)
+        return defect
+
+    return make
+
+
+def _advice_from_full_report(report) -> list[tuple]:
+    """The full report's upgrade advice in the page's terms: one row per version, oldest first."""
+    rows = []
+    for group in sorted(report.upgrade_groups, key=lambda g: -len(g.gains)):
+        names = sorted(group.customer_names, key=str.lower)
+        severities = {}
+        for defect in group.gains:
+            severities[defect.severity] = severities.get(defect.severity, 0) + 1
+        most_severe = sorted(group.gains, key=lambda d: (d.severity, d.fixed_in_release.version_key, d.key))
+        rows.append((
+            group.version, len(names), names[:ADVICE_NAMES], len(group.gains), severities,
+            [d.key for d in most_severe[:ADVICE_FIXES]],
+        ))
+    return rows
+
+
+def _advice_on_page(page) -> list[tuple]:
+    return [
+        (r.version, r.customer_count, r.customer_names, r.gain_count, r.gains_by_severity, [d.key for d in r.gains])
+        for r in page.upgrades
+    ]
+
+
+def test_the_page_advice_counts_and_cuts_what_the_full_report_lists(
+    product, release, older_release, next_release, manager, fix, make_ticket
+):
+    v230 = ProductVersion.objects.create(product=product, name="2.3.0")
+    v235 = ProductVersion.objects.create(product=product, name="2.3.5")
+    v240 = ProductVersion.objects.create(product=product, name="2.4.0")
+    for n in range(7):  # more than ADVICE_NAMES on 2.3.0
+        make_ticket(customer=Customer.objects.create(name=f"{'ab'[n % 2]}-customer {n}"), version=v230)
+    for n in range(2):
+        customer = Customer.objects.create(name=f"Late {n}")
+        make_ticket(customer=customer, version=v230)
+        make_ticket(customer=customer, version=v235)  # the newest counts
+    make_ticket(customer=Customer.objects.create(name="Current"), version=v240)  # not behind
+    for severity in ["S3", "S1", "S4", "S2", "S1", "S3"]:
+        fix(older_release, severity)
+    for severity in ["S2", "S4", "S1", "S3", "S2"]:
+        fix(release, severity)
+    fix(next_release, "S1")  # not shipped, not up to this release: never offered
+    release_ship(release=older_release, actor=manager, channel=Channel.WEB)
+
+    page = release_report_page(release)
+
+    assert _advice_on_page(page) == _advice_from_full_report(release_report(release))
+    assert [(r.version, r.customer_count, r.more_customers, r.gain_count, r.more_gains) for r in page.upgrades] == [
+        ("2.3.0", 7, 2, 11, 6), ("2.3.5", 2, 0, 5, 0),
+    ]
+    assert page.upgrades[0].gains_by_severity == {"S1": 3, "S2": 3, "S3": 3, "S4": 2}
+    assert [d.severity for d in page.upgrades[0].gains] == ["S1", "S1", "S1", "S2", "S2"]
+
+
+def test_the_page_advice_finds_the_newest_version_when_versions_were_added_out_of_order(
+    product, release, make_ticket, customer, other_customer, fix
+):
+    # Ids no longer follow the versions: the advice compares the versions, not their ids.
+    v2100 = ProductVersion.objects.create(product=product, name="2.10.0")
+    v290 = ProductVersion.objects.create(product=product, name="2.9.0")
+    v223 = ProductVersion.objects.create(product=product, name="2.2.3")
+    make_ticket(customer=customer, version=v290)
+    make_ticket(customer=customer, version=v223)
+    make_ticket(customer=other_customer, version=v2100)
+    make_ticket(customer=other_customer, version=v290)
+    late = Release.objects.create(product=product, version="2.10.1")
+    fix(late, "S2")
+
+    page = release_report_page(late)
+
+    assert [(r.version, r.customer_names) for r in page.upgrades] == [("2.9.0", ["Acme Corp"]), ("2.10.0", ["Globex"])]
+    assert _advice_on_page(page) == _advice_from_full_report(release_report(late))
+    # Both now run versions newer than 2.4.0: nothing to advise for it.
+    assert release_report_page(release).upgrades == [] == release_report(release).upgrades
+
+
+def _customers(entries) -> list[tuple]:
+    return [
+        (
+            e.customer.pk, e.customer.name, e.version,
+            [(row.ticket.number, row.can_close, [d.key for d in row.defects]) for row in e.tickets],
+            [(r.contact.email, [t.number for t in r.tickets], r.notice and r.notice.status) for r in e.contacts],
+        )
+        for e in entries
+    ]
+
+
+def test_a_page_of_customers_is_the_full_report_cut_by_name(
+    product, release, manager, fix, make_ticket, contact
+):
+    v230 = ProductVersion.objects.create(product=product, name="2.3.0")
+    customers = [Customer.objects.create(name=f"Customer {n:02}") for n in range(CUSTOMERS_PER_PAGE + 3)]
+    shared = fix(release, "S3", make_ticket(contact=contact))
+    for n, customer in enumerate(customers):
+        Contact.objects.create(customer=customer, name=f"Zed {n}", email=f"zed{n}@example.test")
+        Contact.objects.create(customer=customer, name=f"Amy {n}", email=f"amy{n}@example.test")
+        first = make_ticket(customer=customer, version=v230 if n % 2 else None)
+        second = make_ticket(customer=customer, subject="Totals are off")
+        fix(release, ["S1", "S2", "S4"][n % 3], first, second)
+        TicketDefectLink.objects.create(ticket=second, defect=shared, linked_by=manager)
+    release_ship(release=release, actor=manager, channel=Channel.WEB)
+    ReleaseNotice.objects.create(release=release, contact=contact, status="sent")
+
+    full = release_report(release)
+    first_page = release_report_page(release)
+    last_page = release_report_page(release, page=2)
+
+    assert first_page.customer_count == len(full.customers) == CUSTOMERS_PER_PAGE + 4
+    assert [c.customer.name for c in full.customers][:2] == ["Acme Corp", "Customer 00"]
+    assert _customers(first_page.customers) == _customers(full.customers[:CUSTOMERS_PER_PAGE])
+    assert _customers(last_page.customers) == _customers(full.customers[CUSTOMERS_PER_PAGE:])
+    assert [r.contact.email for r in first_page.customers[1].contacts] == ["amy0@example.test", "zed0@example.test"]
+    assert [(d.key, d.linked_tickets, d.linked_customers) for d in first_page.defects if d == shared] == [
+        (shared.key, CUSTOMERS_PER_PAGE + 4, CUSTOMERS_PER_PAGE + 4)
+    ]
+    assert [d.key for d in first_page.defects] == [d.key for d in full.defects]
+    assert first_page.affected == [(c.customer.pk, c.customer.name) for c in full.customers]
+
+
+def test_narrowed_to_a_customer_the_page_counts_only_its_tickets(release, fix, make_ticket, customer, other_customer):
+    both = fix(release, "S2", make_ticket(), make_ticket(), make_ticket(customer=other_customer))
+    fix(release, "S3", make_ticket())
+
+    page = release_report_page(release, customer=other_customer)
+
+    assert [(d.key, d.linked_tickets, d.linked_customers) for d in page.defects] == [(both.key, 1, 1)]
+    assert [e.customer for e in page.customers] == [other_customer]
+    assert page.customer_count == 1
+
+
+def test_the_page_takes_the_same_queries_for_2_or_40_customers(release, many_fixed):
+    many_fixed(release, 0, 2)
+    with CaptureQueriesContext(connection) as small:
+        page = release_report_page(release)
+    assert page.customer_count == 2 and len(page.upgrades) == 2
+
+    many_fixed(release, 2, 38)
+    with CaptureQueriesContext(connection) as large:
+        page = release_report_page(release)
+    assert page.customer_count == 40 and len(page.customers) == CUSTOMERS_PER_PAGE and len(page.upgrades) == 40
+    assert len(large) == len(small) <= 12
