@@ -29,7 +29,7 @@ LIST_FIELDS = (
     "team__name", "planned_release_id", "fixed_in_release_id",
 )
 # Both releases of a row (ReleaseBriefSerializer), read apart: joining the release table twice
-# more made PostgreSQL spend about 3 ms planning each page, ten times the cost of these reads.
+# more made PostgreSQL spend about 3 ms planning each page, several times what these reads cost.
 RELEASE_BRIEF = Release.objects.only("id", "version", "status", "planned_date", "released_at")
 
 
