@@ -10,7 +10,7 @@ from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.dates import MONTHS_3
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
@@ -61,6 +61,11 @@ ROW_HTML = (
 )
 
 
+def _when(moment) -> str:
+    """The date filter's "j M Y H:i" (e.g. 17 Jul 2025 15:24) without its per-call lookups."""
+    return f"{moment.day} {MONTHS_3[moment.month].title()} {moment.year:04d} {moment.hour:02d}:{moment.minute:02d}"
+
+
 def _row_html(row: dict, url: str, now) -> str:
     e = escape
     where = e(row["product_name"])
@@ -81,7 +86,7 @@ def _row_html(row: dict, url: str, now) -> str:
         severity=e(row["severity"]), customer_count=int(row["customer_count"]), ticket_count=int(row["ticket_count"]),
         status=e(row["status"]), status_label=e(STATUS_LABELS.get(row["status"], row["status"])),
         planned=f'{e(planned)} <span class="muted">(estimate)</span>' if planned else '<span class="muted">—</span>',
-        created=e(date_format(created, "j M Y H:i")), age=e(timesince(created, now)), tickets=tickets,
+        created=e(_when(created)), age=e(timesince(created, now)), tickets=tickets,
     )
 
 
