@@ -4,6 +4,8 @@ Views are thin: they check roles, shape input with forms and call services.
 Every staff role reads; only managers create, ship and notify customers.
 """
 
+from html import escape
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -11,7 +13,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from defects.models import Defect
@@ -126,23 +128,29 @@ def _set_urls(view_name: str, objects) -> None:
         obj.url = template.replace(_PK_MARK, str(obj.pk))
 
 
-def _defect_rows(defects) -> str:
+def _defect_rows(defects) -> SafeString:
     """The rows of the report's defects table, built in Python.
 
-    A release fixes a few hundred defects; a template row costs about 45 µs
-    (nine lookups, two localised numbers), half the page's rendering.
+    A release fixes a few hundred defects; as a template row (nine lookups, a
+    status label, two localised numbers) each cost about 45 µs, half the page.
     """
-    return format_html_join(
-        "\n",
-        '<tr><td class="nowrap"><a href="{}">{}</a></td><td>{}</td>'
-        '<td><span class="badge sev-{}">{}</span></td><td><span class="badge eng-{}">{}</span></td>'
-        '<td class="num">{}</td><td class="num">{}</td></tr>',
-        (
-            (d.url, d.key, d.title, d.severity, d.severity, d.status, d.get_status_display(),
-             d.linked_tickets, d.linked_customers)
-            for d in defects
-        ),
-    )
+    rows = [
+        f'<tr><td class="nowrap"><a href="{escape(d.url)}">{escape(d.key)}</a></td><td>{escape(d.title)}</td>'
+        f'<td><span class="badge sev-{escape(d.severity)}">{escape(d.severity)}</span></td>'
+        f'<td><span class="badge eng-{escape(d.status)}">{escape(d.status_label)}</span></td>'
+        f'<td class="num">{d.linked_tickets:d}</td><td class="num">{d.linked_customers:d}</td></tr>'
+        for d in defects
+    ]
+    return mark_safe("\n".join(rows))
+
+
+def _gain_lines(gains) -> SafeString:
+    """An upgrade advice row's fixes, one a line, built in Python like the defect rows."""
+    return mark_safe("".join(
+        f'<br><a href="{escape(d.url)}">{escape(d.key)}</a> {escape(d.title)} '
+        f'<span class="muted">({escape(d.severity)}, {escape(d.fixed_in_version)})</span>'
+        for d in gains
+    ))
 
 
 @role_required()
@@ -162,6 +170,8 @@ def release_report_page(request: HttpRequest, pk: int) -> HttpResponse:
     form.offer(report.affected)
     _set_urls("defects:detail", [*report.defects, *(d for row in report.upgrades for d in row.gains)])
     _set_urls("tickets:detail", [row.ticket for entry in report.customers for row in entry.tickets])
+    for row in report.upgrades:
+        row.gain_lines = _gain_lines(row.gains)
     context = {
         "release": release, "form": form, "report": report, "progress": notice_progress(release),
         "defect_rows": _defect_rows(report.defects),

@@ -19,6 +19,9 @@ FIXED_STATUSES = (Defect.Status.FIXED, Defect.Status.RELEASED)
 _KEY_NAME_SEP = "\x01"
 
 
+_TICKET_STATUS = dict(Ticket.Status.choices)
+
+
 @dataclass
 class ReportTicket:
     ticket: Ticket
@@ -28,6 +31,11 @@ class ReportTicket:
     def can_close(self) -> bool:
         """An open ticket whose problem this release fixes can now be closed."""
         return self.ticket.is_open
+
+    @property
+    def status_label(self) -> str:
+        """The ticket's status as shown (get_status_display rebuilds its choices on every call)."""
+        return _TICKET_STATUS.get(self.ticket.status, self.ticket.status)
 
 
 @dataclass

@@ -37,6 +37,30 @@ ADVICE_FIXES = 5
 Version = tuple[int, str, str]
 
 
+@dataclass(slots=True)
+class Fix:
+    """A defect as the page shows it: read as plain values, hundreds per page."""
+
+    pk: int
+    key: str
+    title: str
+    severity: str
+    status: str = ""
+    # The defects table: its linked tickets and customers (a narrowed report: that customer's).
+    linked_tickets: int = 0
+    linked_customers: int = 0
+    # The upgrade advice: the version that shipped it.
+    fixed_in_version: str = ""
+    url: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return _DEFECT_STATUS.get(self.status, self.status)
+
+
+_DEFECT_STATUS = dict(Defect.Status.choices)
+
+
 @dataclass
 class AdviceRow:
     """The customers whose newest reported version is `version`, and what upgrading gains them."""
@@ -45,7 +69,7 @@ class AdviceRow:
     customer_count: int
     customer_names: list[str]
     gains_by_severity: dict[str, int] = field(default_factory=dict)
-    gains: list[Defect] = field(default_factory=list)
+    gains: list[Fix] = field(default_factory=list)
 
     @property
     def more_customers(self) -> int:
@@ -59,11 +83,16 @@ class AdviceRow:
     def more_gains(self) -> int:
         return self.gain_count - len(self.gains)
 
+    @property
+    def by_severity(self) -> str:
+        """ "3 S1, 12 S2": the gains counted per severity, most severe first."""
+        return ", ".join(f"{n} {severity}" for severity, n in sorted(self.gains_by_severity.items()))
+
 
 @dataclass
 class ReportPage:
     release: Release
-    defects: list[Defect]
+    defects: list[Fix]
     customers: Page
     upgrades: list[AdviceRow]
     customer_filter: Customer | None = None
@@ -114,7 +143,7 @@ class _Links:
         return [row for row in self.rows if row[2] in customer_ids]
 
 
-def _defects(release: Release, links: list[tuple[int, int, int]], narrowed: bool) -> list[Defect]:
+def _defects(release: Release, links: list[tuple[int, int, int]], narrowed: bool) -> list[Fix]:
     """The fixes, each counting its linked tickets and customers among `links`.
 
     When the report is narrowed to a customer, only that customer's fixes.
@@ -124,23 +153,20 @@ def _defects(release: Release, links: list[tuple[int, int, int]], narrowed: bool
     for defect_id, _, customer_id in links:
         tickets[defect_id] = tickets.get(defect_id, 0) + 1
         customers.setdefault(defect_id, set()).add(customer_id)
-    defects = (
+    rows = (
         Defect.objects.filter(fixed_in_release=release, status__in=FIXED_STATUSES)
-        .only("id", "key", "title", "severity", "status")
         .order_by("severity", "key")
+        .values_list("id", "key", "title", "severity", "status")
     )
-    shown = []
-    for defect in defects:
-        if narrowed and defect.pk not in tickets:
-            continue
-        defect.linked_tickets = tickets.get(defect.pk, 0)
-        defect.linked_customers = len(customers.get(defect.pk, ()))
-        shown.append(defect)
-    return shown
+    return [
+        Fix(pk, key, title, severity, status, tickets.get(pk, 0), len(customers.get(pk, ())))
+        for pk, key, title, severity, status in rows
+        if not narrowed or pk in tickets
+    ]
 
 
 def _customer_entries(
-    release: Release, customers: list[Customer], defects: list[Defect], links: list[tuple[int, int, int]]
+    release: Release, customers: list[Customer], defects: list[Fix], links: list[tuple[int, int, int]]
 ) -> list[ReportCustomer]:
     """Each customer's tickets that the fixes close, in the full report's order, and whom to tell."""
     entries = {c.pk: ReportCustomer(customer=c) for c in customers}
@@ -288,23 +314,26 @@ def _attach_gains(release: Release, runs: list[tuple[str, AdviceRow]]) -> None:
     counts = {(key_of[release_id], severity): n for release_id, severity, n in counted}
     keys = sorted(releases)
     severities = sorted({s for _, s in counts})
+    # Per severity, the fixes of each release and of all the releases after it.
+    of = {s: [counts.get((k, s), 0) for k in keys] for s in severities}
+    after = {s: [sum(n[i:]) for i in range(len(keys) + 1)] for s, n in of.items()}
     # A run shows its ADVICE_FIXES most severe gains (severity, then release, then key):
-    # from each release, a first stretch of its fixes in (severity, key) order.
+    # from each release, the first of its fixes in (severity, key) order.
     wanted: dict[int, int] = {}
     for key, row in runs:
-        later = keys[bisect_right(keys, key):]
+        start = bisect_right(keys, key)
+        row.gains_by_severity = {s: after[s][start] for s in severities if after[s][start]}
         left = ADVICE_FIXES
-        taken: dict[str, int] = {}
-        for severity in severities:
-            for k in later:
-                n = counts.get((k, severity), 0)
-                row.gains_by_severity[severity] = row.gains_by_severity.get(severity, 0) + n
-                take = min(left, n)
+        for rank, severity in enumerate(severities):
+            for i in range(start, len(keys)):
+                if not left:
+                    break
+                take = min(left, of[severity][i])
                 if take:
                     left -= take
-                    taken[k] = sum(counts.get((k, s), 0) for s in severities if s < severity) + take
-        for k, stretch in taken.items():
-            wanted[releases[k][0]] = max(wanted.get(releases[k][0], 0), stretch)
+                    more_severe = sum(of[s][i] for s in severities[:rank])
+                    release_id = releases[keys[i]][0]
+                    wanted[release_id] = max(wanted.get(release_id, 0), more_severe + take)
     if not wanted:
         return
     in_fix_order = Window(RowNumber(), partition_by=[F("fixed_in_release_id")], order_by=[F("severity"), F("key")])
@@ -316,15 +345,21 @@ def _attach_gains(release: Release, runs: list[tuple[str, AdviceRow]]) -> None:
         .values("key")
     )
     version_of = {release_id: (key, version) for key, (release_id, version) in releases.items()}
-    fixes = Defect.objects.filter(key__in=first).only("id", "key", "title", "severity", "fixed_in_release_id")
-    candidates = sorted(
-        ((d.severity, version_of[d.fixed_in_release_id][0], d.key, d) for d in fixes.order_by()), key=lambda c: c[:3]
+    fixes = (
+        Defect.objects.filter(key__in=first)
+        .order_by()
+        .values_list("id", "key", "title", "severity", "fixed_in_release_id")
     )
-    for defect in (c[3] for c in candidates):
-        defect.fixed_in_version = version_of[defect.fixed_in_release_id][1]
+    candidates = sorted(
+        (
+            (severity, version_of[release_id][0], key, Fix(pk, key, title, severity, fixed_in_version=version))
+            for pk, key, title, severity, release_id in fixes
+            for version in [version_of[release_id][1]]
+        ),
+        key=lambda c: c[:3],
+    )
     for key, row in runs:
         row.gains = [c[3] for c in candidates if c[1] > key][:ADVICE_FIXES]
-        row.gains_by_severity = {s: n for s, n in row.gains_by_severity.items() if n}
 
 
 def release_report_page(

@@ -315,7 +315,7 @@ def test_a_page_of_customers_is_the_full_report_cut_by_name(
     assert _customers(first_page.customers) == _customers(full.customers[:CUSTOMERS_PER_PAGE])
     assert _customers(last_page.customers) == _customers(full.customers[CUSTOMERS_PER_PAGE:])
     assert [r.contact.email for r in first_page.customers[1].contacts] == ["amy0@example.test", "zed0@example.test"]
-    assert [(d.key, d.linked_tickets, d.linked_customers) for d in first_page.defects if d == shared] == [
+    assert [(d.key, d.linked_tickets, d.linked_customers) for d in first_page.defects if d.pk == shared.pk] == [
         (shared.key, CUSTOMERS_PER_PAGE + 4, CUSTOMERS_PER_PAGE + 4)
     ]
     assert [d.key for d in first_page.defects] == [d.key for d in full.defects]
