@@ -245,7 +245,8 @@ def _attach_versions(newest: _Newest, entries: list[ReportCustomer]) -> None:
         return
     rows = newest.per_customer().filter(customer_id__in=list(by_customer)).values_list("customer_id", "newest")
     for customer_id, token in rows:
-        by_customer[customer_id].version = newest.version_of[token][1]
+        if token in newest.version_of:  # a version of another product would be a data error: not shown
+            by_customer[customer_id].version = newest.version_of[token][1]
 
 
 def _version_runs(per_customer: QuerySet) -> list[tuple[int, int, str]]:
@@ -278,6 +279,8 @@ def _upgrades(release: Release, newest: _Newest, customer: Customer | None) -> l
         per_customer = per_customer.filter(customer_id=customer.pk)
     runs: dict[int, tuple[str, AdviceRow]] = {}
     for token, count, name in _version_runs(per_customer):
+        if token not in newest.version_of:
+            continue
         _, version, key = newest.version_of[token]
         _, row = runs.setdefault(token, (key, AdviceRow(version=version, customer_count=count, customer_names=[])))
         row.customer_names.append(name)
