@@ -9,7 +9,8 @@ from html import escape
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,18 +37,23 @@ PAGE_SIZE = 100
 HISTORY_LENGTH = 15
 
 
+def _count(defects, release_field: str) -> Coalesce:
+    """How many of `defects` (filtered on `release_field` = the outer release) there are, 0 for none."""
+    counted = defects.order_by().values(release_field).annotate(n=Count(release_field)).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
 @role_required()
 def release_list(request: HttpRequest) -> HttpResponse:
     """Releases grouped by product, newest version first, with their defect counts."""
     form = ReleaseFilterForm(request.GET or None)
+    # Each count a subquery per release on the page (an index scan each), not one
+    # join of every release to all its fixed and planned defects at once.
+    fixed = Defect.objects.filter(fixed_in_release=OuterRef("pk"))
+    planned = Defect.objects.filter(planned_release=OuterRef("pk"), status__in=Defect.OPEN_STATUSES)
     releases = (
         Release.objects.select_related("product")
-        .annotate(
-            fixed_count=Count("fixed_defects", distinct=True),
-            planned_count=Count(
-                "planned_defects", filter=Q(planned_defects__status__in=Defect.OPEN_STATUSES), distinct=True
-            ),
-        )
+        .annotate(fixed_count=_count(fixed, "fixed_in_release"), planned_count=_count(planned, "planned_release"))
         .order_by("product__name", "product_id", "-version_key")
     )
     if form.is_valid() and form.cleaned_data.get("product"):
