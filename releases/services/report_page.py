@@ -340,12 +340,16 @@ def _attach_gains(release: Release, runs: list[tuple[str, AdviceRow]]) -> None:
     if not wanted:
         return
     in_fix_order = Window(RowNumber(), partition_by=[F("fixed_in_release_id")], order_by=[F("severity"), F("key")])
+    most = max(wanted.values())
     first = (
         Defect.objects.filter(fixed_in_release_id__in=list(wanted), status__in=FIXED_STATUSES)
         .annotate(place=in_fix_order)
-        .filter(place__lte=max(wanted.values()))
+        .filter(place__lte=most)
         .order_by()
         .values("key")
+        # The bound tells the planner these are a few rows, to look up by key one by
+        # one: it cannot tell from the window alone, and would read every defect.
+        [: most * len(wanted)]
     )
     version_of = {release_id: (key, version) for key, (release_id, version) in releases.items()}
     fixes = (
