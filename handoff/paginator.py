@@ -36,6 +36,8 @@ class LargeTablePaginator(Paginator):
     """
 
     count_is_estimate = False
+    # Set when counting stopped at the cap: the list holds more than this many rows for sure.
+    counted_past = None
 
     def __init__(self, *args, count_cap: int | None = None, **kwargs):
         """`count_cap` lowers the cap for lists whose rows cost more to count (a text search)."""
@@ -53,6 +55,7 @@ class LargeTablePaginator(Paginator):
         if bounded <= cap:
             return bounded
         self.count_is_estimate = True
+        self.counted_past = cap
         return max(cap + 1, estimate or 0)
 
     def page(self, number) -> Page:
