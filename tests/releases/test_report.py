@@ -10,6 +10,7 @@ from handoff.models import Channel
 from releases.models import Release, ReleaseNotice
 from releases.services.export import csv_cell, report_csv
 from releases.services.report import release_report
+from releases.versions import version_sort_key
 from releases.services.report_page import ADVICE_FIXES, ADVICE_NAMES, CUSTOMERS_PER_PAGE, release_report_page
 from releases.services.ship import release_ship
 from defects.models import TicketDefectLink
@@ -207,7 +208,7 @@ def fix(agent):
 def _advice_from_full_report(report) -> list[tuple]:
     """The full report's upgrade advice in the page's terms: one row per version, oldest first."""
     rows = []
-    for group in sorted(report.upgrade_groups, key=lambda g: -len(g.gains)):
+    for group in sorted(report.upgrade_groups, key=lambda g: version_sort_key(g.version)):
         names = sorted(group.customer_names, key=str.lower)
         severities = {}
         for defect in group.gains:
