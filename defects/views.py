@@ -5,12 +5,12 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 
 from defects.models import Attachment, Defect, Team, TicketDefectLink
 from defects.selectors import TRIAGE_ORDER, defect_list_queryset, defect_rows
 from defects.severity import Severity
 from handoff.decorators import role_required
+from handoff.paths import path_maker
 from handoff.widgets import LongSelect
 from tickets.models import Product
 from tickets.selectors import visible_tickets
@@ -20,12 +20,6 @@ UNROUTED = "unrouted"
 # What a list row shows of the defect itself (with ROW_NAMES: product, component, team, planned release).
 LIST_COLUMNS = ("id", "key", "title", "severity", "status", "customer_count", "ticket_count")
 STATUS_LABELS = dict(Defect.Status.choices)
-
-
-def path_maker(view_name: str):
-    """pk -> the view's path, reversed once per page instead of once per row."""
-    marker = 9_876_543_210
-    return reverse(view_name, args=[marker]).replace(str(marker), "{}").format
 
 
 class DefectFilterForm(forms.Form):

@@ -22,10 +22,11 @@ from defects.selectors import TRIAGE_ORDER, defect_rows
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
 from defects.sync.models import ExternalIssue
-from defects.views import STATUS_LABELS, path_maker
+from defects.views import STATUS_LABELS
 from handoff import roles
 from handoff.decorators import role_required
 from handoff.models import Channel
+from handoff.paths import path_maker
 
 PAGE_SIZE = 50
 QUEUE_ORDER = TRIAGE_ORDER

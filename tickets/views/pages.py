@@ -5,15 +5,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, Prefetch, Q, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from defects.models import Attachment, Defect, TicketDefectLink
 from handoff import roles
 from handoff.audit import audit_history
 from handoff.decorators import role_required
-from handoff.paginator import LargeTablePaginator
 from handoff.models import Channel
+from handoff.paginator import LargeTablePaginator
+from handoff.paths import path_maker
 from tickets.forms import TicketCreateForm, TicketFilterForm, apply_service_errors
 from tickets.models import Customer, Ticket
 from tickets.selectors import current_defects, filter_tickets, ticket_rows, visible_tickets
@@ -23,16 +23,6 @@ PAGE_SIZE = 50
 HISTORY_LENGTH = 15
 CUSTOMER_SUGGESTIONS = 20
 SEARCH_COUNT_CAP = 1_000
-# Stands for a primary key in a URL reversed once per page (digits: the URLs take <int:pk>).
-_PK = 9_876_543_210_123
-
-
-def url_maker(view_name: str):
-    """pk -> that object's URL for `view_name`, reversing the URL once, not per row."""
-    template = reverse(view_name, args=[_PK])
-    return lambda pk: template.replace(str(_PK), str(pk))
-
-
 @role_required()
 def ticket_list(request: HttpRequest) -> HttpResponse:
     """Tickets the user may see, filtered, 50 a page, with both statuses per row."""
@@ -49,7 +39,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 def list_rows(tickets) -> list[dict]:
     """What each row of the ticket list shows; URLs reversed once, the defects read in one query."""
     defects = current_defects(ticket.pk for ticket in tickets)
-    ticket_url, defect_url = url_maker("tickets:detail"), url_maker("defects:detail")
+    ticket_url, defect_url = path_maker("tickets:detail"), path_maker("defects:detail")
     status_labels, defect_labels = dict(Ticket.Status.choices), dict(Defect.Status.choices)
     rows = []
     for ticket in tickets:
