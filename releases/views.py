@@ -179,7 +179,7 @@ def release_report_page(request: HttpRequest, pk: int) -> HttpResponse:
     for row in report.upgrades:
         row.gain_lines = _gain_lines(row.gains)
     context = {
-        "release": release, "form": form, "report": report, "progress": notice_progress(release),
+        "release": release, "form": form, "report": report, "progress": report.progress,
         "defect_rows": _defect_rows(report.defects),
     }
     return render(request, "releases/report.html", context)

@@ -37,6 +37,10 @@ class ReportTicket:
         """The ticket's status as shown (get_status_display rebuilds its choices on every call)."""
         return _TICKET_STATUS.get(self.ticket.status, self.ticket.status)
 
+    @property
+    def defect_keys(self) -> str:
+        return ", ".join(d.key for d in self.defects)
+
 
 @dataclass
 class ReportContact:
@@ -130,11 +134,12 @@ def _customers(defects: list[Defect]) -> list[ReportCustomer]:
     return sorted(by_customer.values(), key=lambda c: c.customer.name.lower())
 
 
-def attach_contacts(release: Release, customers: list[ReportCustomer]) -> None:
+def attach_contacts(release: Release, customers: list[ReportCustomer], *, any_notice: bool = True) -> None:
     """A ticket's own contact hears about it; a ticket naming nobody goes to every contact of its customer.
 
     The contacts are read here, the customers' and the ones the tickets name (the
-    tickets need not carry theirs).
+    tickets need not carry theirs). `any_notice=False` (the caller knows the
+    release has none) skips looking up their notices.
     """
     named_ids = {row.ticket.contact_id for entry in customers for row in entry.tickets if row.ticket.contact_id}
     contacts = Contact.objects.filter(Q(customer_id__in=[c.customer.pk for c in customers]) | Q(pk__in=named_ids))
@@ -151,6 +156,8 @@ def attach_contacts(release: Release, customers: list[ReportCustomer]) -> None:
             for contact in named:
                 recipients.setdefault(contact.pk, ReportContact(contact=contact)).tickets.append(ticket)
         entry.contacts = sorted(recipients.values(), key=lambda c: (c.contact.name.lower(), c.contact.pk))
+    if not any_notice:
+        return
     notices = ReleaseNotice.objects.filter(
         release=release, contact_id__in=[c.contact.pk for e in customers for c in e.contacts]
     )

@@ -26,6 +26,7 @@ from django.db.models.functions import Lower, RowNumber
 
 from defects.models import Defect, TicketDefectLink
 from releases.models import Release
+from releases.services.outreach import notice_progress
 from releases.services.report import FIXED_STATUSES, ReportCustomer, ReportTicket, attach_contacts
 from tickets.models import Customer, ProductVersion, Ticket
 
@@ -98,6 +99,8 @@ class ReportPage:
     customer_filter: Customer | None = None
     # (id, name) of every affected customer, by name: the page's customer filter offers them.
     affected: list[tuple[int, str]] = field(default_factory=list)
+    # The release's notices counted per state (outreach.notice_progress).
+    progress: dict[str, int] = field(default_factory=dict)
 
     @property
     def customer_count(self) -> int:
@@ -166,7 +169,8 @@ def _defects(release: Release, links: list[tuple[int, int, int]], narrowed: bool
 
 
 def _customer_entries(
-    release: Release, customers: list[Customer], defects: list[Fix], links: list[tuple[int, int, int]]
+    release: Release, customers: list[Customer], defects: list[Fix], links: list[tuple[int, int, int]],
+    any_notice: bool,
 ) -> list[ReportCustomer]:
     """Each customer's tickets that the fixes close, in the full report's order, and whom to tell."""
     entries = {c.pk: ReportCustomer(customer=c) for c in customers}
@@ -192,7 +196,7 @@ def _customer_entries(
     for row in rows:
         entries[row.ticket.customer_id].tickets.append(row)
     page = list(entries.values())
-    attach_contacts(release, page)
+    attach_contacts(release, page, any_notice=any_notice)
     return page
 
 
@@ -380,11 +384,12 @@ def release_report_page(
     shown = affected if customer is None else [c for c in affected if c[0] == customer.pk]
     customer_page = Paginator(shown, CUSTOMERS_PER_PAGE).get_page(page)
     customers = [Customer(pk=pk, name=name) for pk, name in customer_page.object_list]
-    entries = _customer_entries(release, customers, defects, shown_links)
+    progress = notice_progress(release)
+    entries = _customer_entries(release, customers, defects, shown_links, any_notice=progress["total"] > 0)
     newest = _Newest(release, _versions(release))
     _attach_versions(newest, entries)
     customer_page.object_list = entries
     return ReportPage(
-        release=release, defects=defects, customers=customer_page, affected=affected,
+        release=release, defects=defects, customers=customer_page, affected=affected, progress=progress,
         upgrades=_upgrades(release, newest, customer), customer_filter=customer,
     )
