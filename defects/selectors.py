@@ -54,7 +54,9 @@ def similar_defects(*, text: str, product=None, limit: int = 10) -> list[Defect]
     terms = search_terms(text)
     if not terms:
         return []
-    qs = defect_list_queryset().filter(status__in=Defect.OPEN_STATUSES)
+    # Ranked as bare ids (no joins carried through the sort of every match), then
+    # the few winners read with their relations.
+    qs = Defect.objects.filter(status__in=Defect.OPEN_STATUSES)
     if settings.IS_POSTGRES:
         # The stored search_vector column and its GIN index (migration defects 0005):
         # the index finds the matches, and ranking reads the stored vector instead
@@ -75,12 +77,14 @@ def similar_defects(*, text: str, product=None, limit: int = 10) -> list[Defect]
             hits |= hit
             score = score + Case(When(hit, then=Value(1)), default=Value(0), output_field=IntegerField())
         ranked = qs.filter(hits).annotate(rank=score)
-    ranked = ranked.order_by("-rank", "severity", "-created_at")
+    ranked = ranked.order_by("-rank", "severity", "-created_at", "pk").values_list("pk", flat=True)
     product_id = getattr(product, "pk", product)
     if not product_id:
-        return list(ranked[:limit])
-    # Same product first: two small ranked reads instead of ranking every match at once.
-    found = list(ranked.filter(product_id=product_id)[:limit])
-    if len(found) < limit:
-        found += list(ranked.exclude(product_id=product_id)[: limit - len(found)])
-    return found
+        ids = list(ranked[:limit])
+    else:
+        # Same product first: two small ranked reads instead of ranking every match at once.
+        ids = list(ranked.filter(product_id=product_id)[:limit])
+        if len(ids) < limit:
+            ids += list(ranked.exclude(product_id=product_id)[: limit - len(ids)])
+    rows = defect_list_queryset().in_bulk(ids)
+    return [rows[pk] for pk in ids if pk in rows]
