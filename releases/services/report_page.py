@@ -86,7 +86,7 @@ class AdviceRow:
 
     @property
     def by_severity(self) -> str:
-        """ "3 S1, 12 S2": the gains counted per severity, most severe first."""
+        """The gains counted per severity, most severe first: "3 S1, 12 S2"."""
         return ", ".join(f"{n} {severity}" for severity, n in sorted(self.gains_by_severity.items()))
 
 
