@@ -50,3 +50,9 @@ def test_the_template_filter_renders_the_same_sanitised_html():
 def test_empty_text_renders_nothing():
     assert render_markdown("") == ""
     assert render_markdown(None) == ""
+
+
+def test_one_text_leaves_nothing_behind_for_the_next():
+    # The parser is reused: a link reference defined in one comment must not resolve in another.
+    assert "http://example.com/a" in render_markdown("[a][ref]\n\n[ref]: http://example.com/a")
+    assert "http://example.com/a" not in render_markdown("[a][ref]")
