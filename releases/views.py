@@ -22,6 +22,7 @@ from handoff import roles
 from handoff.audit import audit_history
 from handoff.decorators import role_required
 from handoff.models import Channel
+from handoff.paths import path_maker
 from releases.forms import ReleaseCreateForm, ReleaseFilterForm, ReleaseShipForm, ReportFilterForm
 from releases.models import Release
 from releases.services import report_page
@@ -120,18 +121,11 @@ def release_ship_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "releases/ship.html", context, status=400 if form.errors else 200)
 
 
-_PK_MARK = "8675309042"
-
-
 def _set_urls(view_name: str, objects) -> None:
-    """Give each object its `url`: the view reversed once, then each pk filled in.
-
-    A {% url %} per row costs about as much as the rest of the row, and the
-    report has hundreds of rows.
-    """
-    template = reverse(view_name, args=[_PK_MARK])
+    """Give each object its `url` (the view reversed once: the report has hundreds of rows)."""
+    path = path_maker(view_name)
     for obj in objects:
-        obj.url = template.replace(_PK_MARK, str(obj.pk))
+        obj.url = path(obj.pk)
 
 
 def _defect_rows(defects) -> SafeString:
