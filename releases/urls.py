@@ -12,5 +12,6 @@ urlpatterns = [
     path("<int:pk>/ship/", views.release_ship_page, name="ship"),
     path("<int:pk>/report/", views.release_report_page, name="report"),
     path("<int:pk>/report/progress/", views.release_notice_progress, name="progress"),
+    path("<int:pk>/report/advice/", views.release_upgrade_advice_page, name="advice"),
     path("<int:pk>/notify/", views.release_notify_page, name="notify"),
 ]

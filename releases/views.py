@@ -166,17 +166,34 @@ def release_report_page(request: HttpRequest, pk: int) -> HttpResponse:
         response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{report_filename(report)}"'
         return response
-    report = report_page.release_report_page(release, customer=form.selected_customer(), page=request.GET.get("page"))
+    # The upgrade advice is read by its own request (release_upgrade_advice_page), which
+    # the page makes once it has loaded: the customers to tell come first.
+    report = report_page.release_report_page(
+        release, customer=form.selected_customer(), page=request.GET.get("page"), with_upgrades=False
+    )
     form.offer(report.affected)
-    _set_urls("defects:detail", [*report.defects, *(d for row in report.upgrades for d in row.gains)])
+    _set_urls("defects:detail", report.defects)
     _set_urls("tickets:detail", [row.ticket for entry in report.customers for row in entry.tickets])
-    for row in report.upgrades:
-        row.gain_lines = _gain_lines(row.gains)
     context = {
         "release": release, "form": form, "report": report, "progress": report.progress,
-        "defect_rows": _defect_rows(report.defects),
+        "defect_rows": _defect_rows(report.defects), "customer_filter": report.customer_filter,
     }
     return render(request, "releases/report.html", context)
+
+
+@role_required()
+def release_upgrade_advice_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report's upgrade advice: the section alone for the report page (htmx), a page of its own otherwise."""
+    release = _release(pk)
+    form = ReportFilterForm(request.GET or None, release=release)
+    customer = form.selected_customer()
+    upgrades = report_page.release_upgrade_advice(release, customer=customer)
+    _set_urls("defects:detail", [d for row in upgrades for d in row.gains])
+    for row in upgrades:
+        row.gain_lines = _gain_lines(row.gains)
+    context = {"release": release, "upgrades": upgrades, "customer_filter": customer}
+    template = "releases/_advice.html" if request.htmx else "releases/advice.html"
+    return render(request, template, context)
 
 
 @role_required()

@@ -50,6 +50,8 @@ def test_a_manager_ships_a_release_opens_the_report_and_downloads_the_csv(
     expect(page.locator("#report-defects")).to_contain_text(defect.key)
     expect(page.locator(f"#customer-{ticket.customer_id}")).to_contain_text("carol@acme.test")
     expect(page.locator(f"#customer-{ticket.customer_id}")).to_contain_text(ticket.number)
+    # The upgrade advice is fetched once the page has loaded (htmx) and swapped in.
+    expect(page.locator("#upgrade-advice-section")).to_contain_text("No customer reported a version older than 2.4.0")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "release-report.png"), full_page=True)
 

@@ -373,10 +373,18 @@ def _attach_gains(release: Release, runs: list[tuple[str, AdviceRow]]) -> None:
         row.gains = [c[3] for c in candidates if c[1] > key][:ADVICE_FIXES]
 
 
+def release_upgrade_advice(release: Release, *, customer: Customer | None = None) -> list[AdviceRow]:
+    """The upgrade advice alone (the report page loads it after the rest of the page)."""
+    return _upgrades(release, _Newest(release, _versions(release)), customer)
+
+
 def release_report_page(
-    release: Release, *, customer: Customer | None = None, page: int | str | None = 1
+    release: Release, *, customer: Customer | None = None, page: int | str | None = 1, with_upgrades: bool = True
 ) -> ReportPage:
-    """The report page for `release` (optionally one customer's part): page `page` of the customers."""
+    """The report page for `release` (optionally one customer's part): page `page` of the customers.
+
+    `with_upgrades=False` leaves the upgrade advice out (see release_upgrade_advice).
+    """
     links = _Links.read(release)
     affected = links.customers
     shown_links = links.rows if customer is None else links.only_customers({customer.pk})
@@ -391,5 +399,5 @@ def release_report_page(
     customer_page.object_list = entries
     return ReportPage(
         release=release, defects=defects, customers=customer_page, affected=affected, progress=progress,
-        upgrades=_upgrades(release, newest, customer), customer_filter=customer,
+        upgrades=_upgrades(release, newest, customer) if with_upgrades else [], customer_filter=customer,
     )

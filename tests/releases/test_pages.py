@@ -238,3 +238,42 @@ def test_the_release_page_lists_fixed_and_planned_defects_and_offers_ship_to_man
     html = client.get(url).content.decode()
     assert "Ship…" not in html and "by maya-manager" in html
     assert client.get(reverse("releases:ship", args=[release.pk])).status_code == 302
+
+
+def test_the_report_page_loads_its_upgrade_advice_after_the_rest(client, manager, release, many_fixed):
+    """The customers to tell come first; the advice arrives by its own request (htmx, on load)."""
+    many_fixed(release, 0, 3)
+    client.force_login(manager)
+    advice_url = reverse("releases:advice", args=[release.pk])
+
+    page = client.get(reverse("releases:report", args=[release.pk])).content.decode()
+    chosen = Customer.objects.get(name="Customer 1").pk
+    narrowed = client.get(reverse("releases:report", args=[release.pk]), {"customer": chosen}).content.decode()
+    section = client.get(advice_url, headers={"HX-Request": "true"}).content.decode()
+    alone = client.get(advice_url, {"customer": chosen}).content.decode()
+
+    assert f'hx-get="{advice_url}"' in page and 'hx-trigger="load"' in page and 'id="upgrade-advice"' not in page
+    assert f'hx-get="{advice_url}?customer={chosen}"' in narrowed
+    assert section.startswith('<section class="card" id="upgrade-advice-section"') and "<html" not in section
+    assert 'id="upgrade-advice"' in section and "Customer 0" in section
+    assert "<html" in alone and "Upgrade advice for" in alone and "Customer 1" in alone and "Customer 0" not in alone
+
+
+def test_the_upgrade_advice_needs_a_role_and_takes_the_same_queries_for_2_or_40_version_runs(
+    client, outsider, manager, release, many_fixed
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("releases:advice", args=[release.pk])
+    client.force_login(outsider)
+    assert client.get(url).status_code == 403
+    client.force_login(manager)
+    many_fixed(release, 0, 2)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url, headers={"HX-Request": "true"})
+    many_fixed(release, 2, 38)
+    with CaptureQueriesContext(connection) as large:
+        html = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert html.count("<tr>") == 40 + 1  # a row per version run, and the header
+    assert len(large) == len(small)

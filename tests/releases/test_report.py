@@ -107,7 +107,7 @@ def test_customers_on_the_same_version_share_one_row_of_upgrade_advice(
     assert [(g.version, g.customer_names) for g in groups] == [("2.3.0", ["Acme Corp", "Globex"])]
     assert len(groups[0].gains) == len(fixes)
     client.force_login(agent)
-    page = client.get(f"/releases/{release.pk}/report/").content.decode()
+    page = client.get(f"/releases/{release.pk}/report/advice/", headers={"HX-Request": "true"}).content.decode()
     assert "2</strong> customers: Acme Corp, Globex" in page
     assert "27</strong> fixes" in page
     assert f"and {27 - ADVICE_FIXES} more fixes" in page
