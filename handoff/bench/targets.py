@@ -136,8 +136,14 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
     else:
         targets.append(_missing("triage queue", "engineer", "not available"))
     targets.append(Target("defect list", "engineer", [_url("defects:list")]))
+    targets.append(Target("release list", "manager", [_url("releases:list")]))
     if release is not None:
         targets.append(Target(f"release report ({release.n} fixes)", "manager", [_url("releases:report", release.pk)]))
+        # The advice the report page then loads; measured as its own page, which costs a little more.
+        advice = _url("releases:advice", release.pk)
+        if advice:
+            targets.append(Target("release report, upgrade advice", "manager", [advice]))
+    targets.append(Target("manager charts", "manager", [_url("releases:charts")]))
     similar = _url("defect-similar") or "/api/defects/similar/"
     targets.append(Target("similar-defect search (API)", "agent", [
         f"{similar}?{requests.compat.urlencode({'q': title, 'product': pid})}" for title, pid in open_defects
