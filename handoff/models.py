@@ -35,7 +35,11 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_id", "at"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "at"]),
+            # "When did defects first move to this status": the manager charts.
+            models.Index(fields=["content_type", "field", "new", "at"], name="audit_field_change"),
+        ]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:

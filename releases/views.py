@@ -31,7 +31,7 @@ from releases.services.outreach import notice_progress, release_queue_notices
 from releases.services.releases import release_create
 from releases.services.report import release_report
 from releases.services.ship import release_ship, ship_preview
-from releases.services.stats import manager_charts
+from releases.services.stats import manager_charts_cached
 from tickets.forms import apply_service_errors
 
 PAGE_SIZE = 100
@@ -221,4 +221,4 @@ def release_notify_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(roles.is_manager)
 def manager_reports(request: HttpRequest) -> HttpResponse:
-    return render(request, "releases/charts.html", {"charts": manager_charts()})
+    return render(request, "releases/charts.html", {"charts": manager_charts_cached()})

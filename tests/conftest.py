@@ -14,6 +14,14 @@ from tickets.services.tickets import ticket_create
 PASSWORD = "handoff-test-pw"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """No test reads what another cached (ids repeat between tests on SQLite)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def _user(username: str, group: str | None) -> User:
     user = User.objects.create_user(username, f"{username}@example.com", PASSWORD)
     if group:

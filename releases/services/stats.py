@@ -9,13 +9,14 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db.models import (
-    Aggregate, Count, DurationField, ExpressionWrapper, F, Min, OuterRef, Q, Subquery,
+    Aggregate, Count, DurationField, ExpressionWrapper, F, Max, Min, OuterRef, Q, Subquery,
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from defects.models import Defect, TicketDefectLink
+from defects.models import Defect, Team, TicketDefectLink
 from defects.severity import Severity
 from handoff.models import AuditEntry
 from releases.models import Release
@@ -39,12 +40,19 @@ class PercentileCont(Aggregate):
 
 def fixed_per_release(*, limit: int = 12) -> dict:
     """Defects fixed in each of the last `limit` releases shipped, oldest first."""
+    # The releases first, then their fixes counted through the fixed_in_release index,
+    # rather than every shipped release joined to all its defects.
     releases = list(
-        Release.objects.filter(status=Release.Status.RELEASED)
-        .select_related("product")
-        .annotate(fixed=Count("fixed_defects"))
+        Release.objects.filter(status=Release.Status.RELEASED).select_related("product")
         .order_by("-released_at", "-pk")[:limit]
     )[::-1]
+    fixed = dict(
+        Defect.objects.filter(fixed_in_release__in=[r.pk for r in releases])
+        .values("fixed_in_release").annotate(n=Count("fixed_in_release")).order_by()
+        .values_list("fixed_in_release", "n")
+    )
+    for release in releases:
+        release.fixed = fixed.get(release.pk, 0)
     return {
         "labels": [f"{r.product.name} {r.version}" for r in releases],
         "datasets": [{"label": "Defects fixed", "data": [r.fixed for r in releases]}],
@@ -53,19 +61,19 @@ def fixed_per_release(*, limit: int = 12) -> dict:
 
 def open_by_severity_and_team() -> dict:
     """Open defects per team (Unrouted for none), one dataset per severity."""
-    rows = (
+    # Grouped by team id and counting `severity`: the team, status and severity index
+    # answers alone (no table rows, no join); the few team names are read apart.
+    rows = list(
         Defect.objects.filter(status__in=Defect.OPEN_STATUSES)
-        .values("team__name", "severity")
-        .annotate(n=Count("pk"))
-        .order_by(F("team__name").asc(nulls_last=True), "severity")
+        .values("team_id", "severity").annotate(n=Count("severity")).order_by()
     )
+    names = dict(Team.objects.filter(pk__in={r["team_id"] for r in rows if r["team_id"]}).values_list("id", "name"))
     counts: dict[tuple[str, str], int] = {}
-    teams: list[str] = []
     for row in rows:
-        team = row["team__name"] or "Unrouted"
-        if team not in teams:
-            teams.append(team)
-        counts[(team, row["severity"])] = row["n"]
+        team = names.get(row["team_id"], "Unrouted")
+        counts[(team, row["severity"])] = counts.get((team, row["severity"]), 0) + row["n"]
+    named = sorted({names[r["team_id"]] for r in rows if r["team_id"] in names})
+    teams = named + (["Unrouted"] if any(r["team_id"] not in names for r in rows) else [])
     return {
         "labels": teams,
         "datasets": [
@@ -95,7 +103,12 @@ def median_days_to_fix(*, months: int = 12, now: datetime | None = None) -> dict
     """Median days from escalation (the defect's creation) to its fix, per month of the fix."""
     now = now or timezone.now()
     since = (now - timedelta(days=31 * (months - 1))).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    fixed = Defect.objects.annotate(fixed_at=_fixed_at()).filter(fixed_at__gte=since)
+    # Only the defects with a move to `fixed` since then (a few hundred audit rows,
+    # by the audit_field_change index) get their first fix looked up, not every defect.
+    recent = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Defect), field="status", new=Defect.Status.FIXED, at__gte=since,
+    ).values("object_id")
+    fixed = Defect.objects.filter(pk__in=recent).annotate(fixed_at=_fixed_at()).filter(fixed_at__gte=since)
     medians: dict[str, float] = {}
     if settings.IS_POSTGRES:
         took = ExpressionWrapper(F("fixed_at") - F("created_at"), output_field=DurationField())
@@ -128,10 +141,14 @@ def median_days_to_fix(*, months: int = 12, now: datetime | None = None) -> dict
 def awaiting_engineering_by_age(*, now: datetime | None = None) -> dict:
     """Tickets awaiting engineering, counted by how long since they were escalated."""
     now = now or timezone.now()
-    escalated_at = Subquery(
-        TicketDefectLink.objects.filter(ticket=OuterRef("pk")).order_by("-linked_at").values("linked_at")[:1]
+    # Each waiting ticket's latest link, grouped in the database, then counted per
+    # bucket over those rows (one query; no lookup per ticket).
+    qs = (
+        TicketDefectLink.objects.filter(ticket__status=Ticket.Status.AWAITING_ENGINEERING)
+        .values("ticket_id")
+        .annotate(escalated_at=Max("linked_at"))
+        .order_by()
     )
-    qs = Ticket.objects.filter(status=Ticket.Status.AWAITING_ENGINEERING).annotate(escalated_at=escalated_at)
     buckets, older = {}, None
     for index, (label, younger) in enumerate(AGE_BUCKETS):
         condition = Q()
@@ -139,13 +156,28 @@ def awaiting_engineering_by_age(*, now: datetime | None = None) -> dict:
             condition &= Q(escalated_at__gt=now - younger)
         if older is not None:
             condition &= Q(escalated_at__lte=now - older)
-        buckets[f"b{index}"] = Count("pk", filter=condition)
+        buckets[f"b{index}"] = Count("ticket_id", filter=condition)
         older = younger
     totals = qs.aggregate(**buckets)
     return {
         "labels": [label for label, _ in AGE_BUCKETS],
         "datasets": [{"label": "Tickets awaiting engineering", "data": [totals[f"b{i}"] for i in range(len(AGE_BUCKETS))]}],
     }
+
+
+# The charts are trends: a minute old is fresh enough, and they are read again
+# at once after any change (see manager_charts_cached).
+CHARTS_CACHE_SECONDS = 60
+
+
+def manager_charts_cached() -> dict:
+    """manager_charts(), kept for CHARTS_CACHE_SECONDS and only until the next change.
+
+    Every change writes an audit row, so the newest audit id stands for the state of
+    the data: one index lookup instead of six aggregates over the whole history.
+    """
+    newest = AuditEntry.objects.aggregate(newest=Max("id"))["newest"] or 0
+    return cache.get_or_set(f"handoff:manager-charts:{newest}", manager_charts, CHARTS_CACHE_SECONDS)
 
 
 def manager_charts() -> dict:

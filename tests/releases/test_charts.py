@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 import pytest
@@ -119,3 +120,21 @@ def test_the_reports_page_takes_a_fixed_number_of_queries(client, manager, make_
     with CaptureQueriesContext(connection) as large:
         client.get(reverse("releases:charts"))
     assert len(large) == len(small)
+
+
+def test_the_reports_page_reuses_its_charts_until_the_next_change(client, manager, make_ticket, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(manager)
+    escalate(make_ticket(), agent)
+    with CaptureQueriesContext(connection) as first:
+        client.get(reverse("releases:charts"))
+    with CaptureQueriesContext(connection) as again:
+        client.get(reverse("releases:charts"))
+    assert len(again) < len(first)  # the aggregates were not run again
+
+    escalate(make_ticket(), agent)  # a change: its audit rows make the charts stale
+    html = client.get(reverse("releases:charts")).content.decode()
+    charts = json.loads(html.split('<script id="chart-data" type="application/json">', 1)[1].split("</script>", 1)[0])
+    assert sum(charts["open_by_severity_and_team"]["datasets"][1]["data"]) == 2
