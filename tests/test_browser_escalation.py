@@ -94,6 +94,8 @@ def test_an_agent_escalates_a_ticket_in_the_browser_and_sees_the_dual_status(
     # Escalate through the form; the computed severity follows the choices.
     page.get_by_role("link", name="Escalate to engineering").click()
     expect(page.get_by_role("heading", name=f"Escalate {ticket.number} to engineering")).to_be_visible()
+    # The similar open defects arrive by their own request (htmx) once the page is shown.
+    expect(page.locator("#similar-defects")).to_contain_text("No open defect looks like this ticket")
     page.get_by_label("Title").fill("PDF export times out on large invoices")
     page.get_by_label("Impact").select_option("entire_customer")
     page.get_by_label("Urgency").select_option("degraded")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("severity/", views.severity_preview, name="severity"),
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/escalate/", views.ticket_escalate_page, name="escalate"),
+    path("<int:pk>/escalate/similar/", views.ticket_similar_defects_page, name="similar"),
     path("<int:pk>/link/", views.ticket_link_defect_page, name="link"),
     path("<int:pk>/comments/", views_triage.ticket_comment_page, name="comment"),
     path("<int:pk>/status/", views_triage.ticket_status_page, name="status"),

@@ -13,6 +13,10 @@ def page(ticket) -> str:
     return reverse("tickets:escalate", args=[ticket.pk])
 
 
+def similar(ticket) -> str:
+    return reverse("tickets:similar", args=[ticket.pk])
+
+
 def form_data(**overrides) -> dict:
     data = {
         "title": "PDF export times out on large invoices",
@@ -91,13 +95,32 @@ def test_similar_open_defects_are_offered_with_a_link_button(as_agent, agent, ma
     Defect.objects.filter(pk=closed.pk).update(status=Defect.Status.WONT_FIX)
     ticket = make_ticket(subject="PDF export of an invoice times out")
 
-    response = as_agent.get(page(ticket))
+    response = as_agent.get(similar(ticket), headers={"HX-Request": "true"})
 
     assert [d.key for d in response.context["similar"]] == [known.key, elsewhere.key]
     html = response.content.decode()
+    assert html.startswith('<section class="card" id="similar-defects"') and "<html" not in html
     assert html.count("Link to this defect") == 1
     assert "Another product" in html
     assert closed.key not in html
+
+
+def test_the_escalate_page_loads_the_similar_defects_by_their_own_request(as_agent, agent, make_ticket):
+    known = escalate(make_ticket(subject="Invoice PDF export is slow"), agent, title="Invoice PDF export times out")
+    ticket = make_ticket(subject="PDF export of an invoice times out")
+
+    html = as_agent.get(page(ticket)).content.decode()
+    alone = as_agent.get(similar(ticket)).content.decode()
+
+    assert f'hx-get="{similar(ticket)}"' in html and 'hx-trigger="load"' in html and known.key not in html
+    assert "<html" in alone and f"Open defects like {ticket.number}" in alone and known.key in alone
+    assert "Link to this defect" in alone and 'name="csrfmiddlewaretoken"' in alone
+
+
+def test_only_those_who_escalate_read_the_similar_defects(client, engineer, outsider, ticket):
+    for user in (engineer, outsider):
+        client.force_login(user)
+        assert client.get(similar(ticket)).status_code == 403
 
 
 def test_linking_to_a_similar_defect_links_instead_of_creating(as_agent, agent, make_ticket, other_customer):

@@ -1,6 +1,11 @@
 """Ticket pages: list, create, detail, and escalation to engineering."""
 
-from tickets.views.escalation import severity_preview, ticket_escalate_page, ticket_link_defect_page
+from tickets.views.escalation import (
+    severity_preview,
+    ticket_escalate_page,
+    ticket_link_defect_page,
+    ticket_similar_defects_page,
+)
 from tickets.views.pages import customer_suggestions, ticket_create_page, ticket_detail, ticket_list
 
 __all__ = [
@@ -11,4 +16,5 @@ __all__ = [
     "ticket_escalate_page",
     "ticket_link_defect_page",
     "ticket_list",
+    "ticket_similar_defects_page",
 ]

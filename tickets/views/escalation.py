@@ -44,16 +44,37 @@ def _already_escalated(request: HttpRequest, ticket: Ticket, defect: Defect, *, 
 
 
 def _form_page(request: HttpRequest, ticket: Ticket, form: EscalateForm, *, status: int) -> HttpResponse:
+    # The similar open defects come by their own request (ticket_similar_defects_page),
+    # which the page makes as soon as it is shown: the form is there at once.
     data = form.data if form.is_bound else form.initial
     context = {
         "ticket": ticket,
         "form": form,
-        "similar": similar_defects(text=f"{ticket.subject} {ticket.description}", product=ticket.product),
         **computed_severity(data.get("impact"), data.get("urgency")),
         "matrix": severity_matrix(),
         "urgencies": Urgency.choices,
     }
     return render(request, "tickets/escalate.html", context, status=status)
+
+
+def _ticket_to_escalate(request: HttpRequest, pk: int) -> Ticket:
+    # The page shows the customer and product; open_defect_of reads the links itself.
+    tickets = visible_tickets(request.user).select_related(None).select_related("customer", "product")
+    return get_object_or_404(tickets.prefetch_related(None), pk=pk)
+
+
+@require_GET
+@role_required(roles.can_work_tickets)
+def ticket_similar_defects_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open defects like the ticket, with a button to link to each: the escalate page's
+    first section (htmx), or a page of its own without script."""
+    ticket = _ticket_to_escalate(request, pk)
+    context = {
+        "ticket": ticket,
+        "similar": similar_defects(text=f"{ticket.subject} {ticket.description}", product=ticket.product),
+    }
+    template = "tickets/_similar_defects.html" if request.htmx else "tickets/similar_defects.html"
+    return render(request, template, context)
 
 
 @role_required(roles.can_work_tickets)
@@ -63,9 +84,7 @@ def ticket_escalate_page(request: HttpRequest, pk: int) -> HttpResponse:
     A ticket already linked to an open defect gets a notice naming it instead
     of the form (409 when someone posts anyway).
     """
-    # The page shows the customer and product; open_defect_of reads the links itself.
-    tickets = visible_tickets(request.user).select_related(None).select_related("customer", "product")
-    ticket = get_object_or_404(tickets.prefetch_related(None), pk=pk)
+    ticket = _ticket_to_escalate(request, pk)
     existing = open_defect_of(ticket)
     if existing is not None:
         return _already_escalated(request, ticket, existing, status=409 if request.method == "POST" else 200)
