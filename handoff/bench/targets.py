@@ -125,9 +125,13 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
     ]))
     targets.append(Target(f"ticket list, page {deep_page}", "agent", [f"{tickets}?page={deep_page}"]))
     targets.append(Target("ticket page", "agent", [_url("tickets:detail", pk) for pk in recent_escalated]))
-    escalate = [_url("tickets:escalate", pk) for pk in Ticket.objects.filter(
-        status=Ticket.Status.OPEN).exclude(defect_links__isnull=False).order_by("-id").values_list("id", flat=True)[:10]]
-    targets.append(Target("escalate page (similar defects)", "agent", escalate))
+    to_escalate = list(Ticket.objects.filter(
+        status=Ticket.Status.OPEN).exclude(defect_links__isnull=False).order_by("-id").values_list("id", flat=True)[:10])
+    targets.append(Target("escalate page", "agent", [_url("tickets:escalate", pk) for pk in to_escalate]))
+    # The similar open defects the escalate page then loads; measured as their own page.
+    similar_pages = [_url("tickets:similar", pk) for pk in to_escalate]
+    if all(similar_pages):
+        targets.append(Target("escalate page, similar defects", "agent", similar_pages))
     queue = _first_url(["defects:queue", "defects:triage", "triage:queue"])
     if queue:
         targets.append(Target("triage queue (my teams)", "engineer", [queue]))
