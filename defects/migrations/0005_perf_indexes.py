@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from handoff.migration_ops import run_sql_on_postgres
+
 # Full-text search over defects (defects.selectors.similar_defects) on PostgreSQL:
 # a stored, generated tsvector, kept by the database itself, and a GIN index on
 # it. The model does not declare the column: the ORM never writes it, and on
@@ -15,14 +17,6 @@ ALTER TABLE defects_defect ADD COLUMN search_vector tsvector GENERATED ALWAYS AS
 CREATE INDEX defect_search_vector ON defects_defect USING gin (search_vector);
 """
 DROP_SEARCH_VECTOR = "ALTER TABLE defects_defect DROP COLUMN search_vector;"
-
-
-def _on_postgres(sql: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -43,5 +37,5 @@ class Migration(migrations.Migration):
             model_name='defect',
             index=models.Index(fields=['team', 'severity', '-customer_count', '-ticket_count', 'created_at', 'id'], name='defect_team_triage_order'),
         ),
-        migrations.RunPython(_on_postgres(SEARCH_VECTOR), _on_postgres(DROP_SEARCH_VECTOR)),
+        run_sql_on_postgres(SEARCH_VECTOR, DROP_SEARCH_VECTOR),
     ]

@@ -6,19 +6,13 @@
 # report, and SQLite would drop an undeclared index when it rebuilds the table).
 from django.db import migrations
 
+from handoff.migration_ops import run_sql_on_postgres
+
 FIX_ORDER = (
     "CREATE INDEX IF NOT EXISTS defect_release_fix_order ON defects_defect "
     "(fixed_in_release_id, severity, key) WHERE status IN ('fixed', 'released');"
 )
 DROP_FIX_ORDER = "DROP INDEX IF EXISTS defect_release_fix_order;"
-
-
-def _on_postgres(sql: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -29,5 +23,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_on_postgres(FIX_ORDER), _on_postgres(DROP_FIX_ORDER)),
+        run_sql_on_postgres(FIX_ORDER, DROP_FIX_ORDER),
     ]

@@ -5,6 +5,8 @@
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
+from handoff.migration_ops import run_sql_on_postgres
+
 SUBJECT_TRIGRAM = (
     "CREATE INDEX IF NOT EXISTS ticket_subject_trgm ON tickets_ticket "
     "USING gin (UPPER(subject) gin_trgm_ops);"
@@ -20,14 +22,6 @@ class PostgresTrigramExtension(TrigramExtension):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
-def _on_postgres(sql: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -37,5 +31,5 @@ class Migration(migrations.Migration):
     operations = [
         # CREATE EXTENSION pg_trgm first; nothing off PostgreSQL.
         PostgresTrigramExtension(),
-        migrations.RunPython(_on_postgres(SUBJECT_TRIGRAM), _on_postgres(DROP_SUBJECT_TRIGRAM)),
+        run_sql_on_postgres(SUBJECT_TRIGRAM, DROP_SUBJECT_TRIGRAM),
     ]
