@@ -203,3 +203,36 @@ def test_the_ticket_page_costs_the_same_queries_for_one_defect_or_three(client, 
     assert len(three.captured_queries) == len(one.captured_queries)
     assert html.count("server.log</a>") == 4
     assert all(f"on {defect.key}" in html for defect in defects)
+
+
+def test_the_ticket_facts_are_read_by_key_without_joining_six_tables(
+    client, agent, make_ticket, contact, component, version
+):
+    """Customer, contact, product, component, version and assignee names come from subqueries.
+
+    A join of the ticket to those six tables cost PostgreSQL more to plan than to run.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ticket = make_ticket(contact=contact, component=component, version=version)
+    client.force_login(agent)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(detail(ticket)).content.decode()
+
+    for fact, value in [("Customer", "Acme Corp"), ("Contact", "Carol Customer"), ("Product", "Billing"),
+                        ("Component", "Invoices"), ("Version", "2.3.1"), ("Assignee", agent.get_username())]:
+        assert f"<dt>{fact}</dt><dd>{value}</dd>" in html
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "tickets_ticket"."id"')]
+    assert len(reads) == 1 and " JOIN " not in reads[0]
+
+
+def test_a_ticket_without_contact_component_version_or_assignee_says_so(client, agent, ticket):
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=None, component=None, version=None, contact=None)
+    client.force_login(agent)
+
+    html = client.get(detail(ticket)).content.decode()
+
+    assert "<dt>Contact</dt>" not in html
+    assert "<dt>Component</dt><dd>—</dd>" in html and "<dt>Version</dt><dd>—</dd>" in html
+    assert "<dt>Assignee</dt><dd>Nobody</dd>" in html

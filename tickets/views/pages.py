@@ -1,8 +1,9 @@
 """The ticket list, the new-ticket page and the ticket page."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Prefetch, Q, When
+from django.db.models import Case, OuterRef, Prefetch, Q, Subquery, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
@@ -15,7 +16,7 @@ from handoff.models import Channel
 from handoff.paginator import LargeTablePaginator
 from handoff.paths import path_maker
 from tickets.forms import TicketCreateForm, TicketFilterForm, apply_service_errors
-from tickets.models import Customer, Ticket
+from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 from tickets.selectors import current_defects, filter_tickets, ticket_rows, visible_tickets
 from tickets.services.tickets import ticket_create
 
@@ -92,6 +93,25 @@ def ticket_create_page(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/new.html", {"form": form}, status=status)
 
 
+def fact_names() -> dict:
+    """The names the ticket page's facts show, each read by primary key in a subquery.
+
+    Joining the six small tables instead costs PostgreSQL about 3 ms of planning
+    (every join order is weighed) for a row it finds in a tenth of that.
+    """
+    def name(model, field: str, column: str = "name"):
+        return Subquery(model.objects.filter(pk=OuterRef(field)).values(column)[:1])
+
+    return {
+        "customer_name": name(Customer, "customer_id"),
+        "contact_name": name(Contact, "contact_id"),
+        "product_name": name(Product, "product_id"),
+        "component_name": name(Component, "component_id"),
+        "version_name": name(ProductVersion, "version_id"),
+        "assignee_name": name(get_user_model(), "assignee_id", get_user_model().USERNAME_FIELD),
+    }
+
+
 @role_required()
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The ticket with its dual status. Engineers see escalated tickets only (404 otherwise)."""
@@ -99,7 +119,8 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "defect", "defect__team", "defect__planned_release", "defect__fixed_in_release"
     ).order_by("-linked_at", "-id")
     ticket = get_object_or_404(
-        visible_tickets(request.user).select_related("contact").prefetch_related(None).prefetch_related(
+        visible_tickets(request.user).select_related(None).annotate(**fact_names())
+        .prefetch_related(None).prefetch_related(
             Prefetch("defect_links", queryset=links), "defect_links__defect__external_issues"
         ),
         pk=pk,
