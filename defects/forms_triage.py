@@ -6,8 +6,9 @@ ValidationErrors are put back beside the fields (`apply_errors`).
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
+from defects.forms import FieldGroupsMixin
 from defects.models import Comment, Defect, Team
 from defects.services.transitions import manual_transitions
 from defects.severity import Severity
@@ -41,23 +42,31 @@ class QueueFilterForm(DefectFilterForm):
         widget=LongSelect(label_field="name"),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
         super().__init__(*args, **kwargs)
         self.fields["team"].choices = [(MINE, "My teams"), *self.fields["team"].choices]
         self.fields["status"].choices = [(OPEN, "Open (not closed)"), *self.fields["status"].choices]
+
+    def read_teams(self) -> list[tuple[str, str]]:
+        """Every team, noting in the same read which are the user's (for "My teams")."""
+        mine = Team.members.through.objects.filter(team_id=OuterRef("pk"), user_id=getattr(self.user, "pk", None))
+        rows = list(Team.objects.annotate(mine=Exists(mine)).values_list("pk", "name", "mine"))
+        self.my_team_ids = [pk for pk, _name, is_mine in rows if is_mine]
+        return [(str(pk), name) for pk, name, _mine in rows]
 
     @staticmethod
     def defaults() -> dict:
         return {"team": MINE, "status": OPEN}
 
-    def apply(self, qs: QuerySet[Defect], *, user=None) -> QuerySet[Defect]:
+    def apply(self, qs: QuerySet[Defect]) -> QuerySet[Defect]:
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         team, status = data.get("team"), data.get("status")
         if team == MINE:
-            # The ids first (one small query), so the planner sees literal team ids and
+            # The ids read with the teams, so the planner sees literal team ids and
             # reads the per-team triage-order index instead of joining a subquery.
-            team_ids = list(Team.objects.filter(members=user).values_list("pk", flat=True)) if user else []
+            team_ids = self.my_team_ids
             qs = qs.filter(team_id__in=team_ids) if team_ids else qs.none()
             data["team"] = ""
         if status == OPEN:
@@ -70,8 +79,11 @@ class QueueFilterForm(DefectFilterForm):
         return qs
 
 
-class BulkActionForm(forms.Form):
+class BulkActionForm(FieldGroupsMixin, forms.Form):
     """What to do to the selected rows of the queue."""
+
+    # The rows' own checkboxes select the defects.
+    not_grouped = ("defects",)
 
     ACTIONS = [
         ("assign_team", "Assign team"),
@@ -100,6 +112,11 @@ class BulkActionForm(forms.Form):
     reason = forms.CharField(label="Reason", required=False, widget=forms.TextInput)
 
     NEEDS = {"assign_team": "team", "set_planned_release": "planned_release", "change_status": "to"}
+
+    def offer_teams(self, teams: list[tuple[str, str]]) -> None:
+        """Offer these (id, name) pairs, already read for the filter form, instead of reading them again."""
+        field = self.fields["team"]
+        field.widget.choices = [("", field.empty_label), *teams]
 
     def offer_releases_of(self, product_ids) -> None:
         """Offer only these products' planned releases (a defect's release is one of its product's).

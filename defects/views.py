@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from defects.forms import FieldGroupsMixin
 from defects.models import Attachment, Defect, Team, TicketDefectLink
 from defects.selectors import TRIAGE_ORDER, defect_list_queryset, defect_rows
 from defects.severity import Severity
@@ -22,7 +23,7 @@ LIST_COLUMNS = ("id", "key", "title", "severity", "status", "customer_count", "t
 STATUS_LABELS = dict(Defect.Status.choices)
 
 
-class DefectFilterForm(forms.Form):
+class DefectFilterForm(FieldGroupsMixin, forms.Form):
     """The defect list's filters. Invalid values are reported and ignored."""
 
     # LongSelect: options rendered in Python, not through a template each (see handoff/widgets.py).
@@ -41,8 +42,12 @@ class DefectFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        teams = [(str(pk), name) for pk, name in Team.objects.values_list("pk", "name")]
-        self.fields["team"].choices = [("", "Any team"), (UNROUTED, "Unrouted"), *teams]
+        # The teams as (id, name) pairs, read once: a page may offer them in another form too.
+        self.teams = self.read_teams()
+        self.fields["team"].choices = [("", "Any team"), (UNROUTED, "Unrouted"), *self.teams]
+
+    def read_teams(self) -> list[tuple[str, str]]:
+        return [(str(pk), name) for pk, name in Team.objects.values_list("pk", "name")]
 
     def apply(self, qs: QuerySet[Defect]) -> QuerySet[Defect]:
         self.is_valid()

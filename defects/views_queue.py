@@ -129,12 +129,13 @@ def render_rows(rows: list[dict]) -> str:
 def defect_queue(request: HttpRequest) -> HttpResponse:
     """GET: the queue, filtered (default: my teams, open). Rows can be selected for bulk actions."""
     data = request.GET if request.GET else QueueFilterForm.defaults()
-    form = QueueFilterForm(data)
+    form = QueueFilterForm(data, user=request.user)
     # Counted and sliced as defects; only the page's rows are read as values, with their joins.
-    page = Paginator(form.apply(queue_queryset(), user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(form.apply(queue_queryset()), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = rows = list(defect_rows(page.object_list, *QUEUE_COLUMNS))
     # Ids of its own: the filter form above has a team field too.
     bulk = BulkActionForm(auto_id="bulk_%s")
+    bulk.offer_teams(form.teams)
     bulk.offer_releases_of({row["product_id"] for row in rows})
     context = {"form": form, "page": page, "rows": render_rows(rows), "bulk": bulk}
     return render(request, "defects/queue.html", context)
