@@ -33,16 +33,21 @@ class LargeTablePaginator(Paginator):
     - A page first reads the ids at its offset (an index-only scan), then the
       rows, their joins and prefetches for those ids alone. Skipping rows is then
       cheap even 150,000 rows in. One query more than Paginator, whatever the size.
+    - With `row_fields` a page's rows are dicts of those fields ("pk" among them),
+      read for its ids alone: the count and the id scan need none of their joins.
     """
 
     count_is_estimate = False
     # Set when counting stopped at the cap: the list holds more than this many rows for sure.
     counted_past = None
 
-    def __init__(self, *args, count_cap: int | None = None, **kwargs):
+    def __init__(self, *args, count_cap: int | None = None, row_fields: tuple[str, ...] = (), **kwargs):
         """`count_cap` lowers the cap for lists whose rows cost more to count (a text search)."""
         super().__init__(*args, **kwargs)
         self.count_cap = count_cap
+        if row_fields and "pk" not in row_fields:
+            raise ValueError('row_fields must include "pk"')
+        self.row_fields = tuple(row_fields)
 
     @cached_property
     def count(self) -> int:
@@ -65,7 +70,12 @@ class LargeTablePaginator(Paginator):
         if top + self.orphans >= self.count and not self.count_is_estimate:
             top = self.count
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}
+        if not ids:
+            rows = {}
+        elif self.row_fields:
+            rows = {row["pk"]: row for row in self.object_list.filter(pk__in=ids).values(*self.row_fields)}
+        else:
+            rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 

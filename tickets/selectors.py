@@ -2,7 +2,7 @@
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from defects.models import Defect, TicketDefectLink
+from defects.models import TicketDefectLink
 from tickets.models import Customer, Ticket
 
 
@@ -15,31 +15,33 @@ def ticket_links_prefetch() -> Prefetch:
     )
 
 
+# What a ticket list row shows, read as dicts for the page's rows alone
+# (LargeTablePaginator's row_fields): no model instances, three per row, for a row
+# that only prints these values.
+ROW_FIELDS = ("pk", "number", "subject", "status", "customer__name", "product__name")
+
+
 def ticket_rows(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """Narrow a visible_tickets() queryset to what a ticket list page row shows.
+    """Narrow a visible_tickets() queryset for a ticket list page: no joins, no prefetch.
 
-    Number, subject, status, customer and product names: no descriptions, no
-    other joins and no prefetch (current_defects() reads the rows' defects).
+    The count and the page's ids then read the ticket table alone; the page's
+    rows are read with ROW_FIELDS, and current_defects() reads their defects.
     """
-    return (
-        qs.select_related(None).select_related("customer", "product")
-        .only("number", "subject", "status", "created_at", "customer__name", "product__name")
-        .prefetch_related(None)
-    )
+    return qs.select_related(None).prefetch_related(None)
 
 
-def current_defects(ticket_ids) -> dict[int, Defect]:
-    """Ticket id -> its current defect (Ticket.current_defect) with its key and status.
+def current_defects(ticket_ids) -> dict[int, tuple[int, str, str]]:
+    """Ticket id -> (id, key, status) of its current defect (Ticket.current_defect).
 
     One query for a page of tickets; a ticket never escalated is not in the dict.
     """
     links = (
         TicketDefectLink.objects.filter(ticket_id__in=list(ticket_ids))
-        .select_related("defect").only("ticket_id", "defect__key", "defect__status")
         .order_by("ticket_id", "linked_at", "id")
+        .values_list("ticket_id", "defect_id", "defect__key", "defect__status")
     )
     # Ordered oldest first: the last link seen per ticket is its most recent.
-    return {link.ticket_id: link.defect for link in links}
+    return {ticket_id: (defect_id, key, status) for ticket_id, defect_id, key, status in links}
 
 
 def ticket_list_queryset() -> QuerySet[Ticket]:

@@ -83,3 +83,25 @@ def test_an_estimate_near_the_cap_is_checked_by_counting(customers, monkeypatch)
     monkeypatch.setattr(large, "COUNT_CAP", 100)
     exact = large.LargeTablePaginator(customers, 5)
     assert exact.count == 23 and not exact.count_is_estimate
+
+
+def test_row_fields_read_the_page_as_dicts_in_order_and_the_ids_without_their_joins():
+    from tickets.models import Contact
+
+    acme = Customer.objects.create(name="Acme")
+    Contact.objects.bulk_create(Contact(customer=acme, name=f"Contact {n:02d}", email=f"c{n}@acme.test") for n in range(12))
+    contacts = Contact.objects.order_by("-name")
+    fast = large.LargeTablePaginator(contacts, 5, row_fields=("pk", "name", "customer__name"))
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(fast.page(2))
+
+    assert [row["name"] for row in rows] == [f"Contact {n:02d}" for n in range(6, 1, -1)]
+    assert {row["customer__name"] for row in rows} == {"Acme"}
+    ids_read, rows_read = [q["sql"] for q in queries.captured_queries][-2:]
+    assert " JOIN " not in ids_read and " JOIN " in rows_read
+
+
+def test_row_fields_must_include_the_primary_key(customers):
+    with pytest.raises(ValueError):
+        large.LargeTablePaginator(customers, 5, row_fields=("name",))

@@ -257,3 +257,16 @@ def test_each_row_links_its_ticket_and_its_current_defect(client, agent, make_ti
     assert f'<a href="{reverse("tickets:detail", args=[ticket.pk])}">{ticket.number}</a>' in row
     assert f'href="{reverse("defects:detail", args=[second.pk])}">{second.key}</a>' in row
     assert first.key not in row
+
+
+def test_row_values_are_escaped(client, agent, make_ticket, customer):
+    Customer.objects.filter(pk=customer.pk).update(name='Acme & "Sons" <Ltd>')
+    make_ticket(subject="<script>alert('x')</script> in the subject")
+    client.force_login(agent)
+
+    html = client.get(LIST).content.decode()
+
+    row = row_of(html, "in the subject")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; in the subject</a>" in row
+    assert "<td>Acme &amp; &quot;Sons&quot; &lt;Ltd&gt;</td>" in row
