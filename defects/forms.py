@@ -12,15 +12,14 @@ from django.utils.safestring import SafeString, mark_safe
 
 
 def field_group(field: forms.BoundField) -> str:
-    """What tickets/_field.html writes for `field`: <div class="field"><label>Label:</label> widget</div>.
+    """What tickets/_field.html writes for `field`: <div class="field"><label>Label:</label> help text widget</div>.
 
-    A field with errors or help text, with a fieldset or without an id goes through
-    Django's own field group, so errors stay beside their fields as on every page.
+    A field with errors, with a fieldset or without an id goes through Django's own
+    field group, so errors stay beside their fields as on every page.
     """
     form, widget = field.form, field.field.widget
-    if (
-        field.errors or field.help_text or widget.use_fieldset or not field.auto_id or widget.attrs.get("id")
-        or hasattr(form, "required_css_class")
+    if field.errors or widget.use_fieldset or not field.auto_id or widget.attrs.get("id") or hasattr(
+        form, "required_css_class"
     ):
         return f'<div class="field{" has-error" if field.errors else ""}">{field.as_field_group()}</div>'
     label = ""
@@ -31,7 +30,9 @@ def field_group(field: forms.BoundField) -> str:
             text += escape(str(suffix))
         for_id = widget.id_for_label(field.auto_id)
         label = f'<label for="{escape(for_id)}">{text}</label>\n' if for_id else f"<label>{text}</label>\n"
-    return f'<div class="field">{label}{field.as_widget()}</div>'
+    # Help text as Django writes it: trusted text from the form, not escaped.
+    help_text = f'<div class="helptext" id="{escape(field.auto_id)}_helptext">{field.help_text}</div>\n' if field.help_text else ""
+    return f'<div class="field">{label}{help_text}{field.as_widget()}</div>'
 
 
 class FieldGroupsMixin:

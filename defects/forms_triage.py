@@ -136,10 +136,10 @@ class BulkActionForm(FieldGroupsMixin, forms.Form):
         return data
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(FieldGroupsMixin, forms.Form):
     """Move the defect to one of the statuses the state machine allows now."""
 
-    to = forms.ChoiceField(label="Move to")
+    to = forms.ChoiceField(label="Move to", widget=LongSelect)
     reason = forms.CharField(
         label="Reason", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Needed for needs information (your question), won't fix and cannot reproduce.",
@@ -165,21 +165,26 @@ class TransitionForm(forms.Form):
         return found
 
 
-class DefectEditForm(forms.Form):
+class DefectEditForm(FieldGroupsMixin, forms.Form):
     """Severity (with a reason shown to the help desk), team, planned and fixed-in release."""
 
-    severity = forms.ChoiceField(label="Severity", choices=Severity.choices)
+    # LongSelect: options written in Python (handoff/widgets.py), not through a template each.
+    severity = forms.ChoiceField(label="Severity", choices=Severity.choices, widget=LongSelect)
     severity_reason = forms.CharField(
         label="Why this severity", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Needed when you change the severity; the help desk sees it.",
     )
-    team = forms.ModelChoiceField(label="Team", required=False, queryset=Team.objects.all(), empty_label="Unrouted")
+    team = forms.ModelChoiceField(
+        label="Team", required=False, queryset=Team.objects.all(), empty_label="Unrouted",
+        widget=LongSelect(label_field="name"),
+    )
     planned_release = ReleaseChoiceField(
         label="Planned release", required=False, queryset=Release.objects.none(), empty_label="Not planned",
-        help_text="An estimate, never a promise.",
+        help_text="An estimate, never a promise.", widget=LongSelect,
     )
     fixed_in_release = ReleaseChoiceField(
         label="Fixed in release", required=False, queryset=Release.objects.none(), empty_label="Not fixed",
+        widget=LongSelect,
     )
 
     def __init__(self, *args, defect: Defect, **kwargs):
@@ -189,8 +194,17 @@ class DefectEditForm(forms.Form):
         }
         super().__init__(*args, initial=initial, **kwargs)
         releases = Release.objects.filter(product_id=defect.product_id).select_related("product")
-        self.fields["planned_release"].queryset = releases.filter(status=Release.Status.PLANNED)
-        self.fields["fixed_in_release"].queryset = releases
+        planned, fixed = self.fields["planned_release"], self.fields["fixed_in_release"]
+        planned.queryset = releases.filter(status=Release.Status.PLANNED)
+        fixed.queryset = releases
+        # Both selects offered from one plain read of the product's releases (in their order),
+        # not a server-side cursor each; the querysets still validate what is posted.
+        offered = list(releases)
+        planned.widget.choices = [("", planned.empty_label), *[
+            (release.pk, planned.label_from_instance(release))
+            for release in offered if release.status == Release.Status.PLANNED
+        ]]
+        fixed.widget.choices = [("", fixed.empty_label), *[(r.pk, fixed.label_from_instance(r)) for r in offered]]
 
     def changes(self) -> dict:
         """Only what the user changed: absent keys stay as they are."""
@@ -200,7 +214,7 @@ class DefectEditForm(forms.Form):
         return changed
 
 
-class CommentForm(forms.Form):
+class CommentForm(FieldGroupsMixin, forms.Form):
     body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 4}), help_text="Markdown.")
     visibility = forms.ChoiceField(label="Who sees it", widget=forms.RadioSelect, initial=Comment.Visibility.SHARED)
 
@@ -213,6 +227,6 @@ class CommentForm(forms.Form):
         self.fields["visibility"].choices = choices
 
 
-class TicketStatusForm(forms.Form):
-    status = forms.ChoiceField(label="Help-desk status", choices=Ticket.Status.choices)
+class TicketStatusForm(FieldGroupsMixin, forms.Form):
+    status = forms.ChoiceField(label="Help-desk status", choices=Ticket.Status.choices, widget=LongSelect)
     reason = forms.CharField(label="Note", required=False)

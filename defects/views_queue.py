@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince
+from django.utils.timesince import TIME_STRINGS, timesince
 from django.views.decorators.http import require_POST
 
 from defects.forms_triage import BulkActionForm, QueueFilterForm
@@ -67,7 +67,28 @@ def _when(moment) -> str:
     return f"{moment.day} {MONTHS_3[moment.month].title()} {moment.year:04d} {moment.hour:02d}:{moment.minute:02d}"
 
 
-def _row_html(row: dict, url: str, now) -> str:
+class _CountedUnit:
+    """One of timesince's unit strings ("%(num)d month"), each count translated once per page.
+
+    A page of 50 ages asks for the same few ("3 months", "2 weeks") again and again.
+    """
+
+    def __init__(self, text):
+        self.text, self.done = text, {}
+
+    def __mod__(self, values: dict) -> str:
+        num = values["num"]
+        if num not in self.done:
+            self.done[num] = self.text % values
+        return self.done[num]
+
+
+def age_strings() -> dict:
+    """timesince's time_strings for one page (in the request's language)."""
+    return {unit: _CountedUnit(text) for unit, text in TIME_STRINGS.items()}
+
+
+def _row_html(row: dict, url: str, now, ages: dict) -> str:
     e = escape
     where = e(row["product_name"])
     if row["component_name"]:
@@ -87,7 +108,7 @@ def _row_html(row: dict, url: str, now) -> str:
         severity=e(row["severity"]), customer_count=int(row["customer_count"]), ticket_count=int(row["ticket_count"]),
         status=e(row["status"]), status_label=e(STATUS_LABELS.get(row["status"], row["status"])),
         planned=f'{e(planned)} <span class="muted">(estimate)</span>' if planned else '<span class="muted">—</span>',
-        created=e(_when(created)), age=e(timesince(created, now)), tickets=tickets,
+        created=e(_when(created)), age=e(timesince(created, now, time_strings=ages)), tickets=tickets,
     )
 
 
@@ -117,11 +138,11 @@ def render_rows(rows: list[dict]) -> str:
     twins: dict[int, list] = {}
     for defect_id, key, url in ExternalIssue.objects.filter(defect_id__in=ids).values_list("defect_id", "key", "url"):
         twins.setdefault(defect_id, []).append((url, key))
-    now = timezone.now()
+    now, ages = timezone.now(), age_strings()
     html = []
     for row in rows:
         row["first_tickets"], row["twins"] = tickets.get(row["id"], ()), twins.get(row["id"], ())
-        html.append(_row_html(row, defect_path(row["id"]), now))
+        html.append(_row_html(row, defect_path(row["id"]), now, ages))
     return mark_safe("".join(html))
 
 

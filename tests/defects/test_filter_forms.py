@@ -7,7 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from defects.forms import field_group
-from defects.forms_triage import BulkActionForm, QueueFilterForm
+from defects.forms_triage import (
+    BulkActionForm, CommentForm, DefectEditForm, QueueFilterForm, TicketStatusForm, TransitionForm,
+)
 from defects.views import DefectFilterForm
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +26,7 @@ def same_html(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r">\s+<", "> <", html)).strip()
 
 
-def forms_to_compare(engineer, product, component, release):
+def forms_to_compare(engineer, product, component, release, defect):
     yield DefectFilterForm()
     yield DefectFilterForm({"team": "nonsense", "severity": "S9", "product": str(product.pk)})
     yield QueueFilterForm(QueueFilterForm.defaults(), user=engineer)
@@ -33,17 +35,47 @@ def forms_to_compare(engineer, product, component, release):
     bulk.offer_releases_of([product.pk])
     yield bulk
     yield BulkActionForm({"action": "assign_team", "reason": "<b>x</b>"}, auto_id="bulk_%s")
+    # The defect page's triage forms (help text, a release select, radio buttons) and the ticket's status.
+    yield TransitionForm(defect=defect)
+    yield TransitionForm({"to": "nowhere"}, defect=defect)
+    yield DefectEditForm(defect=defect)
+    yield DefectEditForm({"severity": "S9", "planned_release": "0"}, defect=defect)
+    yield CommentForm(on_ticket=False)
+    yield CommentForm({"body": ""}, on_ticket=True)
+    yield TicketStatusForm(initial={"status": "open"})
 
 
-def test_each_field_is_written_as_django_writes_it_with_or_without_errors(engineer, product, component, release):
+def test_each_field_is_written_as_django_writes_it_with_or_without_errors(
+    engineer, agent, ticket, product, component, release
+):
+    from tests.triage import escalate
+
+    defect = escalate(ticket, agent)
     seen_errors = 0
-    for form in forms_to_compare(engineer, product, component, release):
+    for form in forms_to_compare(engineer, product, component, release, defect):
         form.is_bound and form.is_valid()
         for field in form:
             seen_errors += bool(field.errors)
             assert same_html(field_group(field)) == same_html(django_field_group(field)), field.name
     # The invalid filters and the incomplete bulk action took the path with errors beside the fields.
-    assert seen_errors >= 4
+    assert seen_errors >= 8
+
+
+def test_the_edit_form_offers_the_products_releases_from_one_plain_read(agent, ticket, product, release):
+    from tests.triage import escalate
+
+    from releases.models import Release
+
+    shipped = Release.objects.create(product=product, version="2.3.0")
+    Release.objects.filter(pk=shipped.pk).update(status=Release.Status.RELEASED, released_at="2026-01-05T10:00:00Z")
+    defect = escalate(ticket, agent)
+    form = DefectEditForm(defect=defect)
+    with CaptureQueriesContext(connection) as queries:
+        planned, fixed = str(form["planned_release"]), str(form["fixed_in_release"])
+    # The releases were read with the form; writing the two selects reads nothing (no cursor each).
+    assert len(queries) == 0
+    assert f'<option value="{release.pk}">Billing 2.4.0</option>' in planned and "2.3.0" not in planned
+    assert f'<option value="{shipped.pk}">Billing 2.3.0 (released)</option>' in fixed
 
 
 def test_the_bulk_form_leaves_the_selection_to_the_rows(engineer):
