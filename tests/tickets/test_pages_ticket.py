@@ -236,3 +236,24 @@ def test_a_ticket_without_contact_component_version_or_assignee_says_so(client, 
     assert "<dt>Contact</dt>" not in html
     assert "<dt>Component</dt><dd>—</dd>" in html and "<dt>Version</dt><dd>—</dd>" in html
     assert "<dt>Assignee</dt><dd>Nobody</dd>" in html
+
+
+def test_each_defect_shows_its_twins_in_external_trackers_by_tracker_name(client, agent, ticket):
+    from defects.sync.models import Connection, ExternalIssue
+
+    defect = escalate(ticket, agent)
+    for name, key in [("Redmine", "RM-9"), ("Jira", "OPS-1")]:
+        connection = Connection.objects.create(
+            name=name, kind=name.lower(), base_url=f"https://{name.lower()}.example", token="t", project="P"
+        )
+        ExternalIssue.objects.create(
+            defect=defect, connection=connection, external_id=key, key=key, url=f"https://{name.lower()}.example/{key}"
+        )
+    client.force_login(agent)
+
+    html = client.get(detail(ticket)).content.decode()
+
+    assert (
+        f'>{defect.key}</a> <a class="twin" href="https://jira.example/OPS-1" rel="noopener">OPS-1</a>'
+        ' <a class="twin" href="https://redmine.example/RM-9" rel="noopener">RM-9</a></td>'
+    ) in html
