@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 
 from defects.attachments import check_upload
+from defects.forms import FieldGroupsMixin
 from defects.models import Defect
 from defects.severity import Impact, Severity, Urgency
 from handoff.widgets import LongSelect, SuggestInput
@@ -69,7 +70,7 @@ class CustomerLookupField(forms.Field):
         return self._names.get(value, value)
 
 
-class TicketFilterForm(forms.Form):
+class TicketFilterForm(FieldGroupsMixin, forms.Form):
     """The ticket list's filters. Invalid values are reported and ignored."""
 
     ESCALATED_CHOICES = [("", "Escalated or not"), ("yes", "Escalated"), ("no", "Not escalated")]

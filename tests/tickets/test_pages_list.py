@@ -270,3 +270,25 @@ def test_row_values_are_escaped(client, agent, make_ticket, customer):
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; in the subject</a>" in row
     assert "<td>Acme &amp; &quot;Sons&quot; &lt;Ltd&gt;</td>" in row
+
+
+def test_the_filter_fields_are_written_without_a_template_per_field(client, agent, make_ticket, product):
+    from django.test.signals import template_rendered
+
+    make_ticket()
+    client.force_login(agent)
+    rendered = []
+
+    def seen(sender, template, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(seen)
+    try:
+        html = client.get(LIST, {"status": "open", "product": product.pk, "q": "pdf"}).content.decode()
+    finally:
+        template_rendered.disconnect(seen)
+
+    assert "django/forms/field.html" not in rendered and "tickets/_field.html" not in rendered
+    assert '<div class="field"><label for="id_q">Search:</label>\n<input type="text" name="q" value="pdf"' in html
+    assert '<option value="open" selected>Open</option>' in html
+    assert f'<option value="{product.pk}" selected>Billing</option>' in html
