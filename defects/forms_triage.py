@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 
-from defects.forms import FieldGroupsMixin
+from defects.forms import FieldGroupsMixin, RadioList
 from defects.models import Comment, Defect, Team
 from defects.services.transitions import manual_transitions
 from defects.severity import Severity
@@ -216,7 +216,7 @@ class DefectEditForm(FieldGroupsMixin, forms.Form):
 
 class CommentForm(FieldGroupsMixin, forms.Form):
     body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 4}), help_text="Markdown.")
-    visibility = forms.ChoiceField(label="Who sees it", widget=forms.RadioSelect, initial=Comment.Visibility.SHARED)
+    visibility = forms.ChoiceField(label="Who sees it", widget=RadioList, initial=Comment.Visibility.SHARED)
 
     def __init__(self, *args, on_ticket: bool, **kwargs):
         super().__init__(*args, **kwargs)

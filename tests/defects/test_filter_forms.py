@@ -109,3 +109,25 @@ def test_the_queue_page_reads_each_catalogue_once(as_user, engineer, make_ticket
     assert response.status_code == 200
     team_reads = [q["sql"] for q in queries.captured_queries if 'FROM "defects_team"' in q["sql"]]
     assert len(team_reads) == 1, team_reads
+
+
+@pytest.mark.parametrize("value", ["shared", None, "nothing"])
+@pytest.mark.parametrize("attrs", [{"id": "id_visibility"}, {"id": "x", "required": True, "aria-invalid": "true"}, {}])
+def test_radio_buttons_are_written_as_djangos_radio_select_writes_them(value, attrs):
+    from django import forms
+
+    from defects.forms import RadioList
+
+    choices = [("shared", "Shared <everyone>"), ("internal", "Internal & mine"), (3, "Three")]
+    ours = RadioList(choices=choices).render("visibility", value, attrs=attrs)
+    djangos = forms.RadioSelect(choices=choices).render("visibility", value, attrs=attrs)
+    assert same_html(ours) == same_html(djangos)
+
+
+def test_the_comment_form_is_written_as_with_djangos_radio_select(engineer):
+    from django import forms
+
+    form = CommentForm(on_ticket=True)
+    ours = field_group(form["visibility"])
+    form.fields["visibility"].widget = forms.RadioSelect(choices=form.fields["visibility"].choices)
+    assert same_html(ours) == same_html(django_field_group(form["visibility"]))

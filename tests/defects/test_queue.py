@@ -318,3 +318,19 @@ def test_the_my_teams_queue_costs_the_same_queries_for_3_or_30_defects(
     add(27)
     assert len(keys_on(client.get(URL))) == 30
     assert queries() == few
+
+
+def test_row_ages_read_as_timesince_writes_them():
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+
+    from defects.views_queue import age_strings
+
+    now, ages = timezone.now(), age_strings()
+    for minutes in (0, 1, 59, 61, 60 * 24, 60 * 24 * 9, 60 * 24 * 40, 60 * 24 * 400, 60 * 24 * 800 + 7):
+        created = now - timedelta(minutes=minutes)
+        # Twice: the second answer for a count comes from the page's own table.
+        assert timesince(created, now, time_strings=ages) == timesince(created, now)
+        assert timesince(created, now, time_strings=ages) == timesince(created, now)
