@@ -220,3 +220,41 @@ def test_a_list_row_shows_the_same_statuses_and_releases_as_the_ticket_itself(ap
     assert row == {key: body[key] for key in row}
     assert row["planned_release"]["version"] == "2.4.0" and row["fixed_in_release"]["version"] == "2.3.0"
     assert row["defects"] == [{"id": defect.pk, "key": defect.key, "status": "new", "url": row["defects"][0]["url"]}]
+
+
+def test_a_list_row_is_written_as_drf_would_write_its_declared_fields(
+    api, agent, make_ticket, release, product, monkeypatch
+):
+    """TicketSerializer writes a row itself; the JSON must stay what DRF's walk over its fields gives."""
+    from rest_framework import serializers
+
+    from releases.models import Release
+    from tickets.api.serializers import TicketSerializer
+
+    make_ticket(subject="Never escalated")
+    planned = make_ticket(subject="Planned")
+    defect = escalate(planned, agent)
+    defect.planned_release = release
+    defect.save()
+    from django.utils import timezone
+
+    shipped = Release.objects.create(
+        product=product, version="2.3.9", status=Release.Status.RELEASED, released_at=timezone.now()
+    )
+    fixed = make_ticket(subject="Fixed")
+    other = escalate(fixed, agent)
+    other.fixed_in_release = shipped
+    other.save()
+    type(other).objects.filter(pk=other.pk).update(status="released")
+    Ticket.objects.filter(pk=fixed.pk).update(assignee=None, planned_fix_slipped=True)
+
+    fast = api(agent).get("/api/tickets/").json()
+    monkeypatch.setattr(
+        TicketSerializer, "to_representation",
+        lambda self, ticket: serializers.ModelSerializer.to_representation(self, ticket),
+    )
+    walked = api(agent).get("/api/tickets/").json()
+
+    assert len(fast["results"]) == 3
+    assert fast == walked
+    assert [list(row) for row in fast["results"]] == [TicketSerializer.Meta.fields] * 3
