@@ -2,9 +2,12 @@
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import F, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
 
 from defects.forms import FieldGroupsMixin
 from defects.models import Attachment, Defect, Team, TicketDefectLink
@@ -13,9 +16,10 @@ from defects.severity import Severity
 from handoff.decorators import role_required
 from handoff.paths import path_maker
 from handoff.widgets import LongSelect
-from tickets.models import Product
+from tickets.models import Product, Ticket
 from tickets.selectors import visible_tickets
 
+User = get_user_model()
 PAGE_SIZE = 50
 UNROUTED = "unrouted"
 # What a list row shows of the defect itself (with ROW_NAMES: product, component, team, planned release).
@@ -81,17 +85,44 @@ def defect_list(request: HttpRequest) -> HttpResponse:
     return render(request, "defects/list.html", {"form": form, "page": page})
 
 
+TICKET_STATUS_LABELS = dict(Ticket.Status.choices)
+
+
+def day_month_year(moment) -> str:
+    """The date filter's "j M Y" (e.g. 17 Jul 2025) of a local time, without its per-call lookups."""
+    return f"{moment.day} {MONTHS_3[moment.month].title()} {moment.year:04d}"
+
+
+def linked_ticket_rows(defect_id: int) -> list[dict]:
+    """The defect's linked tickets, oldest link first, as the plain values the page shows.
+
+    A much-linked defect has dozens: read as values (no ticket, customer and user
+    instances each) with their URLs from one reverse.
+    """
+    rows = list(
+        TicketDefectLink.objects.filter(defect_id=defect_id).order_by("linked_at", "id").values(
+            "ticket_id", "linked_at", number=F("ticket__number"), subject=F("ticket__subject"),
+            status=F("ticket__status"), customer_name=F("ticket__customer__name"),
+            linked_by_name=F(f"linked_by__{User.USERNAME_FIELD}"),
+        )
+    )
+    ticket_path = path_maker("tickets:detail")
+    for row in rows:
+        row["url"] = ticket_path(row["ticket_id"])
+        row["status_label"] = TICKET_STATUS_LABELS.get(row["status"], row["status"])
+        row["linked_on"] = day_month_year(timezone.localtime(row["linked_at"]))
+    return rows
+
+
 @role_required()
 def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    links = TicketDefectLink.objects.select_related("ticket__customer", "linked_by").order_by("linked_at", "id")
     defect = get_object_or_404(
         defect_list_queryset().prefetch_related(
-            "affected_versions", "attachments", Prefetch("ticket_links", queryset=links),
-            "external_issues__connection", "sync_conflicts",
+            "affected_versions", "attachments", "external_issues__connection", "sync_conflicts",
         ),
         pk=pk,
     )
-    return render(request, "defects/detail.html", {"defect": defect})
+    return render(request, "defects/detail.html", {"defect": defect, "links": linked_ticket_rows(defect.pk)})
 
 
 def _may_download(user, attachment: Attachment) -> bool:

@@ -10,7 +10,6 @@ from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.timesince import TIME_STRINGS, timesince
@@ -22,7 +21,7 @@ from defects.selectors import TRIAGE_ORDER, defect_rows
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
 from defects.sync.models import ExternalIssue
-from defects.views import STATUS_LABELS
+from defects.views import STATUS_LABELS, day_month_year
 from handoff import roles
 from handoff.decorators import role_required
 from handoff.models import Channel
@@ -64,7 +63,7 @@ ROW_HTML = (
 
 def _when(moment) -> str:
     """The date filter's "j M Y H:i" (e.g. 17 Jul 2025 15:24) without its per-call lookups."""
-    return f"{moment.day} {MONTHS_3[moment.month].title()} {moment.year:04d} {moment.hour:02d}:{moment.minute:02d}"
+    return f"{day_month_year(moment)} {moment.hour:02d}:{moment.minute:02d}"
 
 
 class _CountedUnit:

@@ -163,3 +163,44 @@ def test_defect_pages_refuse_outsiders_and_send_anonymous_visitors_to_log_in(cli
 def test_an_unknown_defect_is_not_found(client, manager):
     client.force_login(manager)
     assert client.get(reverse("defects:detail", args=[999999])).status_code == 404
+
+
+def test_a_linked_ticket_row_shows_its_link_status_linker_and_date(client, agent, make_ticket):
+    from django.utils import timezone
+    from django.utils.formats import date_format
+
+    from defects.models import TicketDefectLink
+
+    ticket = make_ticket(subject="Invoices <b>time out</b>")
+    defect = escalate(ticket, agent)
+    link = TicketDefectLink.objects.get(defect=defect, ticket=ticket)
+    ticket.refresh_from_db()
+    client.force_login(agent)
+
+    html = client.get(detail(defect)).content.decode()
+
+    row = next(row for row in html.split("<tr>") if ticket.number in row)
+    assert f'<a href="{reverse("tickets:detail", args=[ticket.pk])}">{ticket.number}</a>' in row
+    assert "Invoices &lt;b&gt;time out&lt;/b&gt;" in row
+    assert f'<span class="badge hd-{ticket.status}">{ticket.get_status_display()}</span>' in row
+    assert f"<td>{agent.get_username()}</td>" in row
+    assert date_format(timezone.localtime(link.linked_at), "j M Y") in row
+
+
+def test_the_defect_page_runs_as_many_queries_for_30_linked_tickets_as_for_2(client, agent, make_ticket, other_customer):
+    from tests.triage import link
+
+    defect = escalate(make_ticket(), agent)
+    link(make_ticket(customer=other_customer), defect, agent)
+    client.force_login(agent)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(detail(defect)).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for i in range(28):
+        link(make_ticket(subject=f"More {i}"), defect, agent)
+    assert queries() == few
+    assert client.get(detail(defect)).content.decode().count('class="badge hd-') == 30
