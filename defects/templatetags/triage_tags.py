@@ -5,6 +5,7 @@ pages that include them need no extra context.
 """
 
 from django import template
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from defects.forms_triage import CommentForm, DefectEditForm, TicketStatusForm, TransitionForm
@@ -30,13 +31,30 @@ def defect_triage_panel(context, defect: Defect) -> dict:
     }
 
 
+def thread_rows(comments, elsewhere: str) -> list:
+    """The thread's comments with what defects/_thread.html shows of them.
+
+    The author's name and, for a comment from the other side of the thread, the
+    ticket's number or the defect's key (`elsewhere`): not the whole rows of the
+    author, the ticket and the defect, descriptions included.
+    """
+    joined = elsewhere.split("__")[0]
+    return list(
+        comments.select_related(None).select_related("author", joined)
+        .only(
+            "defect_id", "ticket_id", "body", "visibility", "side", "created_at",
+            f"author__{get_user_model().USERNAME_FIELD}", elsewhere,
+        )
+    )
+
+
 @register.inclusion_tag("defects/_thread.html", takes_context=True)
 def defect_thread_panel(context, defect: Defect) -> dict:
     request = context["request"]
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
-        "comments": list(defect_thread(defect, request.user)),
+        "comments": thread_rows(defect_thread(defect, request.user), "ticket__number"),
         "form": CommentForm(on_ticket=False),
         "action": reverse("defects:comment", args=[defect.pk]),
         "here": defect,
@@ -49,7 +67,7 @@ def ticket_thread_panel(context, ticket) -> dict:
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
-        "comments": list(ticket_thread(ticket, request.user)),
+        "comments": thread_rows(ticket_thread(ticket, request.user), "defect__key"),
         "form": CommentForm(on_ticket=True),
         "action": reverse("tickets:comment", args=[ticket.pk]),
         "here": ticket,

@@ -257,3 +257,33 @@ def test_each_defect_shows_its_twins_in_external_trackers_by_tracker_name(client
         f'>{defect.key}</a> <a class="twin" href="https://jira.example/OPS-1" rel="noopener">OPS-1</a>'
         ' <a class="twin" href="https://redmine.example/RM-9" rel="noopener">RM-9</a></td>'
     ) in html
+
+
+def test_both_threads_show_author_side_and_the_other_place_without_reading_whole_rows(
+    client, agent, engineer, ticket
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from defects.services.comments import comment_add
+    from handoff.models import Channel
+
+    defect = escalate(ticket, agent)
+    comment_add(actor=engineer, channel=Channel.WEB, body="Which **browser**?", visibility="shared", defect=defect)
+    comment_add(actor=agent, channel=Channel.WEB, body="Firefox 128", visibility="shared", ticket=ticket)
+
+    for user, page, shows in [
+        (agent, detail(ticket), f'· on <a href="{reverse("defects:detail", args=[defect.pk])}">{defect.key}</a>'),
+        (engineer, reverse("defects:detail", args=[defect.pk]),
+         f'· from <a href="{reverse("tickets:detail", args=[ticket.pk])}">{ticket.number}</a>'),
+    ]:
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(page).content.decode()
+        thread = html[html.index('id="thread"'):]
+        assert f"{engineer.get_username()} · Engineering ·" in thread
+        assert f"{agent.get_username()} · Help desk ·" in thread
+        assert "Which <strong>browser</strong>?" in thread and "Firefox 128" in thread
+        assert shows in thread
+        read = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "defects_comment"."id"'))
+        assert '"description"' not in read and '"password"' not in read
