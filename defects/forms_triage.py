@@ -12,7 +12,7 @@ from defects.forms import FieldGroupsMixin, RadioList
 from defects.models import Comment, Defect, Team
 from defects.services.transitions import manual_transitions
 from defects.severity import Severity
-from defects.views import DefectFilterForm
+from defects.views import DefectFilterForm, offer_pairs
 from handoff.widgets import LongSelect
 from releases.models import Release
 from tickets.models import Component, Ticket
@@ -47,6 +47,16 @@ class QueueFilterForm(DefectFilterForm):
         super().__init__(*args, **kwargs)
         self.fields["team"].choices = [(MINE, "My teams"), *self.fields["team"].choices]
         self.fields["status"].choices = [(OPEN, "Open (not closed)"), *self.fields["status"].choices]
+        self.components = offer_pairs(self.fields["component"])
+
+    def row_names(self, rows: list[dict]) -> None:
+        """Name each row's product, component and team from the catalogues this form has read."""
+        products, components = dict(self.products), dict(self.components)
+        teams = {int(pk): name for pk, name in self.teams}
+        for row in rows:
+            row["product_name"] = products.get(row["product_id"], "")
+            row["component_name"] = components.get(row["component_id"])
+            row["team_name"] = teams.get(row["team_id"])
 
     def read_teams(self) -> list[tuple[str, str]]:
         """Every team, noting in the same read which are the user's (for "My teams")."""

@@ -27,6 +27,13 @@ LIST_COLUMNS = ("id", "key", "title", "severity", "status", "customer_count", "t
 STATUS_LABELS = dict(Defect.Status.choices)
 
 
+def offer_pairs(field: forms.ModelChoiceField, label_field: str = "name") -> list[tuple[int, str]]:
+    """The field's choices read once as (id, label) pairs, offered by its select as they are."""
+    pairs = list(field.queryset.values_list("pk", label_field))
+    field.widget.choices = [("", field.empty_label), *pairs]
+    return pairs
+
+
 class DefectFilterForm(FieldGroupsMixin, forms.Form):
     """The defect list's filters. Invalid values are reported and ignored."""
 
@@ -46,9 +53,11 @@ class DefectFilterForm(FieldGroupsMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The teams as (id, name) pairs, read once: a page may offer them in another form too.
+        # The teams and products as (id, name) pairs, read once: a page may offer them in
+        # another form too, or name its rows' teams and products from them.
         self.teams = self.read_teams()
         self.fields["team"].choices = [("", "Any team"), (UNROUTED, "Unrouted"), *self.teams]
+        self.products = offer_pairs(self.fields["product"])
 
     def read_teams(self) -> list[tuple[str, str]]:
         return [(str(pk), name) for pk, name in Team.objects.values_list("pk", "name")]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from defects.forms_triage import BulkActionForm, QueueFilterForm
 from defects.models import Defect, TicketDefectLink
-from defects.selectors import TRIAGE_ORDER, defect_rows
+from defects.selectors import ROW_NAMES, TRIAGE_ORDER
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
 from defects.sync.models import ExternalIssue
@@ -29,9 +29,11 @@ from handoff.paths import path_maker
 
 PAGE_SIZE = 50
 QUEUE_ORDER = TRIAGE_ORDER
-# A queue row's own columns (with ROW_NAMES: product, component, team, planned release).
+# A queue row's own columns. Its product, component and team are named from the catalogues
+# the filter form has read (no joins for them); the planned release's version is joined.
 QUEUE_COLUMNS = (
     "id", "key", "title", "severity", "status", "customer_count", "ticket_count", "created_at", "product_id",
+    "component_id", "team_id",
 )
 # Linked tickets a row names; the others are counted ("+N more", to the defect's page).
 TICKETS_SHOWN = 3
@@ -152,7 +154,10 @@ def defect_queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(data, user=request.user)
     # Counted and sliced as defects; only the page's rows are read as values, with their joins.
     page = Paginator(form.apply(queue_queryset()), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = rows = list(defect_rows(page.object_list, *QUEUE_COLUMNS))
+    page.object_list = rows = list(
+        page.object_list.values(*QUEUE_COLUMNS, planned_version=ROW_NAMES["planned_version"])
+    )
+    form.row_names(rows)
     # Ids of its own: the filter form above has a team field too.
     bulk = BulkActionForm(auto_id="bulk_%s")
     bulk.offer_teams(form.teams)

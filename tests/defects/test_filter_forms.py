@@ -87,7 +87,11 @@ def test_the_bulk_form_leaves_the_selection_to_the_rows(engineer):
 def test_the_queue_reads_the_teams_once_and_knows_mine_from_that_read(engineer, team, other_team):
     with CaptureQueriesContext(connection) as queries:
         form = QueueFilterForm(QueueFilterForm.defaults(), user=engineer)
-    assert len(queries) == 1
+        html = form.field_groups()
+    # Teams (with mine), products and components: each read once, and the selects written from them.
+    assert len(queries) == 3
+    assert sum('FROM "defects_team"' in q["sql"] for q in queries.captured_queries) == 1
+    assert '<select id="id_component" name="component">' in html
     assert form.my_team_ids == [team.pk]
     assert [name for _pk, name in form.teams] == sorted([team.name, other_team.name])
 
@@ -131,3 +135,21 @@ def test_the_comment_form_is_written_as_with_djangos_radio_select(engineer):
     ours = field_group(form["visibility"])
     form.fields["visibility"].widget = forms.RadioSelect(choices=form.fields["visibility"].choices)
     assert same_html(ours) == same_html(django_field_group(form["visibility"]))
+
+
+def test_queue_rows_name_their_product_component_and_team_from_the_forms_catalogues(
+    as_user, engineer, make_ticket, agent, component
+):
+    from defects.models import Defect
+    from tests.triage import escalate
+
+    defect = escalate(make_ticket(), agent)
+    Defect.objects.filter(pk=defect.pk).update(component=component)
+    with CaptureQueriesContext(connection) as queries:
+        html = as_user(engineer).get("/defects/queue/").content.decode()
+    row = html.split(f'<tr id="row-{defect.key}">', 1)[1].split("</tr>", 1)[0]
+    assert f"{defect.product.name} / {component.name} · {defect.team.name}" in row
+    rows_read = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "defects_defect"."id"')]
+    assert len(rows_read) == 1
+    assert "tickets_product" not in rows_read[0] and "defects_team" not in rows_read[0]
+    assert "tickets_component" not in rows_read[0]
