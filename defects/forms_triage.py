@@ -50,13 +50,11 @@ class QueueFilterForm(DefectFilterForm):
         self.components = offer_pairs(self.fields["component"])
 
     def row_names(self, rows: list[dict]) -> None:
-        """Name each row's product, component and team from the catalogues this form has read."""
-        products, components = dict(self.products), dict(self.components)
-        teams = {int(pk): name for pk, name in self.teams}
+        """Also each row's component, from the components this form has read."""
+        super().row_names(rows)
+        components = dict(self.components)
         for row in rows:
-            row["product_name"] = products.get(row["product_id"], "")
             row["component_name"] = components.get(row["component_id"])
-            row["team_name"] = teams.get(row["team_id"])
 
     def read_teams(self) -> list[tuple[str, str]]:
         """Every team, noting in the same read which are the user's (for "My teams")."""

@@ -27,16 +27,12 @@ def search_terms(text: str, *, limit: int = 12) -> list[str]:
 # Most severe first, then most customers and tickets, then oldest: the defect_triage_order
 # indexes (whole and per team), with the id last so that pages never overlap.
 TRIAGE_ORDER = ("severity", "-customer_count", "-ticket_count", "created_at", "id")
-# The names a list row shows beside the defect's own columns.
+# The names a list row shows beside the defect's own columns, as joins (the defect list and
+# the queue name products and teams from the catalogues their filter forms read instead).
 ROW_NAMES = {
     "product_name": F("product__name"), "component_name": F("component__name"), "team_name": F("team__name"),
     "planned_version": F("planned_release__version"),
 }
-
-
-def defect_rows(defects: QuerySet[Defect], *columns: str) -> QuerySet:
-    """List rows as dicts: the defect's `columns` and ROW_NAMES, without model instances or long texts."""
-    return defects.values(*columns, **ROW_NAMES)
 
 
 def defect_list_queryset() -> QuerySet[Defect]:

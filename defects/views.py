@@ -11,7 +11,7 @@ from django.utils.dates import MONTHS_3
 
 from defects.forms import FieldGroupsMixin
 from defects.models import Attachment, Defect, Team, TicketDefectLink
-from defects.selectors import TRIAGE_ORDER, defect_list_queryset, defect_rows
+from defects.selectors import ROW_NAMES, TRIAGE_ORDER, defect_list_queryset
 from defects.severity import Severity
 from handoff.decorators import role_required
 from handoff.paths import path_maker
@@ -22,8 +22,10 @@ from tickets.selectors import visible_tickets
 User = get_user_model()
 PAGE_SIZE = 50
 UNROUTED = "unrouted"
-# What a list row shows of the defect itself (with ROW_NAMES: product, component, team, planned release).
-LIST_COLUMNS = ("id", "key", "title", "severity", "status", "customer_count", "ticket_count")
+# What a list row shows of the defect itself; its product and team are named from the filter
+# form's catalogues (DefectFilterForm.row_names), its component and planned release joined.
+LIST_COLUMNS = ("id", "key", "title", "severity", "status", "customer_count", "ticket_count", "product_id", "team_id")
+LIST_NAMES = {name: ROW_NAMES[name] for name in ("component_name", "planned_version")}
 STATUS_LABELS = dict(Defect.Status.choices)
 
 
@@ -62,6 +64,13 @@ class DefectFilterForm(FieldGroupsMixin, forms.Form):
     def read_teams(self) -> list[tuple[str, str]]:
         return [(str(pk), name) for pk, name in Team.objects.values_list("pk", "name")]
 
+    def row_names(self, rows: list[dict]) -> None:
+        """Name each row's product and team from the catalogues this form has read (no joins for them)."""
+        products, teams = dict(self.products), {int(pk): name for pk, name in self.teams}
+        for row in rows:
+            row["product_name"] = products.get(row["product_id"], "")
+            row["team_name"] = teams.get(row["team_id"])
+
     def apply(self, qs: QuerySet[Defect]) -> QuerySet[Defect]:
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
@@ -86,7 +95,8 @@ def defect_list(request: HttpRequest) -> HttpResponse:
     defects = form.apply(Defect.objects.order_by(*TRIAGE_ORDER))
     # Counted and sliced as defects; only the page's rows are read, as values with their joins.
     page = Paginator(defects, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = rows = list(defect_rows(page.object_list, *LIST_COLUMNS))
+    page.object_list = rows = list(page.object_list.values(*LIST_COLUMNS, **LIST_NAMES))
+    form.row_names(rows)
     defect_path = path_maker("defects:detail")
     for row in rows:
         row["url"] = defect_path(row["id"])

@@ -153,3 +153,16 @@ def test_queue_rows_name_their_product_component_and_team_from_the_forms_catalog
     assert len(rows_read) == 1
     assert "tickets_product" not in rows_read[0] and "defects_team" not in rows_read[0]
     assert "tickets_component" not in rows_read[0]
+
+
+def test_defect_list_rows_name_their_product_and_team_from_the_forms_catalogues(client, agent, make_ticket):
+    from tests.triage import escalate
+
+    defect = escalate(make_ticket(), agent)
+    client.force_login(agent)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/defects/").content.decode()
+    assert f"<td>{defect.product.name}</td>" in html and f"<td>{defect.team.name}</td>" in html
+    rows_read = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "defects_defect"."id"')]
+    assert len(rows_read) == 1
+    assert "tickets_product" not in rows_read[0] and "defects_team" not in rows_read[0]
