@@ -8,11 +8,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 
-from defects.forms import FieldGroupsMixin, RadioList
 from defects.models import Comment, Defect, Team
 from defects.services.transitions import manual_transitions
 from defects.severity import Severity
 from defects.views import DefectFilterForm, offer_pairs
+from handoff.forms import FieldGroupsMixin, RadioList
 from handoff.widgets import LongSelect
 from releases.models import Release
 from tickets.models import Component, Ticket

@@ -9,11 +9,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
-from defects.forms import FieldGroupsMixin
 from defects.models import Attachment, Defect, Team, TicketDefectLink
 from defects.selectors import ROW_NAMES, TRIAGE_ORDER, defect_list_queryset
 from defects.severity import Severity
 from handoff.decorators import role_required
+from handoff.forms import FieldGroupsMixin
 from handoff.paths import path_maker
 from handoff.widgets import LongSelect
 from tickets.models import Product, Ticket

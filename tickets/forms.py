@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 
 from defects.attachments import check_upload
-from defects.forms import FieldGroupsMixin
 from defects.models import Defect
 from defects.severity import Impact, Severity, Urgency
+from handoff.forms import FieldGroupsMixin
 from handoff.widgets import LongSelect, SuggestInput
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
