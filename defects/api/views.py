@@ -16,7 +16,7 @@ from defects.api.serializers import (
     SimilarQuerySerializer,
     TeamSerializer,
 )
-from defects.models import Defect, RoutingRule, Team, TicketDefectLink
+from defects.models import RoutingRule, Team, TicketDefectLink
 from defects.selectors import TRIAGE_ORDER, defect_list_queryset, similar_defects
 from handoff.api_views import CatalogueViewSet
 from releases.models import Release

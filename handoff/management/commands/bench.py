@@ -14,7 +14,7 @@ from django.db.models import Count
 
 from defects.models import Defect, Team, TicketDefectLink
 from handoff.bench import load, report, server
-from handoff.bench.targets import BENCH_QUEUE, PERSONAS, Clients, build_targets, webhook_target
+from handoff.bench.targets import PERSONAS, Clients, build_targets, webhook_target
 from handoff.scale.catalog import already_seeded
 from handoff.scale.seed import seed_scale
 from tickets.models import Customer, Ticket
