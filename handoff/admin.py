@@ -24,19 +24,19 @@ admin.site.index_title = "Configuration"
 MANAGER_APPS = ("tickets", "defects", "releases")
 
 
-def grant_manager_admin_permissions() -> int:
+def grant_manager_admin_permissions(using: str = "default") -> int:
     """Give the Managers group the model permissions the admin checks. Idempotent.
 
+    Runs after every migrate (handoff.apps), so a new install needs no step of its own.
     Returns how many permissions the group holds for the admin afterwards.
     """
-    group, _ = Group.objects.get_or_create(name=MANAGERS)
+    group, _ = Group.objects.using(using).get_or_create(name=MANAGERS)
+    permissions = Permission.objects.using(using)
     perms = list(
-        Permission.objects.filter(content_type__app_label__in=MANAGER_APPS)
-        | Permission.objects.filter(
-            content_type__app_label="handoff", codename__in=["view_auditentry", "view_notification"]
-        )
+        permissions.filter(content_type__app_label__in=MANAGER_APPS)
+        | permissions.filter(content_type__app_label="handoff", codename__in=["view_auditentry", "view_notification"])
         # Picking team members and assignees in the admin looks users up.
-        | Permission.objects.filter(content_type__app_label="auth", codename="view_user")
+        | permissions.filter(content_type__app_label="auth", codename="view_user")
     )
     group.permissions.add(*perms)
     return len(perms)

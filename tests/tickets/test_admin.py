@@ -35,6 +35,16 @@ def manager_client(client, staff_manager):
     return client
 
 
+def test_migrate_grants_the_managers_group_the_admin_permissions(client, manager):
+    """No load_demo, no step by hand: the test database was migrated, and that is enough."""
+    manager.is_staff = True
+    manager.save()
+    client.force_login(manager)
+    assert client.get(reverse("admin:tickets_customer_changelist")).status_code == 200
+    assert client.get(reverse("admin:handoff_auditentry_changelist")).status_code == 200
+    assert not manager.is_superuser
+
+
 def escalate(ticket, actor):
     return ticket_escalate(
         ticket=ticket, actor=actor, channel=Channel.WEB, title="PDF export times out",
