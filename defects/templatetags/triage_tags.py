@@ -48,31 +48,32 @@ def thread_rows(comments, elsewhere: str) -> list:
     )
 
 
+def _thread_panel(context, *, comments, here, action: str, on_ticket: bool) -> dict:
+    return {
+        "request": context["request"],
+        "csrf_token": context.get("csrf_token"),
+        "comments": comments,
+        "form": CommentForm(on_ticket=on_ticket),
+        "action": action,
+        "here": here,
+        "on_ticket": on_ticket,
+    }
+
+
 @register.inclusion_tag("defects/_thread.html", takes_context=True)
 def defect_thread_panel(context, defect: Defect) -> dict:
-    request = context["request"]
-    return {
-        "request": request,
-        "csrf_token": context.get("csrf_token"),
-        "comments": thread_rows(defect_thread(defect, request.user), "ticket__number"),
-        "form": CommentForm(on_ticket=False),
-        "action": reverse("defects:comment", args=[defect.pk]),
-        "here": defect,
-    }
+    comments = thread_rows(defect_thread(defect, context["request"].user), "ticket__number")
+    return _thread_panel(
+        context, comments=comments, here=defect, action=reverse("defects:comment", args=[defect.pk]), on_ticket=False
+    )
 
 
 @register.inclusion_tag("defects/_thread.html", takes_context=True)
 def ticket_thread_panel(context, ticket) -> dict:
-    request = context["request"]
-    return {
-        "request": request,
-        "csrf_token": context.get("csrf_token"),
-        "comments": thread_rows(ticket_thread(ticket, request.user), "defect__key"),
-        "form": CommentForm(on_ticket=True),
-        "action": reverse("tickets:comment", args=[ticket.pk]),
-        "here": ticket,
-        "on_ticket": True,
-    }
+    comments = thread_rows(ticket_thread(ticket, context["request"].user), "defect__key")
+    return _thread_panel(
+        context, comments=comments, here=ticket, action=reverse("tickets:comment", args=[ticket.pk]), on_ticket=True
+    )
 
 
 def engineering_feedback(defect: Defect | None) -> tuple[str, str] | None:
