@@ -62,15 +62,6 @@ class UpgradeAdvice:
 
 
 @dataclass
-class UpgradeGroup:
-    """Customers running the same older version gain the same fixes: shown once."""
-
-    version: str
-    customer_names: list[str]
-    gains: list[Defect]
-
-
-@dataclass
 class ReportCustomer:
     customer: Customer
     tickets: list[ReportTicket] = field(default_factory=list)
@@ -89,17 +80,6 @@ class ReleaseReport:
     @property
     def contacts(self) -> list[ReportContact]:
         return [c for customer in self.customers for c in customer.contacts]
-
-    @property
-    def upgrade_groups(self) -> list[UpgradeGroup]:
-        """Upgrade advice grouped by the version run, oldest first."""
-        groups: dict[str, UpgradeGroup] = {}
-        for advice in self.upgrades:
-            group = groups.setdefault(
-                advice.version, UpgradeGroup(version=advice.version, customer_names=[], gains=advice.gains)
-            )
-            group.customer_names.append(advice.customer_name)
-        return sorted(groups.values(), key=lambda g: -len(g.gains))
 
 
 def _fixed_defects(release: Release, customer: Customer | None) -> list[Defect]:

@@ -1,5 +1,6 @@
 import csv
 import io
+from dataclasses import dataclass
 
 import pytest
 from django.db import connection
@@ -102,7 +103,7 @@ def test_customers_on_the_same_version_share_one_row_of_upgrade_advice(
     make_ticket(customer=other_customer, version=v230)
     fixes = [fixed_in(release, title=f"Fix number {n}") for n in range(27)]
 
-    groups = release_report(release).upgrade_groups
+    groups = upgrade_groups(release_report(release))
 
     assert [(g.version, g.customer_names) for g in groups] == [("2.3.0", ["Acme Corp", "Globex"])]
     assert len(groups[0].gains) == len(fixes)
@@ -205,10 +206,26 @@ def fix(agent):
     return make
 
 
+@dataclass
+class UpgradeGroup:
+    version: str
+    customer_names: list[str]
+    gains: list
+
+
+def upgrade_groups(report) -> list[UpgradeGroup]:
+    """The full report's per-customer advice grouped by the version run: what the page shows per row."""
+    groups: dict[str, UpgradeGroup] = {}
+    for advice in report.upgrades:
+        group = groups.setdefault(advice.version, UpgradeGroup(advice.version, [], advice.gains))
+        group.customer_names.append(advice.customer_name)
+    return sorted(groups.values(), key=lambda g: -len(g.gains))
+
+
 def _advice_from_full_report(report) -> list[tuple]:
     """The full report's upgrade advice in the page's terms: one row per version, oldest first."""
     rows = []
-    for group in sorted(report.upgrade_groups, key=lambda g: version_sort_key(g.version)):
+    for group in sorted(upgrade_groups(report), key=lambda g: version_sort_key(g.version)):
         names = sorted(group.customer_names, key=str.lower)
         severities = {}
         for defect in group.gains:
