@@ -28,7 +28,6 @@ from handoff.models import Channel
 from handoff.paths import path_maker
 
 PAGE_SIZE = 50
-QUEUE_ORDER = TRIAGE_ORDER
 # A queue row's own columns. Its product, component and team are named from the catalogues
 # the filter form has read (no joins for them); the planned release's version is joined.
 QUEUE_COLUMNS = (
@@ -41,7 +40,7 @@ TICKETS_SHOWN = 3
 
 def queue_queryset() -> QuerySet[Defect]:
     """Defects in the queue's order (worst first, then oldest), with a row's own columns."""
-    return Defect.objects.only(*QUEUE_COLUMNS).order_by(*QUEUE_ORDER)
+    return Defect.objects.only(*QUEUE_COLUMNS).order_by(*TRIAGE_ORDER)
 
 
 # A queue row. Written here rather than in the template: the template engine costs about
@@ -195,7 +194,7 @@ def defect_queue_bulk(request: HttpRequest) -> HttpResponse:
                 messages.error(request, f"{label}: {error}" if label else error)
         return _back(request)
     done = 0
-    for defect in form.cleaned_data["defects"].order_by(*QUEUE_ORDER):
+    for defect in form.cleaned_data["defects"].order_by(*TRIAGE_ORDER):
         try:
             _apply(defect, form.cleaned_data, request.user)
             done += 1

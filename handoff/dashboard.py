@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Exists, OuterRef, Q
 
 from defects.models import Defect, Team, TicketDefectLink
+from defects.selectors import TRIAGE_ORDER
 from defects.severity import Severity
 from tickets.models import Ticket
 from tickets.selectors import visible_tickets
@@ -95,12 +96,10 @@ def severity_counts(qs) -> dict:
 
 def engineer_board(user, *, rows: int = 10) -> dict:
     """My teams' open defects: how many per severity, and the top of my queue."""
-    from defects.views_queue import QUEUE_ORDER
-
     # The team ids first, so both reads filter on team_id IN (...) and use the per-team indexes.
     team_ids = list(Team.objects.filter(members=user).values_list("id", flat=True))
     mine = Defect.objects.filter(team_id__in=team_ids, status__in=Defect.OPEN_STATUSES)
-    top = mine.only("id", "key", "title", "severity", "status", "customer_count").order_by(*QUEUE_ORDER)[:rows]
+    top = mine.only("id", "key", "title", "severity", "status", "customer_count").order_by(*TRIAGE_ORDER)[:rows]
     return {"counts": severity_counts(mine), "top": list(top)}
 
 
