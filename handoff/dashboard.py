@@ -8,7 +8,7 @@ from defects.models import Defect, Team, TicketDefectLink
 from defects.selectors import TRIAGE_ORDER
 from defects.severity import Severity
 from tickets.models import Ticket
-from tickets.selectors import visible_tickets
+from tickets.selectors import current_defects, visible_tickets
 
 MAX_ROWS = 200
 # Rows each board section lists; its heading counts them all (up to MAX_ROWS).
@@ -39,13 +39,10 @@ class AgentBoard:
     fixed: BoardSection = field(default_factory=BoardSection)
 
 
-# What a board row shows of a ticket and of its current defect: plain values,
-# no model instances (a board reads up to MAX_ROWS tickets to sort them into sections).
+# What a board row shows of a ticket: plain values, no model instances (a board
+# reads up to MAX_ROWS tickets to sort them into sections).
 TICKET_FIELDS = ("id", "number", "subject", "status", "customer__name")
-LINK_FIELDS = (
-    "ticket_id", "linked_at", "id", "defect_id", "defect__key", "defect__status",
-    "defect__planned_release__version", "defect__fixed_in_release__version",
-)
+RELEASE_FIELDS = ("defect__planned_release__version", "defect__fixed_in_release__version")
 OPEN_TICKET_STATUSES = [s for s in Ticket.Status.values if s not in (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)]
 
 
@@ -62,20 +59,16 @@ def agent_board(user) -> AgentBoard:
         .order_by("-updated_at", "-id")
         .values(*TICKET_FIELDS)[:MAX_ROWS]
     )
-    current: dict[int, dict] = {}
-    links = TicketDefectLink.objects.filter(ticket_id__in=[t["id"] for t in tickets]).values(*LINK_FIELDS)
-    for link in links:
-        # The current defect, as Ticket.current_link picks it: the most recent link.
-        known = current.get(link["ticket_id"])
-        if known is None or (link["linked_at"], link["id"]) > (known["linked_at"], known["id"]):
-            current[link["ticket_id"]] = link
+    current = current_defects((t["id"] for t in tickets), *RELEASE_FIELDS)
     board = AgentBoard()
     for ticket in tickets:
-        ticket["defect"] = defect = current[ticket["id"]]
-        defect["status_label"] = S(defect["defect__status"]).label
-        if defect["defect__status"] == S.NEEDS_INFO:
+        _, key, status, planned, fixed = current[ticket["id"]]
+        ticket["defect"] = {
+            "key": key, "status": status, "status_label": S(status).label, "planned": planned, "fixed": fixed,
+        }
+        if status == S.NEEDS_INFO:
             board.needs_info.tickets.append(ticket)
-        elif defect["defect__status"] in FIXED:
+        elif status in FIXED:
             board.fixed.tickets.append(ticket)
         elif ticket["status"] == Ticket.Status.AWAITING_ENGINEERING:
             board.awaiting_engineering.tickets.append(ticket)

@@ -30,18 +30,19 @@ def ticket_rows(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return qs.select_related(None).prefetch_related(None)
 
 
-def current_defects(ticket_ids) -> dict[int, tuple[int, str, str]]:
-    """Ticket id -> (id, key, status) of its current defect (Ticket.current_defect).
+def current_defects(ticket_ids, *more: str) -> dict[int, tuple]:
+    """Ticket id -> (id, key, status, *more) of its current defect (Ticket.current_defect).
 
+    `more` names further link lookups to read (e.g. "defect__planned_release__version").
     One query for a page of tickets; a ticket never escalated is not in the dict.
     """
     links = (
         TicketDefectLink.objects.filter(ticket_id__in=list(ticket_ids))
         .order_by("ticket_id", "linked_at", "id")
-        .values_list("ticket_id", "defect_id", "defect__key", "defect__status")
+        .values_list("ticket_id", "defect_id", "defect__key", "defect__status", *more)
     )
     # Ordered oldest first: the last link seen per ticket is its most recent.
-    return {ticket_id: (defect_id, key, status) for ticket_id, defect_id, key, status in links}
+    return {ticket_id: tuple(defect) for ticket_id, *defect in links}
 
 
 def ticket_list_queryset() -> QuerySet[Ticket]:

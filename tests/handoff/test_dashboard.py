@@ -30,6 +30,24 @@ def test_the_agent_sees_tickets_awaiting_engineering_needing_information_and_fix
     assert 'id="open-by-team"' not in html and 'id="my-queue"' not in html
 
 
+def test_the_agent_sees_each_defect_with_its_planned_or_fixed_release(as_user, agent, engineer, make_ticket, product):
+    from defects.services.changes import defect_update
+    from handoff.models import Channel
+    from releases.models import Release
+
+    planned, shipped = (Release.objects.create(product=product, version=v) for v in ("3.1.0", "3.0.2"))
+    waiting = walk(escalate(make_ticket(subject="Waiting one"), agent), S.IN_PROGRESS, engineer)
+    defect_update(defect=waiting, actor=engineer, channel=Channel.WEB, planned_release=planned)
+    fixed = walk(escalate(make_ticket(subject="Fixed one"), agent), S.IN_VERIFICATION, engineer)
+    defect_update(defect=fixed, actor=engineer, channel=Channel.WEB, fixed_in_release=shipped)
+    move(fixed, S.FIXED, engineer)
+
+    html = as_user(agent).get("/").content.decode()
+    assert f"{waiting.key} <span class=\"badge eng-in_progress\">In progress</span>" in section(html, "awaiting-engineering")
+    assert "planned 3.1.0 (estimate)" in section(html, "awaiting-engineering")
+    assert "fixed in 3.0.2" in section(html, "fixed")
+
+
 def test_the_agent_sees_only_their_own_tickets(as_user, agent, other_agent, make_ticket):
     theirs = make_ticket(subject="Theirs", assignee=other_agent)
     escalate(theirs, agent)
