@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -193,6 +193,9 @@ def release_upgrade_advice_page(request: HttpRequest, pk: int) -> HttpResponse:
     release = _release(pk)
     form = ReportFilterForm(request.GET or None, release=release)
     customer = form.selected_customer()
+    if form.errors:
+        # Not everyone's advice in place of the one customer asked for.
+        return HttpResponseBadRequest(" ".join(form.errors["customer"]), content_type="text/plain; charset=utf-8")
     upgrades = report_page.release_upgrade_advice(release, customer=customer)
     _set_urls("defects:detail", [d for row in upgrades for d in row.gains])
     for row in upgrades:

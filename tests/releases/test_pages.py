@@ -277,3 +277,14 @@ def test_the_upgrade_advice_needs_a_role_and_takes_the_same_queries_for_2_or_40_
         html = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert html.count("<tr>") == 40 + 1  # a row per version run, and the header
     assert len(large) == len(small)
+
+
+def test_the_upgrade_advice_for_a_customer_it_does_not_concern_is_refused(client, manager, release, many_fixed):
+    many_fixed(release, 0, 2)
+    stranger = Customer.objects.create(name="Not affected")
+    client.force_login(manager)
+    url = reverse("releases:advice", args=[release.pk])
+    for value in (stranger.pk, "not-a-number"):
+        response = client.get(url, {"customer": value}, headers={"HX-Request": "true"})
+        assert response.status_code == 400
+        assert "Select a valid choice" in response.content.decode()
