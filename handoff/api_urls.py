@@ -1,13 +1,13 @@
 """Every REST endpoint, on one router."""
 
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from defects.api.views import DefectViewSet, RoutingRuleViewSet, TeamViewSet
 from defects.sync.api import ConnectionViewSet
 from defects.sync.api_link import DefectLinkTrackerView
 from handoff.api_notifications import NotificationViewSet
+from handoff.api_tokens import ApiTokenViewSet, ObtainTokenView
 from releases.api.views import ReleaseViewSet
 from tickets.api.views import CustomerViewSet, ProductViewSet, TicketViewSet
 
@@ -21,9 +21,10 @@ router.register("tickets", TicketViewSet, basename="ticket")
 router.register("defects", DefectViewSet, basename="defect")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("connections", ConnectionViewSet, basename="connection")
+router.register("auth/tokens", ApiTokenViewSet, basename="api-tokens")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("defects/<int:pk>/link-tracker/", DefectLinkTrackerView.as_view(), name="defect-link-tracker"),
     path("", include(router.urls)),
 ]

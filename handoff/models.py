@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -80,3 +82,57 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class ApiToken(models.Model):
+    """A key for `Authorization: Token <key>`: named, expiring, revocable.
+
+    Only the SHA-256 of the key is stored, so a copy of the database yields no
+    usable token; the key itself is shown once, when it is issued. `prefix`
+    (the key's first characters) lets its owner tell tokens apart.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="api_token_owner")]
+
+    def __str__(self) -> str:
+        return f"API token {self.prefix}… ({self.name})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+
+class Installation(models.Model):
+    """This deployment's identity towards trackers: one row, made on first use, never changed.
+
+    The secret signs the marker the portal writes on the issues it creates, so
+    a repeated create adopts only an issue this installation made: not one an
+    outsider wrote the defect key into, nor one made by another installation
+    syncing with the same tracker. `singleton` lets the database refuse a
+    second row, so concurrent workers that both find none agree on one.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    secret = models.CharField(max_length=128, editable=False)
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(singleton=True), name="installation_singleton")]
+
+    def __str__(self) -> str:
+        return f"Installation {self.id}"

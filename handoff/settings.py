@@ -4,6 +4,7 @@ With nothing set, Handoff runs a demo on SQLite with Celery tasks in-process.
 DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and a real worker.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -30,11 +31,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "handoff",
     "tickets",
     "defects",
@@ -49,9 +50,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "handoff.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so it turns a locked-out sign-in into the lockout answer (handoff.auth).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "handoff.urls"
@@ -79,6 +84,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+# Axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "handoff.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -140,6 +150,8 @@ HANDOFF_SYNC_RELAY_SECONDS = env_int("HANDOFF_SYNC_RELAY_SECONDS", 30, minimum=1
 HANDOFF_SYNC_CLAIM_TIMEOUT = env_int("HANDOFF_SYNC_CLAIM_TIMEOUT", 120, minimum=5)
 HANDOFF_SYNC_BACKOFF_SECONDS = env_int("HANDOFF_SYNC_BACKOFF_SECONDS", 10, minimum=1)
 HANDOFF_SYNC_BACKOFF_MAX = env_int("HANDOFF_SYNC_BACKOFF_MAX", 900, minimum=1)
+# Largest webhook body taken, judged by Content-Length before the body is read.
+HANDOFF_WEBHOOK_MAX_BYTES = env_int("HANDOFF_WEBHOOK_MAX_BYTES", 1024 * 1024, minimum=1024)
 HANDOFF_SYNC_HTTP_TIMEOUT = env_int("HANDOFF_SYNC_HTTP_TIMEOUT", 10, minimum=1)
 # Tracker calls in flight at once per tracker account, and where rate-limit waits and
 # in-flight slots are kept: a Redis URL shares them between all worker processes;
@@ -164,8 +176,9 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Tokens first, so a missing, expired or revoked token is a 401 with a challenge.
+        "handoff.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["handoff.permissions.IsStaffRole"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -173,12 +186,20 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "handoff.api.exception_handler",
+    # JSON with a nesting and size bound (handoff.api); forms and uploads as DRF reads them.
+    "DEFAULT_PARSER_CLASSES": [
+        "handoff.api.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Handoff API",
     "DESCRIPTION": "Help-desk tickets escalated to engineering as defects, and back.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs pages answer the same people as the API itself.
+    "SERVE_PERMISSIONS": ["handoff.permissions.IsStaffRole"],
     "COMPONENT_SPLIT_REQUEST": True,
     # /api/docs/ serves Swagger UI from the portal's own static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -194,6 +215,25 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Password guessing (django-axes, handoff/auth.py): after HANDOFF_LOGIN_FAILURE_LIMIT failed
+# sign-ins from one account, or from one client address whatever the account, sign-in is
+# refused, even with the right password, for HANDOFF_LOGIN_COOLOFF_MINUTES. Attempts are
+# kept in the database, so every process sees them. Behind reverse proxies, set
+# HANDOFF_TRUSTED_PROXIES to their number so the client's address is read from
+# X-Forwarded-For; otherwise every client would share the proxy's address.
+AXES_ENABLED = env_bool("HANDOFF_LOGIN_THROTTLE", default=True)
+AXES_FAILURE_LIMIT = env_int("HANDOFF_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("HANDOFF_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "handoff.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "handoff.auth.client_ip"
+HANDOFF_TRUSTED_PROXIES = env_int("HANDOFF_TRUSTED_PROXIES", 0, minimum=0)
+# API tokens (handoff/tokens.py) expire this many days after they are issued.
+HANDOFF_API_TOKEN_DAYS = env_int("HANDOFF_API_TOKEN_DAYS", 30, minimum=1)
+# Password reset links are valid this long (Django's setting, in seconds).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600, minimum=60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -208,3 +248,35 @@ if not DEBUG:
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Content-Security-Policy (django-csp) on every response: scripts, styles and everything
+# else only from the portal itself, so a tracker's text or link that slips past the
+# escaping still cannot run. Pages use no inline script, style or on*= handler; data for
+# scripts travels in json_script blocks, which are not executed. /api/docs/ relaxes
+# style-src for Swagger UI's own inline styles (handoff/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# HTTPS. HANDOFF_HTTPS (on by default when DEBUG is off) says the site is served over
+# HTTPS: plain-HTTP requests are redirected and browsers are told by HSTS to use HTTPS
+# only, for SECURE_HSTS_SECONDS (a year; try a few minutes first on a new domain).
+# HANDOFF_BEHIND_PROXY=1 trusts X-Forwarded-Proto from a TLS-terminating proxy; set it
+# only when that proxy always overwrites the header, or a client could claim HTTPS.
+HANDOFF_HTTPS = env_bool("HANDOFF_HTTPS", default=not DEBUG)
+if HANDOFF_HTTPS:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("HANDOFF_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

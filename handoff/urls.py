@@ -1,9 +1,11 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from handoff import views
+from handoff import account_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +14,13 @@ urlpatterns = [
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password-reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("accounts/reset/<uidb64>/<token>/", account_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("account/tokens/", account_views.token_list, name="account-tokens"),
+    path("account/tokens/<int:pk>/revoke/", account_views.token_revoke, name="account-token-revoke"),
     path("admin/", admin.site.urls),
     path("tickets/", include("tickets.urls")),
     path("defects/", include("defects.urls")),
@@ -19,5 +28,12 @@ urlpatterns = [
     path("", include("defects.sync.urls")),
     path("api/", include("handoff.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Swagger UI's start-up script is served as its own file (the split view) so the
+    # Content-Security-Policy needs no inline script; its page and widgets do set
+    # inline styles, allowed on this page only.
+    path(
+        "api/docs/",
+        csp_update({"style-src": [UNSAFE_INLINE]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
 ]

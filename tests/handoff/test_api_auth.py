@@ -1,6 +1,12 @@
+import hashlib
+from datetime import datetime, timedelta
+
 import pytest
+from django.conf import settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from handoff.models import ApiToken
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -10,11 +16,22 @@ def get_token(username: str, password: str):
     return APIClient().post("/api/auth/token/", {"username": username, "password": password}, format="json")
 
 
-def test_a_user_exchanges_username_and_password_for_a_token(agent):
+def test_a_user_exchanges_username_and_password_for_a_token_that_expires(agent):
     response = get_token(agent.username, PASSWORD)
     assert response.status_code == 200
-    assert set(response.json()) == {"token"}
-    assert response.json()["token"] == get_token(agent.username, PASSWORD).json()["token"]
+    assert set(response.json()) == {"token", "expires_at"}
+    expires = datetime.fromisoformat(response.json()["expires_at"])
+    assert abs(expires - (timezone.now() + timedelta(days=settings.HANDOFF_API_TOKEN_DAYS))) < timedelta(minutes=1)
+
+
+def test_each_exchange_issues_a_new_token_and_the_key_is_not_stored(agent):
+    first = get_token(agent.username, PASSWORD).json()["token"]
+    second = get_token(agent.username, PASSWORD).json()["token"]
+    assert first != second
+    stored = ApiToken.objects.filter(user=agent)
+    assert stored.count() == 2
+    assert not stored.filter(key_hash__in=[first, second]).exists()
+    assert {t.key_hash for t in stored} == {hashlib.sha256(k.encode()).hexdigest() for k in (first, second)}
 
 
 def test_the_token_then_authenticates_api_requests(agent, ticket):
@@ -49,8 +66,8 @@ def test_a_bad_token_is_refused(db):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     response = client.get("/api/tickets/")
-    # 403 rather than 401: session authentication comes first and sends no challenge.
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert "token" in response.json()["detail"].lower()
 
 

@@ -1,0 +1,69 @@
+"""Sign-in throttling with django-axes: the backend, the client address, the lockout answer.
+
+Failed sign-ins on the login form, the admin login and /api/auth/token/ are
+counted per account and per client address (settings AXES_*). Past the limit,
+sign-in from that account or address is refused, even with the right password,
+until the cool-off has passed; axes logs a warning line when it locks.
+"""
+
+import math
+
+from axes.backends import AxesStandaloneBackend
+from axes.helpers import get_cool_off
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """Axes' lockout check, for sign-ins that come with a request.
+
+    Every sign-in over HTTP passes its request (the login form, the admin, the
+    token endpoint). Code with no request - the shell, a management command,
+    the test client's login() - has no client address to throttle, and axes
+    would raise instead of answering; those fall through to the model backend.
+    """
+
+    def authenticate(self, request: HttpRequest | None, username: str | None = None,
+                     password: str | None = None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or, behind HANDOFF_TRUSTED_PROXIES proxies,
+    the address the outermost trusted proxy saw (counted from the right of
+    X-Forwarded-For, so a client cannot choose it by sending its own header)."""
+    proxies = settings.HANDOFF_TRUSTED_PROXIES
+    if proxies:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR")
+
+
+def lockout_minutes(request: HttpRequest | None = None) -> int:
+    cool_off = get_cool_off(request)
+    return max(1, math.ceil(cool_off.total_seconds() / 60)) if cool_off else 0
+
+
+def lockout_message(request: HttpRequest | None = None) -> str:
+    minutes = lockout_minutes(request)
+    if not minutes:
+        return "Sign-in is locked after too many failed attempts. Ask a manager to unlock it."
+    return (f"Sign-in is locked for {minutes} minute{'s' if minutes != 1 else ''} after too many "
+            "failed attempts. Try again later, or reset your password.")
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: a 429 in JSON for the API, a page for the forms."""
+    message = lockout_message(request)
+    minutes = lockout_minutes(request)
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": message}, status=429)
+    else:
+        response = render(request, "registration/locked_out.html", {"message": message}, status=429)
+    if minutes:
+        response["Retry-After"] = str(minutes * 60)
+    return response
