@@ -76,6 +76,8 @@ class ExternalIssue(models.Model):
     key = models.CharField(max_length=100)
     url = models.URLField(max_length=500)
     synced = models.JSONField(default=dict, blank=True)
+    # The tracker's "updated" time of the newest issue state applied here; an
+    # inbound event no newer than it is stale (or replayed) and its fields are not applied.
     tracker_updated_at = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -138,7 +140,11 @@ class OutboxItem(models.Model):
 
 
 class InboundEvent(models.Model):
-    """A webhook delivery, stored once per delivery id and processed by a task."""
+    """A webhook delivery, stored once per delivery id and processed by a task.
+
+    A body already received for the connection within the tracker's redelivery
+    window is not stored again, whatever its delivery id (see webhook_receive).
+    """
 
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
@@ -149,6 +155,8 @@ class InboundEvent(models.Model):
     delivery_id = models.CharField(max_length=200)
     headers = models.JSONField(default=dict, blank=True)
     body = models.TextField(blank=True)
+    # SHA-256 of the raw body: a captured body sent again under a new delivery id is known by it.
+    body_sha256 = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.RECEIVED)
     error = models.TextField(blank=True)
     received_at = models.DateTimeField(default=timezone.now)
@@ -159,7 +167,10 @@ class InboundEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["connection", "delivery_id"], name="inbound_unique_delivery"),
         ]
-        indexes = [models.Index(fields=["connection", "status"], name="inbound_status")]
+        indexes = [
+            models.Index(fields=["connection", "status"], name="inbound_status"),
+            models.Index(fields=["connection", "body_sha256", "received_at"], name="inbound_body_hash"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.connection} delivery {self.delivery_id} ({self.status})"

@@ -61,6 +61,7 @@ class FakeGitHub(FakeServer):
             ("GET", f"{repo_path}/issues/(?P<n>\\d+)/comments", self.list_comments),
             ("POST", f"{repo_path}/issues/(?P<n>\\d+)/comments", self.create_comment),
             ("GET", f"{repo_path}/milestones", self.list_milestones),
+            ("GET", "/user", self.authenticated_user),
             ("POST", f"{repo_path}/milestones", self.create_milestone),
         ]:
             self.route(method, pattern, handler)
@@ -236,6 +237,10 @@ class FakeGitHub(FakeServer):
         if not body:
             return invalid("body", resource="IssueComment", code="missing_field")
         return Response(201, self.comment_json(number, self._comment(number, body, "handoff-bot")))
+
+    def authenticated_user(self, request: Request) -> Response:
+        """GET /user: the account the token belongs to (the one Handoff's issues are opened by)."""
+        return Response(200, self.user("handoff-bot"))
 
     def list_milestones(self, request: Request) -> Response:
         state = request.arg("state", "open")

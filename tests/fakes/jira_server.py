@@ -73,6 +73,7 @@ class FakeJira(FakeServer):
             ("POST", "/issue/(?P<ref>[^/]+)/attachments", self.add_attachment),
             ("POST", "/issue/(?P<ref>[^/]+)/remotelink", self.add_remote_link),
             ("POST", "/search/jql", self.search),
+            ("GET", "/myself", self.myself),
         ]:
             self.route(method, API + pattern, handler)
 
@@ -117,6 +118,7 @@ class FakeJira(FakeServer):
                         "total": len(issue["comments"]), "startAt": 0},
             "attachment": list(issue["attachments"]),
             "created": issue["created"], "updated": issue["updated"],
+            "creator": self.user(issue["creator"]), "reporter": self.user(issue.get("reporter") or issue["creator"]),
         }
         if wanted and wanted not in ("*all", "*navigable"):
             names = set(wanted.split(",")) if isinstance(wanted, str) else set(wanted)
@@ -162,7 +164,7 @@ class FakeJira(FakeServer):
             "components": [c["name"] for c in fields.get("components") or []],
             "fixVersions": [v["name"] for v in fields.get("fixVersions") or []],
             "labels": list(fields.get("labels") or []), "comments": [], "attachments": [],
-            "created": now, "updated": now,
+            "created": now, "updated": now, "creator": "Handoff bot",
         }
         self.issues[issue_id] = issue
         return Response(201, {"id": issue_id, "key": issue["key"], "self": f"{self.base_url}{API}/issue/{issue_id}"})
@@ -284,6 +286,10 @@ class FakeJira(FakeServer):
         return Response(200 if existed else 201,
                         {"id": link_id, "self": f"{self.base_url}{API}/issue/{issue['id']}/remotelink/{link_id}"})
 
+    def myself(self, request: Request) -> Response:
+        """GET /myself: the account the credentials act as (the one Handoff's issues are created by)."""
+        return Response(200, {**self.user("Handoff bot"), "emailAddress": "bot@example.com"})
+
     def search(self, request: Request) -> Response:
         data = request.json() or {}
         jql = data.get("jql", "")
@@ -315,7 +321,7 @@ class FakeJira(FakeServer):
             "id": issue_id, "key": f"{self.project['key']}-{next(self.numbers)}", "summary": summary,
             "description": "", "issuetype": "Bug", "status": "To Do", "priority": "Medium", "components": [],
             "fixVersions": [], "labels": [], "comments": [], "attachments": [], "created": now, "updated": now,
-            **fields,
+            "creator": "Jamie Jira", **fields,
         }
         return self.issues[issue_id]
 

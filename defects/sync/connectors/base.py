@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+
+from handoff.safe_urls import external_link
 
 if TYPE_CHECKING:
     from defects.sync.config import ConnectionConfig
@@ -31,6 +35,36 @@ def attachment_marker(attachment_id: int) -> str:
 
 def has_marker(text: str | None) -> bool:
     return f"[{MARKER_PREFIX}" in (text or "")
+
+
+# On an issue the portal creates: [handoff:<short installation id>:<signature>].
+DEFECT_MARKER_RE = re.compile(rf"\[{MARKER_PREFIX}([0-9a-f]{{8}}:[0-9a-f]{{32}})\]")
+
+
+def defect_marker(defect_key: str) -> str:
+    """The mark of this installation's issue for `defect_key`, which no one without its secret can write."""
+    from handoff.installation import defect_signature
+
+    return f"[{MARKER_PREFIX}{defect_signature(defect_key)}]"
+
+
+def carries_defect_marker(text: str | None, defect_key: str) -> bool:
+    """Whether `text` holds this installation's valid marker for `defect_key`."""
+    from handoff.installation import signature_matches
+
+    return any(signature_matches(defect_key, found) for found in DEFECT_MARKER_RE.findall(text or ""))
+
+
+def remote_reason(text: object, limit: int = 200) -> str:
+    """A tracker's error text fit to show: one line, no markup or control characters, short.
+
+    Only for short reasons a tracker gives (Jira's errorMessages, GitHub's message);
+    a response body itself is never shown, whatever it holds.
+    """
+    line = re.sub(r"<[^>]*>", " ", str(text or ""))  # markup is dropped, not shown escaped
+    line = "".join(ch if ch.isprintable() and ch not in "<>" else " " for ch in line)
+    line = " ".join(line.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 class ConnectorError(Exception):
@@ -68,6 +102,11 @@ class TwinRef:
     external_id: str
     key: str
     url: str
+
+    def __post_init__(self) -> None:
+        # Every twin from a tracker (webhook, poll, lookup, push answer) passes here
+        # before it is stored: a link that is not plain http(s) becomes "" (shown as text).
+        object.__setattr__(self, "url", external_link(self.url))
 
 
 @dataclass(frozen=True)
@@ -133,6 +172,9 @@ class Connector:
 
     kind = ""
     supports_webhooks = False
+    # How long the tracker may send a delivery again (by itself or from its
+    # "redeliver" button): a body seen within it is a replay, not a new event.
+    redelivery_window = timedelta(days=3)
 
     def __init__(self, *, base_url: str, token: str, project: str, config: ConnectionConfig):
         self.base_url = base_url.rstrip("/")
@@ -147,8 +189,11 @@ class Connector:
     def push(self, change: OutboundChange) -> TwinRef:
         """Apply one change to the tracker; return the twin (new or found on create).
 
-        Must be safe to repeat: create finds an issue carrying the defect key
-        first, a comment or file carrying its marker is not posted again.
+        Must be safe to repeat: create first looks for the issue an earlier try
+        made, and adopts it only when it was made by the connection's own account
+        and carries this installation's `defect_marker`: an issue anyone else
+        made naming the key is never adopted. A comment or file carrying its
+        marker is not posted again.
         """
         raise NotImplementedError
 

@@ -9,8 +9,10 @@ How the portal's ideas land in GitHub:
   (completed, not_planned or duplicate);
 - the planned or fixed-in release is the milestone of that title (made when
   missing: milestones are cheap and any writer may make them);
-- the portal key and link are a footer of the body; a repeated create finds the
-  first by that footer among the newest issues (the search API lags behind);
+- the portal key and link are a footer of the body, with the installation's
+  signed marker; a repeated create finds the first by that footer among the
+  newest issues (the search API lags behind), and adopts it only when our own
+  account made it and the marker is valid;
 - GitHub has no API to attach files to an issue, so an attachment becomes a
   comment naming the file and linking the defect where it can be downloaded;
 - GitHub never delivers a webhook twice by itself, so polling `since` the
@@ -27,12 +29,17 @@ import re
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
 from github import Auth, Github, GithubException
 from github.GithubObject import NotSet
+from github.Requester import (
+    HTTPRequestsConnectionClass,
+    HTTPSRequestsConnectionClass,
+    Requester,
+)
 
 from defects.sync.connectors.base import (
     Connector,
@@ -45,16 +52,20 @@ from defects.sync.connectors.base import (
     TwinRef,
     WebhookRejected,
     attachment_marker,
+    carries_defect_marker,
     comment_marker,
+    defect_marker,
     has_marker,
+    remote_reason,
 )
 from defects.sync.connectors.signed import header, verify_signed
 from defects.sync.ratelimit import RateGate, wait_from_headers
+from handoff.safe_urls import GuardedAdapter, UnsafeRemote
 
 STATUS_LABEL = "status: "
 SEVERITY_LABEL = "severity: "
-FOOTER = "Handoff defect: {key} {url}"
-FOOTER_RE = re.compile(r"\n*---\nHandoff defect: (\S+) \S+\s*$")
+FOOTER = "Handoff defect: {key} {url} {marker}"
+FOOTER_RE = re.compile(r"\n*---\nHandoff defect: (\S+) \S+(?: \[handoff:[^\]\s]*\])?\s*$")
 KEY_RE = re.compile(r"Handoff defect: (\S+) ")
 PERMANENT = {401: "the token is wrong", 403: "the token may not do this", 404: "not found", 410: "gone"}
 # Portal statuses that close the issue, and the state_reason GitHub records.
@@ -68,6 +79,32 @@ REOPENED_STATUS = "in_progress"
 SECONDARY_LIMIT_WAIT = 60.0  # GitHub asks to wait at least a minute after a secondary rate limit
 
 
+def _guard(connection) -> None:
+    """Give a PyGithub connection our transport: address checked per connection, no redirects."""
+    connection.session.trust_env = False
+    connection.adapter = GuardedAdapter(
+        max_retries=connection.retry, pool_connections=connection.pool_size, pool_maxsize=connection.pool_size,
+    )
+    connection.session.mount(f"{connection.protocol}://", connection.adapter)
+
+
+class _GuardedHTTP(HTTPRequestsConnectionClass):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _guard(self)
+
+
+class _GuardedHTTPS(HTTPSRequestsConnectionClass):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _guard(self)
+
+
+# PyGithub makes its connections from classes set on Requester (for every client in the
+# process): every GitHub call the portal makes goes through the guarded transport.
+Requester.injectConnectionClasses(_GuardedHTTP, _GuardedHTTPS)
+
+
 def _raw(obj) -> dict[str, Any]:
     """The JSON GitHub sent for a PyGithub object. Not `raw_data`: for items of a listing that
     property fetches each object again, one GET per issue or comment."""
@@ -77,6 +114,8 @@ def _raw(obj) -> dict[str, Any]:
 class GitHubConnector(Connector):
     kind = "github"
     supports_webhooks = True
+    # GitHub lets a delivery of the past 3 days be sent again ("Redeliver").
+    redelivery_window = timedelta(days=3)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -100,6 +139,8 @@ class GitHubConnector(Connector):
                 raise self._error(exc, what) from None
             except requests.Timeout:
                 raise ConnectorError(f"GitHub did not answer ({what}) in time.") from None
+            except UnsafeRemote as exc:
+                raise ConnectorError(f"GitHub: {exc}", permanent=True) from None
             except requests.RequestException as exc:
                 raise ConnectorError(f"GitHub is unreachable ({type(exc).__name__}).") from None
             finally:
@@ -116,7 +157,7 @@ class GitHubConnector(Connector):
         code = exc.status
         headers = exc.headers or {}
         data = exc.data if isinstance(exc.data, dict) else {}
-        message = str(data.get("message") or exc.message or "")
+        message = remote_reason(data.get("message") or exc.message or "")
         wait = wait_from_headers(headers)
         if code in (403, 429) and (wait is not None or "rate limit" in message.lower()):
             wait = SECONDARY_LIMIT_WAIT if wait is None else wait
@@ -132,6 +173,7 @@ class GitHubConnector(Connector):
             f"{e.get('field', '')} {e.get('code', '')}".strip() if isinstance(e, dict) else str(e)
             for e in data.get("errors") or []
         )
+        details = remote_reason(details)
         return RejectedChange(f"GitHub refused {what} ({code}): {message}{' - ' + details if details else ''}")
 
     # ------------------------------------------------------------------ shapes
@@ -185,7 +227,8 @@ class GitHubConnector(Connector):
     @staticmethod
     def _body(text: str, change: OutboundChange) -> str:
         text = FOOTER_RE.sub("", text or "").rstrip()
-        return f"{text}\n\n---\n{FOOTER.format(key=change.defect_key, url=change.defect_url)}".lstrip()
+        footer = FOOTER.format(key=change.defect_key, url=change.defect_url, marker=defect_marker(change.defect_key))
+        return f"{text}\n\n---\n{footer}".lstrip()
 
     # ------------------------------------------------------------------ push
     def push(self, change: OutboundChange) -> TwinRef:
@@ -258,13 +301,37 @@ class GitHubConnector(Connector):
         if edit:
             issue.edit(**edit)
 
+    def own_login(self) -> str | None:
+        """The login of the token's account (GET /user), or None when the token may not read it."""
+        if not hasattr(self, "_own_login"):
+            try:
+                self._own_login = self.client.get_user().login
+            except GithubException as exc:
+                if exc.status not in (403, 404):
+                    raise
+                self._own_login = None  # e.g. an app's token: adopt nothing rather than guess
+        return self._own_login
+
     def find_by_key(self, key: str) -> TwinRef | None:
-        """The issue whose footer names `key`, among the newest: a repeated create follows the first closely."""
+        """The issue an earlier create of `key` made, among the newest: a repeated create follows it closely.
+
+        Only an issue opened by our own account with this installation's marker
+        for `key`: anyone may open an issue naming a key, on a public
+        repository even before the defect exists.
+        """
         newest = self.repo.get_issues(state="all", sort="created", direction="desc").get_page(0)
+        candidates = []
         for issue in newest:
-            match = KEY_RE.search(issue.body or "")
-            if match and match.group(1) == key:
-                return self._twin(issue.number, issue.html_url)
+            raw = _raw(issue)
+            match = KEY_RE.search(raw.get("body") or "")
+            if match and match.group(1) == key and carries_defect_marker(raw.get("body"), key):
+                candidates.append(raw)
+        if not candidates:
+            return None
+        login = self.own_login()
+        for raw in candidates:
+            if login and (raw.get("user") or {}).get("login") == login:
+                return self._twin(raw["number"], raw.get("html_url", ""))
         return None
 
     def _create(self, change: OutboundChange) -> TwinRef:

@@ -16,7 +16,9 @@ How the portal's ideas land in Jira:
   transition leads to is a RejectedChange, shown on the sync health page;
 - the planned or fixed-in release is fixVersions; the portal key travels as the
   label "handoff-<key>" (searchable, so a repeated create finds the first) and a
-  remote link back to the portal defect;
+  remote link back to the portal defect; the issue also gets the label
+  "handoff-sig-<installation>-<signature>", and a repeated create adopts only an
+  issue our own account created that carries it;
 - a pushed comment carries its marker; an attachment is known again by its file
   name and size, since Jira attachments have no description to carry one.
 """
@@ -26,7 +28,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -43,12 +45,16 @@ from defects.sync.connectors.base import (
     WebhookRejected,
     comment_marker,
     has_marker,
+    remote_reason,
 )
 from defects.sync.connectors.signed import verify_signed
 from defects.sync.ratelimit import RateGate
+from handoff.installation import defect_signature, signature_matches
+from handoff.safe_urls import GuardedSession, UnsafeRemote
 
 API = "rest/api/2"
 LABEL_PREFIX = "handoff-"
+SIGNATURE_LABEL_PREFIX = "handoff-sig-"
 PERMANENT = {401: "the token is wrong", 403: "the token may not do this", 404: "not found", 410: "gone"}
 READ_FIELDS = ["summary", "status", "priority", "fixVersions", "labels", "comment", "updated"]
 # Seconds of clock difference between us and Jira that a poll still covers.
@@ -70,6 +76,8 @@ def _jira_time(raw: str) -> datetime | None:
 class JiraConnector(Connector):
     kind = "jira"
     supports_webhooks = True
+    # Jira retries a failed delivery by itself for some hours; 3 days covers that with room.
+    redelivery_window = timedelta(days=3)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -79,7 +87,7 @@ class JiraConnector(Connector):
         self.project_key = key.strip()
         self.issue_type = issue_type.strip() or "Bug"
         self.timeout = http_timeout()
-        self.session = requests.Session()
+        self.session = GuardedSession()
         self.session.headers.update({"Accept": "application/json"})
         if ":" in self.token:
             email, _, secret = self.token.partition(":")
@@ -97,6 +105,8 @@ class JiraConnector(Connector):
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
             except requests.Timeout:
                 raise ConnectorError(f"Jira did not answer {method} /{API}/{path} in time.") from None
+            except UnsafeRemote as exc:
+                raise ConnectorError(f"Jira: {exc}", permanent=True) from None
             except requests.RequestException as exc:
                 raise ConnectorError(f"Jira is unreachable ({type(exc).__name__}).") from None
         wait = self.gate.note_headers(response.headers)
@@ -117,14 +127,24 @@ class JiraConnector(Connector):
 
     @staticmethod
     def _messages(response: requests.Response) -> str:
-        """Jira's ErrorCollection ({"errorMessages": [...], "errors": {field: message}}) as one line."""
+        """Jira's ErrorCollection ({"errorMessages": [...], "errors": {field: message}}) as one short line.
+
+        Anything else (an HTML error page, a proxy's body) is reduced to its status and
+        reason phrase: a remote body is never shown to the engineer.
+        """
+        status = remote_reason(f"HTTP {response.status_code} {response.reason or ''}")
         try:
             body = response.json()
         except ValueError:
-            return f"HTTP {response.status_code}"
-        parts = list(body.get("errorMessages") or [])
-        parts += [f"{name}: {text}" for name, text in (body.get("errors") or {}).items()]
-        return "; ".join(parts) or f"HTTP {response.status_code}"
+            return status
+        if not isinstance(body, dict):
+            return status
+        messages = body.get("errorMessages")
+        errors = body.get("errors")
+        parts = [str(m) for m in messages] if isinstance(messages, list) else []
+        if isinstance(errors, dict):
+            parts += [f"{name}: {text}" for name, text in errors.items()]
+        return remote_reason("; ".join(parts)) or status
 
     # ------------------------------------------------------------------ shapes
     def _twin(self, issue_id: str, key: str) -> TwinRef:
@@ -133,6 +153,18 @@ class JiraConnector(Connector):
     @staticmethod
     def _label(defect_key: str) -> str:
         return f"{LABEL_PREFIX}{defect_key}"
+
+    @staticmethod
+    def _signature_label(defect_key: str) -> str:
+        # Labels take no spaces and read better without a colon.
+        return SIGNATURE_LABEL_PREFIX + defect_signature(defect_key).replace(":", "-")
+
+    @staticmethod
+    def _signed(labels: list[str], defect_key: str) -> bool:
+        return any(
+            signature_matches(defect_key, label[len(SIGNATURE_LABEL_PREFIX):].replace("-", ":", 1))
+            for label in labels if label.startswith(SIGNATURE_LABEL_PREFIX)
+        )
 
     def _tracker_issue(self, issue: dict[str, Any], comments: tuple[TrackerComment, ...] | None = None) -> TrackerIssue:
         """An issue from the API or a webhook. Only the fields present are reported:
@@ -151,7 +183,8 @@ class JiraConnector(Connector):
         if comments is None:
             comments = tuple(self._comment(c) for c in (raw.get("comment") or {}).get("comments", []))
         portal_key = next(
-            (label[len(LABEL_PREFIX):] for label in raw.get("labels") or [] if label.startswith(LABEL_PREFIX)), ""
+            (label[len(LABEL_PREFIX):] for label in raw.get("labels") or []
+             if label.startswith(LABEL_PREFIX) and not label.startswith(SIGNATURE_LABEL_PREFIX)), ""
         )
         return TrackerIssue(
             twin=self._twin(issue["id"], issue["key"]), updated_at=raw.get("updated", ""),
@@ -222,11 +255,34 @@ class JiraConnector(Connector):
             f"Jira's workflow has no transition from {now} to {target} for {twin.key} (it offers: {offered})."
         )
 
+    @staticmethod
+    def _account(user: Mapping[str, Any] | None) -> str:
+        """A user's stable identity: accountId on Cloud, key or name on Data Center."""
+        user = user or {}
+        return str(user.get("accountId") or user.get("key") or user.get("name") or "")
+
+    def own_account(self) -> str:
+        """The account the token acts as (GET /myself)."""
+        if not hasattr(self, "_own_account"):
+            self._own_account = self._account(self._call("GET", "myself"))
+        return self._own_account
+
     def find_by_key(self, key: str) -> TwinRef | None:
-        jql = f'project = "{self.project_key}" AND labels = "{self._label(key)}"'
-        found = self._call("POST", "search/jql", json={"jql": jql, "fields": ["labels"], "maxResults": 5})
+        """The issue an earlier create of `key` made: labelled with the key, created by our own
+        account, and carrying this installation's signature label. Anyone who may create issues
+        in the project can label one with a key; only we can sign it."""
+        jql = f'project = "{self.project_key}" AND labels = "{self._label(key)}" ORDER BY created ASC'
+        found = self._call("POST", "search/jql", json={
+            "jql": jql, "fields": ["labels", "creator", "reporter"], "maxResults": 50,
+        })
         for issue in found.get("issues", []):
-            if self._label(key) in (issue.get("fields") or {}).get("labels", []):
+            fields = issue.get("fields") or {}
+            labels = fields.get("labels") or []
+            if self._label(key) not in labels or not self._signed(labels, key):
+                continue
+            # The creator cannot be changed afterwards; older servers report only the reporter.
+            author = self._account(fields.get("creator") or fields.get("reporter"))
+            if author and author == self.own_account():
                 return self._twin(issue["id"], issue["key"])
         return None
 
@@ -237,7 +293,7 @@ class JiraConnector(Connector):
             data = {
                 "project": {"key": self.project_key},
                 "issuetype": {"name": self.issue_type},
-                "labels": [self._label(change.defect_key)],
+                "labels": [self._label(change.defect_key), self._signature_label(change.defect_key)],
                 **self._edit_fields({k: v for k, v in fields.items() if k != "version" or v}),
             }
             if fields.get("component"):

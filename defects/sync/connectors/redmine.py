@@ -6,8 +6,10 @@ timestamps have one-second resolution, so the cursor is inclusive and an issue
 seen twice is simply applied twice (applying is idempotent). Comments and field
 changes are journals. The portal key travels in the issue custom field
 "External Ticket ID" when the server has one, otherwise in a footer line of the
-description; creation looks the key up first, so a repeated create finds the
-issue made by the first try.
+description; the footer also carries the installation's signed marker.
+Creation looks the key up first, so a repeated create finds the issue made by
+the first try, and adopts only an issue whose author is the API key's own
+user and whose marker is valid: anyone who may add issues can name a key.
 """
 
 from __future__ import annotations
@@ -32,12 +34,16 @@ from defects.sync.connectors.base import (
     TrackerIssue,
     TwinRef,
     attachment_marker,
+    carries_defect_marker,
     comment_marker,
+    defect_marker,
+    remote_reason,
 )
 from defects.sync.ratelimit import parse_retry_after
+from handoff.safe_urls import GuardedSession, UnsafeRemote
 
 CUSTOM_FIELD = "External Ticket ID"
-FOOTER = "Handoff defect: {key} {url}"
+FOOTER = "Handoff defect: {key} {url} {marker}"
 FOOTER_RE = re.compile(r"Handoff defect: (\S+) ")
 PERMANENT = {401, 403, 404, 410}
 LOOKUP_TTL = 300.0
@@ -57,6 +63,15 @@ class _Engine(SyncEngine):
         self.timeout = options.pop("timeout", self.timeout)
         super().__init__(**options)
 
+    @staticmethod
+    def create_session(**params):
+        # Checks the address of each connection and follows no redirect, so the API key
+        # (a header of every request) never reaches another host.
+        session = GuardedSession()
+        for name, value in params.items():
+            setattr(session, name, value)
+        return session
+
     def request(self, method, url, headers=None, params=None, data=None):
         kwargs = self.construct_request_kwargs(method, headers, params, data)
         path = url.split("://", 1)[-1].split("/", 1)[-1]
@@ -64,6 +79,8 @@ class _Engine(SyncEngine):
             response = self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.Timeout:
             raise ConnectorError(f"Redmine did not answer {method.upper()} /{path} in time.") from None
+        except UnsafeRemote as exc:
+            raise ConnectorError(f"Redmine: {exc}", permanent=True) from None
         except requests.RequestException as exc:
             raise ConnectorError(f"Redmine is unreachable ({type(exc).__name__}).") from None
         code = response.status_code
@@ -79,7 +96,7 @@ class _Engine(SyncEngine):
         try:
             return self.process_response(response)
         except redmine_errors.ValidationError as exc:
-            raise RejectedChange(f"Redmine refused the change: {exc}") from None
+            raise RejectedChange(f"Redmine refused the change: {remote_reason(exc)}") from None
         except redmine_errors.BaseRedmineError as exc:
             raise ConnectorError(f"Redmine answered {code}: {type(exc).__name__}.") from None
 
@@ -184,21 +201,34 @@ class RedmineConnector(Connector):
         return twin
 
     def _description(self, change: OutboundChange, text: str) -> str:
+        footer = FOOTER.format(key=change.defect_key, url=change.defect_url, marker=defect_marker(change.defect_key))
         if self._lookups()["key_field"]:
-            return f"{text}\n\n{FOOTER.format(key=change.defect_key, url=change.defect_url)}".strip()
+            return f"{text}\n\n{footer}".strip()
         # Without the custom field, the footer is how the key travels (and is found again).
-        return f"{text}\n\n---\n{FOOTER.format(key=change.defect_key, url=change.defect_url)}".strip()
+        return f"{text}\n\n---\n{footer}".strip()
+
+    def own_user_id(self) -> int | None:
+        """The id of the user the API key belongs to (GET /users/current.json)."""
+        if not hasattr(self, "_own_user_id"):
+            found = self.client.engine.request("get", f"{self.base_url}/users/current.json")
+            self._own_user_id = ((found or {}).get("user") or {}).get("id")
+        return self._own_user_id
 
     def find_by_key(self, key: str) -> TwinRef | None:
+        """The issue an earlier create of `key` made: naming the key, written by our own user,
+        with this installation's marker in its description."""
         look = self._lookups()
-        params: dict[str, Any] = {"project_id": look["project_id"], "status_id": "*", "limit": 5}
+        params: dict[str, Any] = {"project_id": look["project_id"], "status_id": "*", "sort": "id", "limit": 50}
         if look["key_field"]:
             params[f"cf_{look['key_field']}"] = key
         else:
             params.update({"f[]": "description", "op[description]": "~", "v[description][]": f"Handoff defect: {key} "})
         found = self.client.engine.request("get", f"{self.base_url}/issues.json", params=params)["issues"]
         for issue in found:
-            if self._portal_key(issue) == key:
+            if self._portal_key(issue) != key or not carries_defect_marker(issue.get("description"), key):
+                continue
+            author = (issue.get("author") or {}).get("id")
+            if author is not None and author == self.own_user_id():
                 return self._twin(issue["id"])
         return None
 

@@ -98,5 +98,5 @@ def defect_link_existing(*, defect: Defect, connection: Connection, reference: s
         outbox_enqueue(defect=defect, kind=Kind.FIELDS, payload={"link": twin.key}, channel=channel)
         outbox_enqueue(defect=defect, kind=Kind.SEVERITY, payload={"severity": defect.severity}, channel=channel)
     # The tracker's status and release reach the defect like any pulled change.
-    issue_apply(connection=connection, config=connection_config(connection), issue=issue)
+    issue_apply(connection=connection, config=connection_config(connection), issue=issue, fresh=True)
     return twin

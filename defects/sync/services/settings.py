@@ -20,5 +20,10 @@ def http_timeout() -> float:
     return getattr(settings, "HANDOFF_SYNC_HTTP_TIMEOUT", 10)
 
 
+def webhook_max_bytes() -> int:
+    """Largest webhook body taken; a longer Content-Length is refused before reading."""
+    return getattr(settings, "HANDOFF_WEBHOOK_MAX_BYTES", 1024 * 1024)
+
+
 def portal_base_url() -> str:
     return settings.HANDOFF_BASE_URL.rstrip("/")

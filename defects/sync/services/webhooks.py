@@ -2,10 +2,18 @@
 
 The endpoint is shared by every kind; each connector checks its own signature
 and reads its own payload (Redmine sends none and is polled).
+
+A signature proves who made a body, not when: a captured delivery sent again
+under a new delivery id is still validly signed. So a body is also known by its
+SHA-256, and one already received for the connection within the tracker's
+redelivery window (`Connector.redelivery_window`) is answered as a duplicate
+and not applied again. Past the window, its issue is older than what the link
+holds, and pull.issue_apply leaves the fields alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
@@ -17,15 +25,39 @@ from defects.sync.models import Connection, InboundEvent
 from defects.sync.services.pull import issues_apply
 
 
+DELIVERY_ID_MAX = InboundEvent._meta.get_field("delivery_id").max_length
+
+
+def _received_before(connection: Connection, digest: str, window) -> InboundEvent | None:
+    """The earlier delivery of the same body within `window`, unless it failed (a resend may be a fix)."""
+    return (
+        InboundEvent.objects.filter(
+            connection=connection, body_sha256=digest, received_at__gte=timezone.now() - window
+        )
+        .exclude(status=InboundEvent.Status.FAILED)
+        .order_by("received_at", "id")
+        .first()
+    )
+
+
 def webhook_receive(*, connection: Connection, headers: Mapping[str, str], body: bytes) -> tuple[InboundEvent, bool]:
     """Verify and store a delivery; returns (event, created). A replay returns the first event.
 
-    Raises WebhookRejected: status 401 (nothing stored) for a bad or missing
-    signature; status 400 for a signed payload that cannot be read, which is
-    stored as failed with its error so the health page shows it.
+    A replay is the same delivery id, or the same body within the tracker's
+    redelivery window under any delivery id. Raises WebhookRejected: status 401
+    (nothing stored) for a bad or missing signature; 400 (nothing stored) for
+    a delivery id longer than we keep, since cutting it could merge two
+    deliveries; 400 for a signed payload that cannot be read, which is stored
+    as failed with its error so the health page shows it.
     """
     connector = connector_for(connection)
-    delivery_id = connector.verify_webhook(headers=headers, body=body, secret=connection.webhook_secret)[:200]
+    delivery_id = connector.verify_webhook(headers=headers, body=body, secret=connection.webhook_secret)
+    if len(delivery_id) > DELIVERY_ID_MAX:
+        raise WebhookRejected(f"The delivery id is longer than {DELIVERY_ID_MAX} characters.", status=400)
+    digest = hashlib.sha256(body).hexdigest()
+    earlier = _received_before(connection, digest, connector.redelivery_window)
+    if earlier is not None:
+        return earlier, False
     error = ""
     try:
         connector.parse_webhook(headers=headers, body=body)
@@ -36,7 +68,7 @@ def webhook_receive(*, connection: Connection, headers: Mapping[str, str], body:
         with transaction.atomic():
             event = InboundEvent.objects.create(
                 connection=connection, delivery_id=delivery_id, headers=kept_headers,
-                body=body.decode("utf-8", "replace"),
+                body=body.decode("utf-8", "replace"), body_sha256=digest,
                 status=InboundEvent.Status.FAILED if error else InboundEvent.Status.RECEIVED, error=error,
             )
     except IntegrityError:

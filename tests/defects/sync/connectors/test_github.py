@@ -14,7 +14,7 @@ from defects.models import Comment
 from defects.services.changes import defect_update
 from defects.services.comments import comment_add
 from defects.services.transitions import defect_transition
-from defects.sync.connectors.base import attachment_marker, comment_marker
+from defects.sync.connectors.base import attachment_marker, comment_marker, defect_marker
 from defects.sync.models import Connection, ExternalIssue, InboundEvent, OutboxItem
 from defects.sync.outbox import outbox_enqueue
 from defects.sync.services.pull import connection_poll
@@ -43,7 +43,8 @@ def test_escalating_creates_the_issue_with_severity_and_status_labels_and_the_po
     assert set(issue["labels"]) == {"severity: S2", "status: new"}
     assert issue["state"] == "open"
     footer = issue["body"].rsplit("\n---\n", 1)[1]
-    assert footer.startswith(f"Handoff defect: {defect.key} http") and footer.endswith(f"/defects/{defect.pk}/")
+    assert footer.startswith(f"Handoff defect: {defect.key} http")
+    assert footer.endswith(f"/defects/{defect.pk}/ {defect_marker(defect.key)}")
     twin = ExternalIssue.objects.get(defect=defect)
     assert (twin.external_id, twin.key, twin.url) == ("1", "acme/billing#1", f"{github.web}/issues/1")
     assert github.requests_to("POST", "/issues")[0].header("Authorization") == "token ghp-test-token"
