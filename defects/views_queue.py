@@ -26,6 +26,7 @@ from handoff import roles
 from handoff.decorators import role_required
 from handoff.models import Channel
 from handoff.paths import path_maker
+from handoff.safe_urls import external_link
 
 PAGE_SIZE = 50
 # A queue row's own columns. Its product, component and team are named from the catalogues
@@ -98,8 +99,11 @@ def _row_html(row: dict, url: str, now, ages: dict) -> str:
     more = row["ticket_count"] - len(row["first_tickets"])
     if more > 0:
         tickets += f' <a class="muted" href="{e(url)}">+{more} more</a>'
+    # A tracker's link is data: only a plain http(s) URL becomes an href (handoff.safe_urls).
     twins = "".join(
-        f'<br><a class="muted" href="{e(link)}" rel="noopener noreferrer">{e(key)}</a>' for link, key in row["twins"]
+        f'<br><a class="muted" href="{e(href)}" rel="noopener noreferrer">{e(key)}</a>'
+        if (href := external_link(link)) else f'<br><span class="muted">{e(key)}</span>'
+        for link, key in row["twins"]
     )
     planned = row["planned_version"]
     created = timezone.localtime(row["created_at"])

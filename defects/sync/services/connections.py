@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from typing import Any
-from urllib.parse import urlparse
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from defects.sync.config import build_config
 from defects.sync.models import Connection
 from handoff.audit import audit_changes, audit_record
+from handoff.safe_urls import clean_server_url
 
 SECRET_FIELDS = ("token", "webhook_secret")
 EDITABLE = (
@@ -22,32 +19,20 @@ EDITABLE = (
 )
 
 
-def _internal(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast or ip.is_unspecified
-
-
 def validate_base_url(url: str) -> str:
-    """An http(s) URL whose host is not internal, loopback or private (unless allowed by settings).
+    """The tracker's URL, cleaned by handoff.safe_urls.clean_server_url; errors keyed by base_url.
 
     The host is resolved and every address it resolves to is checked, so a
-    public name pointing at 127.0.0.1 is refused too.
+    public name pointing at 127.0.0.1 is refused too; connectors check again
+    at request time (DNS can change after the connection is saved).
     """
-    parsed = urlparse((url or "").strip())
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ValidationError({"base_url": "Enter an http:// or https:// URL."})
-    if parsed.username or parsed.password:
-        raise ValidationError({"base_url": "Put credentials in the token, not in the URL."})
-    if not getattr(settings, "HANDOFF_ALLOW_INTERNAL_URLS", False):
-        try:
-            infos = socket.getaddrinfo(parsed.hostname, parsed.port or 443, proto=socket.IPPROTO_TCP)
-        except (socket.gaierror, UnicodeError):
-            raise ValidationError({"base_url": f"{parsed.hostname} does not resolve."}) from None
-        if any(_internal(info[4][0].split("%")[0]) for info in infos):
-            raise ValidationError(
-                {"base_url": "Internal, loopback and private addresses are not allowed for trackers."}
-            )
-    return url.strip().rstrip("/")
+    limit = Connection._meta.get_field("base_url").max_length
+    if isinstance(url, str) and len(url.strip()) > limit:
+        raise ValidationError({"base_url": f"A tracker URL may be at most {limit} characters."})
+    try:
+        return clean_server_url(url)
+    except ValidationError as exc:
+        raise ValidationError({"base_url": exc.messages}) from None
 
 
 def _clean(values: dict[str, Any], *, current: Connection | None) -> dict[str, Any]:

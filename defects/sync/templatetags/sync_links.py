@@ -1,9 +1,10 @@
-"""The "link to an existing tracker issue" card on a defect page."""
+"""The "link to an existing tracker issue" card on a defect page, and safe links to twins."""
 
 from django import template
 
 from defects.sync.models import Connection
 from handoff import roles
+from handoff.safe_urls import external_link
 
 register = template.Library()
 
@@ -14,3 +15,13 @@ def link_tracker_panel(context, defect) -> dict:
     user = context.get("user")
     show = roles.can_work_defects(user) and Connection.objects.filter(enabled=True, paused=False).exists()
     return {"defect": defect, "show": show}
+
+
+@register.filter
+def external_href(url) -> str:
+    """The URL when it is a plain http(s) link, else "" (render the text without a link).
+
+    Checked again here although it was checked when stored: rows stored before the
+    check, or written by other means, must not become a `javascript:` href.
+    """
+    return external_link(url)
