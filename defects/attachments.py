@@ -41,13 +41,30 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
+NAME_LIMIT = 200  # Attachment.name's max_length
+
+
+def _short_name(name: str, limit: int = NAME_LIMIT) -> str:
+    """The name cut to `limit` characters in its stem, so its extension (which the check reads) stays.
+
+    A "suffix" too long to be an extension is not one: that name is simply cut.
+    """
+    if len(name) <= limit:
+        return name
+    path = PurePath(name)
+    suffix = path.suffix
+    if not suffix or len(suffix) > 16:
+        return name[:limit]
+    return path.stem[: limit - len(suffix)] + suffix
+
+
 def check_upload(upload: UploadedFile, *, field: str = "attachments") -> CheckedFile:
     """Accept screenshots, PDFs, archives and text logs; refuse anything else.
 
     Raises ValidationError keyed by `field` for an oversized file, an unknown
     type, or a file whose content does not match its name.
     """
-    name = PurePath(upload.name or "upload").name[:200] or "upload"
+    name = _short_name(PurePath(upload.name or "upload").name) or "upload"
     ext = PurePath(name).suffix.lower()
     limit = settings.HANDOFF_MAX_UPLOAD_BYTES
     if upload.size is None or upload.size > limit:

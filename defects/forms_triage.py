@@ -6,6 +6,7 @@ ValidationErrors are put back beside the fields (`apply_errors`).
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.db.models import Exists, OuterRef, QuerySet
 
 from defects.models import Comment, Defect, Team
@@ -87,6 +88,25 @@ class QueueFilterForm(DefectFilterForm):
         return qs
 
 
+class IdsField(forms.ModelMultipleChoiceField):
+    """Rows picked by their ids; an id too large for the column is "not one of the choices".
+
+    Django looks each list of ids up with `pk IN (...)`, which SQLite cannot bind
+    (OverflowError, a 500) for an id beyond 64 bits, such as a 25-digit one posted by hand.
+    """
+
+    def _check_values(self, value):
+        pk = self.queryset.model._meta.pk
+        low, high = connections[self.queryset.db].ops.integer_field_range(pk.get_internal_type())
+        for item in value if isinstance(value, list | tuple) else ():
+            text = item.strip() if isinstance(item, str) else ""
+            if text.lstrip("-").isascii() and text.lstrip("-").isdigit() and not low <= int(text) <= high:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text[:30]},
+                )
+        return super()._check_values(value)
+
+
 class BulkActionForm(FieldGroupsMixin, forms.Form):
     """What to do to the selected rows of the queue."""
 
@@ -99,7 +119,7 @@ class BulkActionForm(FieldGroupsMixin, forms.Form):
         ("change_status", "Change status"),
     ]
 
-    defects = forms.ModelMultipleChoiceField(queryset=Defect.objects.all(), error_messages={
+    defects = IdsField(queryset=Defect.objects.all(), error_messages={
         "required": "Select at least one defect.",
     })
     action = forms.ChoiceField(label="Action", choices=ACTIONS, widget=LongSelect)
@@ -166,7 +186,8 @@ class TransitionForm(FieldGroupsMixin, forms.Form):
         if not value:
             return None
         found = Defect.objects.filter(key=value).first() or (
-            Defect.objects.filter(pk=int(value)).first() if value.isdigit() else None
+            # isascii: "²" is a digit to isdigit() but not to int().
+            Defect.objects.filter(pk=int(value)).first() if value.isascii() and value.isdigit() else None
         )
         if found is None:
             raise ValidationError(f"There is no defect {value}.")

@@ -1,6 +1,6 @@
 """The admin: audited like every other change, and usable by managers who are not superusers.
 
-Managers configure customers, products, teams, routing rules and releases here.
+Managers configure customers, products, teams, routing rules, releases and tracker connections here.
 They need `is_staff` and the model permissions that
 `grant_manager_admin_permissions` gives the Managers group.
 """
@@ -22,6 +22,10 @@ admin.site.index_title = "Configuration"
 # The admin classes narrow this further (tickets and defects are created in the
 # portal, never here; the audit trail is read-only).
 MANAGER_APPS = ("tickets", "defects", "releases")
+SYNC_MANAGER_CODENAMES = [
+    "view_connection", "add_connection", "change_connection",
+    "view_externalissue", "view_outboxitem", "view_inboundevent", "view_syncconflict",
+]
 
 
 def grant_manager_admin_permissions(using: str = "default") -> int:
@@ -37,6 +41,10 @@ def grant_manager_admin_permissions(using: str = "default") -> int:
         | permissions.filter(content_type__app_label="handoff", codename__in=["view_auditentry", "view_notification"])
         # Picking team members and assignees in the admin looks users up.
         | permissions.filter(content_type__app_label="auth", codename="view_user")
+        # Tracker connections, which the sync page sends managers to the admin to set up.
+        # No delete: it would drop every twin link and its history; `enabled` turns one off
+        # (the API offers no delete either). The sync engine's own records are read-only.
+        | permissions.filter(content_type__app_label="sync", codename__in=SYNC_MANAGER_CODENAMES)
     )
     group.permissions.add(*perms)
     return len(perms)

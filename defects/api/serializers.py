@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from defects.models import Attachment, Defect, RoutingRule, Team
+from handoff.api import IdField
 from releases.api.serializers import ReleaseBriefSerializer
 from tickets.models import Product
 from tickets.services.tickets import validate_product_parts
@@ -98,7 +99,7 @@ class SimilarQuerySerializer(serializers.Serializer):
     """The query of GET /api/defects/similar/."""
 
     q = serializers.CharField(help_text="Words from the ticket: its subject or the defect title.")
-    product = serializers.PrimaryKeyRelatedField(
+    product = IdField(
         queryset=Product.objects.all(), required=False, help_text="Rank this product's defects first."
     )
 
@@ -111,8 +112,9 @@ class TeamMemberSerializer(serializers.Serializer):
 class TeamSerializer(serializers.ModelSerializer):
     """A team; `member_ids` writes the members, `members` reads them."""
 
+    serializer_related_field = IdField
     members = TeamMemberSerializer(many=True, read_only=True)
-    member_ids = serializers.PrimaryKeyRelatedField(
+    member_ids = IdField(
         source="members", many=True, required=False, write_only=True,
         queryset=get_user_model().objects.filter(is_active=True),
     )
@@ -124,6 +126,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class RoutingRuleSerializer(serializers.ModelSerializer):
+    serializer_related_field = IdField  # refuses 1.5 as an id (handoff.api)
     product_name = serializers.CharField(source="product.name", read_only=True)
     component_name = serializers.CharField(source="component.name", read_only=True, default=None)
     team_name = serializers.CharField(source="team.name", read_only=True)

@@ -18,6 +18,7 @@ from defects.services.comments import comment_add, defect_thread, ticket_thread
 from defects.services.transitions import defect_transition
 from defects.severity import Severity
 from handoff import roles
+from handoff.api import IdField
 from handoff.markdown import render_markdown
 from handoff.models import Channel
 from handoff.permissions import IsStaffRole
@@ -36,7 +37,7 @@ class DefectWorkers(IsStaffRole):
 class TransitionSerializer(serializers.Serializer):
     to = serializers.CharField(help_text="The engineering status to move to, e.g. triage.")
     reason = serializers.CharField(required=False, allow_blank=True, default="")
-    duplicate_of = serializers.PrimaryKeyRelatedField(
+    duplicate_of = IdField(
         queryset=Defect.objects.all(), required=False, allow_null=True, default=None,
         help_text="With to=duplicate: the defect this one duplicates.",
     )
@@ -47,11 +48,11 @@ class DefectChangeSerializer(serializers.Serializer):
 
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     severity_reason = serializers.CharField(required=False, allow_blank=True)
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
-    planned_release = serializers.PrimaryKeyRelatedField(
+    team = IdField(queryset=Team.objects.all(), required=False, allow_null=True)
+    planned_release = IdField(
         queryset=Release.objects.all(), required=False, allow_null=True
     )
-    fixed_in_release = serializers.PrimaryKeyRelatedField(
+    fixed_in_release = IdField(
         queryset=Release.objects.all(), required=False, allow_null=True
     )
     title = serializers.CharField(required=False, max_length=200)

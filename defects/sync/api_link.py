@@ -11,6 +11,7 @@ from defects.models import Defect
 from defects.sync.models import Connection, ExternalIssue
 from defects.sync.services.link_existing import defect_link_existing
 from handoff import roles
+from handoff.api import IdField
 from handoff.models import Channel
 
 
@@ -22,7 +23,7 @@ class CanWorkDefects(BasePermission):
 
 
 class LinkTrackerSerializer(serializers.Serializer):
-    connection = serializers.PrimaryKeyRelatedField(queryset=Connection.objects.all())
+    connection = IdField(queryset=Connection.objects.all())
     reference = serializers.CharField(max_length=500, help_text='Key or URL, e.g. "HD-12" or "acme/billing#7".')
 
 

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
+from handoff.api import IdField
 from releases.models import Release
 from releases.services.report import ReleaseReport
 from tickets.models import Product
@@ -23,14 +24,14 @@ class CSVRenderer(BaseRenderer):
 
 
 class ReleaseCreateSerializer(serializers.Serializer):
-    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
+    product = IdField(queryset=Product.objects.all())
     version = serializers.CharField(max_length=40)
     planned_date = serializers.DateField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class ReleaseShipSerializer(serializers.Serializer):
-    move_unfixed_to = serializers.PrimaryKeyRelatedField(
+    move_unfixed_to = IdField(
         queryset=Release.objects.all(), required=False, allow_null=True, default=None,
         help_text="A later planned release of the same product for the defects planned here but not fixed; "
         "empty drops their plan.",

@@ -170,3 +170,16 @@ def test_engineers_cannot_close_tickets_from_the_page(as_user, engineer, agent, 
     response = as_user(agent).post(f"/tickets/{ticket.pk}/status/", {"status": "closed", "reason": "Solved"})
     assert response.status_code == 302
     assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.CLOSED
+
+
+@pytest.mark.parametrize("reference", ["²", "9" * 25, "DEF-" + "9" * 25])
+def test_a_duplicate_reference_that_names_no_defect_is_a_form_error(as_user, engineer, make_ticket, agent, reference):
+    dup = escalate(make_ticket(), agent, title="Dup")
+    client = as_user(engineer)
+    client.raise_request_exception = False
+    response = client.post(
+        f"/defects/{dup.pk}/transition/", {"to": "duplicate", "duplicate_of": reference, "reason": "Same"}
+    )
+    assert response.status_code in (200, 400)
+    assert f"There is no defect {reference}." in response.content.decode()
+    assert Defect.objects.get(pk=dup.pk).status == S.NEW

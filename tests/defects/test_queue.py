@@ -334,3 +334,17 @@ def test_row_ages_read_as_timesince_writes_them():
         # Twice: the second answer for a count comes from the page's own table.
         assert timesince(created, now, time_strings=ages) == timesince(created, now)
         assert timesince(created, now, time_strings=ages) == timesince(created, now)
+
+
+def test_a_bulk_selection_with_an_id_too_large_for_the_database_is_a_form_error(as_user, engineer, ticket, agent, other_team):
+    defect = escalate(ticket, agent)
+    client = as_user(engineer)
+    client.raise_request_exception = False
+    response = client.post(
+        "/defects/queue/bulk/",
+        {"defects": [defect.pk, "9" * 25], "action": "assign_team", "team": other_team.pk},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert f"Select a valid choice. {'9' * 25} is not one of the available choices." in response.content.decode()
+    assert Defect.objects.get(pk=defect.pk).team != other_team

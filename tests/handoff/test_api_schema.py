@@ -22,3 +22,11 @@ def test_the_schema_generates_without_warnings(tmp_path):
 
 def test_the_api_docs_page_is_served(api, agent):
     assert api(agent).get("/api/docs/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/"])
+def test_anonymous_visitors_and_outsiders_get_neither_the_schema_nor_its_docs(api, outsider, path):
+    anonymous = api(None).get(path)
+    assert anonymous.status_code in (401, 403)
+    assert b"Handoff API" not in anonymous.content
+    assert api(outsider).get(path).status_code == 403

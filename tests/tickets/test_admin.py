@@ -228,3 +228,11 @@ def test_changing_a_team_in_the_admin_audits_its_members(manager_client, staff_m
         "name": ("Billing engineering", "Billing"),
         "members": ("erin-engineer", "erin-engineer, oscar-agent"),
     }
+
+
+def test_a_manager_opens_the_tracker_connections_the_sync_page_sends_them_to(manager_client):
+    assert manager_client.get("/admin/sync/connection/").status_code == 200
+    assert manager_client.get("/admin/sync/connection/add/").status_code == 200
+    # The sync engine's records are for reading: no adding, no deleting twins by hand.
+    assert manager_client.get("/admin/sync/externalissue/").status_code == 200
+    assert manager_client.get("/admin/sync/externalissue/add/").status_code == 403

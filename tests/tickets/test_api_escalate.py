@@ -230,3 +230,36 @@ def test_linking_an_already_escalated_ticket_is_a_409(api, agent, make_ticket):
 
     assert response.status_code == 409
     assert response.json()["defect"]["key"] == mine["key"]
+
+
+def test_a_300_character_file_name_keeps_its_extension_and_loses_stem(api, agent, ticket, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    name = "invoice-export-" + "x" * 281 + ".log"
+    log = SimpleUploadedFile(name, b"ERROR export timed out\n", content_type="text/plain")
+    response = api(agent).post(url(ticket), {**FORM, "attachments": [log]}, format="multipart")
+    assert response.status_code == 201, response.content
+    stored = Attachment.objects.get()
+    assert len(stored.name) == 200
+    assert stored.name.startswith("invoice-export-x") and stored.name.endswith(".log")
+
+
+def test_more_files_than_allowed_is_a_json_400_and_writes_nothing(api, agent, ticket, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 100
+    files = [SimpleUploadedFile(f"log{n}.txt", b"hello", content_type="text/plain") for n in range(101)]
+    client = api(agent)
+    client.raise_request_exception = False
+    response = client.post(url(ticket), {**FORM, "attachments": files}, format="multipart")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "DATA_UPLOAD_MAX_NUMBER_FILES" in response.json()["detail"]
+    assert_nothing_written(ticket)
+
+
+def test_deeply_nested_json_to_escalate_is_a_400(api, agent, ticket):
+    client = api(agent)
+    client.raise_request_exception = False
+    response = client.post(url(ticket), data="[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested deeper than" in response.json()["detail"]
+    assert_nothing_written(ticket)

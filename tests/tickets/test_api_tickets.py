@@ -258,3 +258,68 @@ def test_a_list_row_is_written_as_drf_would_write_its_declared_fields(
     assert len(fast["results"]) == 3
     assert fast == walked
     assert [list(row) for row in fast["results"]] == [TicketSerializer.Meta.fields] * 3
+
+
+@pytest.mark.parametrize("value", ["maybe", "yes", "2", "TRUE!"])
+def test_an_escalated_filter_that_is_not_true_or_false_is_a_400(api, agent, ticket, value):
+    response = api(agent).get("/api/tickets/", {"escalated": value})
+    assert response.status_code == 400
+    assert response.json() == {"escalated": ["Use true or false."]}
+
+
+@pytest.mark.parametrize("value", ["1", "0", "True", "false"])
+def test_the_escalated_filter_takes_true_false_1_and_0(api, agent, ticket, value):
+    assert api(agent).get("/api/tickets/", {"escalated": value}).status_code == 200
+
+
+@pytest.mark.parametrize("value", [1.5, 1.0, "1.5", True, [1], {"id": 1}])
+def test_a_customer_id_that_is_not_a_whole_number_is_refused(api, agent, customer, product, value):
+    response = api(agent).post(
+        "/api/tickets/", {"subject": "Export fails", "customer": value, "product": product.pk}, format="json"
+    )
+    assert response.status_code == 400
+    assert "Expected an integer id" in response.json()["customer"][0]
+    assert not Ticket.objects.exists()
+
+
+def test_a_customer_id_as_a_string_of_digits_is_still_accepted(api, agent, customer, product):
+    response = api(agent).post(
+        "/api/tickets/", {"subject": "Export fails", "customer": str(customer.pk), "product": product.pk},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+
+
+HUGE = "9" * 23
+
+
+def test_an_id_too_large_for_the_database_is_a_404_or_400_not_a_500(api, agent, customer, product, ticket):
+    client = api(agent)
+    client.raise_request_exception = False
+    assert client.get(f"/api/tickets/{HUGE}/").status_code == 404
+    assert client.get("/api/tickets/", {"customer": HUGE}).status_code == 400
+    response = client.post(
+        "/api/tickets/", {"subject": "Export fails", "customer": int(HUGE), "product": product.pk}, format="json"
+    )
+    assert response.status_code == 400 and "customer" in response.json()
+
+
+def test_deeply_nested_json_is_a_400_with_a_clear_message(api, agent):
+    client = api(agent)
+    client.raise_request_exception = False
+    response = client.post("/api/tickets/", data="[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "JSON parse error - nested deeper than 32 levels."}
+    nested = '{"subject": ' + "[" * 40 + "]" * 40 + "}"
+    response = client.post("/api/tickets/", data=nested, content_type="application/json")
+    assert response.status_code == 400 and "nested deeper" in response.json()["detail"]
+    assert not Ticket.objects.exists()
+
+
+def test_a_json_body_over_the_upload_limit_is_a_413(api, agent, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api(agent).post(
+        "/api/tickets/", {"subject": "x" * 2000}, format="json"
+    )
+    assert response.status_code == 413
+    assert "larger than 1000 bytes" in response.json()["detail"]

@@ -14,6 +14,7 @@ from defects.api.serializers import DefectRefSerializer
 from defects.attachments import CheckedFile, check_upload
 from defects.models import Defect
 from defects.severity import Impact, Severity, Urgency
+from handoff.api import IdField
 from releases.api.serializers import ReleaseBriefSerializer
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
@@ -48,6 +49,7 @@ class ProductVersionSerializer(serializers.ModelSerializer):
 
 
 class ProductSerializer(serializers.ModelSerializer):
+    serializer_related_field = IdField
     components = ComponentSerializer(many=True, read_only=True)
     versions = ProductVersionSerializer(many=True, read_only=True)
     default_team_name = serializers.CharField(source="default_team.name", read_only=True, default=None)
@@ -201,13 +203,13 @@ class TicketCreateSerializer(serializers.Serializer):
 
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all())
-    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all(), required=False, allow_null=True)
-    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.all())
-    component = serializers.PrimaryKeyRelatedField(
+    customer = IdField(queryset=Customer.objects.all())
+    contact = IdField(queryset=Contact.objects.all(), required=False, allow_null=True)
+    product = IdField(queryset=Product.objects.all())
+    component = IdField(
         queryset=Component.objects.all(), required=False, allow_null=True
     )
-    version = serializers.PrimaryKeyRelatedField(
+    version = IdField(
         queryset=ProductVersion.objects.all(), required=False, allow_null=True
     )
     environment = serializers.CharField(required=False, allow_blank=True, default="")
@@ -220,7 +222,7 @@ class EscalateSerializer(serializers.Serializer):
     one and then needs `severity_reason` (checked by the escalation service).
     """
 
-    defect = serializers.PrimaryKeyRelatedField(
+    defect = IdField(
         queryset=Defect.objects.all(), required=False,
         help_text="Link this existing open defect instead of creating one; other fields are then ignored.",
     )
@@ -231,10 +233,10 @@ class EscalateSerializer(serializers.Serializer):
     steps_to_reproduce = serializers.CharField(required=False, allow_blank=True, default="")
     expected_result = serializers.CharField(required=False, allow_blank=True, default="")
     actual_result = serializers.CharField(required=False, allow_blank=True, default="")
-    component = serializers.PrimaryKeyRelatedField(
+    component = IdField(
         queryset=Component.objects.all(), required=False, allow_null=True
     )
-    version = serializers.PrimaryKeyRelatedField(
+    version = IdField(
         queryset=ProductVersion.objects.all(), required=False, allow_null=True
     )
     environment = serializers.CharField(required=False, allow_blank=True, default="")

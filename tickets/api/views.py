@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -12,6 +12,7 @@ from defects.api.serializers import DefectSerializer
 from defects.api.triage import TicketThreadMixin
 from defects.models import TicketDefectLink
 from defects.selectors import defect_list_queryset
+from handoff.api import StrictJSONParser
 from handoff.api_views import CatalogueViewSet
 from handoff.models import Channel
 from handoff.paginator import LargeTablePagination
@@ -116,7 +117,7 @@ class TicketViewSet(
             ),
         },
     )
-    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[StrictJSONParser, MultiPartParser, FormParser])
     def escalate(self, request: Request, pk=None) -> Response:
         """Send the ticket to engineering as a new defect, or link it to an existing open one."""
         ticket = self.get_object()
