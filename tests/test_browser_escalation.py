@@ -58,7 +58,12 @@ def page(live_server, monkeypatch):
         try:
             page = browser.new_page(viewport={"width": 1366, "height": 900})
             page.set_default_timeout(TIMEOUT_MS)
+            # Chromium reports what the Content-Security-Policy blocked on the console:
+            # an inline script or style left in a page, or htmx or a chart injecting one.
+            blocked: list[str] = []
+            page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
             yield page
+            assert blocked == [], "the Content-Security-Policy blocked something"
         finally:
             browser.close()
             # Code run while Playwright is active gets its own database connection

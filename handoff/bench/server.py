@@ -35,7 +35,8 @@ def ensure_database() -> bool:
 def server_environment(database_url: str) -> dict[str, str]:
     """The environment of a production deployment on loopback: DEBUG off, a real secret key.
 
-    Cookies are not marked Secure because the bench speaks plain HTTP to 127.0.0.1.
+    Cookies are not marked Secure, and there is no redirect to HTTPS or HSTS, because
+    the bench speaks plain HTTP to 127.0.0.1.
     """
     env = dict(os.environ)
     env.update({
@@ -45,6 +46,7 @@ def server_environment(database_url: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
+        "HANDOFF_HTTPS": "0",
         "LOG_LEVEL": "WARNING",
         # Webhook processing is queued, as in production, on a queue no worker reads.
         "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/0"),
