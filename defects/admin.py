@@ -6,9 +6,9 @@ from django.db.models import Count
 
 from defects.models import Attachment, Comment, Defect, RoutingRule, Team, TicketDefectLink
 from defects.services.links import defect_refresh_impact
-from handoff.admin import AuditedAdmin, RecordAdmin
-from handoff.audit import audit_record
-from handoff.models import Channel
+from core.admin import AuditedAdmin, RecordAdmin
+from core.audit import audit_record
+from core.models import Channel
 
 
 @admin.register(Team)

@@ -13,8 +13,8 @@ from defects.models import Comment, Defect, Team
 from defects.services.transitions import manual_transitions
 from defects.severity import Severity
 from defects.views import DefectFilterForm, offer_pairs
-from handoff.forms import FieldGroupsMixin, RadioList
-from handoff.widgets import LongSelect
+from core.forms import FieldGroupsMixin, RadioList
+from core.widgets import LongSelect
 from releases.models import Release
 from tickets.models import Component, Ticket
 
@@ -197,7 +197,7 @@ class TransitionForm(FieldGroupsMixin, forms.Form):
 class DefectEditForm(FieldGroupsMixin, forms.Form):
     """Severity (with a reason shown to the help desk), team, planned and fixed-in release."""
 
-    # LongSelect: options written in Python (handoff/widgets.py), not through a template each.
+    # LongSelect: options written in Python (core/widgets.py), not through a template each.
     severity = forms.ChoiceField(label="Severity", choices=Severity.choices, widget=LongSelect)
     severity_reason = forms.CharField(
         label="Why this severity", required=False, widget=forms.Textarea(attrs={"rows": 2}),

@@ -12,10 +12,10 @@ from django.utils.dates import MONTHS_3
 from defects.models import Attachment, Defect, Team, TicketDefectLink
 from defects.selectors import ROW_NAMES, TRIAGE_ORDER, defect_list_queryset
 from defects.severity import Severity
-from handoff.decorators import role_required
-from handoff.forms import FieldGroupsMixin
-from handoff.paths import path_maker
-from handoff.widgets import LongSelect
+from core.decorators import role_required
+from core.forms import FieldGroupsMixin
+from core.paths import path_maker
+from core.widgets import LongSelect
 from tickets.models import Product, Ticket
 from tickets.selectors import visible_tickets
 
@@ -39,7 +39,7 @@ def offer_pairs(field: forms.ModelChoiceField, label_field: str = "name") -> lis
 class DefectFilterForm(FieldGroupsMixin, forms.Form):
     """The defect list's filters. Invalid values are reported and ignored."""
 
-    # LongSelect: options rendered in Python, not through a template each (see handoff/widgets.py).
+    # LongSelect: options rendered in Python, not through a template each (see core/widgets.py).
     team = forms.ChoiceField(label="Team", required=False, widget=LongSelect)
     severity = forms.ChoiceField(
         label="Severity", required=False, choices=[("", "Any severity"), *Severity.choices], widget=LongSelect

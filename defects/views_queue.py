@@ -20,13 +20,13 @@ from defects.models import Defect, TicketDefectLink
 from defects.selectors import ROW_NAMES, TRIAGE_ORDER
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
-from defects.sync.models import ExternalIssue
+from sync.models import ExternalIssue
 from defects.views import STATUS_LABELS, day_month_year
-from handoff import roles
-from handoff.decorators import role_required
-from handoff.models import Channel
-from handoff.paths import path_maker
-from handoff.safe_urls import external_link
+from core import roles
+from core.decorators import role_required
+from core.models import Channel
+from core.paths import path_maker
+from core.safe_urls import external_link
 
 PAGE_SIZE = 50
 # A queue row's own columns. Its product, component and team are named from the catalogues
@@ -99,7 +99,7 @@ def _row_html(row: dict, url: str, now, ages: dict) -> str:
     more = row["ticket_count"] - len(row["first_tickets"])
     if more > 0:
         tickets += f' <a class="muted" href="{e(url)}">+{more} more</a>'
-    # A tracker's link is data: only a plain http(s) URL becomes an href (handoff.safe_urls).
+    # A tracker's link is data: only a plain http(s) URL becomes an href (core.safe_urls).
     twins = "".join(
         f'<br><a class="muted" href="{e(href)}" rel="noopener noreferrer">{e(key)}</a>'
         if (href := external_link(link)) else f'<br><span class="muted">{e(key)}</span>'

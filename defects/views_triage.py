@@ -22,9 +22,9 @@ from defects.models import Defect
 from defects.services.changes import defect_update
 from defects.services.comments import comment_add
 from defects.services.transitions import defect_transition
-from handoff import roles
-from handoff.decorators import role_required
-from handoff.models import Channel
+from core import roles
+from core.decorators import role_required
+from core.models import Channel
 from tickets.selectors import visible_tickets
 from tickets.services.tickets import ticket_set_status
 

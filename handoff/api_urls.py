@@ -4,10 +4,10 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from defects.api.views import DefectViewSet, RoutingRuleViewSet, TeamViewSet
-from defects.sync.api import ConnectionViewSet
-from defects.sync.api_link import DefectLinkTrackerView
-from handoff.api_notifications import NotificationViewSet
-from handoff.api_tokens import ApiTokenViewSet, ObtainTokenView
+from sync.api import ConnectionViewSet
+from sync.api_link import DefectLinkTrackerView
+from core.api_notifications import NotificationViewSet
+from core.api_tokens import ApiTokenViewSet, ObtainTokenView
 from releases.api.views import ReleaseViewSet
 from tickets.api.views import CustomerViewSet, ProductViewSet, TicketViewSet
 

@@ -36,10 +36,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
-    "handoff",
+    "core",
     "tickets",
     "defects",
-    "defects.sync",
+    "sync",
+    "tools",
     "releases",
 ]
 
@@ -50,12 +51,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "handoff.middleware.NoStoreForSignedInMiddleware",
+    "core.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last, so it turns a locked-out sign-in into the lockout answer (handoff.auth).
+    # Last, so it turns a locked-out sign-in into the lockout answer (core.auth).
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -72,7 +73,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "handoff.context_processors.user_roles",
+                "core.context_processors.user_roles",
             ],
         },
     },
@@ -87,7 +88,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
-    "handoff.auth.LoginThrottleBackend",
+    "core.auth.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
@@ -143,7 +144,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Separate deployments (or test runs) sharing one broker each use their own queue.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery") or "celery"
 
-# Tracker sync (defects.sync): poll trackers without webhooks, relay what a lost
+# Tracker sync (sync): poll trackers without webhooks, relay what a lost
 # message or a dead worker left in the outbox, and how hard to retry.
 HANDOFF_SYNC_POLL_SECONDS = env_int("HANDOFF_SYNC_POLL_SECONDS", 60, minimum=5)
 HANDOFF_SYNC_RELAY_SECONDS = env_int("HANDOFF_SYNC_RELAY_SECONDS", 30, minimum=1)
@@ -177,18 +178,18 @@ CELERY_BEAT_SCHEDULE = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Tokens first, so a missing, expired or revoked token is a 401 with a challenge.
-        "handoff.tokens.ApiTokenAuthentication",
+        "core.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["handoff.permissions.IsStaffRole"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsStaffRole"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "handoff.pagination.BoundedPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.BoundedPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "handoff.api.exception_handler",
-    # JSON with a nesting and size bound (handoff.api); forms and uploads as DRF reads them.
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # JSON with a nesting and size bound (core.api); forms and uploads as DRF reads them.
     "DEFAULT_PARSER_CLASSES": [
-        "handoff.api.StrictJSONParser",
+        "core.api.StrictJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -199,7 +200,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and its docs pages answer the same people as the API itself.
-    "SERVE_PERMISSIONS": ["handoff.permissions.IsStaffRole"],
+    "SERVE_PERMISSIONS": ["core.permissions.IsStaffRole"],
     "COMPONENT_SPLIT_REQUEST": True,
     # /api/docs/ serves Swagger UI from the portal's own static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -211,7 +212,7 @@ SPECTACULAR_SETTINGS = {
         "DefectStatusEnum": "defects.models.Defect.Status",
         "ReleaseStatusEnum": "releases.models.Release.Status",
         "DefectKindEnum": "defects.models.Defect.Kind",
-        "NotificationKindEnum": "handoff.models.Notification.Kind",
+        "NotificationKindEnum": "core.models.Notification.Kind",
     },
 }
 
@@ -226,8 +227,8 @@ AXES_FAILURE_LIMIT = env_int("HANDOFF_LOGIN_FAILURE_LIMIT", 10, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("HANDOFF_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "handoff.auth.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "handoff.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.auth.client_ip"
 HANDOFF_TRUSTED_PROXIES = env_int("HANDOFF_TRUSTED_PROXIES", 0, minimum=0)
 # API tokens (handoff/tokens.py) expire this many days after they are issued.
 HANDOFF_API_TOKEN_DAYS = env_int("HANDOFF_API_TOKEN_DAYS", 30, minimum=1)

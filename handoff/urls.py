@@ -5,10 +5,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from handoff import account_views, views
+from core import account_views, views
+from tickets.views.dashboard import home
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
@@ -25,7 +26,7 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("defects/", include("defects.urls")),
     path("releases/", include("releases.urls")),
-    path("", include("defects.sync.urls")),
+    path("", include("sync.urls")),
     path("api/", include("handoff.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's start-up script is served as its own file (the split view) so the

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from handoff.admin import AuditedAdmin, RecordAdmin
+from core.admin import AuditedAdmin, RecordAdmin
 from releases.models import Release, ReleaseNotice
 from releases.services.releases import validate_version
 

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from handoff.widgets import LongSelect
+from core.widgets import LongSelect
 from releases.models import Release
 from releases.services.releases import later_planned_releases
 from releases.services.report_page import affected_customers

@@ -17,11 +17,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from defects.models import Defect
-from handoff import roles
-from handoff.audit import audit_history
-from handoff.decorators import role_required
-from handoff.models import Channel
-from handoff.paths import path_maker
+from core import roles
+from core.audit import audit_history
+from core.decorators import role_required
+from core.models import Channel
+from core.paths import path_maker
 from releases.forms import ReleaseCreateForm, ReleaseFilterForm, ReleaseShipForm, ReportFilterForm
 from releases.models import Release
 from releases.services import report_page

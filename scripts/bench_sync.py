@@ -92,10 +92,10 @@ def main() -> None:
     from defects.severity import Impact, Urgency
     from django.db import transaction
 
-    from defects.sync.models import Connection, ExternalIssue, OutboxItem
-    from defects.sync.outbox import outbox_enqueue
-    from handoff.models import Channel
-    from handoff.roles import ENGINEERS
+    from sync.models import Connection, ExternalIssue, OutboxItem
+    from sync.outbox import outbox_enqueue
+    from core.models import Channel
+    from core.roles import ENGINEERS
     from tickets.models import Customer, Product
     from tickets.services.escalation import ticket_escalate
     from tickets.services.tickets import ticket_create

@@ -5,8 +5,8 @@ from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
 from defects.models import RoutingRule, Team
-from handoff.models import Channel
-from handoff.roles import AGENTS, ENGINEERS, MANAGERS
+from core.models import Channel
+from core.roles import AGENTS, ENGINEERS, MANAGERS
 from releases.models import Release
 from tickets.models import Component, Contact, Customer, Product, ProductVersion
 from tickets.services.tickets import ticket_create

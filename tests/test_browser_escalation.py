@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 
 from defects.models import Defect
-from handoff.roles import ALL_ROLES
+from core.roles import ALL_ROLES
 from tests.conftest import PASSWORD
 from tests.tickets.test_escalate import PNG
 from tickets.models import Ticket

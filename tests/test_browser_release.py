@@ -12,7 +12,7 @@ import pytest
 
 from defects.models import Defect
 from defects.services.changes import defect_update
-from handoff.models import Channel
+from core.models import Channel
 from releases.models import Release
 from tests.conftest import PASSWORD
 from tests.test_browser_escalation import ARTIFACTS, _role_groups, page  # noqa: F401  (fixtures)

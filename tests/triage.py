@@ -3,7 +3,7 @@
 from defects.models import Defect
 from defects.services.transitions import defect_transition
 from defects.severity import Impact, Urgency
-from handoff.models import Channel
+from core.models import Channel
 from tickets.services.escalation import ticket_escalate, ticket_link_defect
 
 S = Defect.Status

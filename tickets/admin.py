@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import Count
 
 from defects.models import TicketDefectLink
-from handoff.admin import AuditedAdmin
+from core.admin import AuditedAdmin
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
 

@@ -7,8 +7,8 @@ from django.urls import reverse_lazy
 from defects.attachments import check_upload
 from defects.models import Defect
 from defects.severity import Impact, Severity, Urgency
-from handoff.forms import FieldGroupsMixin
-from handoff.widgets import LongSelect, SuggestInput
+from core.forms import FieldGroupsMixin
+from core.widgets import LongSelect, SuggestInput
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
 _TEXTAREA = {"rows": 4}

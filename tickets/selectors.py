@@ -53,7 +53,7 @@ def ticket_list_queryset() -> QuerySet[Ticket]:
 
 def visible_tickets(user) -> QuerySet[Ticket]:
     """Agents and managers see every ticket; engineers see escalated ones only."""
-    from handoff import roles
+    from core import roles
 
     qs = ticket_list_queryset()
     if roles.can_work_tickets(user):

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from defects.models import Attachment, Defect, RoutingRule, Team
-from handoff.api import IdField
+from core.api import IdField
 from releases.api.serializers import ReleaseBriefSerializer
 from tickets.models import Product
 from tickets.services.tickets import validate_product_parts
@@ -126,7 +126,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
 
 class RoutingRuleSerializer(serializers.ModelSerializer):
-    serializer_related_field = IdField  # refuses 1.5 as an id (handoff.api)
+    serializer_related_field = IdField  # refuses 1.5 as an id (core.api)
     product_name = serializers.CharField(source="product.name", read_only=True)
     component_name = serializers.CharField(source="component.name", read_only=True, default=None)
     team_name = serializers.CharField(source="team.name", read_only=True)

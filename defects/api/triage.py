@@ -17,11 +17,11 @@ from defects.services.changes import defect_update
 from defects.services.comments import comment_add, defect_thread, ticket_thread
 from defects.services.transitions import defect_transition
 from defects.severity import Severity
-from handoff import roles
-from handoff.api import IdField
-from handoff.markdown import render_markdown
-from handoff.models import Channel
-from handoff.permissions import IsStaffRole
+from core import roles
+from core.api import IdField
+from core.markdown import render_markdown
+from core.models import Channel
+from core.permissions import IsStaffRole
 from releases.models import Release
 
 

@@ -18,7 +18,7 @@ from defects.api.serializers import (
 )
 from defects.models import RoutingRule, Team, TicketDefectLink
 from defects.selectors import TRIAGE_ORDER, defect_list_queryset, similar_defects
-from handoff.api_views import CatalogueViewSet
+from core.api_views import CatalogueViewSet
 from releases.models import Release
 from tickets.api.serializers import ListIdentityField
 

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import migrations, models
 
-from handoff.migration_ops import run_sql_on_postgres
+from core.migration_ops import run_sql_on_postgres
 
 # Full-text search over defects (defects.selectors.similar_defects) on PostgreSQL:
 # a stored, generated tsvector, kept by the database itself, and a GIN index on

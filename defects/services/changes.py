@@ -8,10 +8,10 @@ from django.urls import reverse
 
 from defects.models import Defect, Team
 from defects.severity import Severity
-from defects.sync.outbox import outbox_enqueue_update
-from handoff.audit import audit_changes
-from handoff.models import Notification
-from handoff.notifications import notify
+from sync.outbox import outbox_enqueue_update
+from core.audit import audit_changes
+from core.models import Notification
+from core.notifications import notify
 from releases.models import Release
 from releases.services.slip import tickets_clear_slip
 

@@ -18,11 +18,11 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from defects.models import Comment, Defect
-from defects.sync.outbox import author_name as _author_name, outbox_enqueue
-from handoff import roles
-from handoff.audit import audit_record
-from handoff.models import Notification
-from handoff.notifications import notify
+from sync.outbox import author_name as _author_name, outbox_enqueue
+from core import roles
+from core.audit import audit_record
+from core.models import Notification
+from core.notifications import notify
 
 MAX_BODY = 20_000
 

@@ -4,7 +4,7 @@ from django.db.models import Count
 
 from defects.models import Defect, TicketDefectLink
 from defects.severity import Impact, compute_severity, more_severe
-from handoff.audit import audit_changes
+from core.audit import audit_changes
 
 
 def defect_refresh_impact(*, defect: Defect, actor, channel: str) -> Defect:

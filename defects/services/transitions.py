@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from defects.models import Defect, TicketDefectLink
 from defects.services.links import defect_refresh_impact
-from defects.sync.outbox import outbox_enqueue
-from handoff.audit import audit_changes, audit_record
+from sync.outbox import outbox_enqueue
+from core.audit import audit_changes, audit_record
 from releases.services.slip import tickets_clear_slip
 
 S = Defect.Status

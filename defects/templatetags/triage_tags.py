@@ -11,7 +11,7 @@ from django.urls import reverse
 from defects.forms_triage import CommentForm, DefectEditForm, TicketStatusForm, TransitionForm
 from defects.models import Defect
 from defects.services.comments import defect_thread, ticket_thread
-from handoff import roles
+from core import roles
 from tickets.services.follow import release_note
 
 register = template.Library()

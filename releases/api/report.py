@@ -3,7 +3,7 @@
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
-from handoff.api import IdField
+from core.api import IdField
 from releases.models import Release
 from releases.services.report import ReleaseReport
 from tickets.models import Product

@@ -6,8 +6,8 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from handoff.models import Channel
-from handoff.permissions import ManagersOnly, ManagersWrite
+from core.models import Channel
+from core.permissions import ManagersOnly, ManagersWrite
 from releases.api.filters import ReleaseFilter
 from releases.api.report import CSVRenderer, ReleaseCreateSerializer, ReleaseShipSerializer, report_data
 from releases.api.serializers import ReleaseSerializer

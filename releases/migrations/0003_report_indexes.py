@@ -6,7 +6,7 @@
 # report, and SQLite would drop an undeclared index when it rebuilds the table).
 from django.db import migrations
 
-from handoff.migration_ops import run_sql_on_postgres
+from core.migration_ops import run_sql_on_postgres
 
 FIX_ORDER = (
     "CREATE INDEX IF NOT EXISTS defect_release_fix_order ON defects_defect "

@@ -16,8 +16,8 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from handoff.audit import audit_record
-from handoff.models import Channel
+from core.audit import audit_record
+from core.models import Channel
 from releases.models import Release, ReleaseNotice
 from releases.services.report import ReportContact, release_report
 

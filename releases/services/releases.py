@@ -6,7 +6,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from handoff.audit import audit_record
+from core.audit import audit_record
 from releases.models import Release
 from tickets.models import Product
 

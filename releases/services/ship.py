@@ -9,7 +9,7 @@ from django.utils import timezone
 from defects.models import Defect, TicketDefectLink
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
-from handoff.audit import audit_changes, audit_record
+from core.audit import audit_changes, audit_record
 from releases.models import Release
 from releases.services.slip import tickets_flag_slipped
 from tickets.models import Ticket

@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from django.urls import reverse
 
 from defects.models import Defect, TicketDefectLink
-from handoff.audit import audit_changes
-from handoff.models import Notification
-from handoff.notifications import notify
+from core.audit import audit_changes
+from core.models import Notification
+from core.notifications import notify
 from releases.models import Release
 from tickets.models import Ticket
 

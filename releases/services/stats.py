@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from defects.models import Defect, Team, TicketDefectLink
 from defects.severity import Severity
-from handoff.models import AuditEntry
+from core.models import AuditEntry
 from releases.models import Release
 from tickets.models import Ticket
 

@@ -2,7 +2,7 @@ import pytest
 
 from defects.models import Defect
 from defects.severity import Impact, Urgency
-from handoff.models import Channel
+from core.models import Channel
 from tests.querycount import get_query_count
 from tickets.models import Product
 from tickets.services.escalation import ticket_escalate

@@ -1,8 +1,8 @@
 import pytest
 
 from defects.models import Comment, Defect, TicketDefectLink
-from handoff.audit import audit_history
-from handoff.models import Channel, Notification
+from core.audit import audit_history
+from core.models import Channel, Notification
 from tests.triage import escalate, link, move
 from tickets.models import Ticket
 

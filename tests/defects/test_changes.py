@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 
 from defects.models import Defect
 from defects.services.changes import defect_update
-from handoff.audit import audit_history
-from handoff.models import Channel, Notification
+from core.audit import audit_history
+from core.models import Channel, Notification
 from releases.models import Release
 from tests.triage import escalate
 

@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 
 from defects.models import Comment, Defect
 from defects.services.comments import comment_add, defect_thread, ticket_thread
-from handoff.audit import audit_history
-from handoff.models import Channel, Notification
+from core.audit import audit_history
+from core.models import Channel, Notification
 from tests.triage import escalate, link, move, walk
 from tickets.models import Ticket
 

@@ -10,7 +10,7 @@ from defects.forms_triage import (
     BulkActionForm, CommentForm, DefectEditForm, QueueFilterForm, TicketStatusForm, TransitionForm,
 )
 from defects.views import DefectFilterForm
-from handoff.forms import field_group
+from core.forms import field_group
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +120,7 @@ def test_the_queue_page_reads_each_catalogue_once(as_user, engineer, make_ticket
 def test_radio_buttons_are_written_as_djangos_radio_select_writes_them(value, attrs):
     from django import forms
 
-    from handoff.forms import RadioList
+    from core.forms import RadioList
 
     choices = [("shared", "Shared <everyone>"), ("internal", "Internal & mine"), (3, "Three")]
     ours = RadioList(choices=choices).render("visibility", value, attrs=attrs)

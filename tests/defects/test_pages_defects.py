@@ -123,7 +123,7 @@ def test_the_defect_page_lists_linked_tickets_with_their_customers_and_attachmen
     client, agent, make_ticket, other_customer, settings, tmp_path
 ):
     from tickets.services.escalation import ticket_link_defect
-    from handoff.models import Channel
+    from core.models import Channel
 
     settings.MEDIA_ROOT = tmp_path
     first = make_ticket()

@@ -2,7 +2,7 @@ import pytest
 
 from defects.models import Comment, Defect
 from defects.services.comments import comment_add
-from handoff.models import Channel
+from core.models import Channel
 from tests.triage import escalate, move, walk
 from tickets.models import Ticket
 

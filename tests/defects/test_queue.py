@@ -102,7 +102,7 @@ def test_a_row_shows_age_links_and_its_twins_in_trackers(as_user, engineer, tick
     from django.utils.formats import date_format
     from django.utils.timesince import timesince
 
-    from defects.sync.models import Connection, ExternalIssue
+    from sync.models import Connection, ExternalIssue
 
     defect = escalate(ticket, agent)
     created = timezone.now() - timezone.timedelta(days=40)
@@ -248,7 +248,7 @@ def test_the_queue_costs_the_same_queries_for_3_or_30_defects(as_user, engineer,
 def test_the_queue_costs_the_same_queries_however_many_tickets_and_twins_rows_have(
     as_user, engineer, make_ticket, agent
 ):
-    from defects.sync.models import Connection, ExternalIssue
+    from sync.models import Connection, ExternalIssue
 
     jira = Connection.objects.create(
         name="Jira", kind="jira", base_url="https://jira.example", token="t", project="BILL"

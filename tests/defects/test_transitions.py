@@ -2,8 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from defects.models import Defect, TicketDefectLink
-from handoff.audit import audit_history
-from handoff.models import Channel
+from core.audit import audit_history
+from core.models import Channel
 from tests.triage import ROUTE, escalate, link, move, walk
 from tickets.models import Ticket
 

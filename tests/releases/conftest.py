@@ -4,7 +4,7 @@ import pytest
 
 from defects.models import Defect
 from defects.services.changes import defect_update
-from handoff.models import Channel
+from core.models import Channel
 from releases.models import Release
 from tests.triage import escalate, link, move, walk
 

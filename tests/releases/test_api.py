@@ -5,8 +5,8 @@ import pytest
 from django.core import mail
 
 from defects.models import Defect
-from handoff.audit import audit_history
-from handoff.models import Channel
+from core.audit import audit_history
+from core.models import Channel
 from releases.models import Release, ReleaseNotice
 from releases.services.ship import release_ship
 from tickets.models import Product

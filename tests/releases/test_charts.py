@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from defects.models import Defect, Team, TicketDefectLink
-from handoff.models import AuditEntry, Channel
+from core.models import AuditEntry, Channel
 from releases.models import Release
 from releases.services.ship import release_ship
 from releases.services.stats import (

@@ -2,8 +2,8 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from handoff.audit import audit_history
-from handoff.models import Channel
+from core.audit import audit_history
+from core.models import Channel
 from releases.models import ReleaseNotice
 from releases.services.outreach import notice_progress, release_queue_notices, release_send_notices
 from releases.services.ship import release_ship

@@ -6,7 +6,7 @@ from django.core import mail
 from django.urls import reverse
 
 from defects.models import Defect
-from handoff.models import Channel
+from core.models import Channel
 from releases.models import Release, ReleaseNotice
 from releases.services.ship import release_ship
 from tickets.models import Customer, Ticket

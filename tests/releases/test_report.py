@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from defects.models import Defect
-from handoff.models import Channel
+from core.models import Channel
 from releases.models import Release, ReleaseNotice
 from releases.services.export import csv_cell, report_csv
 from releases.services.report import release_report

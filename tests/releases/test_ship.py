@@ -2,8 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from defects.models import Defect
-from handoff.audit import audit_history
-from handoff.models import Channel, Notification
+from core.audit import audit_history
+from core.models import Channel, Notification
 from releases.models import Release
 from releases.services.ship import release_ship
 from tickets.models import Ticket

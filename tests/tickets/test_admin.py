@@ -8,9 +8,9 @@ from django.urls import reverse
 from defects.attachments import check_upload
 from defects.models import Attachment, Comment, Defect, RoutingRule, TicketDefectLink
 from defects.severity import Impact, Urgency
-from handoff.admin import grant_manager_admin_permissions
-from handoff.audit import audit_history
-from handoff.models import AuditEntry, Channel, Notification
+from core.admin import grant_manager_admin_permissions
+from core.audit import audit_history
+from core.models import AuditEntry, Channel, Notification
 from releases.models import Release, ReleaseNotice
 from tickets.models import Customer, Ticket
 from tickets.services.escalation import ticket_escalate, ticket_link_defect

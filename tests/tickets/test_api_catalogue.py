@@ -1,7 +1,7 @@
 import pytest
 
-from handoff.audit import audit_history
-from handoff.models import Channel
+from core.audit import audit_history
+from core.models import Channel
 from tests.querycount import get_query_count
 from tickets.models import Component, Contact, Customer, Product, ProductVersion
 

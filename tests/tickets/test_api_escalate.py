@@ -2,8 +2,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from defects.models import Attachment, Defect, TicketDefectLink
-from handoff.audit import audit_history
-from handoff.models import Channel
+from core.audit import audit_history
+from core.models import Channel
 from tickets.models import Component, Product, Ticket
 from tickets.services.tickets import ticket_set_status
 

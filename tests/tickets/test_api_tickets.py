@@ -1,8 +1,8 @@
 import pytest
 
 from defects.severity import Impact, Urgency
-from handoff.audit import audit_history
-from handoff.models import Channel
+from core.audit import audit_history
+from core.models import Channel
 from tests.querycount import get_query_count
 from tickets.models import Component, Product, Ticket
 from tickets.services.escalation import ticket_escalate

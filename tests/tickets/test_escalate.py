@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from defects.attachments import check_upload
 from defects.models import Attachment, Defect, TicketDefectLink
 from defects.severity import Impact, Urgency
-from handoff.audit import audit_history
-from handoff.models import AuditEntry, Channel
+from core.audit import audit_history
+from core.models import AuditEntry, Channel
 from tickets.models import Ticket
 from tickets.services.escalation import AlreadyEscalated, ticket_escalate, ticket_link_defect
 

@@ -2,8 +2,8 @@ import pytest
 from django.core import mail
 
 from defects.models import Defect
-from handoff.audit import audit_history
-from handoff.models import Notification
+from core.audit import audit_history
+from core.models import Notification
 from tests.triage import escalate, link, move, walk
 from tickets.models import Ticket
 from tickets.services.follow import ticket_status_for

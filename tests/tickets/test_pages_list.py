@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from defects.models import Defect
-from handoff import paginator
+from core import paginator
 from tests.tickets.test_escalate import escalate
 from tickets.models import Customer, Product
 from tickets.views import pages

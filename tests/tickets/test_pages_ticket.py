@@ -239,7 +239,7 @@ def test_a_ticket_without_contact_component_version_or_assignee_says_so(client, 
 
 
 def test_each_defect_shows_its_twins_in_external_trackers_by_tracker_name(client, agent, ticket):
-    from defects.sync.models import Connection, ExternalIssue
+    from sync.models import Connection, ExternalIssue
 
     defect = escalate(ticket, agent)
     for name, key in [("Redmine", "RM-9"), ("Jira", "OPS-1")]:
@@ -266,7 +266,7 @@ def test_both_threads_show_author_side_and_the_other_place_without_reading_whole
     from django.test.utils import CaptureQueriesContext
 
     from defects.services.comments import comment_add
-    from handoff.models import Channel
+    from core.models import Channel
 
     defect = escalate(ticket, agent)
     comment_add(actor=engineer, channel=Channel.WEB, body="Which **browser**?", visibility="shared", defect=defect)

@@ -1,7 +1,7 @@
 from rest_framework.permissions import SAFE_METHODS
 
-from handoff import roles
-from handoff.permissions import IsStaffRole
+from core import roles
+from core.permissions import IsStaffRole
 
 
 class TicketWorkersWrite(IsStaffRole):

@@ -14,7 +14,7 @@ from defects.api.serializers import DefectRefSerializer
 from defects.attachments import CheckedFile, check_upload
 from defects.models import Defect
 from defects.severity import Impact, Severity, Urgency
-from handoff.api import IdField
+from core.api import IdField
 from releases.api.serializers import ReleaseBriefSerializer
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 

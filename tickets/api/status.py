@@ -7,9 +7,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from handoff import roles
-from handoff.models import Channel
-from handoff.permissions import IsStaffRole
+from core import roles
+from core.models import Channel
+from core.permissions import IsStaffRole
 from tickets.models import Ticket
 from tickets.services.tickets import ticket_set_status
 

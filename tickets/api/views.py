@@ -12,10 +12,10 @@ from defects.api.serializers import DefectSerializer
 from defects.api.triage import TicketThreadMixin
 from defects.models import TicketDefectLink
 from defects.selectors import defect_list_queryset
-from handoff.api import StrictJSONParser
-from handoff.api_views import CatalogueViewSet
-from handoff.models import Channel
-from handoff.paginator import LargeTablePagination
+from core.api import StrictJSONParser
+from core.api_views import CatalogueViewSet
+from core.models import Channel
+from core.paginator import LargeTablePagination
 from tickets.api.filters import TicketFilter
 from tickets.api.permissions import TicketWorkersWrite
 from tickets.api.serializers import (
@@ -134,7 +134,7 @@ class TicketViewSet(
                     ticket=ticket, actor=request.user, channel=Channel.API, **fields
                 ).pk
         except AlreadyEscalated as exc:
-            # Answered here rather than raised as handoff.api.Conflict, whose
+            # Answered here rather than raised as core.api.Conflict, whose
             # detail DRF turns into strings: clients get the defect's id as a number.
             body = AlreadyEscalatedSerializer(
                 {"detail": str(exc), "defect": exc.defect}, context=self.get_serializer_context()

@@ -5,7 +5,7 @@
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-from handoff.migration_ops import run_sql_on_postgres
+from core.migration_ops import run_sql_on_postgres
 
 SUBJECT_TRIGRAM = (
     "CREATE INDEX IF NOT EXISTS ticket_subject_trgm ON tickets_ticket "

@@ -11,9 +11,9 @@ from defects.models import Attachment, Defect, TicketDefectLink
 from defects.services.changes import notify_routed
 from defects.services.links import defect_refresh_impact
 from defects.services.routing import defect_route
-from defects.sync.outbox import outbox_enqueue
+from sync.outbox import outbox_enqueue
 from defects.severity import Impact, Severity, Urgency, compute_severity
-from handoff.audit import audit_record
+from core.audit import audit_record
 from tickets.models import Component, ProductVersion, Ticket
 from tickets.services.tickets import ticket_set_status, validate_product_parts
 

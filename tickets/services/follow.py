@@ -26,8 +26,8 @@ from collections.abc import Iterable
 from django.urls import reverse
 
 from defects.models import Defect
-from handoff.models import Notification
-from handoff.notifications import notify
+from core.models import Notification
+from core.notifications import notify
 from tickets.models import Ticket
 from tickets.selectors import ticket_links_prefetch
 from tickets.services.tickets import ticket_set_status

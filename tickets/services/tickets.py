@@ -5,7 +5,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from handoff.audit import audit_changes, audit_record
+from core.audit import audit_changes, audit_record
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
 

@@ -9,9 +9,9 @@ from django.views.decorators.http import require_GET, require_POST
 from defects.models import Defect
 from defects.selectors import similar_defects
 from defects.severity import MATRIX, Impact, Severity, Urgency, compute_severity
-from handoff import roles
-from handoff.decorators import role_required
-from handoff.models import Channel
+from core import roles
+from core.decorators import role_required
+from core.models import Channel
 from tickets.forms import EscalateForm, LinkDefectForm, apply_service_errors
 from tickets.models import Ticket
 from tickets.selectors import visible_tickets

@@ -12,13 +12,13 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from defects.models import Attachment, Defect, TicketDefectLink
-from defects.sync.models import ExternalIssue
-from handoff import roles
-from handoff.audit import audit_history
-from handoff.decorators import role_required
-from handoff.models import Channel
-from handoff.paginator import LargeTablePaginator
-from handoff.paths import path_maker
+from sync.models import ExternalIssue
+from core import roles
+from core.audit import audit_history
+from core.decorators import role_required
+from core.models import Channel
+from core.paginator import LargeTablePaginator
+from core.paths import path_maker
 from tickets.forms import TicketCreateForm, TicketFilterForm, apply_service_errors
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 from tickets.selectors import ROW_FIELDS, current_defects, filter_tickets, ticket_rows, visible_tickets

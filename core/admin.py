@@ -1,0 +1,165 @@
+"""The admin: audited like every other change, and usable by managers who are not superusers.
+
+Managers configure customers, products, teams, routing rules, releases and tracker connections here.
+They need `is_staff` and the model permissions that
+`grant_manager_admin_permissions` gives the Managers group.
+"""
+
+from django.contrib import admin
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models, transaction
+
+from core.audit import audit_changes, audit_record
+from core.models import AuditEntry, Channel, Notification
+from core.roles import MANAGERS
+
+admin.site.site_header = "Handoff administration"
+admin.site.site_title = "Handoff admin"
+admin.site.index_title = "Configuration"
+
+# Apps whose every model managers may add, change, delete and view in the admin.
+# The admin classes narrow this further (tickets and defects are created in the
+# portal, never here; the audit trail is read-only).
+MANAGER_APPS = ("tickets", "defects", "releases")
+SYNC_MANAGER_CODENAMES = [
+    "view_connection", "add_connection", "change_connection",
+    "view_externalissue", "view_outboxitem", "view_inboundevent", "view_syncconflict",
+]
+
+
+def grant_manager_admin_permissions(using: str = "default") -> int:
+    """Give the Managers group the model permissions the admin checks. Idempotent.
+
+    Runs after every migrate (core.apps), so a new install needs no step of its own.
+    Returns how many permissions the group holds for the admin afterwards.
+    """
+    group, _ = Group.objects.using(using).get_or_create(name=MANAGERS)
+    permissions = Permission.objects.using(using)
+    perms = list(
+        permissions.filter(content_type__app_label__in=MANAGER_APPS)
+        | permissions.filter(content_type__app_label="handoff", codename__in=["view_auditentry", "view_notification"])
+        # Picking team members and assignees in the admin looks users up.
+        | permissions.filter(content_type__app_label="auth", codename="view_user")
+        # Tracker connections, which the sync page sends managers to the admin to set up.
+        # No delete: it would drop every twin link and its history; `enabled` turns one off
+        # (the API offers no delete either). The sync engine's own records are read-only.
+        | permissions.filter(content_type__app_label="sync", codename__in=SYNC_MANAGER_CODENAMES)
+    )
+    group.permissions.add(*perms)
+    return len(perms)
+
+
+def _changes(before: models.Model, after: models.Model, fields: list[str]) -> dict:
+    """Old and new values of the plain fields a form changed (many-to-many handled apart)."""
+    changes = {}
+    for name in fields:
+        try:
+            field = after._meta.get_field(name)
+        except FieldDoesNotExist:  # a form-only field has no model value to compare
+            continue
+        if field.many_to_many or not field.concrete:
+            continue
+        changes[name] = (getattr(before, name), getattr(after, name))
+    return changes
+
+
+def _saved_copy(obj: models.Model) -> models.Model | None:
+    if obj.pk is None:
+        return None
+    return type(obj)._default_manager.filter(pk=obj.pk).first()
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Writes audit rows for what the admin creates, changes and deletes (channel: web)."""
+
+    def save_model(self, request, obj, form, change):
+        before = _saved_copy(obj) if change else None
+        super().save_model(request, obj, form, change)
+        if before is None:
+            audit_record(obj=obj, actor=request.user, channel=Channel.WEB, action="created")
+        else:
+            audit_changes(
+                obj=obj, actor=request.user, channel=Channel.WEB,
+                changes=_changes(before, obj, form.changed_data),
+            )
+
+    def save_related(self, request, form, formsets, change):
+        many = [
+            f.name for f in form.instance._meta.many_to_many if f.name in form.changed_data
+        ]
+        before = {name: list(getattr(form.instance, name).all()) for name in many} if change else {}
+        super().save_related(request, form, formsets, change)
+        if many:
+            after = {name: list(getattr(form.instance, name).all()) for name in many}
+            audit_changes(
+                obj=form.instance, actor=request.user, channel=Channel.WEB,
+                changes={name: (before.get(name, []), after[name]) for name in many},
+            )
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            audit_record(obj=obj, actor=request.user, channel=Channel.WEB, action="deleted", old=obj)
+            obj.delete()
+        changed = dict((obj.pk, fields) for obj, fields in formset.changed_objects)
+        for obj in instances:
+            before = _saved_copy(obj) if obj.pk in changed else None
+            obj.save()
+            if before is None:
+                audit_record(obj=obj, actor=request.user, channel=Channel.WEB, action="created")
+            else:
+                audit_changes(
+                    obj=obj, actor=request.user, channel=Channel.WEB,
+                    changes=_changes(before, obj, changed[obj.pk]),
+                )
+        formset.save_m2m()
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            audit_record(obj=obj, actor=request.user, channel=Channel.WEB, action="deleted", old=obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                audit_record(obj=obj, actor=request.user, channel=Channel.WEB, action="deleted", old=obj)
+            super().delete_queryset(request, queryset)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Lists and shows; nothing is added or changed here."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RecordAdmin(ReadOnlyAdmin):
+    """Records that other parts of the system keep: nobody deletes them here either."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(RecordAdmin):
+    """The audit trail is evidence: nobody adds, edits or deletes it, superusers included."""
+
+    list_display = ("at", "object_repr", "action", "field", "old", "new", "actor", "channel")
+    list_filter = ("channel", "action", "content_type")
+    search_fields = ("object_repr", "field", "old", "new", "actor__username")
+    list_select_related = ("actor", "content_type")
+    date_hierarchy = "at"
+
+
+@admin.register(Notification)
+class NotificationAdmin(RecordAdmin):
+    """What each user was told, to answer "why did I (not) hear about this?"."""
+
+    list_display = ("created_at", "user", "kind", "message", "read_at")
+    list_filter = ("kind",)
+    search_fields = ("user__username", "message")
+    list_select_related = ("user",)

@@ -1,0 +1,40 @@
+"""Shared pieces of API views."""
+
+from django.db.models import ProtectedError
+from rest_framework import serializers, viewsets
+
+from core.api import Conflict
+from core.models import Channel
+from core.permissions import ManagersWrite
+from core.records import record_delete, record_save
+
+
+class CatalogueViewSet(viewsets.ModelViewSet):
+    """Every role reads; managers create, change and delete, each change audited.
+
+    Writes go through core.records, so each one leaves audit rows with the
+    API channel. Deleting a record that tickets or defects still use is a 409.
+    """
+
+    permission_classes = [ManagersWrite]
+
+    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
+        model = serializer.Meta.model
+        serializer.instance = record_save(
+            instance=model(), values=serializer.validated_data, actor=self.request.user, channel=Channel.API
+        )
+
+    def perform_update(self, serializer: serializers.ModelSerializer) -> None:
+        serializer.instance = record_save(
+            instance=serializer.instance,
+            values=serializer.validated_data,
+            actor=self.request.user,
+            channel=Channel.API,
+        )
+
+    def perform_destroy(self, instance) -> None:
+        try:
+            record_delete(instance=instance, actor=self.request.user, channel=Channel.API)
+        except ProtectedError as exc:
+            used_by = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+            raise Conflict(f"{instance} is still used by {', '.join(used_by)}; it cannot be deleted.") from None

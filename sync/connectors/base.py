@@ -1,0 +1,227 @@
+"""The contract every tracker connector fulfils, and the plain values it trades in.
+
+Connectors speak in the tracker's own names (status "In Progress", priority
+"Urgent", version "2.4.0"); the engine maps portal values to and from them with
+the connection's typed config, so a connector never sees a portal model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from core.safe_urls import external_link
+
+if TYPE_CHECKING:
+    from sync.config import ConnectionConfig
+
+# Put in every comment and attachment the portal pushes, so a retried push can
+# see that it already happened and a poll can tell our own comments apart.
+MARKER_PREFIX = "handoff:"
+
+
+def comment_marker(comment_id: int) -> str:
+    return f"[{MARKER_PREFIX}comment:{comment_id}]"
+
+
+def attachment_marker(attachment_id: int) -> str:
+    return f"[{MARKER_PREFIX}attachment:{attachment_id}]"
+
+
+def has_marker(text: str | None) -> bool:
+    return f"[{MARKER_PREFIX}" in (text or "")
+
+
+# On an issue the portal creates: [handoff:<short installation id>:<signature>].
+DEFECT_MARKER_RE = re.compile(rf"\[{MARKER_PREFIX}([0-9a-f]{{8}}:[0-9a-f]{{32}})\]")
+
+
+def defect_marker(defect_key: str) -> str:
+    """The mark of this installation's issue for `defect_key`, which no one without its secret can write."""
+    from core.installation import defect_signature
+
+    return f"[{MARKER_PREFIX}{defect_signature(defect_key)}]"
+
+
+def carries_defect_marker(text: str | None, defect_key: str) -> bool:
+    """Whether `text` holds this installation's valid marker for `defect_key`."""
+    from core.installation import signature_matches
+
+    return any(signature_matches(defect_key, found) for found in DEFECT_MARKER_RE.findall(text or ""))
+
+
+def remote_reason(text: object, limit: int = 200) -> str:
+    """A tracker's error text fit to show: one line, no markup or control characters, short.
+
+    Only for short reasons a tracker gives (Jira's errorMessages, GitHub's message);
+    a response body itself is never shown, whatever it holds.
+    """
+    line = re.sub(r"<[^>]*>", " ", str(text or ""))  # markup is dropped, not shown escaped
+    line = "".join(ch if ch.isprintable() and ch not in "<>" else " " for ch in line)
+    line = " ".join(line.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class ConnectorError(Exception):
+    """A tracker call failed.
+
+    permanent=True (401/403/404/410): retrying will not help; the engine pauses
+    the connection and shows `message`. Otherwise (429/5xx/timeouts) the engine
+    retries with backoff, no sooner than `retry_after` seconds when given.
+    """
+
+    def __init__(self, message: str, permanent: bool = False, retry_after: float | None = None):
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class RejectedChange(ConnectorError):
+    """The tracker refused this one change (e.g. 422): the row fails, the connection goes on."""
+
+    def __init__(self, message: str):
+        super().__init__(message, permanent=False)
+
+
+class WebhookRejected(Exception):
+    """A webhook delivery is unsigned, wrongly signed or unreadable (answered 401/400)."""
+
+    def __init__(self, message: str, status: int = 401):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class TwinRef:
+    external_id: str
+    key: str
+    url: str
+
+    def __post_init__(self) -> None:
+        # Every twin from a tracker (webhook, poll, lookup, push answer) passes here
+        # before it is stored: a link that is not plain http(s) becomes "" (shown as text).
+        object.__setattr__(self, "url", external_link(self.url))
+
+
+@dataclass(frozen=True)
+class TrackerComment:
+    id: str
+    body: str
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class TrackerIssue:
+    """An issue as the tracker has it now. `fields` holds tracker names:
+    status, priority, version, title, description."""
+
+    twin: TwinRef
+    updated_at: str
+    portal_key: str = ""
+    fields: Mapping[str, str | None] = field(default_factory=dict)
+    comments: tuple[TrackerComment, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutboundFile:
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class OutboundChange:
+    """One outbox row, translated into the tracker's terms.
+
+    `fields` holds tracker names for the keys the change sets (title,
+    description, priority, status, version); `comment` and `file` carry the
+    body or bytes with their portal id in `source_id` for the marker.
+    """
+
+    kind: str
+    defect_key: str
+    defect_url: str
+    twin: TwinRef | None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    comment: str = ""
+    file: OutboundFile | None = None
+    source_id: int | None = None
+    # 1 on the first try. A later try may follow one that reached the tracker
+    # without our knowing, so only then must the connector look before posting.
+    attempt: int = 1
+
+
+@dataclass(frozen=True)
+class PullResult:
+    issues: tuple[TrackerIssue, ...]
+    cursor: str
+
+
+class Connector:
+    """Base of every tracker connector.
+
+    Subclasses set `kind` and implement push, pull and (for trackers with
+    webhooks) parse_webhook. Every method raises ConnectorError on failure.
+    """
+
+    kind = ""
+    supports_webhooks = False
+    # How long the tracker may send a delivery again (by itself or from its
+    # "redeliver" button): a body seen within it is a replay, not a new event.
+    redelivery_window = timedelta(days=3)
+
+    def __init__(self, *, base_url: str, token: str, project: str, config: ConnectionConfig):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.project = project
+        self.config = config
+
+    def __repr__(self) -> str:
+        # Never the token.
+        return f"<{type(self).__name__} {self.base_url} project={self.project}>"
+
+    def push(self, change: OutboundChange) -> TwinRef:
+        """Apply one change to the tracker; return the twin (new or found on create).
+
+        Must be safe to repeat: create first looks for the issue an earlier try
+        made, and adopts it only when it was made by the connection's own account
+        and carries this installation's `defect_marker`: an issue anyone else
+        made naming the key is never adopted. A comment or file carrying its
+        marker is not posted again.
+        """
+        raise NotImplementedError
+
+    def fetch(self, twin: TwinRef) -> TrackerIssue:
+        """The issue as it is now, with its comments."""
+        raise NotImplementedError
+
+    def pull(self, cursor: str) -> PullResult:
+        """Issues changed since `cursor` (empty: since the beginning), with the next cursor."""
+        raise NotImplementedError
+
+    def lookup(self, reference: str) -> TrackerIssue:
+        """An existing issue named by key or URL, to link a defect to. RejectedChange when the
+        reference is malformed or names an issue outside this connection's project."""
+        raise RejectedChange(f"{self.kind} issues cannot be linked by key or URL.")
+
+    def verify_webhook(self, *, headers: Mapping[str, str], body: bytes, secret: str) -> str:
+        """Check a delivery's signature; return its delivery id. Raises WebhookRejected (401)."""
+        raise WebhookRejected(f"{self.kind} sends no webhooks; it is polled.", status=404)
+
+    def parse_webhook(self, *, headers: Mapping[str, str], body: bytes) -> tuple[TrackerIssue, ...]:
+        """Read a verified delivery into the issues it touches. Raises WebhookRejected (400)."""
+        raise WebhookRejected(f"{self.kind} sends no webhooks; it is polled.", status=404)
+
+    @staticmethod
+    def signature_matches(*, secret: str, body: bytes, signature: str, prefix: str = "sha256=") -> bool:
+        """HMAC-SHA256 of the body with the shared secret, compared in constant time."""
+        if not secret or not signature:
+            return False
+        expected = prefix + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected.encode(), signature.strip().encode())

@@ -1,0 +1,110 @@
+"""Writing changes to the outbox, in the transaction of the change itself.
+
+Portal services call `outbox_enqueue` once per change that a tracker must see.
+The row is written in the caller's transaction, so the change and its outbox
+row commit together or not at all; a push is queued only after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from defects.models import Defect
+from sync.models import Connection, ExternalIssue, OutboxItem
+
+log = logging.getLogger(__name__)
+
+Kind = OutboxItem.Kind
+
+
+def _target_connections(defect: Defect) -> list[Connection]:
+    """The team's connection, and any connection the defect already has a twin in."""
+    ids: set[int] = set(
+        ExternalIssue.objects.filter(defect=defect).values_list("connection_id", flat=True)
+    )
+    team = defect.team
+    team_connection = getattr(team, "connection_id", None) if team is not None else None
+    if team_connection:
+        ids.add(team_connection)
+    if not ids:
+        return []
+    return list(Connection.objects.filter(pk__in=ids, enabled=True))
+
+
+def outbox_enqueue(
+    *, defect: Defect, kind: str, payload: dict[str, Any] | None = None, channel: str = ""
+) -> list[OutboxItem]:
+    """Record that `defect` changed in a way its trackers must see.
+
+    Does nothing when the defect's team has no enabled connection and the
+    defect has no twin. A change that came from a tracker (`channel` is
+    Channel.tracker(name)) is not sent back to that same tracker. When the
+    defect has no twin there yet (and nothing queued creates one), a create row
+    comes first: a defect routed to a connected team starts syncing that way.
+    A paused connection still gets rows, so nothing is lost while it is paused.
+    """
+    from core.models import Channel
+
+    if kind not in Kind.values:
+        raise ValueError(f"Unknown outbox kind {kind!r}")
+    rows: list[OutboxItem] = []
+    for connection in _target_connections(defect):
+        if channel and channel == Channel.tracker(connection.name):
+            continue
+        has_twin = ExternalIssue.objects.filter(defect=defect, connection=connection).exists()
+        create_queued = OutboxItem.objects.filter(
+            defect=defect, connection=connection, kind=Kind.CREATE
+        ).exclude(status=OutboxItem.Status.FAILED).exists()
+        if not has_twin and not create_queued and kind != Kind.CREATE:
+            rows.append(OutboxItem.objects.create(defect=defect, connection=connection, kind=Kind.CREATE))
+            if kind in (Kind.FIELDS, Kind.SEVERITY, Kind.STATUS, Kind.RELEASE):
+                continue  # the create carries the defect's current fields
+        if kind == Kind.CREATE and (has_twin or create_queued):
+            continue
+        rows.append(
+            OutboxItem.objects.create(defect=defect, connection=connection, kind=kind, payload=payload or {})
+        )
+    if rows:
+        for connection_id in {row.connection_id for row in rows}:
+            transaction.on_commit(lambda cid=connection_id: dispatch_drain(cid))
+    return rows
+
+
+def outbox_enqueue_update(*, defect: Defect, changed: set[str], channel: str = "") -> list[OutboxItem]:
+    """outbox_enqueue for the fields defect_update changed, one row per kind of change."""
+    rows: list[OutboxItem] = []
+    texts = {name: getattr(defect, name) for name in ("title", "description") if name in changed}
+    if texts:
+        rows += outbox_enqueue(defect=defect, kind=Kind.FIELDS, payload=texts, channel=channel)
+    if "severity" in changed:
+        rows += outbox_enqueue(defect=defect, kind=Kind.SEVERITY, payload={"severity": defect.severity}, channel=channel)
+    if changed & {"planned_release", "fixed_in_release"}:
+        payload = {
+            "planned_release": defect.planned_release.version if defect.planned_release else None,
+            "fixed_in_release": defect.fixed_in_release.version if defect.fixed_in_release else None,
+        }
+        rows += outbox_enqueue(defect=defect, kind=Kind.RELEASE, payload=payload, channel=channel)
+    if "team" in changed:
+        # Routed to a team with a connection: the defect starts syncing there.
+        rows += outbox_enqueue(defect=defect, kind=Kind.CREATE, channel=channel)
+    return rows
+
+
+def author_name(user) -> str:
+    """How a portal author is named in a tracker comment."""
+    if not getattr(user, "is_authenticated", False):
+        return "Handoff"
+    return user.get_full_name() or user.get_username()
+
+
+def dispatch_drain(connection_id: int) -> None:
+    """Queue a push run. Never raises: the periodic relay picks up anything missed."""
+    from sync.tasks import send, sync_drain
+
+    try:
+        send(sync_drain, connection_id)
+    except Exception:  # broker down: the rows wait in the outbox for the relay
+        log.warning("could not queue a sync push for connection %s; the relay will", connection_id, exc_info=True)

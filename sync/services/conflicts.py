@@ -1,0 +1,66 @@
+"""When a field changed on both sides between two syncs, one rule per field decides.
+
+    status   the tracker wins  (engineers move work in their tracker)
+    version  the tracker wins  (release planning happens where the work is)
+    priority the portal wins   (severity is grounded in customer impact, which
+                                only the help desk sees)
+    title    the portal wins   (the title is what the help desk reported)
+
+Each conflict is recorded as a SyncConflict and shown on the defect.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from sync.config import ConnectionConfig
+from sync.connectors.base import OutboundChange, TrackerIssue
+from sync.models import ExternalIssue, OutboxItem, SyncConflict
+
+Winner = SyncConflict.Winner
+RULES: dict[str, str] = {
+    "status": Winner.TRACKER,
+    "version": Winner.TRACKER,
+    "priority": Winner.PORTAL,
+    "title": Winner.PORTAL,
+}
+
+
+def record_conflict(*, twin: ExternalIssue, field: str, portal_value, tracker_value, winner: str, note: str = "") -> SyncConflict:
+    return SyncConflict.objects.create(
+        defect_id=twin.defect_id, connection_id=twin.connection_id, field=field,
+        portal_value=str(portal_value or "")[:200], tracker_value=str(tracker_value or "")[:200],
+        winner=winner, note=note[:300],
+    )
+
+
+@transaction.atomic
+def resolve_push_conflict(
+    *, item: OutboxItem, twin: ExternalIssue, field: str, current: TrackerIssue,
+    change: OutboundChange, config: ConnectionConfig,
+) -> bool:
+    """Before overwriting a field, check the tracker did not change it since the last sync.
+
+    Returns True when the tracker's value won: the caller must not push, and the
+    tracker's value has been applied to the portal. False: push as planned.
+    """
+    from sync.services.apply import NotApplied, apply_field
+
+    tracker_value = current.fields.get(field)
+    ours = change.fields.get(field)
+    if field not in current.fields or tracker_value == twin.synced.get(field) or tracker_value == ours:
+        return False
+    winner = RULES.get(field, Winner.PORTAL)
+    note = ""
+    if winner == Winner.TRACKER:
+        try:
+            apply_field(defect=item.defect, connection=item.connection, config=config, field=field,
+                        tracker_value=tracker_value)
+        except NotApplied as exc:
+            winner, note = Winner.PORTAL, f"The tracker's value could not be applied: {exc}"
+    record_conflict(twin=twin, field=field, portal_value=ours, tracker_value=tracker_value, winner=winner, note=note)
+    if winner == Winner.TRACKER:
+        twin.synced = {**twin.synced, field: tracker_value}
+        twin.save(update_fields=["synced"])
+        return True
+    return False

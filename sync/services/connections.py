@@ -1,0 +1,103 @@
+"""Creating and changing connections: validated settings, a safe base URL, a write-only token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from sync.config import build_config
+from sync.models import Connection
+from core.audit import audit_changes, audit_record
+from core.safe_urls import clean_server_url
+
+SECRET_FIELDS = ("token", "webhook_secret")
+EDITABLE = (
+    "name", "kind", "base_url", "token", "project", "status_map", "priority_map", "version_map",
+    "webhook_secret", "enabled",
+)
+
+
+def validate_base_url(url: str) -> str:
+    """The tracker's URL, cleaned by core.safe_urls.clean_server_url; errors keyed by base_url.
+
+    The host is resolved and every address it resolves to is checked, so a
+    public name pointing at 127.0.0.1 is refused too; connectors check again
+    at request time (DNS can change after the connection is saved).
+    """
+    limit = Connection._meta.get_field("base_url").max_length
+    if isinstance(url, str) and len(url.strip()) > limit:
+        raise ValidationError({"base_url": f"A tracker URL may be at most {limit} characters."})
+    try:
+        return clean_server_url(url)
+    except ValidationError as exc:
+        raise ValidationError({"base_url": exc.messages}) from None
+
+
+def _clean(values: dict[str, Any], *, current: Connection | None) -> dict[str, Any]:
+    unknown = sorted(set(values) - set(EDITABLE))
+    if unknown:
+        raise ValidationError({k: "This field cannot be set." for k in unknown})
+    errors: dict[str, list[str]] = {}
+    clean = dict(values)
+    kind = clean.get("kind", current.kind if current else Connection.Kind.REDMINE)
+    from sync.connectors.registry import CONNECTORS
+
+    if kind not in CONNECTORS:
+        errors["kind"] = [f"Choose one of: {', '.join(sorted(CONNECTORS))}."]
+    if "base_url" in clean:
+        try:
+            clean["base_url"] = validate_base_url(clean["base_url"])
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    for name in ("name", "project"):
+        if name in clean and not str(clean[name] or "").strip():
+            errors[name] = ["This field is required."]
+    if current is None and not str(clean.get("token") or "").strip():
+        errors["token"] = ["An API token is required."]
+    if "token" in clean and current is not None and not str(clean["token"] or "").strip():
+        clean.pop("token")  # an empty token on edit keeps the stored one
+    try:
+        build_config(
+            kind=kind,
+            status_map=clean.get("status_map", current.status_map if current else {}),
+            priority_map=clean.get("priority_map", current.priority_map if current else {}),
+            version_map=clean.get("version_map", current.version_map if current else {}),
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _audited(changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
+    # A secret is recorded as changed, never by value.
+    return {k: (("(set)", "(changed)") if k in SECRET_FIELDS else v) for k, v in changes.items()}
+
+
+@transaction.atomic
+def connection_create(*, actor, channel: str, **values: Any) -> Connection:
+    """Raises ValidationError keyed by field."""
+    clean = _clean(values, current=None)
+    connection = Connection(**clean)
+    connection.full_clean(exclude=["base_url"])
+    connection.save()
+    audit_record(obj=connection, actor=actor, channel=channel, action="created", new=f"{connection.kind} {connection.base_url}")
+    return connection
+
+
+@transaction.atomic
+def connection_update(*, connection: Connection, actor, channel: str, **values: Any) -> Connection:
+    """Change only the given fields. Raises ValidationError keyed by field."""
+    connection = Connection.objects.select_for_update().get(pk=connection.pk)
+    clean = _clean(values, current=connection)
+    diff = {k: (getattr(connection, k), v) for k, v in clean.items() if getattr(connection, k) != v}
+    for name, (_, value) in diff.items():
+        setattr(connection, name, value)
+    connection.full_clean(exclude=["base_url"])
+    connection.save()
+    if diff:
+        audit_changes(obj=connection, actor=actor, channel=channel, changes=_audited(diff))
+    return connection

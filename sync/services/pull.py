@@ -1,0 +1,188 @@
+"""Pulling tracker changes (a poll, or a webhook delivery) into the portal.
+
+For each issue the tracker reports: a field whose tracker value equals the
+last synced value has not changed there (or is our own push coming back: no
+echo); a different value is a tracker change, applied through the portal's
+services unless a portal change to the same field is still waiting in the
+outbox, which makes it a conflict settled by the per-field rule. Comments that
+carry our marker are ours; comments already in the ledger were applied before.
+Only issues already linked to a defect in that connection are applied, and an
+issue no newer than what its link last applied changes no field.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from sync.config import ConnectionConfig, connection_config
+from sync.connectors import connector_for
+from sync.connectors.base import ConnectorError, TrackerIssue, has_marker
+from sync.models import Connection, ExternalIssue, OutboxItem, SyncLedger
+from sync.services.apply import NotApplied, apply_comment, apply_field
+from sync.services.conflicts import RULES, Winner, record_conflict
+from sync.services.health import connection_failed, connection_pause, connection_succeeded, redact
+from sync.services.translate import KIND_OF_FIELD
+
+log = logging.getLogger(__name__)
+
+FIELDS = ("status", "priority", "version", "title")
+KIND_OF_FIELD = {**KIND_OF_FIELD, "title": OutboxItem.Kind.FIELDS}
+
+
+def _twin_for(connection: Connection, issue: TrackerIssue) -> ExternalIssue | None:
+    """The existing link of this tracker issue in `connection`, or None.
+
+    Never made here: anyone who may open an issue in the tracker (on a public
+    repository, anyone) can write "Handoff defect: DEF-3" in it, so a key named
+    by inbound traffic proves nothing. Links come only from our own create (its
+    bookkeeping, or a repeated create finding the issue by our signed marker)
+    and from an engineer linking an issue by hand.
+    """
+    return ExternalIssue.objects.filter(connection=connection, external_id=issue.twin.external_id).first()
+
+
+def _moment(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def is_newer(value: str, held: str, *, or_equal: bool = False) -> bool:
+    """Whether the tracker time `value` comes after `held` (the newest state a link applied).
+
+    Compared as instants when both read as ISO 8601 (trackers differ in offsets
+    and precision), else as strings, which is how one tracker's own stamps sort.
+    Nothing held yet: newer. No time on the event: not newer, since nothing
+    shows it is not an old event sent again.
+    """
+    if not held:
+        return True
+    if not value:
+        return False
+    a, b = _moment(value), _moment(held)
+    if a is None or b is None:
+        a, b = value, held  # type: ignore[assignment]
+    return a >= b if or_equal else a > b
+
+
+@transaction.atomic
+def issue_apply(*, connection: Connection, config: ConnectionConfig, issue: TrackerIssue, fresh: bool = False) -> bool:
+    """Apply one tracker issue to its defect. False when it must wait (a push of it is in flight).
+
+    Only an issue already linked in `connection` is applied; any other is
+    ignored. Its fields are applied only when the issue is newer than the state
+    the link last applied, so an old event (delayed, or a captured delivery sent
+    again) never turns a defect back. `fresh` is for an issue the portal has
+    just read from the tracker itself (a poll, a link): it is the tracker's
+    current state, and a stamp equal to the one held is taken too, since
+    trackers with one-second stamps can change twice within a second.
+    Comments are applied by their own ids through the ledger either way.
+    """
+    twin = _twin_for(connection, issue)
+    if twin is None:
+        return True  # not linked here: never adopted from inbound traffic
+    twin = ExternalIssue.objects.select_for_update().select_related("defect").get(pk=twin.pk)
+    defect = twin.defect
+    open_rows = OutboxItem.objects.filter(defect=defect, connection=connection, status__in=["pending", "claimed"])
+    if open_rows.filter(status="claimed").exists():
+        return False
+    newer = is_newer(issue.updated_at, twin.tracker_updated_at, or_equal=fresh)
+    synced = dict(twin.synced)
+    for field in FIELDS if newer else ():
+        if field not in issue.fields:
+            continue
+        tracker_value = issue.fields[field]
+        if tracker_value == synced.get(field):
+            continue
+        waiting = open_rows.filter(kind=KIND_OF_FIELD[field])
+        both_changed = waiting.exists()
+        winner = RULES.get(field, Winner.PORTAL) if both_changed else Winner.TRACKER
+        note = ""
+        if winner == Winner.TRACKER:
+            try:
+                apply_field(defect=defect, connection=connection, config=config, field=field,
+                            tracker_value=tracker_value)
+                waiting.update(status="done", done_at=timezone.now(), note="Superseded: the tracker's change won.")
+            except NotApplied as exc:
+                note = str(exc)
+                winner = Winner.PORTAL
+            defect.refresh_from_db()
+        if both_changed or note:
+            portal_value = _portal_value(defect, field)
+            record_conflict(twin=twin, field=field, portal_value=portal_value, tracker_value=tracker_value,
+                            winner=winner, note=note)
+        synced[field] = tracker_value
+    for comment in issue.comments:
+        if has_marker(comment.body):
+            continue
+        ledger, created = SyncLedger.objects.get_or_create(
+            connection=connection, direction=SyncLedger.Direction.INBOUND, external_id=comment.id
+        )
+        if created:
+            posted = apply_comment(defect=defect, connection=connection, body=comment.body, author=comment.author)
+            ledger.comment_id = posted.pk
+            ledger.save(update_fields=["comment_id"])
+    if newer:
+        twin.synced = synced
+        twin.tracker_updated_at = issue.updated_at[:40]
+        twin.save(update_fields=["synced", "tracker_updated_at"])
+    return True
+
+
+def _portal_value(defect, field: str) -> str:
+    if field == "status":
+        return defect.status
+    if field == "priority":
+        return defect.severity
+    if field == "version":
+        release = defect.fixed_in_release or defect.planned_release
+        return release.version if release else ""
+    return defect.title
+
+
+def issues_apply(*, connection: Connection, issues, fresh: bool = False) -> list[TrackerIssue]:
+    """Apply each issue in its own transaction; returns those that must wait for a later pass.
+
+    `fresh`: the issues were just read from the tracker (see issue_apply).
+    """
+    config = connection_config(connection)
+    waiting = []
+    for issue in issues:
+        try:
+            if not issue_apply(connection=connection, config=config, issue=issue, fresh=fresh):
+                waiting.append(issue)
+        except Exception:
+            # One bad issue must not stop the others; it is tried again next pass.
+            log.exception("applying %s from %s failed", issue.twin.key, connection.name)
+            waiting.append(issue)
+    return waiting
+
+
+def connection_poll(*, connection: Connection) -> int:
+    """Pull what changed since the cursor and apply it; returns the number of issues seen.
+
+    Tracker errors are recorded on the connection (and pause it when permanent);
+    they are not raised. The cursor never moves past an issue that had to wait.
+    """
+    if not connection.is_active:
+        return 0
+    try:
+        result = connector_for(connection).pull(connection.poll_cursor)
+    except ConnectorError as exc:
+        message = redact(exc.message, connection.token)
+        (connection_pause if exc.permanent else connection_failed)(connection=connection, error=message)
+        return 0
+    waiting = issues_apply(connection=connection, issues=result.issues, fresh=True)
+    cursor = result.cursor
+    if waiting:
+        cursor = min([cursor, *(i.updated_at for i in waiting if i.updated_at)])
+    Connection.objects.filter(pk=connection.pk).update(poll_cursor=cursor, last_poll_at=timezone.now())
+    connection.poll_cursor = cursor
+    connection_succeeded(connection=connection)
+    return len(result.issues)

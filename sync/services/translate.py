@@ -1,0 +1,109 @@
+"""Turning an outbox row into the tracker's terms (an OutboundChange)."""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+
+from defects.models import Attachment, Defect
+from sync.config import ConnectionConfig
+from sync.connectors.base import OutboundChange, OutboundFile, TwinRef
+from sync.models import ExternalIssue, OutboxItem
+from sync.services.settings import portal_base_url
+
+Kind = OutboxItem.Kind
+
+
+def defect_url(defect: Defect) -> str:
+    try:
+        path = reverse("defects:detail", args=[defect.pk])
+    except NoReverseMatch:  # the pages are not wired in this deployment
+        path = f"/defects/{defect.pk}/"
+    return portal_base_url() + path
+
+
+def twin_ref(twin: ExternalIssue | None) -> TwinRef | None:
+    if twin is None:
+        return None
+    return TwinRef(external_id=twin.external_id, key=twin.key, url=twin.url)
+
+
+def _version_of(defect: Defect, config: ConnectionConfig) -> str | None:
+    # Redmine-like trackers have one target version: the fixed-in release once
+    # there is one, the planned release before that.
+    release = defect.fixed_in_release or defect.planned_release
+    return config.tracker_version(release.version if release else None)
+
+
+def create_fields(defect: Defect, config: ConnectionConfig) -> dict:
+    return {
+        "title": defect.title,
+        "description": defect_description(defect),
+        "priority": config.tracker_priority(defect.severity),
+        "status": config.tracker_status(defect.status),
+        "version": _version_of(defect, config),
+        # Only set on create (Jira's component); trackers without one ignore it.
+        "component": defect.component.name if defect.component_id else None,
+    }
+
+
+def defect_description(defect: Defect) -> str:
+    parts = [defect.description.strip()]
+    for label, text in (
+        ("Steps to reproduce", defect.steps_to_reproduce),
+        ("Expected result", defect.expected_result),
+        ("Actual result", defect.actual_result),
+        ("Environment", defect.environment),
+    ):
+        if text.strip():
+            parts.append(f"{label}:\n{text.strip()}")
+    return "\n\n".join(p for p in parts if p)
+
+
+def build_change(item: OutboxItem, twin: ExternalIssue | None, config: ConnectionConfig) -> OutboundChange | None:
+    """The change to send, or None when there is nothing left to send (e.g. a deleted attachment)."""
+    defect = item.defect
+    base = {
+        "kind": item.kind,
+        "defect_key": defect.key,
+        "defect_url": defect_url(defect),
+        "twin": twin_ref(twin),
+        "attempt": item.attempts,
+    }
+    payload = item.payload or {}
+    if item.kind == Kind.CREATE:
+        return OutboundChange(**base, fields=create_fields(defect, config))
+    if item.kind == Kind.FIELDS:
+        fields = {}
+        if "title" in payload:
+            fields["title"] = defect.title
+        if "description" in payload:
+            fields["description"] = defect_description(defect)
+        return OutboundChange(**base, fields=fields)
+    if item.kind == Kind.SEVERITY:
+        return OutboundChange(**base, fields={"priority": config.tracker_priority(payload["severity"])})
+    if item.kind == Kind.STATUS:
+        return OutboundChange(**base, fields={"status": config.tracker_status(payload["status"])})
+    if item.kind == Kind.RELEASE:
+        version = payload.get("fixed_in_release") or payload.get("planned_release")
+        return OutboundChange(**base, fields={"version": config.tracker_version(version)})
+    if item.kind == Kind.COMMENT:
+        author = payload.get("author") or "Someone"
+        body = f"{payload.get('body', '')}\n\n-- {author}, in Handoff"
+        return OutboundChange(**base, comment=body, source_id=payload["comment_id"])
+    if item.kind == Kind.ATTACHMENT:
+        attachment = Attachment.objects.filter(pk=payload.get("attachment_id")).first()
+        if attachment is None:
+            return None
+        with attachment.file.open("rb") as handle:
+            data = handle.read()
+        return OutboundChange(
+            **base,
+            file=OutboundFile(name=attachment.name, content_type=attachment.content_type, data=data),
+            source_id=attachment.pk,
+        )
+    raise ValueError(f"Unknown outbox kind {item.kind!r}")
+
+
+# Which snapshot key each kind moves, for conflict checks and echo suppression.
+FIELD_OF_KIND = {Kind.STATUS: "status", Kind.SEVERITY: "priority", Kind.RELEASE: "version"}
+KIND_OF_FIELD = {v: k for k, v in FIELD_OF_KIND.items()}

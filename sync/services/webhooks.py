@@ -1,0 +1,97 @@
+"""Inbound webhooks: verify, store once per delivery id, answer at once, apply in a task.
+
+The endpoint is shared by every kind; each connector checks its own signature
+and reads its own payload (Redmine sends none and is polled).
+
+A signature proves who made a body, not when: a captured delivery sent again
+under a new delivery id is still validly signed. So a body is also known by its
+SHA-256, and one already received for the connection within the tracker's
+redelivery window (`Connector.redelivery_window`) is answered as a duplicate
+and not applied again. Past the window, its issue is older than what the link
+holds, and pull.issue_apply leaves the fields alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from sync.connectors import connector_for
+from sync.connectors.base import WebhookRejected
+from sync.models import Connection, InboundEvent
+from sync.services.pull import issues_apply
+
+
+DELIVERY_ID_MAX = InboundEvent._meta.get_field("delivery_id").max_length
+
+
+def _received_before(connection: Connection, digest: str, window) -> InboundEvent | None:
+    """The earlier delivery of the same body within `window`, unless it failed (a resend may be a fix)."""
+    return (
+        InboundEvent.objects.filter(
+            connection=connection, body_sha256=digest, received_at__gte=timezone.now() - window
+        )
+        .exclude(status=InboundEvent.Status.FAILED)
+        .order_by("received_at", "id")
+        .first()
+    )
+
+
+def webhook_receive(*, connection: Connection, headers: Mapping[str, str], body: bytes) -> tuple[InboundEvent, bool]:
+    """Verify and store a delivery; returns (event, created). A replay returns the first event.
+
+    A replay is the same delivery id, or the same body within the tracker's
+    redelivery window under any delivery id. Raises WebhookRejected: status 401
+    (nothing stored) for a bad or missing signature; 400 (nothing stored) for
+    a delivery id longer than we keep, since cutting it could merge two
+    deliveries; 400 for a signed payload that cannot be read, which is stored
+    as failed with its error so the health page shows it.
+    """
+    connector = connector_for(connection)
+    delivery_id = connector.verify_webhook(headers=headers, body=body, secret=connection.webhook_secret)
+    if len(delivery_id) > DELIVERY_ID_MAX:
+        raise WebhookRejected(f"The delivery id is longer than {DELIVERY_ID_MAX} characters.", status=400)
+    digest = hashlib.sha256(body).hexdigest()
+    earlier = _received_before(connection, digest, connector.redelivery_window)
+    if earlier is not None:
+        return earlier, False
+    error = ""
+    try:
+        connector.parse_webhook(headers=headers, body=body)
+    except WebhookRejected as exc:
+        error = str(exc)
+    kept_headers = {k: v for k, v in headers.items() if "signature" not in k.lower()}
+    try:
+        with transaction.atomic():
+            event = InboundEvent.objects.create(
+                connection=connection, delivery_id=delivery_id, headers=kept_headers,
+                body=body.decode("utf-8", "replace"), body_sha256=digest,
+                status=InboundEvent.Status.FAILED if error else InboundEvent.Status.RECEIVED, error=error,
+            )
+    except IntegrityError:
+        return InboundEvent.objects.get(connection=connection, delivery_id=delivery_id), False
+    if error:
+        raise WebhookRejected(error, status=400)
+    from sync.tasks import send, sync_inbound
+
+    transaction.on_commit(lambda: send(sync_inbound, event.pk))
+    return event, True
+
+
+def inbound_process(*, event: InboundEvent) -> None:
+    """Apply a stored (already verified) delivery."""
+    connection = event.connection
+    try:
+        issues = connector_for(connection).parse_webhook(headers=event.headers, body=event.body.encode())
+        waiting = issues_apply(connection=connection, issues=issues)
+    except Exception as exc:
+        InboundEvent.objects.filter(pk=event.pk).update(
+            status=InboundEvent.Status.FAILED, error=str(exc)[:2000], processed_at=timezone.now()
+        )
+        return
+    if waiting:
+        return  # left as received; the relay runs it again
+    InboundEvent.objects.filter(pk=event.pk).update(status=InboundEvent.Status.DONE, processed_at=timezone.now())

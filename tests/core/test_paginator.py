@@ -1,0 +1,107 @@
+import pytest
+from django.core.paginator import Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core import paginator as large
+from tickets.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def customers():
+    Customer.objects.bulk_create(Customer(name=f"Customer {n:03d}") for n in range(23))
+    return Customer.objects.order_by("name")
+
+
+def test_pages_hold_the_same_rows_in_the_same_order_as_a_plain_paginator(customers):
+    plain, fast = Paginator(customers, 5), large.LargeTablePaginator(customers, 5)
+
+    assert fast.count == plain.count == 23
+    assert not fast.count_is_estimate
+    for number in plain.page_range:
+        assert list(fast.page(number)) == list(plain.page(number))
+
+
+def test_a_deep_page_costs_the_same_queries_as_the_first(customers):
+    fast = large.LargeTablePaginator(customers, 5)
+    fast.count
+    with CaptureQueriesContext(connection) as first:
+        list(fast.page(1))
+    with CaptureQueriesContext(connection) as deep:
+        list(fast.page(5))
+    assert len(first) == len(deep) == 2
+
+
+def test_beyond_the_cap_the_count_stops_and_says_it_is_an_estimate(customers, monkeypatch):
+    monkeypatch.setattr(large, "COUNT_CAP", 10)
+    fast = large.LargeTablePaginator(customers, 5)
+
+    assert fast.count > 10
+    assert fast.count_is_estimate
+    assert [c.name for c in fast.page(3)] == [f"Customer {n:03d}" for n in range(10, 15)]
+
+
+def test_the_ticket_list_says_about_when_the_count_is_an_estimate(client, agent, make_ticket, monkeypatch):
+    monkeypatch.setattr(large, "COUNT_CAP", 2)
+    for n in range(4):
+        make_ticket(subject=f"Ticket {n}")
+    client.force_login(agent)
+
+    html = client.get("/tickets/").content.decode()
+
+    assert "About " in html and " tickets" in html
+
+
+def test_a_lower_count_cap_stops_counting_sooner(customers):
+    fast = large.LargeTablePaginator(customers, 5, count_cap=10)
+
+    assert fast.count > 10
+    assert fast.count_is_estimate
+    assert [c.name for c in fast.page(2)] == [f"Customer {n:03d}" for n in range(5, 10)]
+    assert large.LargeTablePaginator(customers, 5, count_cap=50).count == 23
+
+
+def test_an_estimate_far_beyond_the_cap_is_taken_without_counting(customers, monkeypatch):
+    monkeypatch.setattr(large, "COUNT_CAP", 4)
+    monkeypatch.setattr(large, "planner_estimate", lambda queryset: 21)
+    fast = large.LargeTablePaginator(customers, 5)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert fast.count == 21
+    assert fast.count_is_estimate
+    assert not queries.captured_queries
+
+
+def test_an_estimate_near_the_cap_is_checked_by_counting(customers, monkeypatch):
+    monkeypatch.setattr(large, "COUNT_CAP", 10)
+    monkeypatch.setattr(large, "planner_estimate", lambda queryset: 40)
+    fast = large.LargeTablePaginator(customers, 5)
+
+    assert fast.count == 40 and fast.count_is_estimate
+    monkeypatch.setattr(large, "COUNT_CAP", 100)
+    exact = large.LargeTablePaginator(customers, 5)
+    assert exact.count == 23 and not exact.count_is_estimate
+
+
+def test_row_fields_read_the_page_as_dicts_in_order_and_the_ids_without_their_joins():
+    from tickets.models import Contact
+
+    acme = Customer.objects.create(name="Acme")
+    Contact.objects.bulk_create(Contact(customer=acme, name=f"Contact {n:02d}", email=f"c{n}@acme.test") for n in range(12))
+    contacts = Contact.objects.order_by("-name")
+    fast = large.LargeTablePaginator(contacts, 5, row_fields=("pk", "name", "customer__name"))
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(fast.page(2))
+
+    assert [row["name"] for row in rows] == [f"Contact {n:02d}" for n in range(6, 1, -1)]
+    assert {row["customer__name"] for row in rows} == {"Acme"}
+    ids_read, rows_read = [q["sql"] for q in queries.captured_queries][-2:]
+    assert " JOIN " not in ids_read and " JOIN " in rows_read
+
+
+def test_row_fields_must_include_the_primary_key(customers):
+    with pytest.raises(ValueError):
+        large.LargeTablePaginator(customers, 5, row_fields=("name",))

@@ -1,0 +1,332 @@
+"""The Jira connector over real HTTP against a local Jira speaking REST API v2."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from defects.attachments import check_upload
+from defects.models import Comment
+from defects.services.comments import comment_add
+from defects.services.transitions import defect_transition
+from sync.connectors import connector_for
+from sync.connectors.base import OutboundChange, comment_marker
+from sync.models import Connection, ExternalIssue, InboundEvent, OutboxItem
+from sync.outbox import outbox_enqueue
+from sync.services.pull import connection_poll
+from sync.services.push import outbox_drain
+from core.models import Channel
+from tests.sync.connectors.conftest import WEBHOOK_SECRET
+from tests.fakes.jira_server import STRICT_WORKFLOW
+
+pytestmark = pytest.mark.django_db
+
+Status = OutboxItem.Status
+
+
+def synced_defect(escalate, ticket):
+    defect = escalate(ticket)
+    outbox_drain()
+    return defect
+
+
+def test_escalating_creates_the_jira_issue_with_priority_component_key_label_and_a_link_back(
+    jira, jira_connection, escalate, ticket, component
+):
+    defect = synced_defect(escalate, ticket)
+
+    issue = jira.only_issue()
+    assert issue["summary"] == "PDF export times out"
+    assert issue["issuetype"] == "Bug" and issue["priority"] == "High"  # S2
+    assert issue["components"] == [component.name]
+    assert f"handoff-{defect.key}" in issue["labels"]
+    (link,) = jira.remote_links[issue["id"]].values()
+    assert link["globalId"] == f"handoff:{defect.key}"
+    assert link["object"]["url"].endswith(f"/defects/{defect.pk}/")
+    twin = ExternalIssue.objects.get(defect=defect)
+    assert (twin.external_id, twin.key, twin.url) == (issue["id"], "HD-1", f"{jira.base_url}/browse/HD-1")
+    assert jira.requests_to("POST", "/rest/api/2/issue")[0].header("Authorization").startswith("Basic ")
+
+
+def test_a_repeated_create_finds_the_issue_by_its_key_label_instead_of_making_another(
+    jira, jira_connection, escalate, ticket
+):
+    defect = synced_defect(escalate, ticket)
+    connector = connector_for(jira_connection)
+    again = OutboundChange(kind="create", defect_key=defect.key, defect_url="http://portal/defects/1/", twin=None,
+                           fields={"title": defect.title, "status": "To Do"})
+
+    twin = connector.push(again)
+
+    assert len(jira.issues) == 1
+    assert twin.key == "HD-1"
+    assert len(jira.remote_links[jira.only_issue()["id"]]) == 1  # upserted by globalId
+
+
+def test_title_priority_and_planned_release_edits_reach_jira(jira, jira_connection, escalate, ticket, release):
+    from defects.services.changes import defect_update
+
+    defect = synced_defect(escalate, ticket)
+    defect_update(defect=defect, actor=None, channel=Channel.WEB, title="PDF export of big invoices times out",
+                  planned_release=release)
+    outbox_enqueue(defect=defect, kind="severity", payload={"severity": "S1"})
+
+    outbox_drain()
+
+    issue = jira.only_issue()
+    assert issue["summary"] == "PDF export of big invoices times out"
+    assert issue["fixVersions"] == ["2.4.0"]
+    assert issue["priority"] == "Highest"
+    assert not OutboxItem.objects.exclude(status=Status.DONE).exists()
+
+
+def test_a_status_change_walks_the_transition_the_workflow_offers(
+    jira, jira_connection, escalate, ticket, engineer
+):
+    defect = synced_defect(escalate, ticket)
+    defect_transition(defect=defect, to="triage", actor=engineer, channel=Channel.WEB)
+    defect_transition(defect=defect, to="in_progress", actor=engineer, channel=Channel.WEB)
+
+    outbox_drain()
+
+    assert jira.only_issue()["status"] == "In Progress"
+    (move,) = jira.requests_to("POST", "/transitions")
+    assert move.json() == {"transition": {"id": "21"}}
+
+
+def test_a_status_the_workflow_cannot_reach_fails_the_row_and_shows_on_the_health_page(
+    jira, jira_connection, escalate, ticket, engineer, client
+):
+    defect = synced_defect(escalate, ticket)
+    jira.workflow = STRICT_WORKFLOW  # To Do can only start progress
+    outbox_enqueue(defect=defect, kind="status", payload={"status": "fixed"})
+
+    outbox_drain()
+
+    row = OutboxItem.objects.get(kind="status")
+    assert row.status == Status.FAILED
+    assert "no transition from To Do to Done" in row.last_error and "In Progress" in row.last_error
+    jira_connection.refresh_from_db()
+    assert "no transition from To Do to Done" in jira_connection.last_error
+    assert not jira_connection.paused
+    assert jira.only_issue()["status"] == "To Do"
+    client.force_login(engineer)
+    page = client.get(f"/sync/{jira_connection.pk}/")
+    assert "no transition from To Do to Done" in page.content.decode()
+
+
+def test_a_shared_comment_reaches_jira_once_even_when_pushed_twice(jira, jira_connection, escalate, ticket, engineer):
+    defect = synced_defect(escalate, ticket)
+    comment = comment_add(actor=engineer, channel=Channel.WEB, body="Reproduced on 2.3.1.", visibility="shared",
+                          defect=defect)
+    outbox_drain()
+    row = OutboxItem.objects.get(kind="comment")
+    OutboxItem.objects.filter(pk=row.pk).update(status=Status.PENDING)  # as if the worker died after posting
+
+    outbox_drain()
+
+    (posted,) = jira.only_issue()["comments"]
+    assert posted["body"].startswith("Reproduced on 2.3.1.")
+    assert comment_marker(comment.pk) in posted["body"]
+
+
+def test_an_attachment_is_uploaded_as_multipart_with_the_xsrf_header_once(jira, jira_connection, escalate, ticket):
+    log = SimpleUploadedFile("export.log", b"ERROR pdf render timeout after 30s\n", content_type="text/plain")
+    escalate(ticket, attachments=[check_upload(log)])
+    outbox_drain()
+    row = OutboxItem.objects.get(kind="attachment")
+    OutboxItem.objects.filter(pk=row.pk).update(status=Status.PENDING)
+
+    outbox_drain()
+
+    (attachment,) = jira.only_issue()["attachments"]
+    assert (attachment["filename"], attachment["data"]) == ("export.log", b"ERROR pdf render timeout after 30s\n")
+    assert len(jira.requests_to("POST", "/attachments")) == 1
+
+
+def test_a_comment_made_in_jira_reaches_the_defect_by_webhook(jira, jira_connection, escalate, ticket, deliver):
+    defect = synced_defect(escalate, ticket)
+    comment = jira.comment_as("HD-1", "Root cause: the renderer's pool is too small.")
+    body, headers = jira.webhook("comment_created", "HD-1", comment=comment, secret=WEBHOOK_SECRET)
+
+    response = deliver(jira_connection, body, headers)
+
+    assert response.status_code == 202
+    (shared,) = Comment.objects.filter(defect=defect)
+    assert shared.body.startswith("Root cause: the renderer's pool is too small.")
+    assert "Jamie Jira" in shared.body
+    assert InboundEvent.objects.get().status == InboundEvent.Status.DONE
+
+
+def test_a_status_change_in_jira_reaches_the_defect_by_webhook(jira, jira_connection, escalate, ticket, deliver):
+    defect = synced_defect(escalate, ticket)
+    jira.set("HD-1", status="In Progress")
+    body, headers = jira.webhook("jira:issue_updated", "HD-1", secret=WEBHOOK_SECRET)
+
+    deliver(jira_connection, body, headers)
+
+    defect.refresh_from_db()
+    assert defect.status == "in_progress"
+    # Not echoed back: the change came from Jira.
+    assert not OutboxItem.objects.filter(kind="status").exists()
+
+
+def test_a_replayed_delivery_is_applied_once(jira, jira_connection, escalate, ticket, deliver):
+    defect = synced_defect(escalate, ticket)
+    comment = jira.comment_as("HD-1", "Fixed in main.")
+    body, headers = jira.webhook("comment_created", "HD-1", comment=comment, secret=WEBHOOK_SECRET,
+                                 identifier="delivery-77")
+
+    first = deliver(jira_connection, body, headers)
+    again = deliver(jira_connection, body, headers)
+
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json()["duplicate"] is True
+    assert Comment.objects.filter(defect=defect).count() == 1
+    assert InboundEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("signature", ["sha256=" + "0" * 64, None], ids=["bad", "missing"])
+def test_a_delivery_with_a_bad_or_missing_signature_is_refused_and_nothing_is_written(
+    jira, jira_connection, escalate, ticket, deliver, signature
+):
+    defect = synced_defect(escalate, ticket)
+    jira.set("HD-1", status="In Progress")
+    body, headers = jira.webhook("jira:issue_updated", "HD-1", secret=WEBHOOK_SECRET)
+    if signature is None:
+        del headers["X-Hub-Signature"]
+    else:
+        headers["X-Hub-Signature"] = signature
+
+    response = deliver(jira_connection, body, headers)
+
+    assert response.status_code == 401
+    assert not InboundEvent.objects.exists()
+    defect.refresh_from_db()
+    assert defect.status == "new"
+
+
+def test_a_signed_delivery_that_cannot_be_read_is_kept_with_its_error_and_answered_400(
+    jira, jira_connection, deliver, engineer, client
+):
+    import hashlib
+    import hmac
+
+    body = b'{"webhookEvent": "jira:issue_updated", "issue": {"fields": {}}'
+    signature = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+    response = deliver(jira_connection, body, {"X-Hub-Signature": signature,
+                                               "X-Atlassian-Webhook-Identifier": "broken-1"})
+
+    assert response.status_code == 400
+    event = InboundEvent.objects.get()
+    assert event.status == InboundEvent.Status.FAILED and "Unreadable Jira delivery" in event.error
+    client.force_login(engineer)
+    assert "Unreadable Jira delivery" in client.get(f"/sync/{jira_connection.pk}/").content.decode()
+
+
+def test_a_poll_brings_jira_changes_made_while_no_webhook_arrived(jira, jira_connection, escalate, ticket):
+    defect = synced_defect(escalate, ticket)
+    connection_poll(connection=jira_connection)
+    jira.set("HD-1", status="In Progress")
+    jira.comment_as("HD-1", "Working on it.")
+
+    seen = connection_poll(connection=Connection.objects.get(pk=jira_connection.pk))
+
+    assert seen == 1
+    defect.refresh_from_db()
+    assert defect.status == "in_progress"
+    assert Comment.objects.filter(defect=defect, body__startswith="Working on it.").count() == 1
+    (search,) = jira.requests_to("POST", "/search/jql")[-1:]
+    assert 'updated >= "-' in search.json()["jql"]
+
+
+def test_a_429_with_retry_after_backs_the_row_off_and_holds_every_call_until_then(
+    jira, jira_connection, escalate, ticket
+):
+    jira.fail_next(429, body={"errorMessages": ["Rate limit exceeded."], "errors": {}},
+                   headers={"Retry-After": "120", "X-RateLimit-Reset": "2030-01-01T00:00Z"})
+    escalate(ticket)
+
+    outbox_drain()
+
+    row = OutboxItem.objects.get(kind="create")
+    assert row.status == Status.PENDING and "429" in row.last_error
+    assert row.next_attempt_at >= timezone.now() + timedelta(seconds=115)
+    calls = len(jira.log)
+    OutboxItem.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+
+    outbox_drain()
+
+    assert len(jira.log) == calls  # the gate held the call: Jira was not asked again
+    assert "rate limit" in OutboxItem.objects.get(pk=row.pk).last_error
+    assert not jira.issues
+
+
+def test_a_wrong_token_pauses_the_connection_with_its_error(jira, jira_connection, escalate, ticket):
+    Connection.objects.filter(pk=jira_connection.pk).update(token="bot@example.com:expired-t0ken")
+    escalate(ticket)
+
+    outbox_drain()
+
+    connection = Connection.objects.get(pk=jira_connection.pk)
+    assert connection.paused and "401" in connection.last_error and "expired-t0ken" not in connection.last_error
+    assert OutboxItem.objects.get().status == Status.PENDING
+
+
+def test_an_edited_jira_comment_arrives_once_as_a_new_comment_marked_edited(
+    jira, jira_connection, escalate, ticket, deliver
+):
+    defect = synced_defect(escalate, ticket)
+    comment = jira.comment_as("HD-1", "Pool size is 4.")
+    deliver(jira_connection, *jira.webhook("comment_created", "HD-1", comment=comment, secret=WEBHOOK_SECRET))
+    edited = {**comment, "body": "Pool size is 2.", "updated": jira.tick()}
+    body, headers = jira.webhook("comment_updated", "HD-1", comment=edited, secret=WEBHOOK_SECRET)
+
+    deliver(jira_connection, body, headers)
+    deliver(jira_connection, body, {**headers, "X-Atlassian-Webhook-Identifier": "a-retry-with-a-new-id"})
+
+    bodies = list(Comment.objects.filter(defect=defect).order_by("id").values_list("body", flat=True))
+    assert len(bodies) == 2
+    assert bodies[0].startswith("Pool size is 4.") and bodies[1].startswith("(edited) Pool size is 2.")
+
+
+def test_a_component_jira_does_not_have_is_left_out_rather_than_losing_the_issue(
+    jira, jira_connection, escalate, ticket, component
+):
+    jira.project["components"] = ["Rendering"]
+
+    escalate(ticket)
+    outbox_drain()
+
+    issue = jira.only_issue()
+    assert issue["components"] == [] and issue["summary"] == "PDF export times out"
+    assert OutboxItem.objects.get(kind="create").status == Status.DONE
+
+
+def test_a_success_that_spends_the_last_request_holds_the_next_call_until_the_iso_reset(
+    jira, jira_connection, escalate, ticket
+):
+    defect = synced_defect(escalate, ticket)
+    jira.fail_next(200, body={"startAt": 0, "maxResults": 100, "total": 0, "comments": []},
+                   headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2099-01-01T00:00Z"},
+                   method="GET", path_contains="/comment")
+    outbox_enqueue(defect=defect, kind="comment", payload={"comment_id": 7, "body": "One", "author": "Erin"})
+
+    outbox_drain()
+
+    row = OutboxItem.objects.get(kind="comment")
+    assert row.status == Status.PENDING and "rate limit" in row.last_error
+    assert row.next_attempt_at > timezone.now() + timedelta(days=365)
+    assert not jira.requests_to("POST", "/comment")
+
+
+def test_a_poll_follows_next_page_tokens_through_every_page(jira, jira_connection):
+    for n in range(130):
+        jira.add_issue(f"Issue {n}")
+
+    result = connector_for(jira_connection).pull("")
+
+    assert len(result.issues) == 130
+    assert [r.json().get("nextPageToken") for r in jira.requests_to("POST", "/search/jql")] == [None, "100"]

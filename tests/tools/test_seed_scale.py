@@ -1,0 +1,108 @@
+from io import StringIO
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import CommandError, call_command
+from django.db.models import Count, F
+
+from defects.models import Comment, Defect, TicketDefectLink
+from defects.severity import Impact
+from core.models import AuditEntry, Channel
+from releases.models import Release
+from releases.versions import version_sort_key
+from tickets.models import Contact, Customer, Ticket
+from tickets.services.tickets import ticket_create
+
+pytestmark = pytest.mark.django_db
+
+TICKETS, DEFECTS = 300, 60
+
+
+@pytest.fixture
+def seeded():
+    out = StringIO()
+    call_command("seed_scale", tickets=TICKETS, defects=DEFECTS, stdout=out)
+    return out.getvalue()
+
+
+def test_seeding_creates_the_requested_tickets_and_defects_with_service_numbers(seeded):
+    assert f"Seeded {TICKETS} tickets, {DEFECTS} defects" in seeded
+    assert Ticket.objects.count() == TICKETS
+    assert Defect.objects.count() == DEFECTS
+    for pk, number in Ticket.objects.values_list("pk", "number"):
+        assert number == f"HD-{1000 + pk}"
+    for pk, key in Defect.objects.values_list("pk", "key"):
+        assert key == f"DEF-{pk}"
+    by_id = list(Ticket.objects.order_by("pk").values_list("created_at", flat=True))
+    assert by_id == sorted(by_id), "numbers follow creation order"
+
+
+def test_tickets_spread_over_customers_with_contacts_statuses_and_products(seeded):
+    assert Customer.objects.count() >= 5
+    assert Contact.objects.filter(customer__in=Customer.objects.all()).values("customer").distinct().count() == (
+        Customer.objects.count()
+    )
+    assert set(Ticket.objects.values_list("status", flat=True)) == set(Ticket.Status.values)
+    assert Ticket.objects.values("product").distinct().count() >= 5
+    assert not Ticket.objects.exclude(contact__isnull=True).exclude(contact__customer=F("customer")).exists()
+    assert not Ticket.objects.exclude(component__isnull=True).exclude(component__product=F("product")).exists()
+
+
+def test_defect_counters_match_the_linked_tickets_and_customers(seeded):
+    counted = Defect.objects.annotate(
+        customers=Count("ticket_links__ticket__customer", distinct=True),
+        tickets=Count("ticket_links", distinct=True),
+    )
+    assert TicketDefectLink.objects.count() > DEFECTS / 2
+    assert counted.filter(tickets__gte=2).exists(), "some defects are reported by several tickets"
+    for defect in counted:
+        assert (defect.customer_count, defect.ticket_count) == (defect.customers, defect.tickets)
+        if defect.customers >= 2:
+            assert defect.impact == Impact.MULTIPLE_CUSTOMERS
+
+
+def test_links_join_tickets_to_defects_of_the_same_product_once_each(seeded):
+    links = TicketDefectLink.objects.select_related("ticket", "defect")
+    assert not links.exclude(ticket__product=F("defect__product")).exists()
+    assert not links.values("ticket").annotate(n=Count("id")).filter(n__gt=1).exists()
+    assert not Defect.objects.filter(status=Defect.Status.DUPLICATE, ticket_links__isnull=False).exists()
+
+
+def test_releases_are_planned_and_released_with_version_keys_and_fixes(seeded):
+    releases = list(Release.objects.all())
+    assert {r.status for r in releases} == {Release.Status.PLANNED, Release.Status.RELEASED}
+    for release in releases:
+        assert release.version_key == version_sort_key(release.version)
+    released_defects = Defect.objects.filter(status=Defect.Status.RELEASED)
+    assert released_defects.exists()
+    assert not released_defects.exclude(fixed_in_release__status=Release.Status.RELEASED).exists()
+    assert not Defect.objects.filter(status=Defect.Status.FIXED, fixed_in_release__isnull=True).exists()
+
+
+def test_every_seeded_ticket_and_defect_has_a_created_audit_entry(seeded):
+    created = AuditEntry.objects.filter(action="created")
+    assert created.filter(content_type=ContentType.objects.get_for_model(Ticket)).count() == TICKETS
+    assert created.filter(content_type=ContentType.objects.get_for_model(Defect)).count() == DEFECTS
+    assert AuditEntry.objects.filter(action="linked").count() == TicketDefectLink.objects.count()
+
+
+def test_seeding_twice_is_refused_clearly(seeded):
+    with pytest.raises(CommandError, match="already seeded"):
+        call_command("seed_scale", tickets=10, defects=2, stdout=StringIO())
+    assert Ticket.objects.count() == TICKETS
+
+
+def test_tickets_created_after_seeding_get_fresh_numbers(seeded, agent):
+    ticket = ticket_create(
+        actor=agent, channel=Channel.WEB, subject="After the seed",
+        customer=Customer.objects.first(), product=Ticket.objects.first().product,
+    )
+    assert ticket.pk > Ticket.objects.exclude(pk=ticket.pk).order_by("-pk").first().pk
+    assert ticket.number == f"HD-{1000 + ticket.pk}"
+
+
+def test_tickets_and_defects_carry_comment_threads_from_their_own_side(seeded):
+    comments = Comment.objects.all()
+    assert comments.filter(ticket__isnull=False).exists() and comments.filter(defect__isnull=False).exists()
+    assert not comments.filter(ticket__isnull=False).exclude(side=Comment.Side.HELPDESK).exists()
+    assert not comments.filter(defect__isnull=False).exclude(side=Comment.Side.ENGINEERING).exists()

@@ -1,0 +1,24 @@
+"""The dashboard at /: what needs each role's attention."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from core import roles
+from core.decorators import role_required
+from core.models import Notification
+from tickets.dashboard import agent_board, engineer_board, manager_board
+
+
+@role_required()
+def home(request: HttpRequest) -> HttpResponse:
+    """By role: agents see their escalated tickets, engineers their queue, managers open defects by team."""
+    user = request.user
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).select_related("actor")
+    context = {
+        "agent_board": agent_board(user) if roles.is_agent(user) else None,
+        "engineer_board": engineer_board(user) if roles.is_engineer(user) else None,
+        "manager_rows": manager_board() if roles.is_manager(user) else None,
+        "unread_count": unread.count(),
+        "latest": list(unread[:5]),
+    }
+    return render(request, "tickets/dashboard.html", context)

@@ -1,0 +1,215 @@
+"""What the bench measures: the pages and endpoints people wait on, with realistic ids."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import requests
+from django.db.models import Count
+from django.urls import NoReverseMatch, reverse
+
+from defects.models import Defect, Team, TicketDefectLink
+from releases.models import Release
+from tickets.models import Customer, Ticket
+
+LIST_GOAL_MS = 100.0
+HOOK_GOAL_MS = 50.0
+PASSWORD = "handoff"
+# Seeded people (tools.scale.catalog); every seeded account has the password "handoff".
+PERSONAS = {"agent": "scale-agent-001", "engineer": "scale-engineer-001", "manager": "scale-manager-001"}
+
+
+@dataclass
+class Target:
+    """Requests to one page or endpoint; the n-th request uses paths[n % len(paths)]."""
+
+    name: str
+    persona: str
+    paths: list[str]
+    goal_ms: float | None = LIST_GOAL_MS
+    api: bool = False
+    method: str = "GET"
+    body: Callable[[int], tuple[bytes, dict[str, str]]] | None = None
+    expect: tuple[int, ...] = (200,)
+    note: str = ""
+
+    def send(self, session: requests.Session, base: str, n: int) -> requests.Response:
+        url = base + self.paths[n % len(self.paths)]
+        if self.body is None:
+            return session.request(self.method, url, timeout=30)
+        data, headers = self.body(n)
+        return session.request(self.method, url, data=data, headers=headers, timeout=30)
+
+
+@dataclass
+class Clients:
+    """Logged-in sessions (pages) and tokens (API), one per persona."""
+
+    base: str
+    cookies: dict[str, requests.cookies.RequestsCookieJar] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def login(self, persona: str) -> None:
+        username = PERSONAS[persona]
+        session = requests.Session()
+        page = session.get(f"{self.base}/accounts/login/", timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        answer = session.post(
+            f"{self.base}/accounts/login/", allow_redirects=False, timeout=10,
+            data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1) if token else ""},
+        )
+        if answer.status_code != 302:
+            raise RuntimeError(f"could not log in as {username}: HTTP {answer.status_code}")
+        self.cookies[persona] = session.cookies
+        answer = requests.post(f"{self.base}/api/auth/token/", timeout=10,
+                               json={"username": username, "password": PASSWORD})
+        if answer.ok:
+            self.tokens[persona] = answer.json()["token"]
+
+    def session_for(self, target: Target) -> requests.Session:
+        session = requests.Session()
+        if target.api:
+            session.headers["Authorization"] = f"Token {self.tokens[target.persona]}"
+        elif target.persona in self.cookies:
+            session.cookies.update(self.cookies[target.persona])
+        return session
+
+
+def _url(name: str, *args, query: str = "") -> str | None:
+    try:
+        return reverse(name, args=args) + (f"?{query}" if query else "")
+    except NoReverseMatch:
+        return None
+
+
+def _first_url(names: list[str], *args, query: str = "") -> str | None:
+    return next((url for url in (_url(name, *args, query=query) for name in names) if url), None)
+
+
+def _missing(name: str, persona: str, why: str) -> Target:
+    return Target(name, persona, [], note=why)
+
+
+def build_targets(hook_target: Callable[[], Target | None] | None = None) -> list[Target]:
+    """Targets with ids picked from the seeded data: the busiest product, a big release, recent tickets."""
+    product_id = (
+        Ticket.objects.values("product").annotate(n=Count("id")).order_by("-n").values_list("product", flat=True)[0]
+    )
+    per_page = 50
+    deep_page = max(1, int(Ticket.objects.count() / per_page * 0.8))
+    recent_escalated = list(
+        TicketDefectLink.objects.order_by("-id").values_list("ticket_id", flat=True)[:25]
+    )
+    # A typical release: the median by number of fixes, of the busiest product.
+    releases = list(
+        Release.objects.filter(status=Release.Status.RELEASED, product_id=product_id)
+        .annotate(n=Count("fixed_defects")).order_by("n")
+    )
+    release = releases[len(releases) // 2] if releases else None
+    team = Team.objects.filter(members__username=PERSONAS["engineer"]).first()
+    open_defects = list(
+        Defect.objects.filter(status__in=Defect.OPEN_STATUSES).order_by("-id").values_list("title", "product_id")[:25]
+    )
+    customer_id = Customer.objects.annotate(n=Count("tickets")).order_by("-n").values_list("id", flat=True)[0]
+
+    targets: list[Target] = []
+    home = _url("home")
+    for persona in ("agent", "engineer", "manager"):
+        targets.append(Target(f"dashboard ({persona})", persona, [home]))
+    tickets = _url("tickets:list")
+    targets.append(Target("ticket list, first page", "agent", [tickets]))
+    targets.append(Target("ticket list, filtered", "agent", [
+        f"{tickets}?status=awaiting_engineering&product={product_id}",
+        f"{tickets}?customer={customer_id}",
+        f"{tickets}?q=export",
+    ]))
+    targets.append(Target(f"ticket list, page {deep_page}", "agent", [f"{tickets}?page={deep_page}"]))
+    targets.append(Target("ticket page", "agent", [_url("tickets:detail", pk) for pk in recent_escalated]))
+    to_escalate = list(Ticket.objects.filter(
+        status=Ticket.Status.OPEN).exclude(defect_links__isnull=False).order_by("-id").values_list("id", flat=True)[:10])
+    targets.append(Target("escalate page", "agent", [_url("tickets:escalate", pk) for pk in to_escalate]))
+    # The similar open defects the escalate page then loads; measured as their own page.
+    similar_pages = [_url("tickets:similar", pk) for pk in to_escalate]
+    if all(similar_pages):
+        targets.append(Target("escalate page, similar defects", "agent", similar_pages))
+    queue = _first_url(["defects:queue", "defects:triage", "triage:queue"])
+    if queue:
+        targets.append(Target("triage queue (my teams)", "engineer", [queue]))
+        if team is not None:
+            targets.append(Target("triage queue, filtered", "engineer", [f"{queue}?team={team.pk}&severity=S2"]))
+    else:
+        targets.append(_missing("triage queue", "engineer", "not available"))
+    targets.append(Target("defect list", "engineer", [_url("defects:list")]))
+    targets.append(Target("release list", "manager", [_url("releases:list")]))
+    if release is not None:
+        targets.append(Target(f"release report ({release.n} fixes)", "manager", [_url("releases:report", release.pk)]))
+        # The advice the report page then loads; measured as its own page, which costs a little more.
+        advice = _url("releases:advice", release.pk)
+        if advice:
+            targets.append(Target("release report, upgrade advice", "manager", [advice]))
+    targets.append(Target("manager charts", "manager", [_url("releases:charts")]))
+    similar = _url("defect-similar") or "/api/defects/similar/"
+    targets.append(Target("similar-defect search (API)", "agent", [
+        f"{similar}?{requests.compat.urlencode({'q': title, 'product': pid})}" for title, pid in open_defects
+    ], api=True))
+    api = "/api"
+    targets += [
+        Target("API tickets", "agent", [f"{api}/tickets/"], api=True),
+        Target("API tickets, filtered", "agent", [
+            f"{api}/tickets/?status=awaiting_engineering&product={product_id}", f"{api}/tickets/?escalated=true",
+        ], api=True),
+        Target("API defects", "engineer", [f"{api}/defects/", f"{api}/defects/?status=in_progress&product={product_id}"],
+               api=True),
+        Target("API releases", "manager", [f"{api}/releases/"], api=True),
+        Target("API customers", "manager", [f"{api}/customers/"], api=True),
+    ]
+    hook = hook_target() if hook_target else None
+    targets.append(hook or _missing("webhook ingest", "hook", "not available"))
+    return [t for t in targets if t.note or all(t.paths)]
+
+
+BENCH_QUEUE = "handoff-bench"
+
+
+def webhook_target() -> Target | None:
+    """Signed GitHub deliveries to a bench connection's /hooks/<id>/, each with its own delivery id.
+
+    The server queues the processing on BENCH_QUEUE, which no worker reads: the
+    figure is what a tracker waits for, the answer, not the sync behind it.
+    """
+    import hashlib
+    import hmac
+    import json
+    import secrets
+    import uuid
+
+    try:
+        from sync.models import Connection
+    except ImportError:
+        return None
+    connection, _ = Connection.objects.get_or_create(
+        name="Bench GitHub", defaults={
+            "kind": "github", "base_url": "http://127.0.0.1:9/", "token": secrets.token_hex(8),
+            "project": "bench/handoff", "webhook_secret": secrets.token_hex(16),
+        },
+    )
+    path = _url("sync:webhook", connection.pk)
+    if path is None:
+        return None
+    keys = list(Defect.objects.order_by("-id").values_list("key", flat=True)[:50])
+    secret = connection.webhook_secret.encode()
+
+    def body(n: int) -> tuple[bytes, dict[str, str]]:
+        payload = json.dumps({"action": "edited", "issue": {
+            "number": 1000 + n % 50, "title": "Bench issue", "state": "open", "labels": [],
+            "body": f"Portal defect {keys[n % len(keys)]}", "updated_at": "2026-01-01T00:00:00Z",
+            "html_url": f"http://127.0.0.1:9/bench/handoff/issues/{1000 + n % 50}",
+        }}).encode()
+        signature = "sha256=" + hmac.new(secret, payload, hashlib.sha256).hexdigest()
+        return payload, {
+            "Content-Type": "application/json", "X-GitHub-Event": "issues",
+            "X-GitHub-Delivery": str(uuid.uuid4()), "X-Hub-Signature-256": signature,
+        }
+
+    return Target("webhook ingest (signed, queued)", "hook", [path], goal_ms=HOOK_GOAL_MS,
+                  method="POST", body=body, expect=(202,))

@@ -1,0 +1,107 @@
+"""Fill the database with a help desk's years of work, fast: the engine behind `seed_scale`."""
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.utils import timezone
+
+from defects.models import Comment, Defect, TicketDefectLink
+from core.models import AuditEntry
+from tools.scale.bulk import analyze, foreign_key_checks_skipped, reserve_ids, write_rows
+from tools.scale.catalog import already_seeded, build_catalog
+from tools.scale.seed_defects import affected_version_rows, generate_defects
+from tools.scale.seed_history import audit_rows, comment_rows
+from tools.scale.seed_tickets import generate_tickets
+from tickets.models import Contact, Customer, Ticket
+
+SPAN = timedelta(days=3 * 365)
+
+
+class AlreadySeeded(Exception):
+    """The database already holds a seeded help desk; seeding twice would only blur the figures."""
+
+
+@dataclass
+class SeedSummary:
+    customers: int
+    tickets: int
+    defects: int
+    links: int
+    audit_entries: int
+    comments: int
+    seconds: float
+
+
+def _count_links(lo: int, hi: int) -> None:
+    """Set each seeded defect's customer and ticket counts from its links, in one SQL statement.
+
+    One grouped join instead of a subquery per defect: seconds, not minutes, at 50,000 defects.
+    """
+    defect = Defect._meta.db_table
+    link = TicketDefectLink._meta.db_table
+    ticket = Ticket._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {defect} SET customer_count = counted.customers, ticket_count = counted.tickets
+            FROM (SELECT l.defect_id, COUNT(DISTINCT t.customer_id) AS customers,
+                         COUNT(DISTINCT l.ticket_id) AS tickets
+                  FROM {link} l JOIN {ticket} t ON t.id = l.ticket_id
+                  WHERE l.defect_id BETWEEN %s AND %s GROUP BY l.defect_id) AS counted
+            WHERE {defect}.id = counted.defect_id""",
+            [lo, hi],
+        )
+
+
+def seed_scale(
+    *, tickets: int, defects: int, customers: int | None = None, random_seed: int = 7,
+    log: Callable[[str], None] = lambda message: None,
+) -> SeedSummary:
+    """Seed `tickets` tickets and `defects` defects, all or nothing.
+
+    Raises AlreadySeeded when an earlier run's users are present.
+    """
+    if already_seeded():
+        raise AlreadySeeded(
+            f"This database is already seeded ({Ticket.objects.count()} tickets, "
+            f"{Defect.objects.count()} defects). Seed a fresh database instead."
+        )
+    began = time.monotonic()
+    rng = random.Random(random_seed)
+    now = timezone.now()
+    customers = customers or min(2000, max(5, tickets // 100))
+    with transaction.atomic():
+        catalog = build_catalog(
+            rng, customers=customers, agents=max(3, min(40, tickets // 5000)),
+            engineers=max(3, min(30, defects // 1500)), now=now, span=SPAN,
+        )
+        log(f"catalog: {len(catalog.customer_ids)} customers, {len(catalog.products)} products")
+        seeded_defects = generate_defects(rng, catalog, reserve_ids(Defect, defects), now=now, span=SPAN)
+        seeded = generate_tickets(rng, catalog, seeded_defects, reserve_ids(Ticket, tickets), now=now, span=SPAN)
+        log(
+            f"generated {len(seeded.tickets)} tickets, {len(seeded_defects)} defects, "
+            f"{len(seeded.links)} links ({time.monotonic() - began:.0f} s)"
+        )
+        with foreign_key_checks_skipped():
+            write_rows(Defect, (d.row for d in seeded_defects))
+            write_rows(Defect.affected_versions.through, affected_version_rows(rng, seeded_defects))
+            write_rows(Ticket, seeded.tickets)
+            write_rows(TicketDefectLink, seeded.links)
+            log(f"wrote defects, tickets and links ({time.monotonic() - began:.0f} s)")
+            audited = write_rows(
+                AuditEntry, audit_rows(rng, catalog, seeded_defects, seeded.tickets, seeded.links)
+            )
+            log(f"wrote {audited} audit entries ({time.monotonic() - began:.0f} s)")
+            comments = write_rows(Comment, comment_rows(rng, catalog, seeded_defects, seeded.tickets))
+            log(f"wrote {comments} comments ({time.monotonic() - began:.0f} s)")
+        if seeded_defects:
+            _count_links(seeded_defects[0].row["id"], seeded_defects[-1].row["id"])
+    analyze([Customer, Contact, User, Ticket, Defect, TicketDefectLink, AuditEntry, Comment])
+    return SeedSummary(
+        customers=len(catalog.customer_ids), tickets=len(seeded.tickets), defects=len(seeded_defects),
+        links=len(seeded.links), audit_entries=audited, comments=comments, seconds=time.monotonic() - began,
+    )
