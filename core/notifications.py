@@ -10,8 +10,10 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from core.models import Notification
+from core.tasks import send_notification_email
 
 KINDS = set(Notification.Kind.values)
 
@@ -54,16 +56,12 @@ def notify(*, users: Iterable, kind: str, message: str, url: str = "", actor=Non
 
 
 def _send(subject: str, body: str, addresses: list[str]) -> None:
-    from core.tasks import send_notification_email
-
     for address in addresses:
         send_notification_email.delay(subject, body, address)
 
 
 def notifications_mark_read(*, user, ids: Iterable[int] | None = None) -> int:
     """Mark the user's unread notifications read (only those in `ids` when given). Returns how many."""
-    from django.utils import timezone
-
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -188,8 +190,6 @@ def ticket_xor_defect(name: str) -> models.CheckConstraint:
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
     # The stored name is never the uploaded one: no path tricks, no collisions.
-    import uuid
-
     return f"attachments/{uuid.uuid4().hex}"
 
 

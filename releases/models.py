@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from releases.versions import version_sort_key
+from core.versions import version_sort_key
 
 
 class Release(models.Model):

@@ -12,7 +12,9 @@ from typing import Any
 
 from django.db import transaction
 
-from defects.models import Defect
+from core.models import Channel
+from core.tasks import queue
+from defects.models import Comment, Defect
 from sync.models import Connection, ExternalIssue, OutboxItem
 
 log = logging.getLogger(__name__)
@@ -46,8 +48,6 @@ def outbox_enqueue(
     comes first: a defect routed to a connected team starts syncing that way.
     A paused connection still gets rows, so nothing is lost while it is paused.
     """
-    from core.models import Channel
-
     if kind not in Kind.values:
         raise ValueError(f"Unknown outbox kind {kind!r}")
     rows: list[OutboxItem] = []
@@ -80,7 +80,9 @@ def outbox_enqueue_update(*, defect: Defect, changed: set[str], channel: str = "
     if texts:
         rows += outbox_enqueue(defect=defect, kind=Kind.FIELDS, payload=texts, channel=channel)
     if "severity" in changed:
-        rows += outbox_enqueue(defect=defect, kind=Kind.SEVERITY, payload={"severity": defect.severity}, channel=channel)
+        rows += outbox_enqueue(
+            defect=defect, kind=Kind.SEVERITY, payload={"severity": defect.severity}, channel=channel
+        )
     if changed & {"planned_release", "fixed_in_release"}:
         payload = {
             "planned_release": defect.planned_release.version if defect.planned_release else None,
@@ -93,6 +95,21 @@ def outbox_enqueue_update(*, defect: Defect, changed: set[str], channel: str = "
     return rows
 
 
+def outbox_on_defect_changed(*, defect: Defect, changed: frozenset[str], channel: str) -> None:
+    """Receiver of defects.hooks.defect_changed: the rows a tracker must see, in the change's transaction."""
+    if "status" in changed:
+        outbox_enqueue(defect=defect, kind=Kind.STATUS, payload={"status": defect.status}, channel=channel)
+    outbox_enqueue_update(defect=defect, changed=set(changed), channel=channel)
+
+
+def outbox_on_defect_commented(*, defect: Defect, comment: Comment, actor, channel: str) -> None:
+    """Receiver of defects.hooks.defect_commented: a shared comment goes to the defect's trackers."""
+    outbox_enqueue(
+        defect=defect, kind=Kind.COMMENT, channel=channel,
+        payload={"comment_id": comment.pk, "body": comment.body, "author": author_name(actor)},
+    )
+
+
 def author_name(user) -> str:
     """How a portal author is named in a tracker comment."""
     if not getattr(user, "is_authenticated", False):
@@ -102,9 +119,7 @@ def author_name(user) -> str:
 
 def dispatch_drain(connection_id: int) -> None:
     """Queue a push run. Never raises: the periodic relay picks up anything missed."""
-    from sync.tasks import send, sync_drain
-
     try:
-        send(sync_drain, connection_id)
+        queue("sync.drain", connection_id)
     except Exception:  # broker down: the rows wait in the outbox for the relay
         log.warning("could not queue a sync push for connection %s; the relay will", connection_id, exc_info=True)

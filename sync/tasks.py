@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from sync.models import Connection, InboundEvent
-from sync.services import push, pull
+from sync.services import pull, push
 from sync.services.webhooks import inbound_process
 
 

@@ -3,3 +3,15 @@ from django.apps import AppConfig
 
 class TicketsConfig(AppConfig):
     name = "tickets"
+
+    def ready(self) -> None:
+        from defects import hooks
+        from tickets.services.follow import (
+            tickets_on_defect_edited,
+            tickets_on_defect_transitioned,
+            tickets_on_engineering_commented,
+        )
+
+        hooks.defect_transitioned.connect(tickets_on_defect_transitioned)
+        hooks.defect_edited.connect(tickets_on_defect_edited)
+        hooks.engineering_commented.connect(tickets_on_engineering_commented)

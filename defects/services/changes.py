@@ -6,14 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 
-from defects.models import Defect, Team
-from defects.severity import Severity
-from sync.outbox import outbox_enqueue_update
 from core.audit import audit_changes
 from core.models import Notification
 from core.notifications import notify
-from releases.models import Release
-from releases.services.slip import tickets_clear_slip
+from defects.hooks import defect_changed, defect_edited
+from defects.models import Defect, Team
+from defects.severity import Severity
 
 EDITABLE = ("severity", "severity_reason", "team", "planned_release", "fixed_in_release", "title", "description")
 
@@ -29,23 +27,15 @@ def notify_routed(*, defect: Defect, actor) -> None:
     )
 
 
-def _tell_the_help_desk(*, defect: Defect, actor, kind: str, text: str) -> None:
-    from tickets.services.follow import following_tickets
-
-    for ticket in following_tickets(defect):
-        notify(
-            users=[ticket.assignee], kind=kind, message=f"{defect.key} for {ticket.number}: {text}",
-            url=reverse("tickets:detail", args=[ticket.pk]), actor=actor,
-        )
-
-
-def _release_of(defect: Defect, field: str, value) -> Release | None:
+def _release_of(defect: Defect, field: str, value):
     if value in (None, ""):
         return None
-    if not isinstance(value, Release):
+    # Releases live in an app above this one: reach them through the defect's own foreign key.
+    release_model = Defect._meta.get_field(field).related_model
+    if not isinstance(value, release_model):
         try:
-            value = Release.objects.get(pk=value)
-        except (Release.DoesNotExist, ValueError, TypeError):
+            value = release_model.objects.get(pk=value)
+        except (release_model.DoesNotExist, ValueError, TypeError):
             raise ValidationError({field: f"There is no release {value}."}) from None
     if value.product_id != defect.product_id:
         raise ValidationError({field: f"Release {value.version} is not a release of {defect.product}."})
@@ -77,7 +67,9 @@ def _clean(defect: Defect, changes: dict[str, Any]) -> dict[str, Any]:
         try:
             if name == "severity":
                 if value not in Severity.values:
-                    raise ValidationError({name: f"{value!r} is not a severity. Choose one of: {', '.join(Severity.values)}."})
+                    raise ValidationError(
+                        {name: f"{value!r} is not a severity. Choose one of: {', '.join(Severity.values)}."}
+                    )
                 clean[name] = value
             elif name == "team":
                 clean[name] = _team_of(value)
@@ -129,29 +121,9 @@ def defect_update(*, defect: Defect, actor, channel: str, **changes: Any) -> Def
     defect.save(update_fields=[*diff, "updated_at"])
     reason = defect.severity_reason if "severity" in diff else ""
     audit_changes(obj=defect, actor=actor, channel=channel, changes=diff, reason=reason)
-    outbox_enqueue_update(defect=defect, changed=set(diff), channel=channel)
+    defect_changed.send(defect=defect, changed=frozenset(diff), channel=channel)
 
     if "team" in diff:
         notify_routed(defect=defect, actor=actor)
-    if "planned_release" in diff:
-        release = defect.planned_release
-        if release is not None:
-            # A new estimate replaces one that slipped: the help desk may quote it.
-            tickets_clear_slip(defect=defect, actor=actor, channel=channel)
-        text = (
-            f"planned for {release.version} (an estimate, not a promise)" if release
-            else "no planned release any more"
-        )
-        _tell_the_help_desk(defect=defect, actor=actor, kind=Notification.Kind.PLANNED_RELEASE, text=text)
-    if "severity" in diff:
-        _tell_the_help_desk(
-            defect=defect, actor=actor, kind=Notification.Kind.SEVERITY,
-            text=f"severity {diff['severity'][0]} -> {defect.severity}: {defect.severity_reason}",
-        )
-    if "fixed_in_release" in diff and defect.fixed_in_release:
-        _tell_the_help_desk(
-            defect=defect, actor=actor, kind=Notification.Kind.DEFECT_STATUS,
-            text=f"fixed in {defect.fixed_in_release.version} (not shipped yet)"
-            if not defect.fixed_in_release.is_released else f"fixed in {defect.fixed_in_release.version}",
-        )
+    defect_edited.send(defect=defect, changes=diff, actor=actor, channel=channel)
     return defect

@@ -18,11 +18,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_changes, audit_record
+from defects.hooks import defect_changed, defect_transitioned
 from defects.models import Defect, TicketDefectLink
 from defects.services.links import defect_refresh_impact
-from sync.outbox import outbox_enqueue
-from core.audit import audit_changes, audit_record
-from releases.services.slip import tickets_clear_slip
 
 S = Defect.Status
 
@@ -64,6 +63,15 @@ def manual_transitions(defect: Defect) -> list[tuple[str, str]]:
     return [(s, labels[s]) for s in allowed_transitions(defect)]
 
 
+def release_note(defect: Defect) -> str:
+    """How a released defect is put to the help desk: its release and the day it shipped."""
+    release = defect.fixed_in_release
+    if release is None:
+        return "released"
+    when = release.released_at.date().isoformat() if release.released_at else "date not recorded"
+    return f"fixed in {release.version}, released {when}"
+
+
 def _refuse(defect: Defect, to: str, allowed: list[str]) -> ValidationError:
     listed = ", ".join(allowed) if allowed else "none"
     return ValidationError(
@@ -95,7 +103,7 @@ def _merge_into(*, defect: Defect, target: Defect, actor, channel: str, reason: 
     """Move the duplicate's ticket links onto `target`; each move is audited on its ticket."""
     links = list(TicketDefectLink.objects.filter(defect=defect).select_related("ticket"))
     already = set(
-        TicketDefectLink.objects.filter(defect=target, ticket_id__in=[l.ticket_id for l in links])
+        TicketDefectLink.objects.filter(defect=target, ticket_id__in=[link.ticket_id for link in links])
         .values_list("ticket_id", flat=True)
     )
     why = reason or f"{defect.key} is a duplicate of {target.key}"
@@ -115,7 +123,7 @@ def _merge_into(*, defect: Defect, target: Defect, actor, channel: str, reason: 
     )
     defect_refresh_impact(defect=defect, actor=actor, channel=channel)
     defect_refresh_impact(defect=target, actor=actor, channel=channel)
-    return [l.ticket_id for l in links]
+    return [link.ticket_id for link in links]
 
 
 @transaction.atomic
@@ -131,14 +139,15 @@ def defect_transition(
 ) -> Defect:
     """Move `defect` to status `to`, audited, then let its tickets follow and tell their agents.
 
+    The tracker twins hear of it through `defect_changed`, the tickets through
+    `defect_transitioned` (defects/hooks.py), both inside this transaction.
+
     Raises ValidationError {"to": "... allowed: a, b"} for a move the machine
     does not allow, {"reason": ...} when a needed reason is missing and
     {"duplicate_of": ...} for a missing or unsuitable duplicate target.
     Permission checks belong to the caller (views and API). The given instance
     is refreshed under a row lock and returned updated.
     """
-    from tickets.services.follow import following_tickets, tickets_follow_defect
-
     Defect.objects.select_for_update().filter(pk=defect.pk).exists()
     defect.refresh_from_db()
     to = str(to or "")
@@ -164,19 +173,13 @@ def defect_transition(
         fields.append("duplicate_of")
     defect.save(update_fields=fields)
     audit_changes(obj=defect, actor=actor, channel=channel, changes=changes, action="transition", reason=reason)
-    outbox_enqueue(defect=defect, kind="status", payload={"status": to}, channel=channel)
-    if to in (S.FIXED, S.RELEASED):
-        # A fix ends any slipped estimate on the tickets.
-        tickets_clear_slip(defect=defect, actor=actor, channel=channel)
-
-    if target is None:
-        tickets_follow_defect(defect=defect, actor=actor, channel=channel, reason=reason)
-    else:
-        moved = set(_merge_into(defect=defect, target=target, actor=actor, channel=channel, reason=reason))
-        tickets_follow_defect(
-            defect=target, actor=actor, channel=channel,
-            reason=f"{defect.key} is a duplicate of {target.key}",
-            tickets=[t for t in following_tickets(target) if t.pk in moved],
-        )
+    defect_changed.send(defect=defect, changed=frozenset({"status"}), channel=channel)
+    moved: frozenset[int] = frozenset()
+    if target is not None:
+        moved = frozenset(_merge_into(defect=defect, target=target, actor=actor, channel=channel, reason=reason))
+    defect_transitioned.send(
+        defect=defect, actor=actor, channel=channel, reason=reason, duplicate_of=target, moved_ticket_ids=moved,
+    )
+    if target is not None:
         defect.refresh_from_db()
     return defect

@@ -6,13 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_changes, audit_record
 from defects.models import Defect, TicketDefectLink
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
-from core.audit import audit_changes, audit_record
 from releases.models import Release
-from releases.services.slip import tickets_flag_slipped
 from tickets.models import Ticket
+from tickets.services.slip import tickets_flag_slipped
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Connectors: one small class per tracker kind, on one base (base.Connector)."""
 
-from sync.connectors.registry import connector_for, connector_class
+from sync.connectors.registry import connector_class, connector_for
 
 __all__ = ["connector_class", "connector_for"]

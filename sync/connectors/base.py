@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from core.safe_urls import external_link
+import requests
+
+from core.installation import defect_signature, signature_matches
+from core.safe_urls import UnsafeRemote, external_link
 
 if TYPE_CHECKING:
     from sync.config import ConnectionConfig
@@ -43,15 +46,11 @@ DEFECT_MARKER_RE = re.compile(rf"\[{MARKER_PREFIX}([0-9a-f]{{8}}:[0-9a-f]{{32}})
 
 def defect_marker(defect_key: str) -> str:
     """The mark of this installation's issue for `defect_key`, which no one without its secret can write."""
-    from core.installation import defect_signature
-
     return f"[{MARKER_PREFIX}{defect_signature(defect_key)}]"
 
 
 def carries_defect_marker(text: str | None, defect_key: str) -> bool:
     """Whether `text` holds this installation's valid marker for `defect_key`."""
-    from core.installation import signature_matches
-
     return any(signature_matches(defect_key, found) for found in DEFECT_MARKER_RE.findall(text or ""))
 
 
@@ -73,6 +72,7 @@ class ConnectorError(Exception):
     permanent=True (401/403/404/410): retrying will not help; the engine pauses
     the connection and shows `message`. Otherwise (429/5xx/timeouts) the engine
     retries with backoff, no sooner than `retry_after` seconds when given.
+    `answer_error` and `transport_error` below make them from a tracker's answer.
     """
 
     def __init__(self, message: str, permanent: bool = False, retry_after: float | None = None):
@@ -87,6 +87,57 @@ class RejectedChange(ConnectorError):
 
     def __init__(self, message: str):
         super().__init__(message, permanent=False)
+
+
+# A tracker's answer, sorted once for every connector (STYLE 1): 429 and 5xx are
+# retried (no sooner than the tracker asked), these pause the connection, and any
+# other 4xx refuses only the change that caused it.
+PERMANENT: Mapping[int, str] = {
+    401: "the token is wrong", 403: "the token may not do this", 404: "not found", 410: "gone",
+}
+
+
+def is_retried(code: int) -> bool:
+    """Whether an answer with this status is worth trying again later (rate limits, server trouble)."""
+    return code == 429 or code >= 500
+
+
+def answer_error(
+    tracker: str,
+    code: int,
+    *,
+    where: str,
+    retry_after: float | None = None,
+    detail: str | None = None,
+    refused: str | None = None,
+    reasons: Mapping[int, str] = PERMANENT,
+) -> ConnectorError | None:
+    """The error a tracker's answer `code` to `where` means, or None when it is not a failure.
+
+    - 429 and 5xx: ConnectorError to retry, no sooner than `retry_after` seconds when known;
+    - the codes in `reasons` (401/403/404/410): a permanent ConnectorError that pauses the
+      connection, naming the reason, and the tracker's `detail` when given;
+    - any other 4xx: RejectedChange(`refused`) when the caller read the tracker's refusal,
+      None when it reads the answer further itself.
+    """
+    if is_retried(code):
+        return ConnectorError(f"{tracker} answered {code} to {where}.", retry_after=retry_after)
+    if code in reasons:
+        said = "." if detail is None else f": {detail}"
+        return ConnectorError(f"{tracker} answered {code} ({reasons[code]}) to {where}{said}", permanent=True)
+    if code >= 400 and refused is not None:
+        return RejectedChange(refused)
+    return None
+
+
+def transport_error(tracker: str, exc: Exception, *, where: str) -> ConnectorError:
+    """The error a failed call (no answer at all) means: a timeout or a network failure is retried;
+    an address the outbound guard refused pauses the connection."""
+    if isinstance(exc, requests.Timeout):
+        return ConnectorError(f"{tracker} did not answer {where} in time.")
+    if isinstance(exc, UnsafeRemote):
+        return ConnectorError(f"{tracker}: {exc}", permanent=True)
+    return ConnectorError(f"{tracker} is unreachable ({type(exc).__name__}).")
 
 
 class WebhookRejected(Exception):

@@ -41,6 +41,7 @@ from github.Requester import (
     Requester,
 )
 
+from core.safe_urls import GuardedAdapter
 from sync.connectors.base import (
     Connector,
     ConnectorError,
@@ -51,23 +52,25 @@ from sync.connectors.base import (
     TrackerIssue,
     TwinRef,
     WebhookRejected,
+    answer_error,
     attachment_marker,
     carries_defect_marker,
     comment_marker,
     defect_marker,
     has_marker,
+    is_retried,
     remote_reason,
+    transport_error,
 )
 from sync.connectors.signed import header, verify_signed
 from sync.ratelimit import RateGate, wait_from_headers
-from core.safe_urls import GuardedAdapter, UnsafeRemote
+from sync.services.settings import http_timeout
 
 STATUS_LABEL = "status: "
 SEVERITY_LABEL = "severity: "
 FOOTER = "Handoff defect: {key} {url} {marker}"
 FOOTER_RE = re.compile(r"\n*---\nHandoff defect: (\S+) \S+(?: \[handoff:[^\]\s]*\])?\s*$")
 KEY_RE = re.compile(r"Handoff defect: (\S+) ")
-PERMANENT = {401: "the token is wrong", 403: "the token may not do this", 404: "not found", 410: "gone"}
 # Portal statuses that close the issue, and the state_reason GitHub records.
 CLOSED_REASONS = {
     "fixed": "completed", "released": "completed",
@@ -119,8 +122,6 @@ class GitHubConnector(Connector):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        from sync.services.settings import http_timeout
-
         self.client = Github(
             auth=Auth.Token(self.token), base_url=self.base_url, timeout=int(http_timeout()),
             retry=None, seconds_between_requests=None, seconds_between_writes=None, per_page=100, lazy=True,
@@ -137,12 +138,8 @@ class GitHubConnector(Connector):
                 yield
             except GithubException as exc:
                 raise self._error(exc, what) from None
-            except requests.Timeout:
-                raise ConnectorError(f"GitHub did not answer ({what}) in time.") from None
-            except UnsafeRemote as exc:
-                raise ConnectorError(f"GitHub: {exc}", permanent=True) from None
-            except requests.RequestException as exc:
-                raise ConnectorError(f"GitHub is unreachable ({type(exc).__name__}).") from None
+            except requests.RequestException as exc:  # the outbound guard's UnsafeRemote is one too
+                raise transport_error("GitHub", exc, where=f"({what})") from None
             finally:
                 self._note_budget()
 
@@ -163,18 +160,17 @@ class GitHubConnector(Connector):
             wait = SECONDARY_LIMIT_WAIT if wait is None else wait
             self.gate.block(wait)
             return ConnectorError(f"GitHub rate limit ({code}) on {what}: {message}", retry_after=wait)
-        if code == 429 or code >= 500:
-            if wait:
-                self.gate.block(wait)
-            return ConnectorError(f"GitHub answered {code} to {what}.", retry_after=wait)
-        if code in PERMANENT:
-            return ConnectorError(f"GitHub answered {code} ({PERMANENT[code]}) to {what}: {message}", permanent=True)
-        details = "; ".join(
+        if is_retried(code) and wait:
+            self.gate.block(wait)
+        details = remote_reason("; ".join(
             f"{e.get('field', '')} {e.get('code', '')}".strip() if isinstance(e, dict) else str(e)
             for e in data.get("errors") or []
-        )
-        details = remote_reason(details)
-        return RejectedChange(f"GitHub refused {what} ({code}): {message}{' - ' + details if details else ''}")
+        ))
+        refused = f"GitHub refused {what} ({code}): {message}{' - ' + details if details else ''}"
+        # PyGithub raises for 4xx and 5xx only; anything else it raises is refused all the same.
+        return answer_error(
+            "GitHub", code, where=what, retry_after=wait, detail=message, refused=refused
+        ) or RejectedChange(refused)
 
     # ------------------------------------------------------------------ shapes
     def _twin(self, number: int | str, url: str = "") -> TwinRef:

@@ -33,6 +33,8 @@ from typing import Any
 
 import requests
 
+from core.installation import defect_signature, signature_matches
+from core.safe_urls import GuardedSession
 from sync.connectors.base import (
     Connector,
     ConnectorError,
@@ -43,19 +45,19 @@ from sync.connectors.base import (
     TrackerIssue,
     TwinRef,
     WebhookRejected,
+    answer_error,
     comment_marker,
     has_marker,
     remote_reason,
+    transport_error,
 )
 from sync.connectors.signed import verify_signed
 from sync.ratelimit import RateGate
-from core.installation import defect_signature, signature_matches
-from core.safe_urls import GuardedSession, UnsafeRemote
+from sync.services.settings import http_timeout
 
 API = "rest/api/2"
 LABEL_PREFIX = "handoff-"
 SIGNATURE_LABEL_PREFIX = "handoff-sig-"
-PERMANENT = {401: "the token is wrong", 403: "the token may not do this", 404: "not found", 410: "gone"}
 READ_FIELDS = ["summary", "status", "priority", "fixVersions", "labels", "comment", "updated"]
 # Seconds of clock difference between us and Jira that a poll still covers.
 POLL_OVERLAP_MINUTES = 2
@@ -81,8 +83,6 @@ class JiraConnector(Connector):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        from sync.services.settings import http_timeout
-
         key, _, issue_type = self.project.partition(":")
         self.project_key = key.strip()
         self.issue_type = issue_type.strip() or "Bug"
@@ -103,21 +103,15 @@ class JiraConnector(Connector):
         with self.gate.slot():
             try:
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-            except requests.Timeout:
-                raise ConnectorError(f"Jira did not answer {method} /{API}/{path} in time.") from None
-            except UnsafeRemote as exc:
-                raise ConnectorError(f"Jira: {exc}", permanent=True) from None
-            except requests.RequestException as exc:
-                raise ConnectorError(f"Jira is unreachable ({type(exc).__name__}).") from None
+            except requests.RequestException as exc:  # the outbound guard's UnsafeRemote is one too
+                raise transport_error("Jira", exc, where=f"{method} /{API}/{path}") from None
         wait = self.gate.note_headers(response.headers)
         code = response.status_code
         where = f"{method} /{API}/{path.split('?')[0]}"
-        if code == 429 or code >= 500:
-            raise ConnectorError(f"Jira answered {code} to {where}.", retry_after=wait)
-        if code in PERMANENT:
-            raise ConnectorError(f"Jira answered {code} ({PERMANENT[code]}) to {where}.", permanent=True)
         if code >= 400:
-            raise RejectedChange(f"Jira refused {where}: {self._messages(response)}")
+            raise answer_error(
+                "Jira", code, where=where, retry_after=wait, refused=f"Jira refused {where}: {self._messages(response)}"
+            )
         if not response.content:
             return None
         try:

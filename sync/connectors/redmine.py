@@ -24,6 +24,8 @@ from redminelib import Redmine
 from redminelib import exceptions as redmine_errors
 from redminelib.engines.sync import SyncEngine
 
+from core.safe_urls import GuardedSession
+from sync.connectors.base import PERMANENT as BASE_PERMANENT
 from sync.connectors.base import (
     Connector,
     ConnectorError,
@@ -33,25 +35,24 @@ from sync.connectors.base import (
     TrackerComment,
     TrackerIssue,
     TwinRef,
+    answer_error,
     attachment_marker,
     carries_defect_marker,
     comment_marker,
     defect_marker,
     remote_reason,
+    transport_error,
 )
 from sync.ratelimit import parse_retry_after
-from core.safe_urls import GuardedSession, UnsafeRemote
+from sync.services.settings import http_timeout
 
 CUSTOM_FIELD = "External Ticket ID"
 FOOTER = "Handoff defect: {key} {url} {marker}"
 FOOTER_RE = re.compile(r"Handoff defect: (\S+) ")
-PERMANENT = {401, 403, 404, 410}
+# Redmine authenticates with an API key, so its permanent answers name the key.
+PERMANENT = {**BASE_PERMANENT, 401: "the API key is wrong", 403: "the key may not do this"}
 LOOKUP_TTL = 300.0
 _lookups: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    return parse_retry_after(response.headers.get("Retry-After"))
 
 
 class _Engine(SyncEngine):
@@ -75,24 +76,19 @@ class _Engine(SyncEngine):
     def request(self, method, url, headers=None, params=None, data=None):
         kwargs = self.construct_request_kwargs(method, headers, params, data)
         path = url.split("://", 1)[-1].split("/", 1)[-1]
+        where = f"{method.upper()} /{path}"
         try:
             response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-        except requests.Timeout:
-            raise ConnectorError(f"Redmine did not answer {method.upper()} /{path} in time.") from None
-        except UnsafeRemote as exc:
-            raise ConnectorError(f"Redmine: {exc}", permanent=True) from None
-        except requests.RequestException as exc:
-            raise ConnectorError(f"Redmine is unreachable ({type(exc).__name__}).") from None
+        except requests.RequestException as exc:  # the outbound guard's UnsafeRemote is one too
+            raise transport_error("Redmine", exc, where=where) from None
         code = response.status_code
-        if code == 429 or code >= 500:
-            raise ConnectorError(
-                f"Redmine answered {code} to {method.upper()} /{path}.", retry_after=_retry_after(response)
-            )
-        if code in PERMANENT:
-            what = {401: "the API key is wrong", 403: "the key may not do this", 404: "not found", 410: "gone"}
-            raise ConnectorError(
-                f"Redmine answered {code} ({what[code]}) to {method.upper()} /{path}.", permanent=True
-            )
+        # Other refusals are read from the body below, the way python-redmine reads them.
+        error = answer_error(
+            "Redmine", code, where=where, reasons=PERMANENT,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+        if error is not None:
+            raise error
         try:
             return self.process_response(response)
         except redmine_errors.ValidationError as exc:
@@ -106,8 +102,6 @@ class RedmineConnector(Connector):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        from sync.services.settings import http_timeout
-
         self.client = Redmine(self.base_url, key=self.token, engine=_Engine, timeout=http_timeout())
 
     # ------------------------------------------------------------------ lookups

@@ -7,6 +7,8 @@ from functools import cache
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from sync.config import connection_config
+
 if TYPE_CHECKING:
     from sync.connectors.base import Connector
     from sync.models import Connection
@@ -29,8 +31,6 @@ def connector_class(kind: str) -> type[Connector]:
 
 
 def connector_for(connection: Connection) -> Connector:
-    from sync.config import connection_config
-
     cls = connector_class(connection.kind)
     return cls(
         base_url=connection.base_url,

@@ -10,14 +10,13 @@ from collections import deque
 
 from django.core.exceptions import ValidationError
 
+from core.models import Channel
 from defects.models import Defect
 from defects.services.changes import defect_update
 from defects.services.comments import comment_add
 from defects.services.transitions import allowed_transitions, defect_transition
 from sync.config import ConnectionConfig
 from sync.models import Connection
-from core.models import Channel
-from releases.models import Release
 
 S = Defect.Status
 # Statuses a tracker cannot put a defect in: released comes only from shipping a
@@ -80,13 +79,17 @@ def apply_priority(*, defect: Defect, connection: Connection, config: Connection
     )
 
 
-def apply_version(*, defect: Defect, connection: Connection, config: ConnectionConfig, tracker_value: str | None) -> None:
+def apply_version(
+    *, defect: Defect, connection: Connection, config: ConnectionConfig, tracker_value: str | None
+) -> None:
     """The tracker's target version is the fixed-in release once fixed, the planned one before."""
     field = "fixed_in_release" if defect.status in (S.FIXED, S.RELEASED) else "planned_release"
     version = config.portal_version(tracker_value)
     release = None
     if version:
-        release = Release.objects.filter(product_id=defect.product_id, version=version).first()
+        # Releases live in an app above this one: reach them through the defect's own foreign key.
+        releases = Defect._meta.get_field(field).related_model.objects
+        release = releases.filter(product_id=defect.product_id, version=version).first()
         if release is None:
             raise NotApplied(f"{defect.product} has no release {version}.")
     if getattr(defect, f"{field}_id") == (release.pk if release else None):

@@ -16,6 +16,7 @@ from django.db import transaction
 from sync.config import ConnectionConfig
 from sync.connectors.base import OutboundChange, TrackerIssue
 from sync.models import ExternalIssue, OutboxItem, SyncConflict
+from sync.services.apply import NotApplied, apply_field
 
 Winner = SyncConflict.Winner
 RULES: dict[str, str] = {
@@ -26,7 +27,9 @@ RULES: dict[str, str] = {
 }
 
 
-def record_conflict(*, twin: ExternalIssue, field: str, portal_value, tracker_value, winner: str, note: str = "") -> SyncConflict:
+def record_conflict(
+    *, twin: ExternalIssue, field: str, portal_value, tracker_value, winner: str, note: str = ""
+) -> SyncConflict:
     return SyncConflict.objects.create(
         defect_id=twin.defect_id, connection_id=twin.connection_id, field=field,
         portal_value=str(portal_value or "")[:200], tracker_value=str(tracker_value or "")[:200],
@@ -44,8 +47,6 @@ def resolve_push_conflict(
     Returns True when the tracker's value won: the caller must not push, and the
     tracker's value has been applied to the portal. False: push as planned.
     """
-    from sync.services.apply import NotApplied, apply_field
-
     tracker_value = current.fields.get(field)
     ours = change.fields.get(field)
     if field not in current.fields or tracker_value == twin.synced.get(field) or tracker_value == ours:

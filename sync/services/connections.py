@@ -7,10 +7,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from sync.config import build_config
-from sync.models import Connection
 from core.audit import audit_changes, audit_record
 from core.safe_urls import clean_server_url
+from sync.config import build_config
+from sync.connectors.registry import CONNECTORS
+from sync.models import Connection
 
 SECRET_FIELDS = ("token", "webhook_secret")
 EDITABLE = (
@@ -42,8 +43,6 @@ def _clean(values: dict[str, Any], *, current: Connection | None) -> dict[str, A
     errors: dict[str, list[str]] = {}
     clean = dict(values)
     kind = clean.get("kind", current.kind if current else Connection.Kind.REDMINE)
-    from sync.connectors.registry import CONNECTORS
-
     if kind not in CONNECTORS:
         errors["kind"] = [f"Choose one of: {', '.join(sorted(CONNECTORS))}."]
     if "base_url" in clean:
@@ -84,7 +83,9 @@ def connection_create(*, actor, channel: str, **values: Any) -> Connection:
     connection = Connection(**clean)
     connection.full_clean(exclude=["base_url"])
     connection.save()
-    audit_record(obj=connection, actor=actor, channel=channel, action="created", new=f"{connection.kind} {connection.base_url}")
+    audit_record(
+        obj=connection, actor=actor, channel=channel, action="created", new=f"{connection.kind} {connection.base_url}"
+    )
     return connection
 
 

@@ -10,9 +10,10 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from sync.models import Connection, OutboxItem
 from core.audit import audit_changes, audit_record
 from core.models import Channel
+from sync.models import Connection, OutboxItem
+from sync.outbox import dispatch_drain
 
 Status = OutboxItem.Status
 
@@ -72,8 +73,6 @@ def outbox_retry(*, item: OutboxItem, actor, channel: str) -> OutboxItem:
 
 
 def _push_soon(connection_id: int) -> None:
-    from sync.outbox import dispatch_drain
-
     transaction.on_commit(lambda: dispatch_drain(connection_id))
 
 

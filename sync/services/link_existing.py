@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.audit import audit_record
 from defects.models import Defect
 from sync.config import connection_config
 from sync.connectors import connector_for
@@ -27,7 +28,6 @@ from sync.models import Connection, ExternalIssue, OutboxItem, SyncLedger
 from sync.outbox import outbox_enqueue
 from sync.services.health import redact
 from sync.services.pull import issue_apply
-from core.audit import audit_record
 
 Kind = OutboxItem.Kind
 Status = OutboxItem.Status
@@ -54,7 +54,9 @@ def _lookup(connection: Connection, reference: str) -> TrackerIssue:
         raise ValidationError({"reference": message}) from None
 
 
-def defect_link_existing(*, defect: Defect, connection: Connection, reference: str, actor, channel: str) -> ExternalIssue:
+def defect_link_existing(
+    *, defect: Defect, connection: Connection, reference: str, actor, channel: str
+) -> ExternalIssue:
     """Make the tracker issue named by `reference` the twin of `defect` in `connection`.
 
     Raises ValidationError keyed by "reference" or "connection": a paused or

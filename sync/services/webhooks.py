@@ -19,11 +19,11 @@ from collections.abc import Mapping
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.tasks import queue
 from sync.connectors import connector_for
 from sync.connectors.base import WebhookRejected
 from sync.models import Connection, InboundEvent
 from sync.services.pull import issues_apply
-
 
 DELIVERY_ID_MAX = InboundEvent._meta.get_field("delivery_id").max_length
 
@@ -75,9 +75,7 @@ def webhook_receive(*, connection: Connection, headers: Mapping[str, str], body:
         return InboundEvent.objects.get(connection=connection, delivery_id=delivery_id), False
     if error:
         raise WebhookRejected(error, status=400)
-    from sync.tasks import send, sync_inbound
-
-    transaction.on_commit(lambda: send(sync_inbound, event.pk))
+    transaction.on_commit(lambda: queue("sync.inbound", event.pk))
     return event, True
 
 

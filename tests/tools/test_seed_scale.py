@@ -5,11 +5,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 
+from core.models import AuditEntry, Channel
+from core.versions import version_sort_key
 from defects.models import Comment, Defect, TicketDefectLink
 from defects.severity import Impact
-from core.models import AuditEntry, Channel
 from releases.models import Release
-from releases.versions import version_sort_key
 from tickets.models import Contact, Customer, Ticket
 from tickets.services.tickets import ticket_create
 

@@ -4,13 +4,14 @@ A ticket always shows both statuses. When engineering moves the defect a
 ticket is linked to (its current defect: the most recently linked one), the
 ticket's help-desk status follows these rules:
 
-| defect becomes                                    | ticket's own status      | the ticket's agent is told                       |
-|---------------------------------------------------|--------------------------|--------------------------------------------------|
-| new, triage, in_progress, in_verification, fixed  | `awaiting_engineering`   | the new engineering status                       |
-| needs_info                                        | `open`                   | "engineering needs information" and the question |
-| wont_fix, cannot_reproduce                        | `open`                   | the outcome and engineering's reason             |
-| released                                          | `open`                   | "fixed in X, released <date>: tell the customer" |
-| duplicate                                         | follows the defect it duplicates (its links move there) |                   |
+| defect becomes                       | ticket's status        | the ticket's agent is told                       |
+|--------------------------------------|------------------------|--------------------------------------------------|
+| new, triage, in_progress,            | `awaiting_engineering` | the new engineering status                       |
+| in_verification, fixed               |                        |                                                  |
+| needs_info                           | `open`                 | "engineering needs information" and the question |
+| wont_fix, cannot_reproduce           | `open`                 | the outcome and engineering's reason             |
+| released                             | `open`                 | "fixed in X, released <date>: tell the customer" |
+| duplicate                            | follows the defect it duplicates (its links move there)                   |
 
 - `fixed` keeps the ticket waiting on engineering: the customer is told when
   the fix ships, not before.
@@ -25,11 +26,13 @@ from collections.abc import Iterable
 
 from django.urls import reverse
 
-from defects.models import Defect
 from core.models import Notification
 from core.notifications import notify
+from defects.models import Comment, Defect
+from defects.services.transitions import release_note
 from tickets.models import Ticket
 from tickets.selectors import ticket_links_prefetch
+from tickets.services.slip import tickets_clear_slip
 from tickets.services.tickets import ticket_set_status
 
 S = Defect.Status
@@ -60,14 +63,6 @@ def following_tickets(defect: Defect) -> list[Ticket]:
         .distinct()
     )
     return [t for t in tickets if t.current_link and t.current_link.defect_id == defect.pk]
-
-
-def release_note(defect: Defect) -> str:
-    release = defect.fixed_in_release
-    if release is None:
-        return "released"
-    when = release.released_at.date().isoformat() if release.released_at else "date not recorded"
-    return f"fixed in {release.version}, released {when}"
 
 
 def follow_message(defect: Defect, ticket: Ticket, reason: str) -> tuple[str, str]:
@@ -109,3 +104,68 @@ def tickets_follow_defect(
             url=reverse("tickets:detail", args=[ticket.pk]), actor=actor,
         )
     return tickets
+
+
+# Receivers of the defects app's hooks (defects/hooks.py), connected in TicketsConfig.ready().
+
+
+def tickets_on_defect_transitioned(
+    *, defect: Defect, actor, channel: str, reason: str,
+    duplicate_of: Defect | None, moved_ticket_ids: frozenset[int],
+) -> None:
+    """The defect moved: a fix ends a slipped estimate, and its tickets follow (a duplicate's follow the target)."""
+    if defect.status in (S.FIXED, S.RELEASED):
+        # A fix ends any slipped estimate on the tickets.
+        tickets_clear_slip(defect=defect, actor=actor, channel=channel)
+    if duplicate_of is None:
+        tickets_follow_defect(defect=defect, actor=actor, channel=channel, reason=reason)
+    else:
+        tickets_follow_defect(
+            defect=duplicate_of, actor=actor, channel=channel,
+            reason=f"{defect.key} is a duplicate of {duplicate_of.key}",
+            tickets=[t for t in following_tickets(duplicate_of) if t.pk in moved_ticket_ids],
+        )
+
+
+def _tell_the_help_desk(*, defect: Defect, actor, kind: str, text: str) -> None:
+    for ticket in following_tickets(defect):
+        notify(
+            users=[ticket.assignee], kind=kind, message=f"{defect.key} for {ticket.number}: {text}",
+            url=reverse("tickets:detail", args=[ticket.pk]), actor=actor,
+        )
+
+
+def tickets_on_defect_edited(*, defect: Defect, changes: dict, actor, channel: str) -> None:
+    """Engineering edited the defect: the help desk hears of a new plan, severity or fix."""
+    if "planned_release" in changes:
+        release = defect.planned_release
+        if release is not None:
+            # A new estimate replaces one that slipped: the help desk may quote it.
+            tickets_clear_slip(defect=defect, actor=actor, channel=channel)
+        text = (
+            f"planned for {release.version} (an estimate, not a promise)" if release
+            else "no planned release any more"
+        )
+        _tell_the_help_desk(defect=defect, actor=actor, kind=Notification.Kind.PLANNED_RELEASE, text=text)
+    if "severity" in changes:
+        _tell_the_help_desk(
+            defect=defect, actor=actor, kind=Notification.Kind.SEVERITY,
+            text=f"severity {changes['severity'][0]} -> {defect.severity}: {defect.severity_reason}",
+        )
+    if "fixed_in_release" in changes and defect.fixed_in_release:
+        _tell_the_help_desk(
+            defect=defect, actor=actor, kind=Notification.Kind.DEFECT_STATUS,
+            text=f"fixed in {defect.fixed_in_release.version} (not shipped yet)"
+            if not defect.fixed_in_release.is_released else f"fixed in {defect.fixed_in_release.version}",
+        )
+
+
+def tickets_on_engineering_commented(*, defect: Defect, comment: Comment, actor) -> None:
+    """Engineering shared a comment: the agents of the tickets following the defect are told."""
+    who = actor.get_username() if actor else "Someone"
+    for ticket in following_tickets(defect):
+        notify(
+            users=[ticket.assignee], kind=Notification.Kind.COMMENT,
+            message=f"{who} commented on {defect.key} for {ticket.number}",
+            url=reverse("tickets:detail", args=[ticket.pk]), actor=actor,
+        )

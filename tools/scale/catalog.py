@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 
-from defects.models import RoutingRule, Team
 from core.roles import AGENTS, ENGINEERS, MANAGERS
+from core.versions import version_sort_key
+from defects.models import RoutingRule, Team
+from releases.models import Release
+from tickets.models import Component, Contact, Customer, Product, ProductVersion
 from tools.scale import texts
 from tools.scale.bulk import reserve_ids, write_rows
-from releases.models import Release
-from releases.versions import version_sort_key
-from tickets.models import Component, Contact, Customer, Product, ProductVersion
 
 MARKER_USERNAME = "scale-agent-001"
 SPECIALISTS_BY_COMPONENT = texts.SPECIALIST_TEAMS
@@ -127,19 +127,20 @@ def _customers(rng: random.Random, count: int, since: datetime) -> tuple[list[in
     taken = set(Customer.objects.values_list("name", flat=True))
     names = texts.company_names(count, taken)
     ids = reserve_ids(Customer, len(names))
-    write_rows(Customer, ({"id": pk, "name": name, "created_at": since} for pk, name in zip(ids, names)))
+    write_rows(Customer, ({"id": pk, "name": name, "created_at": since} for pk, name in zip(ids, names, strict=True)))
     contact_rows: list[dict] = []
-    for pk, name in zip(ids, names):
+    for pk, name in zip(ids, names, strict=True):
         domain = name.lower().replace(" ", "-") + ".example"
         for n in range(rng.randint(1, 4)):
             first, last = rng.choice(texts.FIRST_NAMES), rng.choice(texts.LAST_NAMES)
             contact_rows.append({
                 "customer_id": pk, "name": f"{first} {last}",
-                "email": f"{first.lower()}.{last.lower()}{n}@{domain}", "phone": f"+44 20 7946 {rng.randint(0, 9999):04d}",
+                "email": f"{first.lower()}.{last.lower()}{n}@{domain}",
+                "phone": f"+44 20 7946 {rng.randint(0, 9999):04d}",
             })
     contact_ids = reserve_ids(Contact, len(contact_rows))
     contacts_of: dict[int, list[int]] = {}
-    for pk, row in zip(contact_ids, contact_rows):
+    for pk, row in zip(contact_ids, contact_rows, strict=True):
         row["id"] = pk
         contacts_of.setdefault(row["customer_id"], []).append(pk)
     write_rows(Contact, contact_rows)

@@ -1,8 +1,8 @@
 import pytest
 
+from core.versions import is_older, version_sort_key
 from releases.models import Release
 from releases.services.releases import next_planned_release
-from releases.versions import is_older, version_sort_key
 
 
 @pytest.mark.parametrize(

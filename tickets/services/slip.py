@@ -4,16 +4,21 @@ The help desk must never repeat a stale estimate, so shipping flags the tickets
 and tells their agents; a new plan or the fix itself clears the flag.
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 
-from defects.models import Defect, TicketDefectLink
 from core.audit import audit_changes
 from core.models import Notification
 from core.notifications import notify
-from releases.models import Release
+from defects.models import Defect, TicketDefectLink
 from tickets.models import Ticket
+
+if TYPE_CHECKING:
+    from releases.models import Release
 
 
 def _linked_open_tickets(defects: Iterable[Defect]) -> list[Ticket]:
