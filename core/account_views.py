@@ -3,7 +3,6 @@
 from urllib.parse import urlsplit
 
 from axes.utils import reset as axes_reset
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -13,12 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
+from core.forms import TokenForm
 from core.models import Channel
 from core.tokens import api_token_issue, api_token_revoke, api_tokens_visible_to
-
-
-class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="A label to tell your tokens apart, e.g. “build server”.")
 
 
 @login_required

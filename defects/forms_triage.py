@@ -7,16 +7,17 @@ ValidationErrors are put back beside the fields (`apply_errors`).
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
+from core.forms import FieldGroupsMixin
+from core.widgets import LongSelect
+from defects.forms import CatalogueChoiceField, DefectFilterForm
 from defects.models import Comment, Defect, Team
+from defects.selectors import Catalogues, defect_by_reference
 from defects.services.transitions import manual_transitions
 from defects.severity import Severity
-from defects.views import DefectFilterForm, offer_pairs
-from core.forms import FieldGroupsMixin, RadioList
-from core.widgets import LongSelect
 from releases.models import Release
-from tickets.models import Component, Ticket
+from tickets.models import Ticket
 
 MINE = "mine"
 OPEN = "open"
@@ -29,40 +30,49 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 class ReleaseChoiceField(forms.ModelChoiceField):
+    """A release; once `offer`ed a list a selector has read, it offers and validates against that list alone."""
+
+    offered: dict[int, Release] | None = None
+
     def label_from_instance(self, release: Release) -> str:
         when = f", planned {release.planned_date:%d %b %Y}" if release.planned_date else ""
         shipped = " (released)" if release.is_released else ""
         return f"{release.product.name} {release.version}{when}{shipped}"
 
+    def offer(self, releases: list[Release]) -> None:
+        # A plain list: a ModelChoiceField would iterate a server-side cursor.
+        self.offered = {release.pk: release for release in releases}
+        self.widget.choices = [("", self.empty_label), *[(r.pk, self.label_from_instance(r)) for r in releases]]
+
+    def to_python(self, value):
+        if self.offered is None or value in self.empty_values:
+            return super().to_python(value)
+        text = value.strip() if isinstance(value, str) else str(value)
+        # isascii: "²" is a digit to isdigit() but not to int().
+        found = self.offered.get(int(text)) if text.isascii() and text.isdigit() else None
+        if found is None:
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value},
+            )
+        return found
+
 
 class QueueFilterForm(DefectFilterForm):
-    """The defect list's filters plus component; by default my teams' open defects."""
+    """The defect list's filters plus component; by default my teams' open defects.
 
-    component = forms.ModelChoiceField(
-        label="Component", required=False, queryset=Component.objects.all(), empty_label="Any component",
-        widget=LongSelect(label_field="name"),
+    Its catalogues are read for the user (defect_catalogues(user=..., components=True)),
+    so "My teams" needs no read of its own.
+    """
+
+    component = CatalogueChoiceField(
+        label="Component", required=False, empty_label="Any component", widget=LongSelect,
     )
 
-    def __init__(self, *args, user=None, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, catalogues: Catalogues, **kwargs):
+        super().__init__(*args, catalogues=catalogues, **kwargs)
         self.fields["team"].choices = [(MINE, "My teams"), *self.fields["team"].choices]
         self.fields["status"].choices = [(OPEN, "Open (not closed)"), *self.fields["status"].choices]
-        self.components = offer_pairs(self.fields["component"])
-
-    def row_names(self, rows: list[dict]) -> None:
-        """Also each row's component, from the components this form has read."""
-        super().row_names(rows)
-        components = dict(self.components)
-        for row in rows:
-            row["component_name"] = components.get(row["component_id"])
-
-    def read_teams(self) -> list[tuple[str, str]]:
-        """Every team, noting in the same read which are the user's (for "My teams")."""
-        mine = Team.members.through.objects.filter(team_id=OuterRef("pk"), user_id=getattr(self.user, "pk", None))
-        rows = list(Team.objects.annotate(mine=Exists(mine)).values_list("pk", "name", "mine"))
-        self.my_team_ids = [pk for pk, _name, is_mine in rows if is_mine]
-        return [(str(pk), name) for pk, name, _mine in rows]
+        self.fields["component"].offer(catalogues.components)
 
     @staticmethod
     def defaults() -> dict:
@@ -75,14 +85,14 @@ class QueueFilterForm(DefectFilterForm):
         if team == MINE:
             # The ids read with the teams, so the planner sees literal team ids and
             # reads the per-team triage-order index instead of joining a subquery.
-            team_ids = self.my_team_ids
+            team_ids = self.catalogues.my_team_ids
             qs = qs.filter(team_id__in=team_ids) if team_ids else qs.none()
             data["team"] = ""
         if status == OPEN:
             qs = qs.filter(status__in=Defect.OPEN_STATUSES)
             data["status"] = ""
         if data.get("component"):
-            qs = qs.filter(component=data["component"])
+            qs = qs.filter(component_id=data["component"])
         qs = super().apply(qs)
         data["team"], data["status"] = team, status
         return qs
@@ -134,7 +144,10 @@ class BulkActionForm(FieldGroupsMixin, forms.Form):
     )
     to = forms.ChoiceField(
         label="New status", required=False,
-        choices=[("", "—"), *[(v, l) for v, l in Defect.Status.choices if v != Defect.Status.RELEASED]],
+        choices=[
+            ("", "—"),
+            *[(value, label) for value, label in Defect.Status.choices if value != Defect.Status.RELEASED],
+        ],
         widget=LongSelect,
     )
     reason = forms.CharField(label="Reason", required=False, widget=forms.TextInput)
@@ -146,15 +159,9 @@ class BulkActionForm(FieldGroupsMixin, forms.Form):
         field = self.fields["team"]
         field.widget.choices = [("", field.empty_label), *teams]
 
-    def offer_releases_of(self, product_ids) -> None:
-        """Offer only these products' planned releases (a defect's release is one of its product's).
-
-        Read as a plain list: a ModelChoiceField would iterate a server-side cursor.
-        """
-        field = self.fields["planned_release"]
-        field.queryset = field.queryset.filter(product_id__in=product_ids)
-        releases = [(release.pk, field.label_from_instance(release)) for release in field.queryset]
-        field.widget.choices = [("", field.empty_label), *releases]
+    def offer_releases(self, releases: list[Release]) -> None:
+        """Offer these planned releases (defects.selectors.planned_release_list: the page's products' own)."""
+        self.fields["planned_release"].offer(releases)
 
     def clean(self):
         data = super().clean()
@@ -185,10 +192,7 @@ class TransitionForm(FieldGroupsMixin, forms.Form):
         value = self.cleaned_data["duplicate_of"].strip().upper()
         if not value:
             return None
-        found = Defect.objects.filter(key=value).first() or (
-            # isascii: "²" is a digit to isdigit() but not to int().
-            Defect.objects.filter(pk=int(value)).first() if value.isascii() and value.isdigit() else None
-        )
+        found = defect_by_reference(value)
         if found is None:
             raise ValidationError(f"There is no defect {value}.")
         return found
@@ -216,24 +220,16 @@ class DefectEditForm(FieldGroupsMixin, forms.Form):
         widget=LongSelect,
     )
 
-    def __init__(self, *args, defect: Defect, **kwargs):
+    def __init__(self, *args, defect: Defect, releases: list[Release], **kwargs):
+        """`releases`: the defect's product's releases (defects.selectors.product_release_list)."""
         initial = {
             "severity": defect.severity, "severity_reason": defect.severity_reason, "team": defect.team_id,
             "planned_release": defect.planned_release_id, "fixed_in_release": defect.fixed_in_release_id,
         }
         super().__init__(*args, initial=initial, **kwargs)
-        releases = Release.objects.filter(product_id=defect.product_id).select_related("product")
-        planned, fixed = self.fields["planned_release"], self.fields["fixed_in_release"]
-        planned.queryset = releases.filter(status=Release.Status.PLANNED)
-        fixed.queryset = releases
-        # Both selects offered from one plain read of the product's releases (in their order),
-        # not a server-side cursor each; the querysets still validate what is posted.
-        offered = list(releases)
-        planned.widget.choices = [("", planned.empty_label), *[
-            (release.pk, planned.label_from_instance(release))
-            for release in offered if release.status == Release.Status.PLANNED
-        ]]
-        fixed.widget.choices = [("", fixed.empty_label), *[(r.pk, fixed.label_from_instance(r)) for r in offered]]
+        # Both selects offered and checked from one plain read of the product's releases.
+        self.fields["planned_release"].offer([r for r in releases if r.status == Release.Status.PLANNED])
+        self.fields["fixed_in_release"].offer(releases)
 
     def changes(self) -> dict:
         """Only what the user changed: absent keys stay as they are."""
@@ -245,7 +241,7 @@ class DefectEditForm(FieldGroupsMixin, forms.Form):
 
 class CommentForm(FieldGroupsMixin, forms.Form):
     body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 4}), help_text="Markdown.")
-    visibility = forms.ChoiceField(label="Who sees it", widget=RadioList, initial=Comment.Visibility.SHARED)
+    visibility = forms.ChoiceField(label="Who sees it", widget=forms.RadioSelect, initial=Comment.Visibility.SHARED)
 
     def __init__(self, *args, on_ticket: bool, **kwargs):
         super().__init__(*args, **kwargs)

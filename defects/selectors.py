@@ -1,12 +1,28 @@
-"""Reads of defects: similar-defect search and list querysets."""
+"""Reads of defects: similar-defect search, list querysets and the catalogues their pages offer."""
 
 import re
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
+from django.shortcuts import get_object_or_404
 
-from defects.models import Defect
+from defects.models import Comment, Defect, Team, TicketDefectLink
+from defects.services.comments import defect_thread_comments, ticket_thread_comments
 
 _WORD = re.compile(r"[a-z0-9]{3,}")
 _STOP = {
@@ -84,3 +100,141 @@ def similar_defects(*, text: str, product=None, limit: int = 10) -> list[Defect]
             ids += list(ranked.exclude(product_id=product_id)[: limit - len(ids)])
     rows = defect_list_queryset().in_bulk(ids)
     return [rows[pk] for pk in ids if pk in rows]
+
+
+@dataclass(frozen=True)
+class Catalogues:
+    """The (id, name) pairs a defect list's filters offer and its rows are named from, each read once.
+
+    Team ids are strings (the team filter's values); product and component ids are ints.
+    `my_team_ids` are the teams of the user the catalogues were read for.
+    """
+
+    teams: list[tuple[str, str]]
+    products: list[tuple[int, str]]
+    components: list[tuple[int, str]] = field(default_factory=list)
+    my_team_ids: list[int] = field(default_factory=list)
+
+    def name_rows(self, rows: list[dict]) -> None:
+        """Name each row's product, team and (when read) component from these pairs: no joins for them."""
+        products, teams = dict(self.products), {int(pk): name for pk, name in self.teams}
+        components = dict(self.components)
+        for row in rows:
+            row["product_name"] = products.get(row["product_id"], "")
+            row["team_name"] = teams.get(row["team_id"])
+            if "component_id" in row:
+                row["component_name"] = components.get(row["component_id"])
+
+
+def team_choices(*, user=None) -> tuple[list[tuple[str, str]], list[int]]:
+    """Every team as (id, name), and in the same read the ids of `user`'s teams."""
+    mine = Team.members.through.objects.filter(team_id=OuterRef("pk"), user_id=getattr(user, "pk", None))
+    rows = list(Team.objects.annotate(mine=Exists(mine)).values_list("pk", "name", "mine"))
+    return [(str(pk), name) for pk, name, _mine in rows], [pk for pk, _name, is_mine in rows if is_mine]
+
+
+def _related(field_name: str):
+    """The model a defect's relation points to: the defects app reaches the products, components
+    and releases of the apps above it through its own relations, not by importing them."""
+    return Defect._meta.get_field(field_name).related_model
+
+
+def defect_catalogues(*, user=None, components: bool = False) -> Catalogues:
+    """The defect list's catalogues (the queue's add its components and the user's teams)."""
+    if user is None:
+        teams = [(str(pk), name) for pk, name in Team.objects.values_list("pk", "name")]
+        my_team_ids: list[int] = []
+    else:
+        teams, my_team_ids = team_choices(user=user)
+    return Catalogues(
+        teams=teams,
+        products=list(_related("product").objects.values_list("pk", "name")),
+        components=list(_related("component").objects.values_list("pk", "name")) if components else [],
+        my_team_ids=my_team_ids,
+    )
+
+
+def _thread_rows(comments: QuerySet[Comment], elsewhere: str) -> list[Comment]:
+    """The thread's comments with what defects/_thread.html shows of them.
+
+    The author's name and, for a comment from the other side of the thread, the
+    ticket's number or the defect's key (`elsewhere`): not the whole rows of the
+    author, the ticket and the defect, descriptions included.
+    """
+    joined = elsewhere.split("__")[0]
+    return list(
+        comments.select_related("author", joined).only(
+            "defect_id", "ticket_id", "body", "visibility", "side", "created_at",
+            f"author__{get_user_model().USERNAME_FIELD}", elsewhere,
+        )
+    )
+
+
+def defect_thread_list(*, defect: Defect, user) -> list[Comment]:
+    """The defect page's thread as `user` may read it: one query."""
+    return _thread_rows(defect_thread_comments(defect, user), "ticket__number")
+
+
+def ticket_thread_list(*, ticket, user) -> list[Comment]:
+    """The ticket page's thread as `user` may read it: one query."""
+    return _thread_rows(ticket_thread_comments(ticket, user), "defect__key")
+
+
+def defect_by_reference(reference: str) -> Defect | None:
+    """The defect a person named by its key ("DEF-12", any case) or its id, or None."""
+    value = reference.strip().upper()
+    if not value:
+        return None
+    # isascii: "²" is a digit to isdigit() but not to int().
+    return Defect.objects.filter(key=value).first() or (
+        Defect.objects.filter(pk=int(value)).first() if value.isascii() and value.isdigit() else None
+    )
+
+
+def product_release_list(*, product_id: int) -> list:
+    """A product's releases, in their order, each with its product (their labels name it)."""
+    return list(_related("planned_release").objects.filter(product_id=product_id).select_related("product"))
+
+
+def planned_release_list(*, product_ids) -> list:
+    """The planned releases of these products, in their order, each with its product."""
+    release = _related("planned_release")
+    return list(
+        release.objects.filter(status=release.Status.PLANNED, product_id__in=list(product_ids))
+        .select_related("product")
+    )
+
+
+def tracker_connection_active() -> bool:
+    """Whether some tracker connection is enabled and not paused (a defect may then be linked to an issue).
+
+    Read through Team.connection's model: the defect pages know the sync app's
+    connections through that relation only, not by importing the app above them.
+    """
+    connection = Team._meta.get_field("connection").related_model
+    return connection.objects.filter(enabled=True, paused=False).exists()
+
+
+def ticket_link_rows(*, defect_id: int) -> list[dict]:
+    """The defect's linked tickets, oldest link first, as the plain values its page shows.
+
+    A much-linked defect has dozens: read as values (no ticket, customer and user
+    instances each).
+    """
+    return list(
+        TicketDefectLink.objects.filter(defect_id=defect_id).order_by("linked_at", "id").values(
+            "ticket_id", "linked_at", number=F("ticket__number"), subject=F("ticket__subject"),
+            status=F("ticket__status"), customer_name=F("ticket__customer__name"),
+            linked_by_name=F(f"linked_by__{get_user_model().USERNAME_FIELD}"),
+        )
+    )
+
+
+def defect_page_get(*, pk: int) -> Defect:
+    """The defect with everything its page shows of its relations (Http404 when there is none)."""
+    return get_object_or_404(
+        defect_list_queryset().prefetch_related(
+            "affected_versions", "attachments", "external_issues__connection", "sync_conflicts",
+        ),
+        pk=pk,
+    )

@@ -17,14 +17,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from defects.forms_triage import CommentForm, DefectEditForm, TicketStatusForm, TransitionForm, apply_errors
-from defects.models import Defect
-from defects.services.changes import defect_update
-from defects.services.comments import comment_add
-from defects.services.transitions import defect_transition
 from core import roles
 from core.decorators import role_required
 from core.models import Channel
+from defects.forms_triage import CommentForm, DefectEditForm, TicketStatusForm, TransitionForm, apply_errors
+from defects.models import Defect
+from defects.selectors import product_release_list
+from defects.services.changes import defect_update
+from defects.services.comments import comment_add
+from defects.services.transitions import defect_transition
 from tickets.selectors import visible_tickets
 from tickets.services.tickets import ticket_set_status
 
@@ -74,7 +75,7 @@ def defect_transition_page(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(roles.can_work_defects)
 def defect_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     defect = _defect(pk)
-    form = DefectEditForm(request.POST, defect=defect)
+    form = DefectEditForm(request.POST, defect=defect, releases=product_release_list(product_id=defect.product_id))
 
     def run(data: dict) -> None:
         defect_update(defect=defect, actor=request.user, channel=Channel.WEB, **form.changes())

@@ -8,7 +8,7 @@ from defects.models import Defect, Team, TicketDefectLink
 from defects.selectors import TRIAGE_ORDER
 from defects.severity import Severity
 from tickets.models import Ticket
-from tickets.selectors import current_defects, visible_tickets
+from tickets.selectors import current_defects, ticket_list
 
 MAX_ROWS = 200
 # Rows each board section lists; its heading counts them all (up to MAX_ROWS).
@@ -53,7 +53,7 @@ def agent_board(user) -> AgentBoard:
     index, rather than a join made DISTINCT over whole rows.
     """
     tickets = list(
-        visible_tickets(user)
+        ticket_list(user=user)
         .filter(assignee=user, status__in=OPEN_TICKET_STATUSES)
         .filter(Exists(TicketDefectLink.objects.filter(ticket=OuterRef("pk"))))
         .order_by("-updated_at", "-id")

@@ -17,12 +17,13 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
-from defects.models import Comment, Defect
-from sync.outbox import author_name as _author_name, outbox_enqueue
 from core import roles
 from core.audit import audit_record
 from core.models import Notification
 from core.notifications import notify
+from defects.hooks import defect_commented, engineering_commented
+from defects.models import Comment, Defect
+from defects.services.transitions import defect_transition
 
 MAX_BODY = 20_000
 
@@ -54,31 +55,39 @@ def _visible(user) -> Q:
 
 
 def _thread(qs: QuerySet[Comment]) -> QuerySet[Comment]:
-    return qs.select_related("author", "ticket", "defect").order_by("created_at", "id")
+    return qs.select_related("author", "ticket", "defect")
 
 
-def defect_thread(defect: Defect, user) -> QuerySet[Comment]:
-    """The defect's comments and its tickets' shared ones that `user` may read, oldest first. One query."""
+def defect_thread_comments(defect: Defect, user) -> QuerySet[Comment]:
+    """The defect's comments and its tickets' shared ones that `user` may read, oldest first, with no joins."""
     # A UNION of two indexed lookups: an OR across ticket_id and defect_id would scan every comment.
     own = Comment.objects.filter(defect=defect).order_by().values("pk")
     shared = Comment.objects.filter(
         ticket__defect_links__defect=defect, visibility=Comment.Visibility.SHARED
     ).order_by().values("pk")
-    return _thread(Comment.objects.filter(pk__in=own.union(shared)).filter(_visible(user)))
+    return Comment.objects.filter(pk__in=own.union(shared)).filter(_visible(user)).order_by("created_at", "id")
 
 
-def ticket_thread(ticket, user) -> QuerySet[Comment]:
-    """The ticket's comments and its defects' shared ones that `user` may read, oldest first. One query."""
+def ticket_thread_comments(ticket, user) -> QuerySet[Comment]:
+    """The ticket's comments and its defects' shared ones that `user` may read, oldest first, with no joins."""
     own = Comment.objects.filter(ticket=ticket).order_by().values("pk")
     shared = Comment.objects.filter(
         defect__ticket_links__ticket=ticket, visibility=Comment.Visibility.SHARED
     ).order_by().values("pk")
-    return _thread(Comment.objects.filter(pk__in=own.union(shared)).filter(_visible(user)))
+    return Comment.objects.filter(pk__in=own.union(shared)).filter(_visible(user)).order_by("created_at", "id")
+
+
+def defect_thread(defect: Defect, user) -> QuerySet[Comment]:
+    """defect_thread_comments with each comment's author, ticket and defect. One query."""
+    return _thread(defect_thread_comments(defect, user))
+
+
+def ticket_thread(ticket, user) -> QuerySet[Comment]:
+    """ticket_thread_comments with each comment's author, ticket and defect. One query."""
+    return _thread(ticket_thread_comments(ticket, user))
 
 
 def _answer_needs_info(*, defect: Defect | None, comment: Comment, actor, channel: str) -> None:
-    from defects.services.transitions import defect_transition
-
     if (
         defect is None
         or defect.status != Defect.Status.NEEDS_INFO
@@ -94,19 +103,12 @@ def _answer_needs_info(*, defect: Defect | None, comment: Comment, actor, channe
 
 
 def _notify_other_side(comment: Comment, *, defect: Defect | None, actor) -> None:
-    from tickets.services.follow import following_tickets
-
     if not comment.is_shared or defect is None:
         return
-    who = actor.get_username() if actor else "Someone"
     if comment.side == Comment.Side.ENGINEERING:
-        for ticket in following_tickets(defect):
-            notify(
-                users=[ticket.assignee], kind=Notification.Kind.COMMENT,
-                message=f"{who} commented on {defect.key} for {ticket.number}",
-                url=reverse("tickets:detail", args=[ticket.pk]), actor=actor,
-            )
+        engineering_commented.send(defect=defect, comment=comment, actor=actor)
     elif defect.team_id:
+        who = actor.get_username() if actor else "Someone"
         where = f" from {comment.ticket.number}" if comment.ticket_id else ""
         notify(
             users=defect.team.members.all(), kind=Notification.Kind.COMMENT,
@@ -147,10 +149,7 @@ def comment_add(
     )
     target = defect if defect is not None else ticket.current_defect
     if target is not None and comment.is_shared:
-        outbox_enqueue(
-            defect=target, kind="comment", channel=channel,
-            payload={"comment_id": comment.pk, "body": comment.body, "author": _author_name(actor)},
-        )
+        defect_commented.send(defect=target, comment=comment, actor=actor, channel=channel)
     _answer_needs_info(defect=target, comment=comment, actor=actor, channel=channel)
     _notify_other_side(comment, defect=target, actor=actor)
     return comment

@@ -1,51 +1,31 @@
 """Triage panels dropped into the ticket and defect pages: forms, the shared thread, the help desk's banner.
 
-Each tag reads what it needs for one object (a fixed number of queries), so the
-pages that include them need no extra context.
+The tags read nothing: the views read the threads (defects.selectors) and build the
+forms, and pass them in.
 """
 
 from django import template
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from defects.forms_triage import CommentForm, DefectEditForm, TicketStatusForm, TransitionForm
-from defects.models import Defect
-from defects.services.comments import defect_thread, ticket_thread
 from core import roles
-from tickets.services.follow import release_note
+from defects.forms_triage import CommentForm, TicketStatusForm
+from defects.models import Defect
+from defects.services.transitions import release_note
 
 register = template.Library()
 
 
 @register.inclusion_tag("defects/_triage_panel.html", takes_context=True)
-def defect_triage_panel(context, defect: Defect) -> dict:
-    user = context["request"].user
-    can_work = roles.can_work_defects(user)
+def defect_triage_panel(context, defect: Defect, transition_form=None, edit_form=None) -> dict:
+    """The triage forms the view built (none for a role that cannot work defects)."""
     return {
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
         "defect": defect,
-        "can_work": can_work,
-        "transition_form": TransitionForm(defect=defect) if can_work else None,
-        "edit_form": DefectEditForm(defect=defect) if can_work else None,
+        "can_work": transition_form is not None,
+        "transition_form": transition_form,
+        "edit_form": edit_form,
     }
-
-
-def thread_rows(comments, elsewhere: str) -> list:
-    """The thread's comments with what defects/_thread.html shows of them.
-
-    The author's name and, for a comment from the other side of the thread, the
-    ticket's number or the defect's key (`elsewhere`): not the whole rows of the
-    author, the ticket and the defect, descriptions included.
-    """
-    joined = elsewhere.split("__")[0]
-    return list(
-        comments.select_related(None).select_related("author", joined)
-        .only(
-            "defect_id", "ticket_id", "body", "visibility", "side", "created_at",
-            f"author__{get_user_model().USERNAME_FIELD}", elsewhere,
-        )
-    )
 
 
 def _thread_panel(context, *, comments, here, action: str, on_ticket: bool) -> dict:
@@ -61,16 +41,16 @@ def _thread_panel(context, *, comments, here, action: str, on_ticket: bool) -> d
 
 
 @register.inclusion_tag("defects/_thread.html", takes_context=True)
-def defect_thread_panel(context, defect: Defect) -> dict:
-    comments = thread_rows(defect_thread(defect, context["request"].user), "ticket__number")
+def defect_thread_panel(context, defect: Defect, comments) -> dict:
+    """`comments`: the thread the view read (defects.selectors.defect_thread_list)."""
     return _thread_panel(
         context, comments=comments, here=defect, action=reverse("defects:comment", args=[defect.pk]), on_ticket=False
     )
 
 
 @register.inclusion_tag("defects/_thread.html", takes_context=True)
-def ticket_thread_panel(context, ticket) -> dict:
-    comments = thread_rows(ticket_thread(ticket, context["request"].user), "defect__key")
+def ticket_thread_panel(context, ticket, comments) -> dict:
+    """`comments`: the thread the view read (defects.selectors.ticket_thread_list)."""
     return _thread_panel(
         context, comments=comments, here=ticket, action=reverse("tickets:comment", args=[ticket.pk]), on_ticket=True
     )

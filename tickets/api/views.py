@@ -8,14 +8,14 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from defects.api.serializers import DefectSerializer
-from defects.api.triage import TicketThreadMixin
-from defects.models import TicketDefectLink
-from defects.selectors import defect_list_queryset
 from core.api import StrictJSONParser
 from core.api_views import CatalogueViewSet
 from core.models import Channel
 from core.paginator import LargeTablePagination
+from defects.api.serializers import DefectSerializer
+from defects.api.triage import TicketThreadMixin
+from defects.models import TicketDefectLink
+from defects.selectors import defect_list_queryset
 from tickets.api.filters import TicketFilter
 from tickets.api.permissions import TicketWorkersWrite
 from tickets.api.serializers import (
@@ -29,10 +29,9 @@ from tickets.api.serializers import (
 )
 from tickets.api.status import TicketStatusMixin
 from tickets.models import Customer, Product, Ticket
-from tickets.selectors import visible_tickets
+from tickets.selectors import ticket_list, visible_tickets
 from tickets.services.escalation import AlreadyEscalated, ticket_escalate, ticket_link_defect
 from tickets.services.tickets import ticket_create
-
 
 LIST_TICKET_FIELDS = (
     "number", "subject", "status", "customer", "customer__name", "product", "product__name", "assignee",
@@ -83,18 +82,16 @@ class TicketViewSet(
 
     def get_queryset(self):
         # Object-level visibility: a ticket outside this queryset is a 404.
-        qs = visible_tickets(self.request.user)
         if self.action == "list":
             # A list row names its customer and product only (TicketSerializer):
             # no joins to component, version and assignee, no descriptions read,
             # and of the linked defects and their releases only what the row shows.
-            qs = (
-                qs.select_related(None).select_related("customer", "product")
+            return (
+                ticket_list(user=self.request.user).select_related("customer", "product")
                 .only(*LIST_TICKET_FIELDS)
-                .prefetch_related(None)
                 .prefetch_related(Prefetch("defect_links", queryset=list_links(), to_attr=Ticket.LINKS_ATTR))
             )
-        return qs
+        return visible_tickets(self.request.user)
 
     def get_serializer_class(self):
         return TicketSerializer if self.action == "list" else TicketDetailSerializer

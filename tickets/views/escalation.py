@@ -6,15 +6,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from defects.models import Defect
-from defects.selectors import similar_defects
-from defects.severity import MATRIX, Impact, Severity, Urgency, compute_severity
 from core import roles
 from core.decorators import role_required
 from core.models import Channel
+from defects.models import Defect
+from defects.selectors import similar_defects
+from defects.severity import MATRIX, Impact, Severity, Urgency, compute_severity
 from tickets.forms import EscalateForm, LinkDefectForm, apply_service_errors
 from tickets.models import Ticket
-from tickets.selectors import visible_tickets
+from tickets.selectors import ticket_list, visible_tickets
 from tickets.services.escalation import (
     AlreadyEscalated,
     open_defect_of,
@@ -59,8 +59,7 @@ def _form_page(request: HttpRequest, ticket: Ticket, form: EscalateForm, *, stat
 
 def _ticket_to_escalate(request: HttpRequest, pk: int) -> Ticket:
     # The page shows the customer and product; open_defect_of reads the links itself.
-    tickets = visible_tickets(request.user).select_related(None).select_related("customer", "product")
-    return get_object_or_404(tickets.prefetch_related(None), pk=pk)
+    return get_object_or_404(ticket_list(user=request.user).select_related("customer", "product"), pk=pk)
 
 
 @require_GET

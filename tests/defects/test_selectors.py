@@ -1,0 +1,92 @@
+"""The defect pages' reads: catalogues read once and rows named from them, references, threads."""
+
+import pytest
+
+from defects.forms import DefectFilterForm
+from defects.forms_triage import DefectEditForm
+from defects.models import Defect
+from defects.selectors import (
+    defect_by_reference,
+    defect_catalogues,
+    defect_thread_list,
+    product_release_list,
+    tracker_connection_active,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_queue_catalogues_know_my_teams_and_name_rows_without_joins(engineer, team, other_team, product, component):
+    catalogues = defect_catalogues(user=engineer, components=True)
+    assert catalogues.my_team_ids == [team.pk]
+    rows = [{"product_id": product.pk, "team_id": other_team.pk, "component_id": component.pk}]
+    catalogues.name_rows(rows)
+    assert rows[0] == {
+        "product_id": product.pk, "team_id": other_team.pk, "component_id": component.pk,
+        "product_name": product.name, "team_name": other_team.name, "component_name": component.name,
+    }
+
+
+def test_the_list_catalogues_read_no_components_and_no_teams_of_mine(django_assert_num_queries, team):
+    with django_assert_num_queries(2):
+        catalogues = defect_catalogues()
+    assert catalogues.components == [] and catalogues.my_team_ids == []
+
+
+def test_a_filter_form_refuses_a_product_it_was_not_offered_as_a_model_choice_would(product):
+    form = DefectFilterForm({"product": str(product.pk + 1000)}, catalogues=defect_catalogues())
+    assert not form.is_valid()
+    assert form.errors["product"] == ["Select a valid choice. That choice is not one of the available choices."]
+    assert DefectFilterForm({"product": str(product.pk)}, catalogues=defect_catalogues()).is_valid()
+
+
+def test_a_defect_is_found_by_its_key_in_any_case_or_by_its_id(agent, ticket):
+    from tests.factories import escalate
+
+    defect = escalate(ticket, agent)
+    assert defect_by_reference(defect.key.lower()) == defect
+    assert defect_by_reference(f" {defect.pk} ") == defect
+    assert defect_by_reference("²") is None and defect_by_reference("") is None
+
+
+def test_the_edit_form_checks_releases_against_those_it_offers(agent, ticket, release, django_assert_num_queries):
+    from tests.factories import escalate
+
+    defect = escalate(ticket, agent)
+    releases = product_release_list(product_id=defect.product_id)
+    with django_assert_num_queries(0):
+        data = {"severity": defect.severity, "planned_release": str(release.pk)}
+        form = DefectEditForm(data, defect=defect, releases=releases)
+        assert form.is_valid(), form.errors
+    assert form.cleaned_data["planned_release"] == release
+    data = {"severity": defect.severity, "planned_release": "99999"}
+    refused = DefectEditForm(data, defect=defect, releases=releases)
+    assert not refused.is_valid() and "planned_release" in refused.errors
+
+
+def test_the_page_thread_takes_one_query(agent, engineer, ticket, django_assert_num_queries):
+    from defects.services.comments import comment_add
+    from tests.factories import escalate
+
+    defect = escalate(ticket, agent)
+    for i in range(3):
+        comment_add(actor=engineer, channel="web", defect=defect, body=f"e{i}", visibility="shared")
+        comment_add(actor=agent, channel="web", ticket=ticket, body=f"a{i}", visibility="shared")
+    with django_assert_num_queries(1):
+        thread = defect_thread_list(defect=defect, user=engineer)
+        assert [c.author.username for c in thread]
+        assert {c.ticket.number for c in thread if c.ticket_id} == {ticket.number}
+
+
+def test_linking_to_a_tracker_is_offered_only_while_a_connection_is_active():
+    from sync.models import Connection
+
+    assert not tracker_connection_active()
+    Connection.objects.create(
+        name="Jira", kind="jira", base_url="https://jira.example.com", token="t", project="HD",
+        enabled=True, paused=False,
+    )
+    assert tracker_connection_active()
+    Connection.objects.update(paused=True)
+    assert not tracker_connection_active()
+    assert Defect.objects.count() == 0
