@@ -77,6 +77,15 @@ TEMPLATES = [
             ],
         },
     },
+    # The few hot fragments (core/jinja2.py), under templates/jinja2/: a folder the
+    # Django engine above never asks for, since no Django template names "jinja2/...".
+    {
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "core.jinja2.environment", "autoescape": True},
+    },
 ]
 
 DATABASES = {"default": env_database("DATABASE_URL", str(BASE_DIR / "db.sqlite3"))}

@@ -1,0 +1,111 @@
+"""The Jinja2 fragments: found only by their own engine, and every value escaped as Django escapes it."""
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django import forms
+from django.template import TemplateDoesNotExist, engines
+
+from core.forms import FieldGroupsMixin
+from core.jinja2 import render_fragment
+
+FRAGMENTS = Path(__file__).resolve().parents[2] / "templates" / "jinja2"
+HOSTILE = "<script>alert('x')</script> & \"quoted\""
+ESCAPED = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quoted&quot;"
+
+
+def fragment_names() -> list[str]:
+    return sorted(str(path.relative_to(FRAGMENTS)) for path in FRAGMENTS.rglob("*.html"))
+
+
+def test_each_fragment_is_a_jinja2_template_that_the_django_engine_never_finds():
+    assert fragment_names()
+    for name in fragment_names():
+        engines["jinja2"].get_template(name)
+        with pytest.raises(TemplateDoesNotExist):
+            engines["django"].get_template(name)
+    # No Django template includes or extends a fragment by its path under templates/.
+    reaching = re.compile(r"""{%\s*(include|extends)\s+["']jinja2/""")
+    django_templates = [p for p in FRAGMENTS.parent.rglob("*.html") if FRAGMENTS not in p.parents]
+    assert django_templates
+    assert not [p for p in django_templates if reaching.search(p.read_text())]
+
+
+def test_the_jinja2_engine_escapes_by_default():
+    assert engines["jinja2"].env.autoescape is True
+    assert engines["jinja2"].from_string("{{ value }}").render({"value": HOSTILE}) != HOSTILE
+
+
+def queue_row(**values) -> dict:
+    row = {
+        "id": 7, "key": "DEF-7", "title": "Crash", "product_name": "Billing", "component_name": "", "team_name": None,
+        "severity": "S2", "customer_count": 1, "ticket_count": 1, "status": "new", "status_label": "New",
+        "planned_version": None, "created": "1 Jan 2026 10:00", "age": "3 days", "url": "/defects/7/",
+        "twins": [], "first_tickets": [("/tickets/1/", "HD-1")], "more_tickets": 0,
+    }
+    return {**row, **values}
+
+
+def test_the_queue_rows_escape_every_value_and_keep_only_plain_links_to_trackers():
+    html = render_fragment("defects/queue_rows.html", {"rows": [queue_row(
+        key=HOSTILE, title=HOSTILE, product_name=HOSTILE, component_name=HOSTILE, team_name=HOSTILE,
+        planned_version=HOSTILE, first_tickets=[("/tickets/1/", HOSTILE)],
+        twins=[("javascript:alert(1)", HOSTILE), ("https://jira.example/browse/X-1", "X-1")],
+    )]})
+    assert "<script>" not in html and "javascript:" not in html
+    assert f'<tr id="row-{ESCAPED}">' in html
+    assert f"<td>{ESCAPED}<br><span class=\"muted\">{ESCAPED} / {ESCAPED} · {ESCAPED}</span></td>" in html
+    assert f'<br><span class="muted">{ESCAPED}</span>' in html
+    assert '<br><a class="muted" href="https://jira.example/browse/X-1" rel="noopener noreferrer">X-1</a>' in html
+    assert f'{ESCAPED} <span class="muted">(estimate)</span>' in html
+
+
+def test_a_queue_row_is_written_as_before():
+    html = render_fragment("defects/queue_rows.html", {"rows": [queue_row(ticket_count=5, more_tickets=4)]})
+    assert html == (
+        '<tr id="row-DEF-7"><td><input type="checkbox" name="defects" value="7" id="select-7" '
+        'aria-label="Select DEF-7"></td><td class="nowrap"><a href="/defects/7/">DEF-7</a></td>'
+        '<td>Crash<br><span class="muted">Billing · Unrouted</span></td><td><span class="badge sev-S2">S2</span></td>'
+        '<td class="num">1</td><td class="num">5</td>'
+        '<td class="status"><span class="badge eng-new">New</span></td><td class="nowrap planned"><span class="muted">'
+        '—</span></td><td class="nowrap" title="1 Jan 2026 10:00">3 days</td><td class="tickets"><a href="/tickets/1/">'
+        'HD-1</a> <a class="muted" href="/defects/7/">+4 more</a></td></tr>\n'
+    )
+
+
+def test_the_ticket_list_rows_escape_every_value():
+    ticket = {"pk": 3, "number": HOSTILE, "subject": HOSTILE, "customer__name": HOSTILE, "product__name": HOSTILE,
+              "status": "open"}
+    html = render_fragment("tickets/list_rows.html", {
+        "tickets": [ticket], "defects": {3: (9, HOSTILE, "new")}, "ticket_url": "/tickets/{}/".format,
+        "defect_url": "/defects/{}/".format, "status_labels": {"open": "Open"}, "defect_labels": {"new": "New"},
+    })
+    assert "<script>" not in html
+    assert f'<td class="nowrap"><a href="/tickets/3/">{ESCAPED}</a></td>' in html
+    assert f"<td>{ESCAPED}</td>" in html and f'<a href="/defects/9/">{ESCAPED}</a>' in html
+    assert html.startswith("    <tr>\n") and html.endswith("    </tr>\n")
+
+
+def test_the_release_fixes_table_escapes_every_value():
+    fix = SimpleNamespace(url="/defects/1/", key=HOSTILE, title=HOSTILE, severity="S1", status="released",
+                          status_label=HOSTILE, linked_tickets=3, linked_customers=2)
+    html = render_fragment("releases/report_defects.html", {"defects": [fix, fix]})
+    assert "<script>" not in html
+    assert html.count("<tr>") == 2 and html.count("\n") == 1
+    assert f'<td class="nowrap"><a href="/defects/1/">{ESCAPED}</a></td><td>{ESCAPED}</td>' in html
+    assert html.endswith(f'<span class="badge eng-released">{ESCAPED}</span></td><td class="num">3</td>'
+                         '<td class="num">2</td></tr>')
+
+
+class HostileForm(FieldGroupsMixin, forms.Form):
+    name = forms.CharField(label=HOSTILE, required=False)
+    who = forms.ChoiceField(label="Who", choices=[("a", HOSTILE)], widget=forms.RadioSelect, required=False)
+
+
+def test_field_groups_escape_labels_values_and_choices():
+    html = str(HostileForm(initial={"name": HOSTILE}).field_groups())
+    assert "<script>" not in html
+    assert f'<label for="id_name">{ESCAPED}:</label>' in html
+    assert f'value="{ESCAPED}"' in html and f" {ESCAPED}</label>" in html
