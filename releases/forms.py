@@ -1,11 +1,11 @@
 """Forms for the release pages. They shape input; the services decide the rules."""
 
 from django import forms
+from django.db.models import QuerySet
 
 from core.widgets import LongSelect
 from releases.models import Release
 from releases.services.releases import later_planned_releases
-from releases.services.report_page import affected_customers
 from tickets.models import Customer, Product
 
 
@@ -56,11 +56,12 @@ class ReportFilterForm(forms.Form):
         widget=LongSelect(label_field="name"),
     )
 
-    def __init__(self, *args, release: Release, **kwargs):
+    def __init__(self, *args, customers: QuerySet[Customer], **kwargs):
+        """`customers`: the ones the release concerns (releases.selectors.release_affected_customers)."""
         super().__init__(*args, **kwargs)
         # Only the customers this release concerns, so the list stays short; they can
         # still be hundreds, hence options rendered in Python (LongSelect).
-        self.fields["customer"].queryset = affected_customers(release)
+        self.fields["customer"].queryset = customers
 
     def offer(self, customers: list[tuple[int, str]]) -> None:
         """Offer these (id, name) pairs, already read (the report page reads them to page its customers)."""

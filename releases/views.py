@@ -4,8 +4,6 @@ Views are thin: they check roles, shape input with forms and call services.
 Every staff role reads; only managers create, ship and notify customers.
 """
 
-from html import escape
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -13,22 +11,24 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
-from defects.models import Defect
 from core import roles
 from core.audit import audit_history
 from core.decorators import role_required
+from core.jinja2 import render_fragment
 from core.models import Channel
 from core.paths import path_maker
+from defects.models import Defect
 from releases.forms import ReleaseCreateForm, ReleaseFilterForm, ReleaseShipForm, ReportFilterForm
 from releases.models import Release
-from releases.services import report_page
+from releases.selectors import notice_progress, release_affected_customers
 from releases.services.export import report_csv, report_filename
-from releases.services.outreach import notice_progress, release_queue_notices
+from releases.services.outreach import release_queue_notices
 from releases.services.releases import release_create
-from releases.services.report import release_report
+from releases.services.report import release_report, release_upgrade_advice
+from releases.services.report import release_report_page as report_page
 from releases.services.ship import release_ship, ship_preview
 from releases.services.stats import manager_charts_cached
 from tickets.forms import apply_service_errors
@@ -135,28 +135,12 @@ def _set_urls(view_name: str, objects) -> None:
 
 
 def _defect_rows(defects) -> SafeString:
-    """The rows of the report's defects table, built in Python.
+    """The rows of the report's defects table: templates/jinja2/releases/report_defects.html.
 
-    A release fixes a few hundred defects; as a template row (nine lookups, a
-    status label, two localised numbers) each cost about 45 µs, half the page.
+    A release fixes a few hundred defects: drawn by the Django template engine (nine
+    lookups a row) the table cost about half the page; Jinja2 draws it as fast as strings.
     """
-    rows = [
-        f'<tr><td class="nowrap"><a href="{escape(d.url)}">{escape(d.key)}</a></td><td>{escape(d.title)}</td>'
-        f'<td><span class="badge sev-{escape(d.severity)}">{escape(d.severity)}</span></td>'
-        f'<td><span class="badge eng-{escape(d.status)}">{escape(d.status_label)}</span></td>'
-        f'<td class="num">{d.linked_tickets:d}</td><td class="num">{d.linked_customers:d}</td></tr>'
-        for d in defects
-    ]
-    return mark_safe("\n".join(rows))
-
-
-def _gain_lines(gains) -> SafeString:
-    """An upgrade advice row's fixes, one a line, built in Python like the defect rows."""
-    return mark_safe("".join(
-        f'<br><a href="{escape(d.url)}">{escape(d.key)}</a> {escape(d.title)} '
-        f'<span class="muted">({escape(d.severity)}, {escape(d.fixed_in_version)})</span>'
-        for d in gains
-    ))
+    return render_fragment("releases/report_defects.html", {"defects": defects})
 
 
 @role_required()
@@ -166,17 +150,15 @@ def release_report_page(request: HttpRequest, pk: int) -> HttpResponse:
     The page shows the customers to tell a page at a time (`?page=`); the CSV and the API carry them all.
     """
     release = _release(pk)
-    form = ReportFilterForm(request.GET or None, release=release)
+    form = ReportFilterForm(request.GET or None, customers=release_affected_customers(release))
     if request.GET.get("format") == "csv":
-        report = release_report(release, customer=form.selected_customer())
+        report = release_report(release, customer=form.selected_customer(), with_upgrades=False)
         response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{report_filename(report)}"'
         return response
     # The upgrade advice is read by its own request (release_upgrade_advice_page), which
     # the page makes once it has loaded: the customers to tell come first.
-    report = report_page.release_report_page(
-        release, customer=form.selected_customer(), page=request.GET.get("page"), with_upgrades=False
-    )
+    report = report_page(release, customer=form.selected_customer(), page=request.GET.get("page"), with_upgrades=False)
     form.offer(report.affected)
     _set_urls("defects:detail", report.defects)
     _set_urls("tickets:detail", [row.ticket for entry in report.customers for row in entry.tickets])
@@ -191,15 +173,13 @@ def release_report_page(request: HttpRequest, pk: int) -> HttpResponse:
 def release_upgrade_advice_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The report's upgrade advice: the section alone for the report page (htmx), a page of its own otherwise."""
     release = _release(pk)
-    form = ReportFilterForm(request.GET or None, release=release)
+    form = ReportFilterForm(request.GET or None, customers=release_affected_customers(release))
     customer = form.selected_customer()
     if form.errors:
         # Not everyone's advice in place of the one customer asked for.
         return HttpResponseBadRequest(" ".join(form.errors["customer"]), content_type="text/plain; charset=utf-8")
-    upgrades = report_page.release_upgrade_advice(release, customer=customer)
+    upgrades = release_upgrade_advice(release, customer=customer)
     _set_urls("defects:detail", [d for row in upgrades for d in row.gains])
-    for row in upgrades:
-        row.gain_lines = _gain_lines(row.gains)
     context = {"release": release, "upgrades": upgrades, "customer_filter": customer}
     template = "releases/_advice.html" if request.htmx else "releases/advice.html"
     return render(request, template, context)

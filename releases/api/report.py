@@ -61,7 +61,7 @@ def report_data(report: ReleaseReport) -> dict:
         "defects": [
             {
                 "id": d.pk, "key": d.key, "title": d.title, "severity": d.severity, "status": d.status,
-                "tickets": [_ticket(link.ticket) for link in d.report_links],
+                "tickets": [_ticket(ticket) for ticket in d.tickets],
             }
             for d in report.defects
         ],
@@ -86,16 +86,22 @@ def report_data(report: ReleaseReport) -> dict:
             }
             for entry in report.customers
         ],
-        "upgrades": [
-            {
-                "customer": a.customer_id, "customer_name": a.customer_name, "runs_version": a.version,
-                "upgrade_to": release.version,
-                "gains": [
-                    {"id": d.pk, "key": d.key, "title": d.title, "severity": d.severity,
-                     "fixed_in": d.fixed_in_release.version}
-                    for d in a.gains
-                ],
-            }
-            for a in report.upgrades
-        ],
+        "upgrades": _upgrades(report),
     }
+
+
+def _upgrades(report: ReleaseReport) -> list[dict]:
+    """The advice customer by customer; the customers of one version share its list of fixes."""
+    gains: dict[int, list[dict]] = {}
+    rows = []
+    for advice in report.upgrades_per_customer():
+        if id(advice.gains) not in gains:
+            gains[id(advice.gains)] = [
+                {"id": d.pk, "key": d.key, "title": d.title, "severity": d.severity, "fixed_in": d.fixed_in_version}
+                for d in advice.gains
+            ]
+        rows.append({
+            "customer": advice.customer_id, "customer_name": advice.customer_name, "runs_version": advice.version,
+            "upgrade_to": report.release.version, "gains": gains[id(advice.gains)],
+        })
+    return rows

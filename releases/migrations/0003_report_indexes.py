@@ -1,4 +1,4 @@
-# The release report page (releases.services.report_page) on PostgreSQL: the fixes of
+# The release report (releases.services.report) on PostgreSQL: the fixes of
 # a release in the order the upgrade advice reads them, fixed or released only. The
 # advice counts each release's fixes per severity and reads the most severe few from
 # this index alone, instead of visiting every fixed defect's (wide) row. PostgreSQL

@@ -12,26 +12,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.audit import audit_record
 from core.models import Channel
+from core.tasks import queue
 from releases.models import Release, ReleaseNotice
+from releases.selectors import notice_progress
 from releases.services.report import ReportContact, release_report
 
 logger = logging.getLogger(__name__)
-
-
-def notice_progress(release: Release) -> dict[str, int]:
-    """How many notices of `release` are in each state, plus the total."""
-    counts = dict.fromkeys(ReleaseNotice.Status.values, 0)
-    rows = ReleaseNotice.objects.filter(release=release).values("status").annotate(n=Count("pk"))
-    for row in rows:
-        counts[row["status"]] = row["n"]
-    counts["total"] = sum(counts.values())
-    return counts
 
 
 @transaction.atomic
@@ -42,12 +33,10 @@ def release_queue_notices(*, release: Release, actor, channel: str) -> dict[str,
     queued again. The sending task starts after the transaction commits.
     Raises ValidationError while the release has not shipped.
     """
-    from releases.tasks import send_release_notices
-
     release = Release.objects.select_for_update().get(pk=release.pk)
     if not release.is_released:
         raise ValidationError({"release": "Ship the release before telling customers about it."})
-    contacts = release_report(release).contacts
+    contacts = release_report(release, with_upgrades=False).contacts
     ReleaseNotice.objects.bulk_create(
         [ReleaseNotice(release=release, contact=c.contact, queued_by=actor) for c in contacts],
         ignore_conflicts=True,
@@ -62,7 +51,7 @@ def release_queue_notices(*, release: Release, actor, channel: str) -> dict[str,
     )
     if progress["pending"]:
         release_id = release.pk
-        transaction.on_commit(lambda: send_release_notices.delay(release_id))
+        transaction.on_commit(lambda: queue("releases.send_release_notices", release_id))
     return progress
 
 
@@ -95,7 +84,7 @@ def release_send_notices(*, release: Release) -> int:
     a crash between the two leaves it `sending`, never sent twice. A failure
     marks it `failed` (queuing again retries it).
     """
-    recipients = {r.contact.pk: r for r in release_report(release).contacts}
+    recipients = {r.contact.pk: r for r in release_report(release, with_upgrades=False).contacts}
     pending = ReleaseNotice.objects.filter(release=release, status=ReleaseNotice.Status.PENDING)
     sent = 0
     for notice_id, contact_id in list(pending.values_list("pk", "contact_id")):
@@ -104,7 +93,9 @@ def release_send_notices(*, release: Release) -> int:
         recipient = recipients.get(contact_id)
         done = ReleaseNotice.objects.filter(pk=notice_id)
         if recipient is None or not recipient.tickets:
-            done.update(status=ReleaseNotice.Status.FAILED, error="No ticket of this contact is fixed in the release any more.")
+            done.update(
+                status=ReleaseNotice.Status.FAILED, error="No ticket of this contact is fixed in the release any more."
+            )
             continue
         subject, body = notice_email(release, recipient)
         try:

@@ -5,20 +5,30 @@ from one or two queries whatever the number of rows.
 """
 
 import statistics
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import (
-    Aggregate, Count, DurationField, ExpressionWrapper, F, Max, Min, OuterRef, Q, Subquery,
+    Aggregate,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from core.models import AuditEntry
 from defects.models import Defect, Team, TicketDefectLink
 from defects.severity import Severity
-from core.models import AuditEntry
 from releases.models import Release
 from tickets.models import Ticket
 
@@ -150,7 +160,7 @@ def awaiting_engineering_by_age(*, now: datetime | None = None) -> dict:
         .order_by()
     )
     buckets, older = {}, None
-    for index, (label, younger) in enumerate(AGE_BUCKETS):
+    for index, (_label, younger) in enumerate(AGE_BUCKETS):
         condition = Q()
         if younger is not None:
             condition &= Q(escalated_at__gt=now - younger)
@@ -161,7 +171,9 @@ def awaiting_engineering_by_age(*, now: datetime | None = None) -> dict:
     totals = qs.aggregate(**buckets)
     return {
         "labels": [label for label, _ in AGE_BUCKETS],
-        "datasets": [{"label": "Tickets awaiting engineering", "data": [totals[f"b{i}"] for i in range(len(AGE_BUCKETS))]}],
+        "datasets": [
+            {"label": "Tickets awaiting engineering", "data": [totals[f"b{i}"] for i in range(len(AGE_BUCKETS))]}
+        ],
     }
 
 

@@ -2,11 +2,11 @@
 
 import pytest
 
+from core.models import Channel
 from defects.models import Defect
 from defects.services.changes import defect_update
-from core.models import Channel
 from releases.models import Release
-from tests.triage import escalate, link, move, walk
+from tests.factories import escalate, link, move, walk
 
 
 @pytest.fixture(autouse=True)

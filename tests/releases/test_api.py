@@ -4,9 +4,9 @@ import io
 import pytest
 from django.core import mail
 
-from defects.models import Defect
 from core.audit import audit_history
 from core.models import Channel
+from defects.models import Defect
 from releases.models import Release, ReleaseNotice
 from releases.services.ship import release_ship
 from tickets.models import Product
@@ -136,7 +136,9 @@ def test_the_report_api_gives_defects_customers_contacts_and_upgrades(
     }]
 
 
-def test_the_report_api_filters_by_customer_and_refuses_a_bad_id(api, agent, release, fixed_in, make_ticket, other_customer):
+def test_the_report_api_filters_by_customer_and_refuses_a_bad_id(
+    api, agent, release, fixed_in, make_ticket, other_customer
+):
     fixed_in(release, ticket=make_ticket())
     response = api(agent).get(f"/api/releases/{release.pk}/report/", {"customer": other_customer.pk})
     assert response.status_code == 200 and response.json()["customers"] == []

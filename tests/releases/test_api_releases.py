@@ -17,7 +17,8 @@ def versions(response) -> list[str]:
 def test_every_role_reads_releases_newest_version_first(api, request, product, role):
     for version in ("2.9.0", "2.10.0", "2.10.0-rc1", "1.0"):
         Release.objects.create(product=product, version=version)
-    assert versions(api(request.getfixturevalue(role)).get("/api/releases/")) == ["2.10.0", "2.10.0-rc1", "2.9.0", "1.0"]
+    response = api(request.getfixturevalue(role)).get("/api/releases/")
+    assert versions(response) == ["2.10.0", "2.10.0-rc1", "2.9.0", "1.0"]
 
 
 def test_releases_filter_by_product_and_status(api, agent, product):

@@ -6,8 +6,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
-from defects.models import Defect, Team, TicketDefectLink
 from core.models import AuditEntry, Channel
+from defects.models import Defect, Team, TicketDefectLink
 from releases.models import Release
 from releases.services.ship import release_ship
 from releases.services.stats import (
@@ -16,7 +16,7 @@ from releases.services.stats import (
     median_days_to_fix,
     open_by_severity_and_team,
 )
-from tests.triage import escalate
+from tests.factories import escalate
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from defects.models import Defect
 from core.models import Channel
+from defects.models import Defect
 from releases.models import Release, ReleaseNotice
 from releases.services.ship import release_ship
 from tickets.models import Customer, Ticket
@@ -25,7 +25,9 @@ def test_the_release_list_groups_by_product_newest_version_first(client, agent, 
     assert "New release" not in html  # agents read, managers plan
 
 
-def test_the_release_list_takes_the_same_queries_for_3_or_30_releases(client, manager, product, django_assert_max_num_queries):
+def test_the_release_list_takes_the_same_queries_for_3_or_30_releases(
+    client, manager, product, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

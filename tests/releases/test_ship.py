@@ -1,9 +1,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from defects.models import Defect
 from core.audit import audit_history
 from core.models import Channel, Notification
+from defects.models import Defect
 from releases.models import Release
 from releases.services.ship import release_ship
 from tickets.models import Ticket
@@ -106,7 +106,7 @@ def test_a_new_plan_or_the_fix_clears_the_slipped_flag(release, next_release, ma
 
 
 def test_fixing_the_defect_clears_the_slipped_flag(release, next_release, manager, engineer, planned_for):
-    from tests.triage import move
+    from tests.factories import move
 
     defect = planned_for(release)
     ship(release, manager)

@@ -1,0 +1,99 @@
+"""The fixed-in-release report, worked out once: what a release fixes, for whom, and whom to tell.
+
+`release_report` yields, for a release (optionally narrowed to one customer):
+
+- the fixes (defects fixed in it), each with its linked tickets and customers
+  counted;
+- the customers to tell, by name, with their tickets that the fixes close,
+  their contacts and notices, and the newest version each reported on the
+  product;
+- the upgrade advice: one row per version that is some customer's newest and
+  older than the release, with what upgrading gains them.
+
+The CSV, the report API and the outreach read every customer and the whole
+advice; the report page reads one page of customers (`release_report_page`)
+and loads a cut advice by its own request (`release_upgrade_advice`). All of
+them go through the same code, in the same number of queries whatever the
+number of defects, tickets and customers.
+"""
+
+from django.core.paginator import Paginator
+
+from releases.models import Release
+from releases.selectors import notice_progress
+from releases.services.report.advice import Newest, upgrade_advice
+from releases.services.report.customers import Links, customer_entries, release_fixes
+from releases.services.report.rows import (
+    AdviceRow,
+    Fix,
+    ReleaseReport,
+    ReportContact,
+    ReportCustomer,
+    ReportTicket,
+    UpgradeAdvice,
+)
+from tickets.models import Customer
+
+__all__ = [
+    "ADVICE_FIXES", "ADVICE_NAMES", "CUSTOMERS_PER_PAGE", "AdviceRow", "Fix", "ReleaseReport", "ReportContact",
+    "ReportCustomer", "ReportTicket", "UpgradeAdvice", "release_report", "release_report_page",
+    "release_upgrade_advice",
+]
+
+CUSTOMERS_PER_PAGE = 25
+# What one row of the page's advice shows: its first customers and its most severe fixes.
+ADVICE_NAMES = 5
+ADVICE_FIXES = 5
+
+
+def release_report(
+    release: Release, *, customer: Customer | None = None, page: int | str | None = 1,
+    per_page: int | None = None, with_upgrades: bool = True,
+) -> ReleaseReport:
+    """The report for `release`, optionally narrowed to `customer`.
+
+    With `per_page`, page `page` of the customers and the advice cut to what a
+    page shows (see release_report_page); without, every customer and the
+    whole advice. `with_upgrades=False` leaves the advice out.
+    """
+    links = Links.read(release)
+    shown_links = links.rows if customer is None else links.only_customer(customer.pk)
+    defects = release_fixes(release, shown_links, narrowed=customer is not None)
+    shown = links.customers if customer is None else [c for c in links.customers if c[0] == customer.pk]
+    if per_page is None:
+        customer_page = Paginator(shown, max(1, len(shown))).page(1)
+    else:
+        customer_page = Paginator(shown, per_page).get_page(page)
+    progress = notice_progress(release)
+    entries = customer_entries(
+        release, [Customer(pk=pk, name=name) for pk, name in customer_page.object_list], defects, shown_links,
+        any_notice=progress["total"] > 0,
+    )
+    customer_page.object_list = entries
+    newest = Newest(release)
+    newest.attach(entries)
+    upgrades = []
+    if with_upgrades:
+        cut = per_page is not None
+        upgrades = upgrade_advice(
+            release, newest, customer=customer,
+            names=ADVICE_NAMES if cut else None, fixes=ADVICE_FIXES if cut else None,
+        )
+    return ReleaseReport(
+        release=release, defects=defects, customers=entries, page=customer_page, upgrades=upgrades,
+        customer_filter=customer, affected=links.customers, progress=progress,
+    )
+
+
+def release_report_page(
+    release: Release, *, customer: Customer | None = None, page: int | str | None = 1, with_upgrades: bool = True
+) -> ReleaseReport:
+    """The report as its page shows it: page `page` of the customers, the advice cut per row."""
+    return release_report(
+        release, customer=customer, page=page, per_page=CUSTOMERS_PER_PAGE, with_upgrades=with_upgrades
+    )
+
+
+def release_upgrade_advice(release: Release, *, customer: Customer | None = None) -> list[AdviceRow]:
+    """The advice alone, cut as the page shows it (the report page loads it after the rest of the page)."""
+    return upgrade_advice(release, Newest(release), customer=customer, names=ADVICE_NAMES, fixes=ADVICE_FIXES)
