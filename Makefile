@@ -29,6 +29,10 @@ worker: setup
 test: setup
 	$(PY) -m pytest
 
+# ruff, as configured in pyproject.toml: pyflakes, pycodestyle, isort, bugbear.
+lint: setup
+	$(VENV)/bin/ruff check .
+
 # Pages and API at 200,000 tickets: seeds BENCH_DATABASE_URL once (created if missing),
 # serves it with gunicorn (DEBUG off) and writes p50/p95/req/s to bench-results.txt.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/handoff_bench

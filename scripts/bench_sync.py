@@ -40,8 +40,9 @@ THROUGHPUT_ROWS = int(os.environ.get("BENCH_THROUGHPUT_ROWS", "500"))
 
 
 def ensure_database() -> None:
-    import psycopg
     from urllib.parse import urlparse
+
+    import psycopg
 
     url = urlparse(os.environ["DATABASE_URL"])
     name = url.path.lstrip("/")
@@ -61,7 +62,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} CPUs ({model}), {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} CPUs ({model}), {system}, Python {platform.python_version()}"
 
 
 def start_worker(log: Path) -> subprocess.Popen:
@@ -86,16 +88,15 @@ def main() -> None:
     django.setup()
     import requests
     from django.contrib.auth.models import Group, User
+    from django.db import transaction
 
+    from core.models import Channel
+    from core.roles import ENGINEERS
     from defects.models import Team
     from defects.services.comments import comment_add
     from defects.severity import Impact, Urgency
-    from django.db import transaction
-
     from sync.models import Connection, ExternalIssue, OutboxItem
     from sync.outbox import outbox_enqueue
-    from core.models import Channel
-    from core.roles import ENGINEERS
     from tickets.models import Customer, Product
     from tickets.services.escalation import ticket_escalate
     from tickets.services.tickets import ticket_create
@@ -114,13 +115,17 @@ def main() -> None:
     run = uuid.uuid4().hex[:6]
     engineer = User.objects.create_user(f"bench-eng-{run}", password=None)
     engineer.groups.add(Group.objects.get_or_create(name=ENGINEERS)[0])
-    connection = Connection.objects.create(name=f"bench-{run}", kind="redmine", base_url=url, token=key, project=project)
+    connection = Connection.objects.create(
+        name=f"bench-{run}", kind="redmine", base_url=url, token=key, project=project
+    )
     team = Team.objects.create(name=f"Bench team {run}", connection=connection)
     product = Product.objects.create(name=f"Bench product {run}", code=f"b{run}", default_team=team)
     customer = Customer.objects.create(name=f"Bench customer {run}")
 
     def new_defect(n: int):
-        ticket = ticket_create(actor=engineer, channel=Channel.API, subject=f"Bench {n}", customer=customer, product=product)
+        ticket = ticket_create(
+            actor=engineer, channel=Channel.API, subject=f"Bench {n}", customer=customer, product=product
+        )
         return ticket_escalate(ticket=ticket, actor=engineer, channel=Channel.API, title=f"Bench defect {n}",
                                impact=Impact.SINGLE_USER, urgency=Urgency.DEGRADED)
 

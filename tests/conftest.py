@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
-from defects.models import RoutingRule, Team
 from core.models import Channel
 from core.roles import AGENTS, ENGINEERS, MANAGERS
+from defects.models import RoutingRule, Team
 from releases.models import Release
 from tickets.models import Component, Contact, Customer, Product, ProductVersion
 from tickets.services.tickets import ticket_create

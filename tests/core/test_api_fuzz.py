@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sync.models import Connection
-from tests.triage import escalate
+from tests.factories import escalate
 
 pytestmark = pytest.mark.django_db
 

@@ -4,10 +4,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from defects.models import Defect
-from tickets.dashboard import SECTION_ROWS
 from core.notifications import notify
-from tests.triage import escalate, move, walk
+from defects.models import Defect
+from tests.factories import escalate, move, walk
+from tickets.dashboard import SECTION_ROWS
 
 pytestmark = pytest.mark.django_db
 S = Defect.Status
@@ -17,7 +17,9 @@ def section(html: str, section_id: str) -> str:
     return html.split(f'id="{section_id}"', 1)[1].split("</section>", 1)[0]
 
 
-def test_the_agent_sees_tickets_awaiting_engineering_needing_information_and_fixed(as_user, agent, engineer, make_ticket):
+def test_the_agent_sees_tickets_awaiting_engineering_needing_information_and_fixed(
+    as_user, agent, engineer, make_ticket
+):
     waiting, asked, fixed = (make_ticket(subject=s) for s in ("Waiting one", "Asked one", "Fixed one"))
     escalate(waiting, agent)
     move(escalate(asked, agent), S.NEEDS_INFO, engineer, reason="Which?")
@@ -31,8 +33,8 @@ def test_the_agent_sees_tickets_awaiting_engineering_needing_information_and_fix
 
 
 def test_the_agent_sees_each_defect_with_its_planned_or_fixed_release(as_user, agent, engineer, make_ticket, product):
-    from defects.services.changes import defect_update
     from core.models import Channel
+    from defects.services.changes import defect_update
     from releases.models import Release
 
     planned, shipped = (Release.objects.create(product=product, version=v) for v in ("3.1.0", "3.0.2"))
@@ -43,7 +45,9 @@ def test_the_agent_sees_each_defect_with_its_planned_or_fixed_release(as_user, a
     move(fixed, S.FIXED, engineer)
 
     html = as_user(agent).get("/").content.decode()
-    assert f"{waiting.key} <span class=\"badge eng-in_progress\">In progress</span>" in section(html, "awaiting-engineering")
+    assert f'{waiting.key} <span class="badge eng-in_progress">In progress</span>' in section(
+        html, "awaiting-engineering"
+    )
     assert "planned 3.1.0 (estimate)" in section(html, "awaiting-engineering")
     assert "fixed in 3.0.2" in section(html, "fixed")
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from defects.models import Defect
 from tests.conftest import PASSWORD
-from tests.triage import escalate, walk
+from tests.factories import escalate, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,8 @@ class InlineCode(HTMLParser):
                 self.found.append(f"<{tag} {name}=...>")
             if name == "style":
                 self.found.append(f"<{tag} style=...>")
-            if name in {"href", "src", "action", "formaction"} and (value or "").strip().lower().startswith("javascript:"):
+            scripted = (value or "").strip().lower().startswith("javascript:")
+            if name in {"href", "src", "action", "formaction"} and scripted:
                 self.found.append(f"<{tag} {name}={value!r}>")
         if tag == "style":
             self.found.append("<style> block")
@@ -81,7 +82,9 @@ def assert_strict_policy_and_no_inline_code(response) -> None:
     assert inline_code(response.content.decode()) == []
 
 
-@pytest.mark.parametrize("template", sorted(TEMPLATES.rglob("*.html")), ids=lambda path: str(path.relative_to(TEMPLATES)))
+@pytest.mark.parametrize(
+    "template", sorted(TEMPLATES.rglob("*.html")), ids=lambda path: str(path.relative_to(TEMPLATES))
+)
 def test_no_template_has_inline_script_style_or_handlers(template):
     # Catches pages the tests below do not open, such as a form's error state.
     source = re.sub(r"{#.*?#}|{% comment %}.*?{% endcomment %}", "", template.read_text(), flags=re.DOTALL)

@@ -2,10 +2,9 @@ import pytest
 
 from defects.models import Defect
 from defects.severity import Impact, Urgency
-from core.models import Channel
+from tests.factories import escalate
 from tests.querycount import get_query_count
 from tickets.models import Product
-from tickets.services.escalation import ticket_escalate
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +44,9 @@ def test_every_role_lists_defects_with_names_and_releases(api, request, make_def
     assert row["url"] == f"http://testserver/api/defects/{defect.pk}/"
 
 
-def test_a_list_row_has_both_releases_and_the_names_of_its_parts(api, engineer, make_defect, product, component, release):
+def test_a_list_row_has_both_releases_and_the_names_of_its_parts(
+    api, engineer, make_defect, product, component, release
+):
     from releases.models import Release
 
     shipped = Release.objects.create(product=product, version="2.3.0")
@@ -112,8 +113,8 @@ def test_an_unknown_filter_value_is_a_400_naming_the_filter(api, engineer, param
 
 
 def test_a_defect_shows_its_description_versions_and_the_tickets_reporting_it(api, agent, ticket, version):
-    defect = ticket_escalate(
-        ticket=ticket, actor=agent, channel=Channel.WEB, title="Export fails", impact=Impact.SINGLE_USER,
+    defect = escalate(
+        ticket, agent, title="Export fails", impact=Impact.SINGLE_USER,
         urgency=Urgency.BLOCKED, steps_to_reproduce="Export", expected_result="PDF", actual_result="Timeout",
         version=version,
     )

@@ -1,8 +1,8 @@
 import pytest
 
-from defects.models import RoutingRule, Team
 from core.audit import audit_history
 from core.models import Channel
+from defects.models import RoutingRule, Team
 from tests.querycount import get_query_count
 from tickets.models import Component, Product
 

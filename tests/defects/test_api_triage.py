@@ -1,9 +1,9 @@
 import pytest
 
-from defects.models import Comment, Defect, TicketDefectLink
 from core.audit import audit_history
 from core.models import Channel, Notification
-from tests.triage import escalate, link, move
+from defects.models import Comment, Defect, TicketDefectLink
+from tests.factories import escalate, link, move
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,10 @@ def test_a_refused_move_is_a_400_naming_the_allowed_ones(api, engineer, defect):
     response = transition(api(engineer), defect, to="fixed")
     assert response.status_code == 400
     assert response.json() == {
-        "to": [f"{defect.key} cannot move from new to fixed; allowed: triage, needs_info, wont_fix, cannot_reproduce, duplicate."]
+        "to": [
+            f"{defect.key} cannot move from new to fixed; "
+            "allowed: triage, needs_info, wont_fix, cannot_reproduce, duplicate."
+        ]
     }
 
 
@@ -120,7 +123,9 @@ def test_agents_cannot_patch_a_defect(api, agent, defect, release):
     assert Defect.objects.get(pk=defect.pk).planned_release is None
 
 
-def test_the_linked_tickets_show_the_new_engineering_status_and_planned_release(api, engineer, agent, defect, ticket, release):
+def test_the_linked_tickets_show_the_new_engineering_status_and_planned_release(
+    api, engineer, agent, defect, ticket, release
+):
     transition(api(engineer), defect, to="triage")
     api(engineer).patch(f"/api/defects/{defect.pk}/", {"planned_release": release.pk}, format="json")
     body = api(agent).get(f"/api/tickets/{ticket.pk}/").json()
@@ -160,7 +165,9 @@ def test_comment_markdown_comes_back_sanitised(api, agent, ticket, defect):
 
 
 def test_bad_comments_are_400_with_field_messages(api, agent, ticket):
-    response = api(agent).post(f"/api/tickets/{ticket.pk}/comments/", {"body": "", "visibility": "public"}, format="json")
+    response = api(agent).post(
+        f"/api/tickets/{ticket.pk}/comments/", {"body": "", "visibility": "public"}, format="json"
+    )
     assert response.status_code == 400
     assert set(response.json()) == {"body", "visibility"}
     assert not Comment.objects.exists()

@@ -9,7 +9,10 @@ PNG = (
     b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
 )
 # The start of a Windows executable: "MZ" and a DOS stub.
-EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program cannot be run in DOS mode."
+EXE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48
+    + b"This program cannot be run in DOS mode."
+)
 LOG = b"2024-05-01 10:00:01 ERROR invoice export timed out after 60s\n" * 20
 
 

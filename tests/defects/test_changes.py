@@ -1,12 +1,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from defects.models import Defect
-from defects.services.changes import defect_update
 from core.audit import audit_history
 from core.models import Channel, Notification
+from defects.models import Defect
+from defects.services.changes import defect_update
 from releases.models import Release
-from tests.triage import escalate
+from tests.factories import escalate
 
 pytestmark = pytest.mark.django_db
 

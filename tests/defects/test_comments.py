@@ -1,11 +1,11 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from defects.models import Comment, Defect
-from defects.services.comments import comment_add, defect_thread, ticket_thread
 from core.audit import audit_history
 from core.models import Channel, Notification
-from tests.triage import escalate, link, move, walk
+from defects.models import Comment, Defect
+from defects.services.comments import comment_add, defect_thread, ticket_thread
+from tests.factories import escalate, link, move, walk
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The defect list's and the queue's forms: fields written in Python as Django would, catalogues read once."""
+"""The defect list's and the queue's forms: fields written in one template as Django would, catalogues read once."""
 
 import re
 
@@ -6,11 +6,18 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.forms import FieldGroupsMixin
+from core.jinja2 import render_fragment
+from defects.forms import DefectFilterForm
 from defects.forms_triage import (
-    BulkActionForm, CommentForm, DefectEditForm, QueueFilterForm, TicketStatusForm, TransitionForm,
+    BulkActionForm,
+    CommentForm,
+    DefectEditForm,
+    QueueFilterForm,
+    TicketStatusForm,
+    TransitionForm,
 )
-from defects.views import DefectFilterForm
-from core.forms import field_group
+from defects.selectors import defect_catalogues, planned_release_list, product_release_list
 
 pytestmark = pytest.mark.django_db
 
@@ -22,24 +29,32 @@ def django_field_group(field) -> str:
     return render_to_string("tickets/_field.html", {"field": field})
 
 
+def field_group(field) -> str:
+    """What `form.field_groups` writes for `field` alone (templates/jinja2/core/field_groups.html)."""
+    return render_fragment("core/field_groups.html", {"fields": [field]})
+
+
 def same_html(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r">\s+<", "> <", html)).strip()
 
 
 def forms_to_compare(engineer, product, component, release, defect):
-    yield DefectFilterForm()
-    yield DefectFilterForm({"team": "nonsense", "severity": "S9", "product": str(product.pk)})
-    yield QueueFilterForm(QueueFilterForm.defaults(), user=engineer)
-    yield QueueFilterForm({"team": "", "status": "nope", "component": str(component.pk)}, user=engineer)
+    catalogues = defect_catalogues()
+    yield DefectFilterForm(catalogues=catalogues)
+    yield DefectFilterForm({"team": "nonsense", "severity": "S9", "product": str(product.pk)}, catalogues=catalogues)
+    mine = defect_catalogues(user=engineer, components=True)
+    yield QueueFilterForm(QueueFilterForm.defaults(), catalogues=mine)
+    yield QueueFilterForm({"team": "", "status": "nope", "component": str(component.pk)}, catalogues=mine)
     bulk = BulkActionForm(auto_id="bulk_%s")
-    bulk.offer_releases_of([product.pk])
+    bulk.offer_releases(planned_release_list(product_ids=[product.pk]))
     yield bulk
     yield BulkActionForm({"action": "assign_team", "reason": "<b>x</b>"}, auto_id="bulk_%s")
     # The defect page's triage forms (help text, a release select, radio buttons) and the ticket's status.
     yield TransitionForm(defect=defect)
     yield TransitionForm({"to": "nowhere"}, defect=defect)
-    yield DefectEditForm(defect=defect)
-    yield DefectEditForm({"severity": "S9", "planned_release": "0"}, defect=defect)
+    releases = product_release_list(product_id=defect.product_id)
+    yield DefectEditForm(defect=defect, releases=releases)
+    yield DefectEditForm({"severity": "S9", "planned_release": "0"}, defect=defect, releases=releases)
     yield CommentForm(on_ticket=False)
     yield CommentForm({"body": ""}, on_ticket=True)
     yield TicketStatusForm(initial={"status": "open"})
@@ -48,7 +63,7 @@ def forms_to_compare(engineer, product, component, release, defect):
 def test_each_field_is_written_as_django_writes_it_with_or_without_errors(
     engineer, agent, ticket, product, component, release
 ):
-    from tests.triage import escalate
+    from tests.factories import escalate
 
     defect = escalate(ticket, agent)
     seen_errors = 0
@@ -62,14 +77,13 @@ def test_each_field_is_written_as_django_writes_it_with_or_without_errors(
 
 
 def test_the_edit_form_offers_the_products_releases_from_one_plain_read(agent, ticket, product, release):
-    from tests.triage import escalate
-
     from releases.models import Release
+    from tests.factories import escalate
 
     shipped = Release.objects.create(product=product, version="2.3.0")
     Release.objects.filter(pk=shipped.pk).update(status=Release.Status.RELEASED, released_at="2026-01-05T10:00:00Z")
     defect = escalate(ticket, agent)
-    form = DefectEditForm(defect=defect)
+    form = DefectEditForm(defect=defect, releases=product_release_list(product_id=defect.product_id))
     with CaptureQueriesContext(connection) as queries:
         planned, fixed = str(form["planned_release"]), str(form["fixed_in_release"])
     # The releases were read with the form; writing the two selects reads nothing (no cursor each).
@@ -86,17 +100,17 @@ def test_the_bulk_form_leaves_the_selection_to_the_rows(engineer):
 
 def test_the_queue_reads_the_teams_once_and_knows_mine_from_that_read(engineer, team, other_team):
     with CaptureQueriesContext(connection) as queries:
-        form = QueueFilterForm(QueueFilterForm.defaults(), user=engineer)
+        form = QueueFilterForm(QueueFilterForm.defaults(), catalogues=defect_catalogues(user=engineer, components=True))
         html = form.field_groups()
     # Teams (with mine), products and components: each read once, and the selects written from them.
     assert len(queries) == 3
     assert sum('FROM "defects_team"' in q["sql"] for q in queries.captured_queries) == 1
     assert '<select id="id_component" name="component">' in html
-    assert form.my_team_ids == [team.pk]
-    assert [name for _pk, name in form.teams] == sorted([team.name, other_team.name])
+    assert form.catalogues.my_team_ids == [team.pk]
+    assert [name for _pk, name in form.catalogues.teams] == sorted([team.name, other_team.name])
 
     bulk = BulkActionForm(auto_id="bulk_%s")
-    bulk.offer_teams(form.teams)
+    bulk.offer_teams(form.catalogues.teams)
     with CaptureQueriesContext(connection) as queries:
         html = str(bulk["team"])
     assert len(queries) == 0
@@ -105,7 +119,7 @@ def test_the_queue_reads_the_teams_once_and_knows_mine_from_that_read(engineer, 
 
 
 def test_the_queue_page_reads_each_catalogue_once(as_user, engineer, make_ticket, agent):
-    from tests.triage import escalate
+    from tests.factories import escalate
 
     escalate(make_ticket(), agent)
     with CaptureQueriesContext(connection) as queries:
@@ -116,24 +130,27 @@ def test_the_queue_page_reads_each_catalogue_once(as_user, engineer, make_ticket
 
 
 @pytest.mark.parametrize("value", ["shared", None, "nothing"])
-@pytest.mark.parametrize("attrs", [{"id": "id_visibility"}, {"id": "x", "required": True, "aria-invalid": "true"}, {}])
+@pytest.mark.parametrize("attrs", [{}, {"id": "x", "required": True, "aria-invalid": "true"}, {"class": "choices"}])
 def test_radio_buttons_are_written_as_djangos_radio_select_writes_them(value, attrs):
     from django import forms
 
-    from core.forms import RadioList
+    class VisibilityForm(FieldGroupsMixin, forms.Form):
+        visibility = forms.ChoiceField(
+            label="Who sees it", widget=forms.RadioSelect(attrs=attrs),
+            choices=[("shared", "Shared <everyone>"), ("internal", "Internal & mine"), (3, "Three")],
+        )
 
-    choices = [("shared", "Shared <everyone>"), ("internal", "Internal & mine"), (3, "Three")]
-    ours = RadioList(choices=choices).render("visibility", value, attrs=attrs)
-    djangos = forms.RadioSelect(choices=choices).render("visibility", value, attrs=attrs)
-    assert same_html(ours) == same_html(djangos)
+    form = VisibilityForm(initial={"visibility": value})
+    assert same_html(form.field_groups()) == same_html(django_field_group(form["visibility"]))
+    bound = VisibilityForm({"visibility": value} if value else {})
+    bound.is_valid()
+    assert same_html(bound.field_groups()) == same_html(django_field_group(bound["visibility"]))
 
 
 def test_the_comment_form_is_written_as_with_djangos_radio_select(engineer):
-    from django import forms
-
     form = CommentForm(on_ticket=True)
     ours = field_group(form["visibility"])
-    form.fields["visibility"].widget = forms.RadioSelect(choices=form.fields["visibility"].choices)
+    assert 'type="radio"' in ours and "<fieldset" in ours and "<legend>Who sees it:</legend>" in ours
     assert same_html(ours) == same_html(django_field_group(form["visibility"]))
 
 
@@ -141,7 +158,7 @@ def test_queue_rows_name_their_product_component_and_team_from_the_forms_catalog
     as_user, engineer, make_ticket, agent, component
 ):
     from defects.models import Defect
-    from tests.triage import escalate
+    from tests.factories import escalate
 
     defect = escalate(make_ticket(), agent)
     Defect.objects.filter(pk=defect.pk).update(component=component)
@@ -156,7 +173,7 @@ def test_queue_rows_name_their_product_component_and_team_from_the_forms_catalog
 
 
 def test_defect_list_rows_name_their_product_and_team_from_the_forms_catalogues(client, agent, make_ticket):
-    from tests.triage import escalate
+    from tests.factories import escalate
 
     defect = escalate(make_ticket(), agent)
     client.force_login(agent)

@@ -3,7 +3,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from defects.models import Attachment
-from tests.tickets.test_escalate import PNG, escalate
+from tests.factories import PNG, escalate
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from defects.models import Attachment, Defect
-from tests.tickets.test_escalate import escalate
+from tests.factories import escalate
 from tickets.models import Product
 
 pytestmark = pytest.mark.django_db
@@ -122,8 +122,8 @@ def test_an_overridden_severity_shows_the_help_desks_reason(client, agent, ticke
 def test_the_defect_page_lists_linked_tickets_with_their_customers_and_attachments(
     client, agent, make_ticket, other_customer, settings, tmp_path
 ):
-    from tickets.services.escalation import ticket_link_defect
     from core.models import Channel
+    from tickets.services.escalation import ticket_link_defect
 
     settings.MEDIA_ROOT = tmp_path
     first = make_ticket()
@@ -187,8 +187,10 @@ def test_a_linked_ticket_row_shows_its_link_status_linker_and_date(client, agent
     assert date_format(timezone.localtime(link.linked_at), "j M Y") in row
 
 
-def test_the_defect_page_runs_as_many_queries_for_30_linked_tickets_as_for_2(client, agent, make_ticket, other_customer):
-    from tests.triage import link
+def test_the_defect_page_runs_as_many_queries_for_30_linked_tickets_as_for_2(
+    client, agent, make_ticket, other_customer
+):
+    from tests.factories import link
 
     defect = escalate(make_ticket(), agent)
     link(make_ticket(customer=other_customer), defect, agent)

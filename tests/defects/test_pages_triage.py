@@ -1,9 +1,9 @@
 import pytest
 
+from core.models import Channel
 from defects.models import Comment, Defect
 from defects.services.comments import comment_add
-from core.models import Channel
-from tests.triage import escalate, move, walk
+from tests.factories import escalate, move, walk
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,9 @@ def test_with_htmx_errors_come_back_in_place_and_success_redirects(as_user, engi
 def test_duplicate_by_key_from_the_page(as_user, engineer, make_ticket, agent):
     original = escalate(make_ticket(), agent, title="Original")
     dup = escalate(make_ticket(), agent, title="Dup")
-    as_user(engineer).post(f"/defects/{dup.pk}/transition/", {"to": "duplicate", "duplicate_of": original.key.lower(), "reason": "Same"})
+    as_user(engineer).post(
+        f"/defects/{dup.pk}/transition/", {"to": "duplicate", "duplicate_of": original.key.lower(), "reason": "Same"}
+    )
     assert Defect.objects.get(pk=dup.pk).duplicate_of == original
 
 
@@ -75,7 +77,8 @@ def test_the_edit_form_changes_only_what_was_changed(as_user, engineer, defect, 
     client = as_user(engineer)
     response = client.post(
         f"/defects/{defect.pk}/edit/",
-        {"severity": defect.severity, "severity_reason": "", "team": team.pk, "planned_release": release.pk, "fixed_in_release": ""},
+        {"severity": defect.severity, "severity_reason": "", "team": team.pk, "planned_release": release.pk,
+         "fixed_in_release": ""},
     )
     assert response.status_code == 302
     defect.refresh_from_db()
@@ -123,7 +126,8 @@ def test_an_empty_comment_is_refused_beside_the_field(as_user, agent, ticket):
 
 def test_engineers_cannot_comment_on_tickets_they_cannot_see(as_user, engineer, make_ticket):
     hidden = make_ticket(subject="Not escalated")
-    assert as_user(engineer).post(f"/tickets/{hidden.pk}/comments/", {"body": "x", "visibility": "shared"}).status_code == 404
+    response = as_user(engineer).post(f"/tickets/{hidden.pk}/comments/", {"body": "x", "visibility": "shared"})
+    assert response.status_code == 404
 
 
 def test_no_script_in_a_comment_ever_runs(as_user, agent, ticket, defect):
@@ -136,7 +140,9 @@ def test_no_script_in_a_comment_ever_runs(as_user, agent, ticket, defect):
     assert "<script>alert" not in thread and "onerror" not in thread and "javascript:" not in thread
 
 
-def test_the_ticket_shows_engineering_needs_information_and_the_answer_returns_it(as_user, agent, engineer, ticket, defect):
+def test_the_ticket_shows_engineering_needs_information_and_the_answer_returns_it(
+    as_user, agent, engineer, ticket, defect
+):
     walk(defect, S.IN_PROGRESS, engineer)
     move(defect, S.NEEDS_INFO, engineer, reason="Which invoice number?")
     client = as_user(agent)

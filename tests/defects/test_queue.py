@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from defects.models import Defect
 from defects.severity import Impact, Urgency
 from releases.models import Release
-from tests.triage import escalate, link, move
+from tests.factories import add_twin, connect, escalate, link, move
 
 pytestmark = pytest.mark.django_db
 S = Defect.Status
@@ -37,10 +37,14 @@ def test_rows_sort_by_severity_then_customers_then_tickets_then_age(
     as_user, engineer, make_ticket, agent, other_customer
 ):
     old_s3 = escalate(make_ticket(), agent, title="Old S3", impact=Impact.SINGLE_USER, urgency=Urgency.DEGRADED)
-    new_s3_two_tickets = escalate(make_ticket(), agent, title="S3 two", impact=Impact.SINGLE_USER, urgency=Urgency.DEGRADED)
+    new_s3_two_tickets = escalate(
+        make_ticket(), agent, title="S3 two", impact=Impact.SINGLE_USER, urgency=Urgency.DEGRADED
+    )
     link(make_ticket(), new_s3_two_tickets, agent)
     s2 = escalate(make_ticket(), agent, title="S2", impact=Impact.ENTIRE_CUSTOMER, urgency=Urgency.DEGRADED)
-    s2_two_customers = escalate(make_ticket(), agent, title="S2 wide", impact=Impact.SINGLE_USER, urgency=Urgency.DEGRADED)
+    s2_two_customers = escalate(
+        make_ticket(), agent, title="S2 wide", impact=Impact.SINGLE_USER, urgency=Urgency.DEGRADED
+    )
     Defect.objects.filter(pk=s2_two_customers.pk).update(severity="S2", customer_count=2)
 
     assert keys_on(as_user(engineer).get(URL)) == [
@@ -52,7 +56,8 @@ def test_filters_narrow_the_queue(as_user, engineer, make_ticket, agent, compone
     with_component = escalate(make_ticket(), agent, title="In invoices", component=component)
     escalate(make_ticket(), agent, title="Elsewhere")
     client = as_user(engineer)
-    assert keys_on(client.get(URL, {"team": "mine", "status": "open", "component": component.pk})) == [with_component.key]
+    mine_in_component = {"team": "mine", "status": "open", "component": component.pk}
+    assert keys_on(client.get(URL, mine_in_component)) == [with_component.key]
     assert keys_on(client.get(URL, {"team": "mine", "status": "open", "severity": "S1"})) == []
     assert len(keys_on(client.get(URL, {"team": "mine", "status": "new"}))) == 2
 
@@ -102,17 +107,11 @@ def test_a_row_shows_age_links_and_its_twins_in_trackers(as_user, engineer, tick
     from django.utils.formats import date_format
     from django.utils.timesince import timesince
 
-    from sync.models import Connection, ExternalIssue
-
     defect = escalate(ticket, agent)
     created = timezone.now() - timezone.timedelta(days=40)
     Defect.objects.filter(pk=defect.pk).update(created_at=created)
-    jira = Connection.objects.create(
-        name="Jira", kind="jira", base_url="https://jira.example", token="t", project="BILL"
-    )
-    ExternalIssue.objects.create(
-        defect=defect, connection=jira, external_id="10001", key="BILL-7", url="https://jira.example/browse/BILL-7"
-    )
+    jira = connect(name="Jira", kind="jira", base_url="https://jira.example", token="t", project="BILL")
+    add_twin(defect, jira, external_id="10001", key="BILL-7", url="https://jira.example/browse/BILL-7")
 
     row = row_of(as_user(engineer).get(URL).content.decode(), defect.key)
 
@@ -169,7 +168,8 @@ def test_bulk_assign_team_and_planned_release(as_user, engineer, make_ticket, ag
     a, b = escalate(make_ticket(), agent, title="A"), escalate(make_ticket(), agent, title="B")
     client = as_user(engineer)
     response = client.post(
-        "/defects/queue/bulk/", {"defects": [a.pk, b.pk], "action": "set_planned_release", "planned_release": release.pk}
+        "/defects/queue/bulk/",
+        {"defects": [a.pk, b.pk], "action": "set_planned_release", "planned_release": release.pk},
     )
     assert response.status_code == 302
     assert set(Defect.objects.values_list("planned_release", flat=True)) == {release.pk}
@@ -208,7 +208,9 @@ def test_bulk_actions_need_a_selection_and_a_value(as_user, engineer, ticket, ag
 
 def test_agents_cannot_run_bulk_actions(as_user, agent, ticket):
     defect = escalate(ticket, agent)
-    response = as_user(agent).post("/defects/queue/bulk/", {"defects": [defect.pk], "action": "change_status", "to": "triage"})
+    response = as_user(agent).post(
+        "/defects/queue/bulk/", {"defects": [defect.pk], "action": "change_status", "to": "triage"}
+    )
     assert response.status_code == 403
     assert Defect.objects.get(pk=defect.pk).status == S.NEW
 
@@ -228,7 +230,9 @@ def _queue_queries(client) -> int:
     return len(queries.captured_queries)
 
 
-def test_the_queue_costs_the_same_queries_for_3_or_30_defects(as_user, engineer, make_ticket, agent, other_customer, product):
+def test_the_queue_costs_the_same_queries_for_3_or_30_defects(
+    as_user, engineer, make_ticket, agent, other_customer, product
+):
     release = Release.objects.create(product=product, version="3.0")
 
     def add(n):
@@ -248,11 +252,7 @@ def test_the_queue_costs_the_same_queries_for_3_or_30_defects(as_user, engineer,
 def test_the_queue_costs_the_same_queries_however_many_tickets_and_twins_rows_have(
     as_user, engineer, make_ticket, agent
 ):
-    from sync.models import Connection, ExternalIssue
-
-    jira = Connection.objects.create(
-        name="Jira", kind="jira", base_url="https://jira.example", token="t", project="BILL"
-    )
+    jira = connect(name="Jira", kind="jira", base_url="https://jira.example", token="t", project="BILL")
     client = as_user(engineer)
     escalate(make_ticket(subject="alone"), agent, title="Alone")
     few = _queue_queries(client)
@@ -260,9 +260,7 @@ def test_the_queue_costs_the_same_queries_however_many_tickets_and_twins_rows_ha
         defect = escalate(make_ticket(subject=f"t{i}"), agent, title=f"Busy {i}")
         for j in range(i):
             link(make_ticket(subject=f"t{i}-{j}"), defect, agent)
-        ExternalIssue.objects.create(
-            defect=defect, connection=jira, external_id=str(i), key=f"BILL-{i}", url=f"https://jira.example/BILL-{i}"
-        )
+        add_twin(defect, jira, external_id=str(i), key=f"BILL-{i}", url=f"https://jira.example/BILL-{i}")
     html = client.get(URL, {"team": "", "status": "open"}).content.decode()
     assert len(keys_on(client.get(URL, {"team": "", "status": "open"}))) == 7
     assert html.count("BILL-") == 12 and "+2 more" in html
@@ -336,7 +334,9 @@ def test_row_ages_read_as_timesince_writes_them():
         assert timesince(created, now, time_strings=ages) == timesince(created, now)
 
 
-def test_a_bulk_selection_with_an_id_too_large_for_the_database_is_a_form_error(as_user, engineer, ticket, agent, other_team):
+def test_a_bulk_selection_with_an_id_too_large_for_the_database_is_a_form_error(
+    as_user, engineer, ticket, agent, other_team
+):
     defect = escalate(ticket, agent)
     client = as_user(engineer)
     client.raise_request_exception = False

@@ -4,6 +4,7 @@ from django.test.utils import CaptureQueriesContext
 
 from defects.models import Defect
 from defects.selectors import similar_defects
+from tests.factories import escalate
 
 pytestmark = [
     pytest.mark.django_db,
@@ -12,10 +13,8 @@ pytestmark = [
 
 
 def test_the_stored_search_vector_follows_title_and_description(ticket, agent):
-    from tickets.services.escalation import ticket_escalate
-
-    defect = ticket_escalate(
-        ticket=ticket, actor=agent, channel="web", title="Ledger export stalls",
+    defect = escalate(
+        ticket, agent, title="Ledger export stalls",
         impact="single_user", urgency="degraded", description="Large spreadsheets never finish.",
     )
     Defect.objects.filter(pk=defect.pk).update(description="Payslips arrive blank.")

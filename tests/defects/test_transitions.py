@@ -1,10 +1,10 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from defects.models import Defect, TicketDefectLink
 from core.audit import audit_history
 from core.models import Channel
-from tests.triage import ROUTE, escalate, link, move, walk
+from defects.models import Defect, TicketDefectLink
+from tests.factories import ROUTE, escalate, link, move, walk
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,8 @@ def test_an_unknown_status_is_refused_naming_the_allowed_ones(ticket, agent, eng
     with pytest.raises(ValidationError) as excinfo:
         move(defect, "done", engineer)
     assert excinfo.value.message_dict["to"] == [
-        f"{defect.key} cannot move from new to done; allowed: triage, needs_info, wont_fix, cannot_reproduce, duplicate."
+        f"{defect.key} cannot move from new to done; "
+        "allowed: triage, needs_info, wont_fix, cannot_reproduce, duplicate."
     ]
 
 
@@ -135,7 +136,9 @@ def test_a_duplicate_of_another_products_defect_is_refused(ticket, agent, engine
     from tickets.services.tickets import ticket_create
 
     crm = Product.objects.create(name="CRM", code="crm")
-    foreign_ticket = ticket_create(actor=agent, channel=Channel.WEB, subject="Leads vanish", customer=customer, product=crm)
+    foreign_ticket = ticket_create(
+        actor=agent, channel=Channel.WEB, subject="Leads vanish", customer=customer, product=crm
+    )
     foreign = escalate(foreign_ticket, agent, title="Leads vanish")
     with pytest.raises(ValidationError) as excinfo:
         move(escalate(ticket, agent), S.DUPLICATE, engineer, duplicate_of=foreign)

@@ -209,7 +209,8 @@ class FakeGitHub(FakeServer):
         if "state" in data and data["state"] != issue["state"]:
             issue["state"] = data["state"]
             issue["closed_at"] = self.tick() if data["state"] == "closed" else None
-            issue["state_reason"] = data.get("state_reason") or ("completed" if data["state"] == "closed" else "reopened")
+            default_reason = "completed" if data["state"] == "closed" else "reopened"
+            issue["state_reason"] = data.get("state_reason") or default_reason
         issue["updated_at"] = self.tick()
         return Response(200, self.issue_json(issue))
 

@@ -108,7 +108,8 @@ class FakeJira(FakeServer):
     def as_json(self, issue: dict[str, Any], wanted: str | None = None) -> dict[str, Any]:
         fields = {
             "summary": issue["summary"], "description": issue["description"],
-            "issuetype": {"name": issue["issuetype"]}, "project": {"id": self.project["id"], "key": self.project["key"]},
+            "issuetype": {"name": issue["issuetype"]},
+            "project": {"id": self.project["id"], "key": self.project["key"]},
             "status": self.status(issue["status"]),
             "priority": {"name": issue["priority"]} if issue["priority"] else None,
             "components": [{"name": c} for c in issue["components"]],

@@ -4,6 +4,7 @@ import pytest
 
 from sync.connectors import registry
 from sync.models import Connection
+from tests.factories import connect
 from tests.sync import fake
 
 
@@ -19,14 +20,11 @@ def tracker(monkeypatch) -> fake.FakeTracker:
 @pytest.fixture
 def connection(db, tracker, team, settings) -> Connection:
     settings.HANDOFF_SYNC_BACKOFF_SECONDS = 10
-    connection = Connection.objects.create(
-        name="fake-tracker", kind="fake", base_url="https://tracker.example", token="s3cret-token",
+    return connect(
+        team, name="fake-tracker", kind="fake", base_url="https://tracker.example", token="s3cret-token",
         project="BILL",
         status_map={"new": "Open", "triage": "Open", "in_progress": "Doing", "needs_info": "Waiting",
                     "in_verification": "Review", "fixed": "Done", "released": "Shipped",
                     "wont_fix": "Rejected", "cannot_reproduce": "Rejected", "duplicate": "Rejected"},
         priority_map={"S1": "P1", "S2": "P2", "S3": "P3", "S4": "P4"},
     )
-    team.connection = connection
-    team.save()
-    return connection

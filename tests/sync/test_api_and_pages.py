@@ -3,9 +3,11 @@
 import pytest
 from django.urls import reverse
 
+from core.models import AuditEntry
+from defects.severity import Impact, Urgency
 from sync.models import Connection, OutboxItem
 from sync.services.connections import validate_base_url
-from core.models import AuditEntry
+from tests.factories import escalate, synced_defect
 
 pytestmark = pytest.mark.django_db
 
@@ -81,12 +83,7 @@ def test_a_redmine_connection_takes_no_webhooks(client, connection):
 
 
 def test_the_health_page_shows_failed_rows_with_a_retry_button(client, engineer, connection, ticket, agent):
-    from defects.severity import Impact, Urgency
-    from core.models import Channel
-    from tickets.services.escalation import ticket_escalate
-
-    defect = ticket_escalate(ticket=ticket, actor=agent, channel=Channel.WEB, title="Boom",
-                             impact=Impact.SINGLE_USER, urgency=Urgency.BLOCKED)
+    defect = escalate(ticket, agent, title="Boom", impact=Impact.SINGLE_USER, urgency=Urgency.BLOCKED)
     OutboxItem.objects.update(status=OutboxItem.Status.FAILED, last_error="Tracker refused: Subject is too long")
     client.force_login(engineer)
 
@@ -108,14 +105,7 @@ def test_agents_do_not_see_the_health_pages(client, agent, connection):
 
 
 def test_the_defect_api_and_pages_show_the_twin(api, client, agent, engineer, connection, ticket, tracker):
-    from defects.severity import Impact, Urgency
-    from sync.services.push import outbox_drain
-    from core.models import Channel
-    from tickets.services.escalation import ticket_escalate
-
-    defect = ticket_escalate(ticket=ticket, actor=agent, channel=Channel.WEB, title="Boom",
-                             impact=Impact.SINGLE_USER, urgency=Urgency.BLOCKED)
-    outbox_drain()
+    defect = synced_defect(escalate, ticket, agent, title="Boom", impact=Impact.SINGLE_USER, urgency=Urgency.BLOCKED)
     issue = tracker.only_issue()
 
     body = api(engineer).get(f"/api/defects/{defect.pk}/").json()
@@ -124,5 +114,6 @@ def test_the_defect_api_and_pages_show_the_twin(api, client, agent, engineer, co
         "url": f"https://tracker.example/{issue.id}",
     }]
     client.force_login(agent)
-    assert f"https://tracker.example/{issue.id}" in client.get(reverse("defects:detail", args=[defect.pk])).content.decode()
+    defect_page = client.get(reverse("defects:detail", args=[defect.pk])).content.decode()
+    assert f"https://tracker.example/{issue.id}" in defect_page
     assert f"FAKE-{issue.id}" in client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()

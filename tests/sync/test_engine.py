@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from defects.severity import Impact, Urgency
+from core.models import Channel
 from sync.config import connection_config
 from sync.connectors import connector_for
 from sync.connectors.base import ConnectorError, RejectedChange
@@ -14,19 +14,11 @@ from sync.outbox import outbox_enqueue
 from sync.services.health import connection_resume, outbox_retry
 from sync.services.push import backoff_seconds, outbox_claim_next, outbox_drain, outbox_release_stale
 from sync.services.translate import build_change
-from core.models import Channel
-from tickets.services.escalation import ticket_escalate
+from tests.factories import escalate
 
 pytestmark = pytest.mark.django_db
 
 Status = OutboxItem.Status
-
-
-def escalate(ticket, agent, title="PDF export times out"):
-    return ticket_escalate(
-        ticket=ticket, actor=agent, channel=Channel.WEB, title=title,
-        impact=Impact.ENTIRE_CUSTOMER, urgency=Urgency.DEGRADED,
-    )
 
 
 def test_a_defect_of_a_team_without_a_connection_writes_no_outbox_rows(ticket, agent, tracker):
@@ -117,7 +109,9 @@ def test_a_401_pauses_the_connection_keeps_the_row_and_resuming_sends_it(connect
     assert row.status == Status.DONE and len(tracker.issues) == 1
 
 
-def test_a_refused_change_fails_its_row_and_the_retry_button_sends_it_again(connection, ticket, agent, tracker, manager):
+def test_a_refused_change_fails_its_row_and_the_retry_button_sends_it_again(
+    connection, ticket, agent, tracker, manager
+):
     defect = escalate(ticket, agent)
     outbox_drain()
     outbox_enqueue(defect=defect, kind="status", payload={"status": "triage"})

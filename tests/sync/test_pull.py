@@ -2,26 +2,21 @@
 
 import pytest
 
+from core.audit import audit_history
+from core.models import Channel
 from defects.models import Comment, Defect
-from defects.severity import Impact, Urgency
 from sync.models import OutboxItem, SyncConflict
 from sync.outbox import outbox_enqueue
 from sync.services.pull import connection_poll
 from sync.services.push import outbox_drain
-from core.audit import audit_history
-from core.models import Channel
-from tickets.services.escalation import ticket_escalate
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def synced_defect(connection, ticket, agent, tracker):
-    defect = ticket_escalate(
-        ticket=ticket, actor=agent, channel=Channel.WEB, title="PDF export times out",
-        impact=Impact.ENTIRE_CUSTOMER, urgency=Urgency.DEGRADED,
-    )
-    outbox_drain()
+    defect = factories.synced_defect(factories.escalate, ticket, agent)
     connection_poll(connection=connection)  # our own create coming back changes nothing
     return defect
 

@@ -1,29 +1,22 @@
 """The periodic relay, the embedded poll command, and the shared webhook endpoint."""
 
-import hashlib
-import hmac
 import json
 
 import pytest
 from django.core.management import call_command
-from django.test.utils import CaptureQueriesContext
 from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
 
+from core.models import Channel
 from defects.models import Comment
 from defects.severity import Impact, Urgency
 from sync.models import Connection, InboundEvent, OutboxItem
 from sync.outbox import outbox_enqueue
 from sync.services.push import outbox_drain
 from sync.tasks import sync_relay
-from core.models import Channel
-from tickets.services.escalation import ticket_escalate
+from tests.factories import escalate, hmac_signature, synced_defect
 
 pytestmark = pytest.mark.django_db
-
-
-def escalate(ticket, agent, title="PDF export times out"):
-    return ticket_escalate(ticket=ticket, actor=agent, channel=Channel.WEB, title=title,
-                           impact=Impact.SINGLE_USER, urgency=Urgency.BLOCKED)
 
 
 def test_the_relay_pushes_rows_whose_queued_push_was_lost(connection, make_ticket, agent, tracker):
@@ -62,22 +55,16 @@ def test_attachments_sent_with_an_escalation_follow_the_create(connection, ticke
     from defects.attachments import check_upload
 
     log = check_upload(SimpleUploadedFile("server.log", b"ERROR timeout after 30s\n" * 3, "text/plain"))
-    ticket_escalate(ticket=ticket, actor=agent, channel=Channel.WEB, title="Timeout",
-                    impact=Impact.SINGLE_USER, urgency=Urgency.BLOCKED, attachments=[log])
+    escalate(ticket, agent, title="Timeout", impact=Impact.SINGLE_USER, urgency=Urgency.BLOCKED, attachments=[log])
     outbox_drain()
     assert [c.kind for c in tracker.pushes] == ["create", "attachment"]
     assert tracker.only_issue().files == ["server.log"]
 
 
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 @pytest.fixture
 def hooked(connection, ticket, agent, tracker):
     Connection.objects.filter(pk=connection.pk).update(webhook_secret="hook-secret")
-    defect = escalate(ticket, agent)
-    outbox_drain()
+    defect = synced_defect(escalate, ticket, agent)
     tracker.comment(tracker.only_issue().id, "From a webhook")
     return defect
 
@@ -91,7 +78,7 @@ def post_hook(client, connection, body: bytes, signature: str | None, delivery="
 
 def test_a_webhook_with_a_bad_or_missing_signature_is_refused_and_writes_nothing(client, hooked, connection):
     body = json.dumps({"issue": 1}).encode()
-    assert post_hook(client, connection, body, sign("wrong", body)).status_code == 401
+    assert post_hook(client, connection, body, hmac_signature("wrong", body)).status_code == 401
     assert post_hook(client, connection, body, None).status_code == 401
     assert not InboundEvent.objects.exists()
     assert not Comment.objects.exists()
@@ -100,9 +87,9 @@ def test_a_webhook_with_a_bad_or_missing_signature_is_refused_and_writes_nothing
 def test_a_replayed_delivery_is_applied_once(client, hooked, connection, django_capture_on_commit_callbacks):
     body = json.dumps({"issue": 1}).encode()
     with django_capture_on_commit_callbacks(execute=True):
-        first = post_hook(client, connection, body, sign("hook-secret", body))
+        first = post_hook(client, connection, body, hmac_signature("hook-secret", body))
     with django_capture_on_commit_callbacks(execute=True):
-        again = post_hook(client, connection, body, sign("hook-secret", body))
+        again = post_hook(client, connection, body, hmac_signature("hook-secret", body))
 
     assert (first.status_code, again.status_code) == (202, 200)
     assert again.json()["duplicate"] is True
@@ -112,7 +99,7 @@ def test_a_replayed_delivery_is_applied_once(client, hooked, connection, django_
 
 def test_an_unreadable_delivery_is_kept_with_its_error_and_answered_400(client, hooked, connection):
     body = b"not json"
-    response = post_hook(client, connection, body, sign("hook-secret", body), delivery="d-bad")
+    response = post_hook(client, connection, body, hmac_signature("hook-secret", body), delivery="d-bad")
     assert response.status_code == 400
     event = InboundEvent.objects.get()
     assert (event.status, event.error) == (InboundEvent.Status.FAILED, "Unreadable payload.")

@@ -5,15 +5,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from defects.attachments import check_upload
-from defects.models import Attachment, Comment, Defect, RoutingRule, TicketDefectLink
-from defects.severity import Impact, Urgency
 from core.admin import grant_manager_admin_permissions
 from core.audit import audit_history
 from core.models import AuditEntry, Channel, Notification
+from defects.attachments import check_upload
+from defects.models import Attachment, Comment, Defect, RoutingRule, TicketDefectLink
 from releases.models import Release, ReleaseNotice
+from tests.factories import escalate
 from tickets.models import Customer, Ticket
-from tickets.services.escalation import ticket_escalate, ticket_link_defect
+from tickets.services.escalation import ticket_link_defect
 
 pytestmark = pytest.mark.django_db
 
@@ -43,13 +43,6 @@ def test_migrate_grants_the_managers_group_the_admin_permissions(client, manager
     assert client.get(reverse("admin:tickets_customer_changelist")).status_code == 200
     assert client.get(reverse("admin:handoff_auditentry_changelist")).status_code == 200
     assert not manager.is_superuser
-
-
-def escalate(ticket, actor):
-    return ticket_escalate(
-        ticket=ticket, actor=actor, channel=Channel.WEB, title="PDF export times out",
-        impact=Impact.ENTIRE_CUSTOMER, urgency=Urgency.DEGRADED,
-    )
 
 
 @pytest.fixture

@@ -93,7 +93,10 @@ def test_a_manager_adds_a_product_with_a_default_team(api, manager, other_team):
 
 @pytest.mark.parametrize(
     "data,field",
-    [({"name": "CRM", "code": "not a slug!"}, "code"), ({"name": "CRM", "code": "crm", "default_team": 999999}, "default_team")],
+    [
+        ({"name": "CRM", "code": "not a slug!"}, "code"),
+        ({"name": "CRM", "code": "crm", "default_team": 999999}, "default_team"),
+    ],
 )
 def test_bad_product_input_is_a_400_by_field(api, manager, data, field):
     response = api(manager).post("/api/products/", data, format="json")

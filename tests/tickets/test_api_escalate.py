@@ -1,26 +1,16 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from defects.models import Attachment, Defect, TicketDefectLink
 from core.audit import audit_history
 from core.models import Channel
+from defects.models import Attachment, Defect, TicketDefectLink
+from tests.factories import ESCALATION_FORM, PNG
 from tickets.models import Component, Product, Ticket
 from tickets.services.tickets import ticket_set_status
 
 pytestmark = pytest.mark.django_db
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
-)
-FORM = {
-    "title": "PDF export times out on large invoices",
-    "impact": "entire_customer",
-    "urgency": "degraded",
-    "steps_to_reproduce": "1. Open a 500-line invoice\n2. Export to PDF",
-    "expected_result": "A PDF",
-    "actual_result": "A timeout after 30 s",
-}
+FORM = ESCALATION_FORM
 
 
 def url(ticket) -> str:

@@ -2,35 +2,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.audit import audit_history
+from core.models import AuditEntry, Channel
 from defects.attachments import check_upload
 from defects.models import Attachment, Defect, TicketDefectLink
 from defects.severity import Impact, Urgency
-from core.audit import audit_history
-from core.models import AuditEntry, Channel
+from tests.factories import PNG, escalate
 from tickets.models import Ticket
-from tickets.services.escalation import AlreadyEscalated, ticket_escalate, ticket_link_defect
+from tickets.services.escalation import AlreadyEscalated, ticket_link_defect
 
 pytestmark = pytest.mark.django_db
-
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
-)
-
-
-def escalate(ticket, actor, **kwargs):
-    params = {
-        "ticket": ticket,
-        "actor": actor,
-        "channel": Channel.WEB,
-        "title": "PDF export times out on large invoices",
-        "impact": Impact.ENTIRE_CUSTOMER,
-        "urgency": Urgency.DEGRADED,
-        "steps_to_reproduce": "1. Open a 500-line invoice\n2. Export to PDF",
-    }
-    params.update(kwargs)
-    return ticket_escalate(**params)
-
 
 def test_escalating_creates_a_routed_defect_with_the_matrix_severity(ticket, agent, team):
     defect = escalate(ticket, agent)

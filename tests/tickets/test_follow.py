@@ -1,10 +1,10 @@
 import pytest
 from django.core import mail
 
-from defects.models import Defect
 from core.audit import audit_history
 from core.models import Notification
-from tests.triage import escalate, link, move, walk
+from defects.models import Defect
+from tests.factories import escalate, link, move, walk
 from tickets.models import Ticket
 from tickets.services.follow import ticket_status_for
 

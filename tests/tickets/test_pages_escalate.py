@@ -3,7 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from defects.models import Attachment, Defect, TicketDefectLink
-from tests.tickets.test_escalate import PNG, escalate
+from tests.factories import ESCALATION_FORM, PNG, escalate
 from tickets.models import Component, Product, ProductVersion, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -19,12 +19,7 @@ def similar(ticket) -> str:
 
 def form_data(**overrides) -> dict:
     data = {
-        "title": "PDF export times out on large invoices",
-        "impact": "entire_customer",
-        "urgency": "degraded",
-        "steps_to_reproduce": "1. Open a 500-line invoice\n2. Export to PDF",
-        "expected_result": "A PDF",
-        "actual_result": "A timeout after 30 s",
+        **ESCALATION_FORM,
         "environment": "Chrome 120",
         "description": "",
         "severity": "",
@@ -55,7 +50,9 @@ def test_an_agent_escalates_and_sees_the_dual_status_on_the_ticket(as_agent, tic
     assert "Awaiting engineering" in html and 'class="badge eng-new">New' in html
 
 
-def test_the_form_is_prefilled_from_the_ticket_and_offers_only_its_products_parts(as_agent, make_ticket, component, version):
+def test_the_form_is_prefilled_from_the_ticket_and_offers_only_its_products_parts(
+    as_agent, make_ticket, component, version
+):
     crm = Product.objects.create(name="CRM", code="crm")
     ProductVersion.objects.create(product=crm, name="9.0")
     Component.objects.create(product=crm, name="Leads")

@@ -3,9 +3,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from defects.models import Defect
 from core import paginator
-from tests.tickets.test_escalate import escalate
+from defects.models import Defect
+from tests.factories import escalate
 from tickets.models import Customer, Product
 from tickets.views import pages
 

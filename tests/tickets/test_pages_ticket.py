@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from defects.models import Attachment, Defect
-from tests.tickets.test_escalate import PNG, escalate
+from tests.factories import PNG, add_twin, connect, escalate
 from tickets.models import Component, Product, ProductVersion, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +116,9 @@ def test_an_outsider_gets_403_and_an_anonymous_visitor_is_sent_to_log_in(client,
     assert client.get(detail(ticket)).status_code == 403
 
 
-def test_an_agent_creates_a_ticket_on_the_new_ticket_page(client, agent, customer, contact, product, component, version):
+def test_an_agent_creates_a_ticket_on_the_new_ticket_page(
+    client, agent, customer, contact, product, component, version
+):
     client.force_login(agent)
 
     response = client.post(
@@ -169,7 +171,8 @@ def test_a_missing_subject_is_reported_beside_the_field(client, agent, customer,
 def test_an_engineer_may_not_create_tickets(client, engineer, customer, product):
     client.force_login(engineer)
     assert client.get(reverse("tickets:create")).status_code == 403
-    assert client.post(reverse("tickets:create"), {"subject": "x", "customer": customer.pk, "product": product.pk}).status_code == 403
+    response = client.post(reverse("tickets:create"), {"subject": "x", "customer": customer.pk, "product": product.pk})
+    assert response.status_code == 403
     assert not Ticket.objects.exists()
 
 
@@ -239,16 +242,12 @@ def test_a_ticket_without_contact_component_version_or_assignee_says_so(client, 
 
 
 def test_each_defect_shows_its_twins_in_external_trackers_by_tracker_name(client, agent, ticket):
-    from sync.models import Connection, ExternalIssue
-
     defect = escalate(ticket, agent)
     for name, key in [("Redmine", "RM-9"), ("Jira", "OPS-1")]:
-        connection = Connection.objects.create(
+        connection = connect(
             name=name, kind=name.lower(), base_url=f"https://{name.lower()}.example", token="t", project="P"
         )
-        ExternalIssue.objects.create(
-            defect=defect, connection=connection, external_id=key, key=key, url=f"https://{name.lower()}.example/{key}"
-        )
+        add_twin(defect, connection, key=key, url=f"https://{name.lower()}.example/{key}")
     client.force_login(agent)
 
     html = client.get(detail(ticket)).content.decode()
@@ -265,8 +264,8 @@ def test_both_threads_show_author_side_and_the_other_place_without_reading_whole
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from defects.services.comments import comment_add
     from core.models import Channel
+    from defects.services.comments import comment_add
 
     defect = escalate(ticket, agent)
     comment_add(actor=engineer, channel=Channel.WEB, body="Which **browser**?", visibility="shared", defect=defect)

@@ -8,10 +8,10 @@ import requests
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
-from tools.bench import load, report
-from tools.bench.targets import PERSONAS, build_targets
 from core.models import Channel
 from core.tokens import api_token_issue
+from tools.bench import load, report
+from tools.bench.targets import PERSONAS, build_targets
 
 
 def test_p95_is_the_nearest_rank_and_p50_the_median():

@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
 
-from defects.models import Defect, RoutingRule, Team, TicketDefectLink
 from core.models import AuditEntry, Channel
 from core.roles import is_agent, is_engineer, is_manager
+from defects.models import Defect, RoutingRule, Team, TicketDefectLink
 from releases.models import Release
 from tickets.models import Contact, Customer, Product, Ticket
 

@@ -125,8 +125,10 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
     ]))
     targets.append(Target(f"ticket list, page {deep_page}", "agent", [f"{tickets}?page={deep_page}"]))
     targets.append(Target("ticket page", "agent", [_url("tickets:detail", pk) for pk in recent_escalated]))
-    to_escalate = list(Ticket.objects.filter(
-        status=Ticket.Status.OPEN).exclude(defect_links__isnull=False).order_by("-id").values_list("id", flat=True)[:10])
+    to_escalate = list(
+        Ticket.objects.filter(status=Ticket.Status.OPEN).exclude(defect_links__isnull=False)
+        .order_by("-id").values_list("id", flat=True)[:10]
+    )
     targets.append(Target("escalate page", "agent", [_url("tickets:escalate", pk) for pk in to_escalate]))
     # The similar open defects the escalate page then loads; measured as their own page.
     similar_pages = [_url("tickets:similar", pk) for pk in to_escalate]
@@ -158,8 +160,8 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
         Target("API tickets, filtered", "agent", [
             f"{api}/tickets/?status=awaiting_engineering&product={product_id}", f"{api}/tickets/?escalated=true",
         ], api=True),
-        Target("API defects", "engineer", [f"{api}/defects/", f"{api}/defects/?status=in_progress&product={product_id}"],
-               api=True),
+        Target("API defects", "engineer",
+               [f"{api}/defects/", f"{api}/defects/?status=in_progress&product={product_id}"], api=True),
         Target("API releases", "manager", [f"{api}/releases/"], api=True),
         Target("API customers", "manager", [f"{api}/customers/"], api=True),
     ]

@@ -8,8 +8,8 @@ so seeded timestamps keep their spread over the years.
 import datetime
 import itertools
 import json
-from contextlib import contextmanager
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 
 from django.db import connection, models
 
@@ -133,7 +133,7 @@ def write_rows(model: type[models.Model], rows: Iterable[dict]) -> int:
         batch: list[list] = []
         for row in all_rows():
             batch.append(
-                [field.get_db_prep_save(row[name], connection) for field, name in zip(fields, attnames)]
+                [field.get_db_prep_save(row[name], connection) for field, name in zip(fields, attnames, strict=True)]
             )
             if len(batch) >= BATCH:
                 cursor.executemany(sql, batch)

@@ -10,14 +10,14 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
-from defects.models import Comment, Defect, TicketDefectLink
 from core.models import AuditEntry
+from defects.models import Comment, Defect, TicketDefectLink
+from tickets.models import Contact, Customer, Ticket
 from tools.scale.bulk import analyze, foreign_key_checks_skipped, reserve_ids, write_rows
 from tools.scale.catalog import already_seeded, build_catalog
 from tools.scale.seed_defects import affected_version_rows, generate_defects
 from tools.scale.seed_history import audit_rows, comment_rows
 from tools.scale.seed_tickets import generate_tickets
-from tickets.models import Contact, Customer, Ticket
 
 SPAN = timedelta(days=3 * 365)
 

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 from defects.models import Defect
 from defects.severity import Impact, Urgency, compute_severity
+from tickets.services.escalation import defect_key
 from tools.scale import texts
 from tools.scale.catalog import Catalog, ProductInfo
-from tickets.services.escalation import defect_key
 
 S = Defect.Status
 RECENT_DAYS = 120
@@ -69,7 +69,7 @@ def generate_defects(
     created_times = sorted(start + (now - start) * rng.random() for _ in ids)
     defects: list[SeededDefect] = []
     by_product: dict[int, list[int]] = {}
-    for pk, created in zip(ids, created_times):
+    for pk, created in zip(ids, created_times, strict=True):
         info = product_for(rng, catalog)
         component = rng.choice(info.components) if info.components and rng.random() < 0.9 else None
         recent = now - created < timedelta(days=RECENT_DAYS)

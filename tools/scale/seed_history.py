@@ -5,11 +5,11 @@ from collections.abc import Iterator
 
 from django.contrib.contenttypes.models import ContentType
 
-from defects.models import Comment, Defect, Team
 from core.models import Channel
+from defects.models import Comment, Defect, Team
+from tickets.models import Ticket
 from tools.scale.catalog import Catalog
 from tools.scale.seed_defects import SeededDefect
-from tickets.models import Ticket
 
 
 def _entry(*, content_type_id, obj_id, repr_, action, at, actor_id, channel=Channel.WEB,

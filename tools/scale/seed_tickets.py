@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 from defects.models import Defect
 from defects.severity import Impact, compute_severity, more_severe
+from tickets.models import Ticket
+from tickets.services.tickets import ticket_number
 from tools.scale import texts
 from tools.scale.catalog import Catalog
 from tools.scale.seed_defects import SeededDefect, product_for
-from tickets.models import Ticket
-from tickets.services.tickets import ticket_number
 
 T = Ticket.Status
 D = Defect.Status
@@ -138,7 +138,7 @@ def generate_tickets(
             headline=texts.title(rng), now=now,
         ))
     tickets.sort(key=lambda row: row["created_at"])
-    for pk, row in zip(ids, tickets):
+    for pk, row in zip(ids, tickets, strict=True):
         row["id"] = pk
         row["number"] = ticket_number(pk)
     links = [

@@ -3,12 +3,11 @@
 import pytest
 from django.core.cache import caches
 
-from defects.severity import Impact, Urgency
 from sync.models import Connection
-from core.models import Channel
+from tests import factories
+from tests.factories import connect
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.jira_server import FakeJira
-from tickets.services.escalation import ticket_escalate
 
 WEBHOOK_SECRET = "whsec-shared-with-the-tracker"
 
@@ -38,25 +37,19 @@ def github():
 @pytest.fixture
 def jira_connection(db, jira, team, settings) -> Connection:
     settings.HANDOFF_SYNC_BACKOFF_SECONDS = 10
-    connection = Connection.objects.create(
-        name="Jira Cloud", kind="jira", base_url=jira.base_url, token="bot@example.com:jira-api-token",
+    return connect(
+        team, name="Jira Cloud", kind="jira", base_url=jira.base_url, token="bot@example.com:jira-api-token",
         project="HD", webhook_secret=WEBHOOK_SECRET,
     )
-    team.connection = connection
-    team.save()
-    return connection
 
 
 @pytest.fixture
 def github_connection(db, github, team, settings) -> Connection:
     settings.HANDOFF_SYNC_BACKOFF_SECONDS = 10
-    connection = Connection.objects.create(
-        name="GitHub", kind="github", base_url=github.base_url, token="ghp-test-token",
+    return connect(
+        team, name="GitHub", kind="github", base_url=github.base_url, token="ghp-test-token",
         project="acme/billing", webhook_secret=WEBHOOK_SECRET,
     )
-    team.connection = connection
-    team.save()
-    return connection
 
 
 @pytest.fixture
@@ -64,10 +57,7 @@ def escalate(agent, component):
     """Escalate a fresh ticket to a defect (S2: a whole customer, degraded) in the connected team."""
 
     def run(ticket, title: str = "PDF export times out", **kwargs):
-        return ticket_escalate(
-            ticket=ticket, actor=agent, channel=Channel.WEB, title=title, component=component,
-            impact=Impact.ENTIRE_CUSTOMER, urgency=Urgency.DEGRADED, **kwargs,
-        )
+        return factories.escalate(ticket, agent, title=title, component=component, **kwargs)
 
     return run
 

@@ -1,7 +1,5 @@
 """The GitHub connector (PyGithub) over real HTTP against a local GitHub Enterprise-style API."""
 
-import hashlib
-import hmac
 import time
 from datetime import timedelta
 
@@ -9,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from core.models import Channel
 from defects.attachments import check_upload
 from defects.models import Comment
 from defects.services.changes import defect_update
@@ -19,18 +18,12 @@ from sync.models import Connection, ExternalIssue, InboundEvent, OutboxItem
 from sync.outbox import outbox_enqueue
 from sync.services.pull import connection_poll
 from sync.services.push import outbox_drain
-from core.models import Channel
+from tests.factories import hmac_signature, synced_defect
 from tests.sync.connectors.conftest import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db
 
 Status = OutboxItem.Status
-
-
-def synced_defect(escalate, ticket):
-    defect = escalate(ticket)
-    outbox_drain()
-    return defect
 
 
 def test_escalating_creates_the_issue_with_severity_and_status_labels_and_the_portal_link_in_a_footer(
@@ -51,8 +44,7 @@ def test_escalating_creates_the_issue_with_severity_and_status_labels_and_the_po
 
 
 def test_a_repeated_create_finds_the_issue_by_its_footer(github, github_connection, escalate, ticket):
-    defect = escalate(ticket)
-    outbox_drain()
+    defect = synced_defect(escalate, ticket)
     # As if the worker died after GitHub answered, before the twin was recorded.
     ExternalIssue.objects.filter(defect=defect).delete()
     OutboxItem.objects.filter(kind="create").update(status=Status.PENDING)
@@ -187,7 +179,7 @@ def test_a_delivery_with_a_bad_or_missing_signature_is_refused_and_nothing_is_wr
 
 def test_a_signed_delivery_that_cannot_be_read_is_kept_with_its_error_and_answered_400(github_connection, deliver):
     body = b'{"action": "opened", "issue": '
-    signature = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    signature = hmac_signature(WEBHOOK_SECRET, body)
 
     response = deliver(github_connection, body, {"X-Hub-Signature-256": signature, "X-GitHub-Event": "issues",
                                                  "X-GitHub-Delivery": "d-1"})

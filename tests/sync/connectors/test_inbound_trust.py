@@ -3,14 +3,15 @@ repeated create adopts only the issue this installation's own account made and s
 
 import pytest
 
+from core.installation import installation_forget
+from core.models import Channel, Installation
 from defects.models import Comment, Defect
 from defects.services.transitions import defect_transition
 from sync.connectors.base import defect_marker
 from sync.models import ExternalIssue, OutboxItem
 from sync.services.pull import connection_poll
 from sync.services.push import outbox_drain
-from core.installation import installation_forget
-from core.models import Channel, Installation
+from tests.factories import synced_defect
 from tests.sync.connectors.conftest import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db
@@ -124,8 +125,7 @@ def test_a_create_repeated_after_a_crash_still_adopts_its_own_signed_issue(githu
 def test_two_installations_on_one_repository_never_adopt_each_others_issues(
     github, github_connection, escalate, ticket
 ):
-    defect = escalate(ticket)
-    outbox_drain()
+    defect = synced_defect(escalate, ticket)
     first = Installation.objects.get()
     # Another Handoff (its own id and secret) syncs with the same repository, with the
     # same bot account, and creates its own defect of the same key.

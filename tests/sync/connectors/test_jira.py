@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from core.models import Channel
 from defects.attachments import check_upload
 from defects.models import Comment
 from defects.services.comments import comment_add
@@ -16,19 +17,13 @@ from sync.models import Connection, ExternalIssue, InboundEvent, OutboxItem
 from sync.outbox import outbox_enqueue
 from sync.services.pull import connection_poll
 from sync.services.push import outbox_drain
-from core.models import Channel
-from tests.sync.connectors.conftest import WEBHOOK_SECRET
+from tests.factories import hmac_signature, synced_defect
 from tests.fakes.jira_server import STRICT_WORKFLOW
+from tests.sync.connectors.conftest import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db
 
 Status = OutboxItem.Status
-
-
-def synced_defect(escalate, ticket):
-    defect = escalate(ticket)
-    outbox_drain()
-    return defect
 
 
 def test_escalating_creates_the_jira_issue_with_priority_component_key_label_and_a_link_back(
@@ -210,11 +205,8 @@ def test_a_delivery_with_a_bad_or_missing_signature_is_refused_and_nothing_is_wr
 def test_a_signed_delivery_that_cannot_be_read_is_kept_with_its_error_and_answered_400(
     jira, jira_connection, deliver, engineer, client
 ):
-    import hashlib
-    import hmac
-
     body = b'{"webhookEvent": "jira:issue_updated", "issue": {"fields": {}}'
-    signature = "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    signature = hmac_signature(WEBHOOK_SECRET, body)
 
     response = deliver(jira_connection, body, {"X-Hub-Signature": signature,
                                                "X-Atlassian-Webhook-Identifier": "broken-1"})

@@ -3,11 +3,11 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.models import Channel
 from defects.models import Comment
 from sync.models import ExternalIssue, OutboxItem
 from sync.services.link_existing import defect_link_existing
 from sync.services.push import outbox_drain
-from core.models import Channel
 from tests.sync.connectors.conftest import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db

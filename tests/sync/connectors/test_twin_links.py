@@ -7,8 +7,9 @@ from django.urls import reverse
 
 from sync.models import ExternalIssue
 from sync.services.push import outbox_drain
-from tests.sync.connectors.conftest import WEBHOOK_SECRET
+from tests.factories import add_twin
 from tests.fakes.github_server import FakeGitHub
+from tests.sync.connectors.conftest import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db
 
@@ -67,9 +68,7 @@ def test_a_script_link_already_stored_is_rendered_as_text_on_every_page(
     jira_connection, escalate, ticket, as_user, engineer
 ):
     defect = escalate(ticket)
-    ExternalIssue.objects.create(
-        connection=jira_connection, defect=defect, external_id="10001", key="HD-1", url=SCRIPT_URL
-    )
+    add_twin(defect, jira_connection, external_id="10001", key="HD-1", url=SCRIPT_URL)
 
     for name, html in pages(as_user, engineer, defect, ticket).items():
         assert "HD-1" in html, name
@@ -78,10 +77,7 @@ def test_a_script_link_already_stored_is_rendered_as_text_on_every_page(
 
 def test_a_plain_https_link_to_the_twin_is_still_a_link(jira_connection, escalate, ticket, as_user, engineer):
     defect = escalate(ticket)
-    ExternalIssue.objects.create(
-        connection=jira_connection, defect=defect, external_id="10001", key="HD-1",
-        url="https://jira.example.com/browse/HD-1",
-    )
+    add_twin(defect, jira_connection, external_id="10001", key="HD-1", url="https://jira.example.com/browse/HD-1")
 
     for name, html in pages(as_user, engineer, defect, ticket).items():
         assert "https://jira.example.com/browse/hd-1" in hrefs(html), name

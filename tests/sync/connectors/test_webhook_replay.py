@@ -1,19 +1,19 @@
 """Signed deliveries sent again, stale events, and oversized or malformed deliveries, over HTTP."""
 
 import hashlib
-import hmac
 import uuid
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from core.models import Channel
 from defects.models import Comment
 from defects.services.changes import defect_update
 from sync.connectors.github import GitHubConnector
 from sync.models import InboundEvent
 from sync.services.push import outbox_drain
-from core.models import Channel
+from tests.factories import hmac_signature, synced_defect
 from tests.sync.connectors.conftest import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +21,12 @@ pytestmark = pytest.mark.django_db
 
 def signed(body: bytes, delivery: str = "d-1") -> dict[str, str]:
     return {"X-GitHub-Event": "issues", "X-GitHub-Delivery": delivery,
-            "X-Hub-Signature-256": "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()}
+            "X-Hub-Signature-256": hmac_signature(WEBHOOK_SECRET, body)}
 
 
 @pytest.fixture
 def synced(github, github_connection, escalate, ticket):
-    defect = escalate(ticket)
-    outbox_drain()
-    return defect
+    return synced_defect(escalate, ticket)
 
 
 def test_a_captured_body_sent_again_under_a_new_delivery_id_is_answered_as_a_duplicate_and_not_stored(

@@ -24,8 +24,9 @@ import requests
 from django.conf import settings as django_settings
 from django.db import connection as db_connection
 
-from sync.models import Connection
 from handoff.env import env_bool
+from sync.models import Connection
+from tests.factories import connect
 
 ROOT = Path(__file__).resolve().parents[4]
 SCRIPTS = ROOT / "scripts" / "redmine"
@@ -135,12 +136,9 @@ def redmine_project(redmine) -> str:
 
 @pytest.fixture
 def redmine_connection(redmine, redmine_project, team) -> Connection:
-    connection = Connection.objects.create(
-        name="Redmine", kind="redmine", base_url=redmine.url, token=redmine.key, project=redmine_project,
+    return connect(
+        team, name="Redmine", kind="redmine", base_url=redmine.url, token=redmine.key, project=redmine_project,
     )
-    team.connection = connection
-    team.save()
-    return connection
 
 
 def _database_url() -> str:

@@ -4,26 +4,18 @@ import time
 
 import pytest
 
+from core.models import AuditEntry, Channel
 from defects.models import Comment, Defect, TicketDefectLink
 from defects.services.changes import defect_update
 from defects.services.comments import comment_add, ticket_thread
 from defects.services.transitions import defect_transition
-from defects.severity import Impact, Urgency
+from releases.models import Release
 from sync.models import Connection, ExternalIssue, OutboxItem
 from sync.services.push import outbox_drain
-from core.models import AuditEntry, Channel
-from releases.models import Release
+from tests.factories import escalate
 from tests.sync.integration.conftest import wait_for
-from tickets.services.escalation import ticket_escalate
 
 pytestmark = pytest.mark.integration
-
-
-def escalate(ticket, agent):
-    return ticket_escalate(
-        ticket=ticket, actor=agent, channel=Channel.WEB, title="Invoice PDF export times out",
-        impact=Impact.ENTIRE_CUSTOMER, urgency=Urgency.DEGRADED, steps_to_reproduce="Export a 500-line invoice.",
-    )
 
 
 def twin_of(defect):
@@ -64,7 +56,9 @@ def test_escalating_creates_the_redmine_issue_with_the_twin_link_once(
     assert redmine.issue(issue["id"])["fixed_version"]["name"] == "2.6.0"
 
 
-def test_changes_flow_both_ways_through_a_real_worker(redmine, redmine_connection, celery_worker, ticket, agent, engineer):
+def test_changes_flow_both_ways_through_a_real_worker(
+    redmine, redmine_connection, celery_worker, ticket, agent, engineer
+):
     defect = escalate(ticket, agent)
     twin = wait_for(lambda: twin_of(defect), timeout=30, what="the Redmine issue")
 

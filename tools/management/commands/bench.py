@@ -13,11 +13,11 @@ from django.db import connection
 from django.db.models import Count
 
 from defects.models import Defect, Team, TicketDefectLink
+from tickets.models import Customer, Ticket
 from tools.bench import load, report, server
 from tools.bench.targets import PERSONAS, Clients, build_targets, webhook_target
 from tools.scale.catalog import already_seeded
 from tools.scale.seed import seed_scale
-from tickets.models import Customer, Ticket
 
 
 class Command(BaseCommand):

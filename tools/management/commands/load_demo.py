@@ -15,18 +15,18 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from core.admin import grant_manager_admin_permissions
+from core.models import AuditEntry, Channel
 from defects.models import Defect, RoutingRule, Team
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
-from core.admin import grant_manager_admin_permissions
-from core.models import AuditEntry, Channel
 from releases.models import Release
 from releases.services.releases import release_create
 from releases.services.ship import release_ship
-from tools import demo_data as data
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 from tickets.services.escalation import open_defect_of, ticket_escalate, ticket_link_defect
 from tickets.services.tickets import ticket_create, ticket_set_status
+from tools import demo_data as data
 
 # The path each help-desk status is reached by, from `new`.
 STATUS_PATH = {

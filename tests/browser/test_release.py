@@ -1,7 +1,6 @@
 """End to end in a real browser: a manager ships a release, opens its report and downloads the CSV.
 
-Uses the Chromium setup of tests/test_browser_escalation.py (skips without
-Chromium unless HANDOFF_REQUIRE_BROWSER=1).
+Chromium and its fixtures: tests/browser/conftest.py.
 """
 
 import csv
@@ -10,20 +9,19 @@ import re
 
 import pytest
 
+from core.models import Channel
 from defects.models import Defect
 from defects.services.changes import defect_update
-from core.models import Channel
 from releases.models import Release
-from tests.conftest import PASSWORD
-from tests.test_browser_escalation import ARTIFACTS, _role_groups, page  # noqa: F401  (fixtures)
-from tests.triage import escalate, move, walk
+from tests.browser.conftest import ARTIFACTS
+from tests.factories import escalate, move, walk
 from tickets.models import Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_manager_ships_a_release_opens_the_report_and_downloads_the_csv(
-    page, live_server, manager, agent, engineer, release, make_ticket, contact  # noqa: F811
+    page, live_server, log_in, manager, agent, engineer, release, make_ticket, contact
 ):
     from playwright.sync_api import expect
 
@@ -32,10 +30,7 @@ def test_a_manager_ships_a_release_opens_the_report_and_downloads_the_csv(
     defect_update(defect=defect, actor=engineer, channel=Channel.WEB, fixed_in_release=release)
     move(defect, Defect.Status.FIXED, engineer)
 
-    page.goto(f"{live_server.url}/releases/")
-    page.get_by_label("Username").fill(manager.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(manager, "/releases/")
 
     expect(page.get_by_role("heading", name="Releases")).to_be_visible()
     page.get_by_role("link", name="2.4.0", exact=True).click()
@@ -61,7 +56,7 @@ def test_a_manager_ships_a_release_opens_the_report_and_downloads_the_csv(
     assert download.suggested_filename == "fixed-in-bill-2.4.0.csv"
     with open(download.path(), encoding="utf-8") as handle:
         rows = list(csv.reader(io.StringIO(handle.read())))
-    header, row = rows[0], dict(zip(rows[0], rows[1]))
+    header, row = rows[0], dict(zip(rows[0], rows[1], strict=True))
     assert header[:3] == ["Customer", "Contacts", "Ticket"]
     assert row["Ticket"] == ticket.number
     assert row["Subject"] == "'=SUM(1) export fails"
@@ -73,17 +68,14 @@ def test_a_manager_ships_a_release_opens_the_report_and_downloads_the_csv(
 
 
 def test_the_manager_reports_draw_four_charts_with_the_local_chart_library(
-    page, live_server, manager, agent, make_ticket  # noqa: F811
+    page, live_server, log_in, manager, agent, make_ticket
 ):
     from playwright.sync_api import expect
 
     escalate(make_ticket(), agent)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server.url}/releases/reports/")
-    page.get_by_label("Username").fill(manager.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(manager, "/releases/reports/")
 
     expect(page.get_by_role("heading", name="Manager reports")).to_be_visible()
     # With one open defect and one waiting ticket, two charts have data; the others say so.

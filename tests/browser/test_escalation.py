@@ -1,75 +1,19 @@
 """End to end in a real browser: an agent escalates a ticket and sees the dual status.
 
-Drives Debian's Chromium with Playwright against pytest-django's live server.
-Skips when Chromium is missing, unless HANDOFF_REQUIRE_BROWSER=1 (CI) makes it fail.
+Chromium and its fixtures: tests/browser/conftest.py.
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
-from django.db import connection
 
 from defects.models import Defect
-from core.roles import ALL_ROLES
+from tests.browser.conftest import ARTIFACTS
 from tests.conftest import PASSWORD
-from tests.tickets.test_escalate import PNG
+from tests.factories import PNG
 from tickets.models import Ticket
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-TIMEOUT_MS = 15_000
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _role_groups(transactional_db) -> None:
-    # An earlier transactional test flushes the groups the migration created.
-    for name in ALL_ROLES:
-        Group.objects.get_or_create(name=name)
-
-
-@pytest.fixture
-def page(live_server, monkeypatch):
-    """A Chromium page. Playwright's sync API runs an event loop in this thread,
-    so Django's guard against ORM calls from async code must stand down."""
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
-        if os.environ.get("HANDOFF_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"HANDOFF_REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 900})
-            page.set_default_timeout(TIMEOUT_MS)
-            # Chromium reports what the Content-Security-Policy blocked on the console:
-            # an inline script or style left in a page, or htmx or a chart injecting one.
-            blocked: list[str] = []
-            page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
-            yield page
-            assert blocked == [], "the Content-Security-Policy blocked something"
-        finally:
-            browser.close()
-            # Code run while Playwright is active gets its own database connection
-            # (Django keeps connections per context); close it here, or it would
-            # stay open and block dropping the test database on PostgreSQL.
-            connection.close()
 
 
 def test_an_agent_escalates_a_ticket_in_the_browser_and_sees_the_dual_status(
@@ -130,16 +74,13 @@ def test_an_agent_escalates_a_ticket_in_the_browser_and_sees_the_dual_status(
 
 
 def test_an_agent_filters_the_ticket_list_by_typing_part_of_a_customers_name(
-    page, live_server, agent, make_ticket, other_customer
+    page, live_server, log_in, agent, make_ticket, other_customer
 ):
     from playwright.sync_api import expect
 
     make_ticket(subject="Acme cannot print")
     make_ticket(subject="Globex cannot print", customer=other_customer)
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Username").fill(agent.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in(agent)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     page.goto(f"{live_server.url}/tickets/")
 

@@ -1,7 +1,6 @@
 """End to end in a real browser: an engineer triages from the queue, the agent sees it on the ticket.
 
-Same Chromium set-up as the escalation test (its fixtures are reused): skips
-without Chromium unless HANDOFF_REQUIRE_BROWSER=1.
+Chromium and its fixtures: tests/browser/conftest.py.
 """
 
 import re
@@ -9,21 +8,10 @@ import re
 import pytest
 
 from defects.models import Defect
-from tests.conftest import PASSWORD
-from tests.test_browser_escalation import ARTIFACTS, _role_groups, page  # noqa: F401 - fixtures
-from tests.triage import escalate
+from tests.browser.conftest import ARTIFACTS
+from tests.factories import escalate
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, user) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(f"{live_server.url}/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def bulk(page, defect: Defect, **choices) -> None:
@@ -35,14 +23,15 @@ def bulk(page, defect: Defect, **choices) -> None:
 
 
 def test_the_engineer_triages_from_the_queue_and_the_agent_sees_it_on_the_ticket(
-    page, live_server, agent, engineer, ticket, release
+    page, log_in, agent, engineer, ticket, release
 ):
     from playwright.sync_api import expect
 
     defect = escalate(ticket, agent)
 
     # The engineer finds the defect at the top of their team's queue.
-    log_in(page, live_server, engineer)
+    log_in(engineer)
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     expect(page.locator("#my-queue")).to_contain_text(defect.key)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Queue").click()
     expect(page.get_by_role("heading", name="Triage queue")).to_be_visible()
@@ -60,7 +49,8 @@ def test_the_engineer_triages_from_the_queue_and_the_agent_sees_it_on_the_ticket
     page.get_by_role("button", name="Log out").click()
 
     # The agent sees the new engineering status and the planned release, as an estimate.
-    log_in(page, live_server, agent)
+    log_in(agent)
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     awaiting = page.locator("#awaiting-engineering")
     expect(awaiting).to_contain_text(ticket.number)
     expect(awaiting).to_contain_text("planned 2.4.0 (estimate)")
