@@ -4,11 +4,11 @@ from django.contrib import admin
 from django.db import transaction
 from django.db.models import Count
 
-from defects.models import Attachment, Comment, Defect, RoutingRule, Team, TicketDefectLink
-from defects.services.links import defect_refresh_impact
 from core.admin import AuditedAdmin, RecordAdmin
 from core.audit import audit_record
 from core.models import Channel
+from defects.models import Attachment, Comment, Defect, RoutingRule, Team, TicketDefectLink
+from defects.services.links import defect_refresh_impact
 
 
 @admin.register(Team)

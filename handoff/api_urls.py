@@ -3,12 +3,12 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from defects.api.views import DefectViewSet, RoutingRuleViewSet, TeamViewSet
-from sync.api import ConnectionViewSet
-from sync.api_link import DefectLinkTrackerView
 from core.api_notifications import NotificationViewSet
 from core.api_tokens import ApiTokenViewSet, ObtainTokenView
+from defects.api.views import DefectViewSet, RoutingRuleViewSet, TeamViewSet
 from releases.api.views import ReleaseViewSet
+from sync.api import ConnectionViewSet
+from sync.api_link import DefectLinkTrackerView
 from tickets.api.views import CustomerViewSet, ProductViewSet, TicketViewSet
 
 router = DefaultRouter()

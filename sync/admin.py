@@ -1,9 +1,9 @@
 from django import forms
 from django.contrib import admin
 
+from core.models import Channel
 from sync.models import Connection, ExternalIssue, InboundEvent, OutboxItem, SyncConflict
 from sync.services.connections import connection_create, connection_update
-from core.models import Channel
 
 
 class ConnectionForm(forms.ModelForm):

@@ -5,11 +5,11 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.models import Channel
+from core.permissions import ManagersOnly
 from sync.models import Connection
 from sync.services.connections import connection_create, connection_update
 from sync.services.health import connection_health, connection_resume
-from core.models import Channel
-from core.permissions import ManagersOnly
 
 
 class ConnectionSerializer(serializers.ModelSerializer):
@@ -56,7 +56,9 @@ class ConnectionViewSet(
     queryset = Connection.objects.order_by("name")
 
     def perform_create(self, serializer):
-        serializer.instance = connection_create(actor=self.request.user, channel=Channel.API, **serializer.validated_data)
+        serializer.instance = connection_create(
+            actor=self.request.user, channel=Channel.API, **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         serializer.instance = connection_update(

@@ -7,12 +7,12 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from defects.models import Defect
-from sync.models import Connection, ExternalIssue
-from sync.services.link_existing import defect_link_existing
 from core import roles
 from core.api import IdField
 from core.models import Channel
+from defects.models import Defect
+from sync.models import Connection, ExternalIssue
+from sync.services.link_existing import defect_link_existing
 
 
 class CanWorkDefects(BasePermission):

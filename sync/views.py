@@ -7,14 +7,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core import roles
+from core.decorators import role_required
+from core.models import Channel
 from sync.connectors.base import WebhookRejected
 from sync.models import Connection, InboundEvent, OutboxItem
 from sync.services.health import connection_health, connection_resume, outbox_retry
 from sync.services.settings import webhook_max_bytes
 from sync.services.webhooks import webhook_receive
-from core import roles
-from core.decorators import role_required
-from core.models import Channel
 
 
 def can_see_sync(user) -> bool:

@@ -7,8 +7,8 @@ come from the services); here they can be looked up and corrected.
 from django.contrib import admin
 from django.db.models import Count
 
-from defects.models import TicketDefectLink
 from core.admin import AuditedAdmin
+from defects.models import TicketDefectLink
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
 

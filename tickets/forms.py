@@ -4,11 +4,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 
+from core.forms import FieldGroupsMixin
+from core.widgets import LongSelect, SuggestInput
 from defects.attachments import check_upload
 from defects.models import Defect
 from defects.severity import Impact, Severity, Urgency
-from core.forms import FieldGroupsMixin
-from core.widgets import LongSelect, SuggestInput
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
 _TEXTAREA = {"rows": 4}

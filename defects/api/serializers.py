@@ -4,8 +4,8 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from defects.models import Attachment, Defect, RoutingRule, Team
 from core.api import IdField
+from defects.models import Attachment, Defect, RoutingRule, Team
 from releases.api.serializers import ReleaseBriefSerializer
 from tickets.models import Product
 from tickets.services.tickets import validate_product_parts

@@ -12,16 +12,17 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from defects.models import Comment, Defect, Team
-from defects.services.changes import defect_update
-from defects.services.comments import comment_add, defect_thread, ticket_thread
-from defects.services.transitions import defect_transition
-from defects.severity import Severity
 from core import roles
 from core.api import IdField
 from core.markdown import render_markdown
 from core.models import Channel
 from core.permissions import IsStaffRole
+from defects.api.serializers import DefectDetailSerializer
+from defects.models import Comment, Defect, Team
+from defects.services.changes import defect_update
+from defects.services.comments import comment_add, defect_thread, ticket_thread
+from defects.services.transitions import defect_transition
+from defects.severity import Severity
 from releases.models import Release
 
 
@@ -133,8 +134,6 @@ class DefectTriageMixin:
         return super().get_permissions()
 
     def _answer(self, defect: Defect) -> Response:
-        from defects.api.serializers import DefectDetailSerializer
-
         fresh = self.get_queryset().get(pk=defect.pk)
         return Response(DefectDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
@@ -176,5 +175,6 @@ class TicketThreadMixin:
     """GET/POST /api/tickets/{id}/comments/: the ticket's side of the shared thread."""
 
     comments = thread_action(
-        "ticket", ticket_thread, "Comments on the ticket and shared ones from its defects. `shared` reaches engineering."
+        "ticket", ticket_thread,
+        "Comments on the ticket and shared ones from its defects. `shared` reaches engineering.",
     )

@@ -7,8 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api_views import CatalogueViewSet
 from defects.api.filters import DefectFilter
-from defects.api.triage import DefectTriageMixin
 from defects.api.serializers import (
     DefectDetailSerializer,
     DefectSerializer,
@@ -16,9 +16,9 @@ from defects.api.serializers import (
     SimilarQuerySerializer,
     TeamSerializer,
 )
+from defects.api.triage import DefectTriageMixin
 from defects.models import RoutingRule, Team, TicketDefectLink
 from defects.selectors import TRIAGE_ORDER, defect_list_queryset, similar_defects
-from core.api_views import CatalogueViewSet
 from releases.models import Release
 from tickets.api.serializers import ListIdentityField
 

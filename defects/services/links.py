@@ -2,9 +2,9 @@
 
 from django.db.models import Count
 
+from core.audit import audit_changes
 from defects.models import Defect, TicketDefectLink
 from defects.severity import Impact, compute_severity, more_severe
-from core.audit import audit_changes
 
 
 def defect_refresh_impact(*, defect: Defect, actor, channel: str) -> Defect:

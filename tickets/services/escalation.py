@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.audit import audit_record
 from defects.attachments import CheckedFile
 from defects.models import Attachment, Defect, TicketDefectLink
 from defects.services.changes import notify_routed
 from defects.services.links import defect_refresh_impact
 from defects.services.routing import defect_route
-from sync.outbox import outbox_enqueue
 from defects.severity import Impact, Severity, Urgency, compute_severity
-from core.audit import audit_record
+from sync.outbox import outbox_enqueue
 from tickets.models import Component, ProductVersion, Ticket
 from tickets.services.tickets import ticket_set_status, validate_product_parts
 
@@ -46,7 +46,8 @@ def _lock_ticket(ticket: Ticket) -> Ticket:
 
 def _check_escalatable(ticket: Ticket) -> None:
     if not ticket.is_open:
-        raise ValidationError({"non_field_errors": f"{ticket.number} is {ticket.get_status_display().lower()}; reopen it first."})
+        status = ticket.get_status_display().lower()
+        raise ValidationError({"non_field_errors": f"{ticket.number} is {status}; reopen it first."})
     existing = open_defect_of(ticket)
     if existing is not None:
         raise AlreadyEscalated(existing)
