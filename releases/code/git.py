@@ -1,0 +1,216 @@
+"""Reading git repositories: the portal's own bare mirror of each one, through pygit2.
+
+Why pygit2 (libgit2): measured on a 20,000-commit repository, walking every
+commit with its message and author took 0.13 s with pygit2, 0.10 s with
+`git log` (plus parsing its output) and 0.81 s with dulwich; pygit2 also
+computes patch ids in-process (about 0.12 ms a commit, 2.4 s for all 20,000),
+which dulwich cannot, and fetches over HTTPS and SSH with an in-memory
+credential, where the git command needs helper processes and files for it.
+See docs/code-traceability.md.
+
+Nothing here touches the database; releases.code.services.scan does.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pygit2
+from django.conf import settings
+from pygit2.enums import CredentialType, FetchPrune, SortMode
+
+REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
+# A commit message is data from outside: kept (and read for keys) up to this many characters.
+MESSAGE_LIMIT = 20_000
+SUBJECT_LIMIT = 300
+PICKED_RE = re.compile(r"\(cherry picked from commit ([0-9a-f]{40})\)")
+
+
+class GitError(Exception):
+    """A fetch or read failed; the message is safe to show (it never carries the credential)."""
+
+
+@dataclass(frozen=True)
+class CommitData:
+    sha: str
+    parents: tuple[str, ...]
+    subject: str
+    message: str
+    author_name: str
+    author_email: str
+    authored_at: datetime
+    committed_at: datetime
+    picked_from: str
+    patch_id: str
+
+
+def mirror_path(repository_id: int) -> Path:
+    return Path(settings.HANDOFF_GIT_MIRRORS) / f"{repository_id}.git"
+
+
+class _Credentials(pygit2.RemoteCallbacks):
+    """Hands libgit2 the repository's credential once; a second request means it was refused."""
+
+    def __init__(self, credential: str) -> None:
+        super().__init__()
+        self._credential = credential
+        self.asked = 0
+
+    def credentials(self, url, username_from_url, allowed_types):
+        self.asked += 1
+        if self.asked > 1:
+            raise GitError("The credential was refused.")
+        secret = self._credential.strip()
+        if allowed_types & CredentialType.SSH_KEY and "PRIVATE KEY" in secret:
+            return pygit2.KeypairFromMemory(username_from_url or "git", None, secret + "\n", "")
+        if allowed_types & CredentialType.USERPASS_PLAINTEXT:
+            user, _, token = secret.rpartition(":") if ":" in secret else ("git", "", secret)
+            return pygit2.UserPass(user or "git", token)
+        raise GitError("The credential does not suit this URL (a token for https://, a private key for ssh://).")
+
+
+def _safe(exc: Exception, credential: str) -> str:
+    text = str(exc) or exc.__class__.__name__
+    if credential:
+        for part in {credential.strip(), *credential.strip().split(":")}:
+            if len(part) >= 4:
+                text = text.replace(part, "***")
+    return text[:500]
+
+
+def _callbacks(credential: str) -> _Credentials | None:
+    return _Credentials(credential) if credential.strip() else None
+
+
+def _remote_url(url: str) -> str:
+    # libgit2 reads a plain path itself; file:// is accepted too.
+    return url
+
+
+def probe(*, url: str, credential: str, scratch: Path) -> None:
+    """Raise GitError unless `url` answers as a git repository with this credential."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    path = scratch / "probe.git"
+    shutil.rmtree(path, ignore_errors=True)
+    try:
+        repo = pygit2.init_repository(str(path), bare=True)
+        remote = repo.remotes.create_anonymous(_remote_url(url))
+        remote.list_heads(callbacks=_callbacks(credential))
+    except GitError:
+        raise
+    except Exception as exc:  # pygit2 raises GitError, ValueError, KeyError... all mean "not usable"
+        raise GitError(_safe(exc, credential)) from None
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def fetch(*, repository_id: int, url: str, credential: str) -> pygit2.Repository:
+    """The mirror, brought up to date: every branch and tag, pruned (a force-push or a deleted branch is followed)."""
+    path = mirror_path(repository_id)
+    try:
+        if (path / "HEAD").exists():
+            repo = pygit2.Repository(str(path))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            repo = pygit2.init_repository(str(path), bare=True)
+        if "origin" in [r.name for r in repo.remotes]:
+            if repo.remotes["origin"].url != url:
+                repo.remotes.set_url("origin", url)
+        else:
+            repo.remotes.create("origin", url, fetch=REFSPECS[0])
+        repo.remotes["origin"].fetch(REFSPECS, callbacks=_callbacks(credential), prune=FetchPrune.PRUNE)
+        return repo
+    except GitError:
+        raise
+    except Exception as exc:
+        raise GitError(_safe(exc, credential)) from None
+
+
+def open_mirror(repository_id: int) -> pygit2.Repository | None:
+    path = mirror_path(repository_id)
+    return pygit2.Repository(str(path)) if (path / "HEAD").exists() else None
+
+
+def read_refs(repo: pygit2.Repository) -> dict[str, str]:
+    """Branches and tags -> the commit each names (annotated tags peeled)."""
+    refs: dict[str, str] = {}
+    for name in repo.references:
+        if not (name.startswith("refs/heads/") or name.startswith("refs/tags/")):
+            continue
+        try:
+            target = repo.references[name].peel(pygit2.Commit)
+        except (pygit2.GitError, ValueError, KeyError, pygit2.InvalidSpecError):
+            continue  # a tag of a tree or blob: not a release
+        refs[name] = str(target.id)
+    return refs
+
+
+def _when(seconds: int, offset_minutes: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=timezone(timedelta(minutes=offset_minutes)))
+
+
+def _patch_id(repo: pygit2.Repository, commit: pygit2.Commit) -> str:
+    if len(commit.parent_ids) != 1:
+        return ""  # merges and root commits are nobody's backport
+    diff = repo.diff(commit.parents[0], commit)
+    if len(diff) == 0:
+        return ""
+    return str(diff.patchid)
+
+
+def commit_data(repo: pygit2.Repository, commit: pygit2.Commit, *, with_patch_id: bool = True) -> CommitData:
+    raw = commit.raw_message.decode("utf-8", "replace") if commit.raw_message else ""
+    message = raw[:MESSAGE_LIMIT]
+    subject = (message.strip().splitlines() or [""])[0][:SUBJECT_LIMIT]
+    picked = PICKED_RE.findall(message)
+    author = commit.author
+    return CommitData(
+        sha=str(commit.id),
+        parents=tuple(str(p) for p in commit.parent_ids),
+        subject=subject,
+        message=message,
+        author_name=(author.raw_name.decode("utf-8", "replace") if author.raw_name else "")[:200],
+        author_email=(author.raw_email.decode("utf-8", "replace") if author.raw_email else "")[:254],
+        authored_at=_when(author.time, author.offset),
+        committed_at=_when(commit.commit_time, commit.commit_time_offset),
+        picked_from=picked[-1] if picked else "",
+        patch_id=_patch_id(repo, commit) if with_patch_id else "",
+    )
+
+
+def walk(repo: pygit2.Repository, tips: Iterable[str], hide: Iterable[str] = ()) -> Iterator[pygit2.Commit]:
+    """Commits reachable from `tips` and not from `hide` (hidden tips that no longer exist are skipped)."""
+    walker = None
+    for tip in tips:
+        oid = pygit2.Oid(hex=tip)
+        if walker is None:
+            walker = repo.walk(oid, SortMode.NONE)
+        else:
+            walker.push(oid)
+    if walker is None:
+        return iter(())
+    for sha in hide:
+        try:
+            walker.hide(pygit2.Oid(hex=sha))
+        except (pygit2.GitError, KeyError, ValueError):
+            pass  # gone after a force-push and a gc: nothing of it to hide
+    return iter(walker)
+
+
+def reachable(repo: pygit2.Repository, tips: Iterable[str]) -> set[str]:
+    return {str(c.id) for c in walk(repo, tips)}
+
+
+def is_ancestor(repo: pygit2.Repository, ancestor: str, descendant: str) -> bool:
+    """Whether `descendant` has `ancestor` in its history (a commit counts as its own)."""
+    if ancestor == descendant:
+        return True
+    try:
+        return repo.descendant_of(pygit2.Oid(hex=descendant), pygit2.Oid(hex=ancestor))
+    except (pygit2.GitError, KeyError, ValueError):
+        return False
