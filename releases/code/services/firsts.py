@@ -86,15 +86,17 @@ def fix_releases_recompute(*, repository: Repository) -> int:
             line = tags[index].line
             if line not in best:
                 best[line] = (index, *per_tag[index])
-        seen_lower = False
+        # A line inherits the fix when its first version holds the very commit that brought
+        # it to a lower line (2.5.0 after 2.4.1); a port or another fix is news for the line.
+        lower: set[int] = set()
         for line in sorted(best, key=version_sort_key):
             index, commit_id, is_port = best[line]
             tag = tags[index]
             rows.append(FixRelease(
                 defect_id=defect_id, repository=repository, tag=tag, commit_id=commit_id, line=line,
                 version=tag.version, version_key=tag.version_key, backport=is_port,
-                inherited=seen_lower and line_start[line].pk == tag.pk,
+                inherited=commit_id in lower and line_start[line].pk == tag.pk,
             ))
-            seen_lower = True
+            lower.add(commit_id)
     FixRelease.objects.bulk_create(rows, batch_size=2000)
     return len(rows)

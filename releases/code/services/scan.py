@@ -76,9 +76,12 @@ def repository_scan(*, repository: Repository, full: bool = False) -> ScanResult
     if not refs:
         return _failed(repository, f"{repository.url} has no branches or tags.")
     try:
-        return _store(repository, repo, refs, full=full)
+        result = _store(repository, repo, refs, full=full)
     except git.GitError as exc:
         return _failed(repository, f"Reading the mirror failed: {exc}")
+    # After the scan's own transaction: each defect is changed (and audited) in its own.
+    fixed_in_from_code(repository_id=repository.pk)
+    return result
 
 
 @transaction.atomic
@@ -131,5 +134,4 @@ def _store(repository: Repository, repo, refs: dict[str, str], *, full: bool) ->
         "scanned_refs", "commit_count", "ignored_keys", "scan_status", "last_scan_at", "last_success_at",
         "last_error",
     ])
-    transaction.on_commit(lambda: fixed_in_from_code(repository_id=repository.pk))
     return result
