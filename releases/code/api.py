@@ -61,6 +61,7 @@ class RepositoryViewSet(
         data.is_valid(raise_exception=True)
         repository = repository_create(actor=request.user, channel=Channel.API, **data.validated_data)
         scan_queue(repository=repository)
+        repository.refresh_from_db()
         return Response(self.get_serializer(repository).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RepositoryWriteSerializer, responses={200: RepositorySerializer})
@@ -81,6 +82,7 @@ class RepositoryViewSet(
         data = ScanRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         scan_queue(repository=repository, full=data.validated_data["full"])
+        repository.refresh_from_db()
         return Response(self.get_serializer(repository).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -132,3 +132,26 @@ def release_tag_waiting(release: Release) -> list[Tag]:
     return _release_tags(release)
 
 
+
+
+def defect_mark_fixed_from_code(*, defect: Defect, release: Release, actor, channel: str) -> Defect:
+    """Mark `defect` fixed in `release` because the release's tag holds its fix; audited with the commit.
+
+    Raises ValidationError (`fixed_in_release`) when the tag does not bring the fix.
+    """
+    row = (
+        FixRelease.objects.filter(
+            defect=defect, repository__product_id=release.product_id, version_key=release.version_key
+        ).select_related("commit", "tag", "repository").first()
+    )
+    if row is None:
+        raise ValidationError({"fixed_in_release": f"No tag of {release.version} brings the fix of {defect.key}."})
+    with transaction.atomic():
+        defect = defect_update(defect=defect, actor=actor, channel=channel, fixed_in_release=release)
+        audit_record(
+            obj=defect, actor=actor, channel=channel, action="fixed_in_from_code", field="fixed_in_release",
+            new=release.version,
+            reason=f"Commit {row.commit.sha[:10]} ({row.commit.subject[:120]}) of {row.repository.name} "
+            f"is in tag {row.tag.name}.",
+        )
+    return defect
