@@ -20,7 +20,10 @@ from releases.code.forms import RepositoryForm
 from releases.code.models import Build, Commit, Repository, Tag
 from releases.code.permissions import can_scan
 from releases.code.selectors import defect_builds, defect_commits, fix_first_releases
-from releases.code.services.fixed_in import defect_mark_fixed_from_code, release_tag_waiting
+from releases.code.services.fixed_in import (
+    defect_mark_fixed_from_code,
+    release_tag_waiting,
+)
 from releases.code.services.repositories import repository_create
 from releases.code.tasks import scan_queue
 from releases.models import Release

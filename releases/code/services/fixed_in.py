@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.audit import audit_record
-from core.models import Channel
 from defects.models import Defect
 from defects.services.changes import defect_update
 from releases.code.keys import FIXES

@@ -19,7 +19,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.audit import audit_changes, audit_record
-from core.safe_urls import address_refusal, clean_server_url, external_link, internal_allowed
+from core.safe_urls import (
+    address_refusal,
+    clean_server_url,
+    external_link,
+    internal_allowed,
+)
 from releases.code import git
 from releases.code.models import Repository
 from sync.models import Connection
@@ -225,7 +230,7 @@ def _probe(url: str, credential: str) -> None:
             git.probe(url=url, credential=credential, scratch=Path(scratch))
         except git.GitError as exc:
             message = str(exc)
-            field = "credential" if credential and re.search(r"auth|credential|denied|401|403", message, re.I) else "url"
+            field = "credential" if credential and re.search(r"auth|credential|denied|401|403", message, re.IGNORECASE) else "url"
             raise ValidationError({field: f"The repository could not be read: {message}"}) from None
 
 

@@ -36,11 +36,11 @@ class ScanResult:
     error: str = ""
 
 
-def _commit(repository: Repository, data: git.CommitData) -> Commit:
+def _commit(repository: Repository, data: git.CommitData, patch_id: str) -> Commit:
     return Commit(
         repository=repository, sha=data.sha, parents=" ".join(data.parents)[:2000], subject=data.subject,
         message=data.message, author_name=data.author_name, author_email=data.author_email,
-        authored_at=data.authored_at, committed_at=data.committed_at, patch_id=data.patch_id,
+        authored_at=data.authored_at, committed_at=data.committed_at, patch_id=patch_id,
         picked_from=data.picked_from,
     )
 
@@ -101,7 +101,10 @@ def _store(repository: Repository, repo, refs: dict[str, str], *, full: bool) ->
         fresh = (repo[sha] for sha in live if sha not in known)
     else:
         fresh = (c for c in git.walk(repo, tips, hide=repository.scanned_refs.values()) if str(c.id) not in known)
-    new = [_commit(repository, git.commit_data(repo, c)) for c in fresh]
+    read = [git.commit_data(c) for c in fresh]
+    # Merges and root commits are nobody's backport.
+    ids = git.patch_ids(repository.pk, [d.sha for d in read if len(d.parents) == 1])
+    new = [_commit(repository, d, ids.get(d.sha, "")) for d in read]
     for start in range(0, len(new), BATCH):
         Commit.objects.bulk_create(new[start:start + BATCH])
     result.new_commits = len(new)
@@ -120,8 +123,10 @@ def _store(repository: Repository, repo, refs: dict[str, str], *, full: bool) ->
         for build in Build.objects.filter(repository=repository, commit=None, sha__in=list(batch)):
             Build.objects.filter(pk=build.pk).update(commit_id=batch[build.sha])
 
-    result.tags = tags_sync(repository=repository, refs=refs)
-    fix_releases_recompute(repository=repository)
+    result.tags, tags_changed = tags_sync(repository=repository, refs=refs)
+    # First releases change only with the tags, the fixing links or the commits dropped.
+    if tags_changed or result.links or result.dropped_commits or full:
+        fix_releases_recompute(repository=repository)
 
     now = timezone.now()
     repository.scanned_refs = refs

@@ -26,8 +26,11 @@ def is_final(version: str) -> bool:
     return bool(_FINAL.match(version))
 
 
-def tags_sync(*, repository: Repository, refs: dict[str, str]) -> int:
-    """Keep one Tag row per tag matching the pattern; moved tags follow, deleted ones go. Returns the count."""
+def tags_sync(*, repository: Repository, refs: dict[str, str]) -> tuple[int, bool]:
+    """Keep one Tag row per tag matching the pattern; moved tags follow, deleted ones go.
+
+    Returns (how many tags match, whether any was added, moved or deleted).
+    """
     pattern = tag_regex(repository.tag_pattern)
     wanted: dict[str, tuple[str, str]] = {}
     for ref, sha in refs.items():
@@ -38,15 +41,19 @@ def tags_sync(*, repository: Repository, refs: dict[str, str]) -> int:
         if match and len(match.group("version")) <= 40 and len(name) <= 250:
             wanted[name] = (match.group("version"), sha)
     current = {tag.name: tag for tag in Tag.objects.filter(repository=repository)}
-    Tag.objects.filter(repository=repository).exclude(name__in=list(wanted)).delete()
+    changed = bool(set(current) - set(wanted))
+    if changed:
+        Tag.objects.filter(repository=repository).exclude(name__in=list(wanted)).delete()
     for name, (version, sha) in wanted.items():
         tag = current.get(name)
         if tag is None:
+            changed = True
             Tag.objects.create(
                 repository=repository, name=name, version=version, line=version_line(version), sha=sha,
             )
         elif tag.sha != sha or tag.version != version:
+            changed = True
             Tag.objects.filter(pk=tag.pk).update(
                 sha=sha, version=version, version_key=version_sort_key(version), line=version_line(version)
             )
-    return len(wanted)
+    return len(wanted), changed
