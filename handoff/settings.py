@@ -218,6 +218,8 @@ SPECTACULAR_SETTINGS = {
         "ReleaseStatusEnum": "releases.models.Release.Status",
         "DefectKindEnum": "defects.models.Defect.Kind",
         "NotificationKindEnum": "core.models.Notification.Kind",
+        "BuildStatusEnum": "releases.code.models.Build.Status",
+        "CommitLinkKindEnum": "releases.code.models.CommitLink.Kind",
     },
 }
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from core.api import IdField
-from releases.code.models import Build, Repository
+from releases.code.models import Build, CommitLink, Repository
 from sync.models import Connection
 from tickets.models import Product
 
@@ -116,7 +116,7 @@ class CommitSerializer(serializers.Serializer):
     committed_at = serializers.DateTimeField()
     url = serializers.CharField(help_text="The commit's page, when the repository has a web address.")
     repository = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["fixes", "refs"])
+    kind = serializers.ChoiceField(choices=CommitLink.Kind.choices)
     backport = serializers.BooleanField()
 
 
