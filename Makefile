@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup run test demo migrate worker lint clean bench bench-sync
+.PHONY: setup run test demo migrate worker lint clean bench bench-sync bench-git
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ bench: setup
 bench-sync: setup
 	redmine_env="$$(scripts/redmine/start.sh)" && set -a && eval "$$redmine_env" && set +a && \
 	  $(PY) scripts/bench_sync.py
+
+# Code traceability: scan a 20,000-commit repository built with git fast-import, then 500
+# new commits, then first releases of 1,000 fixes across 60 tags (a throwaway test database).
+bench-git: setup
+	$(PY) manage.py bench_git $(BENCH_GIT_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

@@ -7,6 +7,7 @@ from core.api_notifications import NotificationViewSet
 from core.api_tokens import ApiTokenViewSet, ObtainTokenView
 from defects.api.views import DefectViewSet, RoutingRuleViewSet, TeamViewSet
 from releases.api.views import ReleaseViewSet
+from releases.code.api import BuildViewSet, DefectCodeView, RepositoryViewSet, repository_webhook
 from sync.api import ConnectionViewSet
 from sync.api_link import DefectLinkTrackerView
 from tickets.api.views import CustomerViewSet, ProductViewSet, TicketViewSet
@@ -22,9 +23,13 @@ router.register("defects", DefectViewSet, basename="defect")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("connections", ConnectionViewSet, basename="connection")
 router.register("auth/tokens", ApiTokenViewSet, basename="api-tokens")
+router.register("repositories", RepositoryViewSet, basename="repository")
+router.register("builds", BuildViewSet, basename="build")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("defects/<int:pk>/link-tracker/", DefectLinkTrackerView.as_view(), name="defect-link-tracker"),
+    path("defects/<int:pk>/commits/", DefectCodeView.as_view(), name="defect-commits"),
+    path("repositories/<int:pk>/webhook/", repository_webhook, name="repository-webhook"),
     path("", include(router.urls)),
 ]

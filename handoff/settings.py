@@ -179,9 +179,14 @@ CACHES = {
 }
 # Tracker base URLs on loopback or private networks are refused unless allowed (tests, the demo).
 HANDOFF_ALLOW_INTERNAL_URLS = env_bool("HANDOFF_ALLOW_INTERNAL_URLS", default=DEBUG)
+# Code traceability (releases.code): where the portal mirrors product repositories, and how
+# often every repository is fetched and scanned (push webhooks scan at once).
+HANDOFF_GIT_MIRRORS = Path(env_str("HANDOFF_GIT_MIRRORS", str(BASE_DIR / "var" / "git")))
+HANDOFF_GIT_SCAN_SECONDS = env_int("HANDOFF_GIT_SCAN_SECONDS", 900, minimum=30)
 CELERY_BEAT_SCHEDULE = {
     "sync-poll": {"task": "sync.poll", "schedule": float(HANDOFF_SYNC_POLL_SECONDS)},
     "sync-relay": {"task": "sync.relay", "schedule": float(HANDOFF_SYNC_RELAY_SECONDS)},
+    "code-scan": {"task": "releases.code.scan_all", "schedule": float(HANDOFF_GIT_SCAN_SECONDS)},
 }
 
 REST_FRAMEWORK = {
@@ -222,6 +227,8 @@ SPECTACULAR_SETTINGS = {
         "ReleaseStatusEnum": "releases.models.Release.Status",
         "DefectKindEnum": "defects.models.Defect.Kind",
         "NotificationKindEnum": "core.models.Notification.Kind",
+        "BuildStatusEnum": "releases.code.models.Build.Status",
+        "CommitLinkKindEnum": "releases.code.models.CommitLink.Kind",
     },
 }
 

@@ -40,6 +40,10 @@ class ReleaseShipForm(forms.Form):
         queryset=Release.objects.none(),
         empty_label="Drop their plan (no new estimate)",
     )
+    reason = forms.CharField(
+        label="Reason to ship although the tag lacks some marked fixes", required=False, max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     confirm = forms.BooleanField(
         label="I confirm this release has shipped to customers",
         error_messages={"required": "Tick the box to confirm the release has shipped."},

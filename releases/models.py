@@ -87,3 +87,15 @@ class ReleaseNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release} -> {self.contact_id} ({self.status})"
+
+
+# Code traceability (repositories, commits, tags, builds) lives in its own module.
+from releases.code.models import (  # noqa: E402,F401
+    Build,
+    CodeDelivery,
+    Commit,
+    CommitLink,
+    FixRelease,
+    Repository,
+    Tag,
+)

@@ -15,3 +15,8 @@ urlpatterns = [
     path("<int:pk>/report/advice/", views.release_upgrade_advice_page, name="advice"),
     path("<int:pk>/notify/", views.release_notify_page, name="notify"),
 ]
+
+# Code traceability: repositories and the Code panels.
+from releases.code.urls import urlpatterns as code_urlpatterns  # noqa: E402
+
+urlpatterns += code_urlpatterns

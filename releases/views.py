@@ -112,7 +112,7 @@ def release_ship_page(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             result = release_ship(
                 release=release, actor=request.user, channel=Channel.WEB,
-                move_unfixed_to=form.cleaned_data["move_unfixed_to"],
+                move_unfixed_to=form.cleaned_data["move_unfixed_to"], reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)

@@ -1,12 +1,15 @@
 """Shapes of defects, teams and routing rules in the API."""
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from core.api import IdField
 from defects.models import Attachment, Defect, RoutingRule, Team
 from releases.api.serializers import ReleaseBriefSerializer
+from releases.code.selectors import fix_first_releases
+from releases.code.serializers import FirstReleaseSerializer, first_releases_data
 from tickets.models import Product
 from tickets.services.tickets import validate_product_parts
 
@@ -85,14 +88,20 @@ class DefectDetailSerializer(DefectSerializer):
     external_issues = ExternalIssueSerializer(many=True, read_only=True)
     tickets = LinkedTicketSerializer(source="ticket_links", many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    first_releases = serializers.SerializerMethodField()
 
     class Meta(DefectSerializer.Meta):
         fields = DefectSerializer.Meta.fields + [
             "description", "steps_to_reproduce", "expected_result", "actual_result", "environment",
             "severity_reason", "affected_versions", "duplicate_of", "tickets", "attachments",
-            "external_issues",
+            "external_issues", "first_releases",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(FirstReleaseSerializer(many=True))
+    def get_first_releases(self, defect: Defect) -> list[dict]:
+        """Per maintenance line, the first release whose tagged code holds the fix (releases.code)."""
+        return first_releases_data(fix_first_releases([defect.pk]).get(defect.pk, []))
 
 
 class SimilarQuerySerializer(serializers.Serializer):

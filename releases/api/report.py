@@ -36,6 +36,10 @@ class ReleaseShipSerializer(serializers.Serializer):
         help_text="A later planned release of the same product for the defects planned here but not fixed; "
         "empty drops their plan.",
     )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=1000,
+        help_text="Why ship although the tag lacks fixes marked for this release (required then).",
+    )
 
 
 def _dt(value):

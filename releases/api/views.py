@@ -49,7 +49,7 @@ class ReleaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         result = release_ship(
             release=release, actor=request.user, channel=Channel.API,
-            move_unfixed_to=data.validated_data["move_unfixed_to"],
+            move_unfixed_to=data.validated_data["move_unfixed_to"], reason=data.validated_data["reason"],
         )
         return Response({
             "release": ReleaseSerializer(result.release).data,

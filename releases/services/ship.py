@@ -10,6 +10,7 @@ from core.audit import audit_changes, audit_record
 from defects.models import Defect, TicketDefectLink
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
+from releases.code.services.fixed_in import fixed_in_from_code, ship_check, ship_require_reason
 from releases.models import Release
 from tickets.models import Ticket
 from tickets.services.slip import tickets_flag_slipped
@@ -38,9 +39,10 @@ def _check_target(release: Release, target: Release | None) -> None:
         )
 
 
-def ship_preview(release: Release) -> dict[str, list[Defect]]:
-    """What shipping would do now: the defects it releases and the ones whose plan slips."""
+def ship_preview(release: Release) -> dict:
+    """What shipping would do now: the defects it releases, the ones whose plan slips, and what the code says."""
     return {
+        "code": ship_check(release),
         "released": list(
             Defect.objects.filter(fixed_in_release=release, status=Defect.Status.FIXED).order_by("severity", "pk")
         ),
@@ -51,7 +53,9 @@ def ship_preview(release: Release) -> dict[str, list[Defect]]:
 
 
 @transaction.atomic
-def release_ship(*, release: Release, actor, channel: str, move_unfixed_to: Release | None = None) -> ShipResult:
+def release_ship(
+    *, release: Release, actor, channel: str, move_unfixed_to: Release | None = None, reason: str = ""
+) -> ShipResult:
     """Mark `release` released, all or nothing.
 
     - Every defect fixed in it (status `fixed`, fixed_in_release = it) moves to
@@ -62,8 +66,12 @@ def release_ship(*, release: Release, actor, channel: str, move_unfixed_to: Rele
       `move_unfixed_to` (a later planned release of the same product); its open
       tickets get `planned_fix_slipped` and their agents are notified.
 
-    Raises ValidationError (`status`) when the release already shipped and
-    (`move_unfixed_to`) for a target that is not a later planned release.
+    - Defects without a "fixed in" whose fix the release's tag brings first
+      get it (releases.code), each with an audit row naming the commit.
+
+    Raises ValidationError (`status`) when the release already shipped,
+    (`move_unfixed_to`) for a target that is not a later planned release, and
+    (`reason`) when the tag lacks fixes marked for the release and no reason is given.
     """
     release = Release.objects.select_for_update().get(pk=release.pk)
     if release.is_released:
@@ -71,6 +79,7 @@ def release_ship(*, release: Release, actor, channel: str, move_unfixed_to: Rele
             {"status": f"{release.version} was already released on {release.released_at.date().isoformat()}."}
         )
     _check_target(release, move_unfixed_to)
+    ship_require_reason(release=release, reason=reason)
 
     now = timezone.now()
     release.status, release.released_at, release.shipped_by = Release.Status.RELEASED, now, actor
@@ -78,6 +87,7 @@ def release_ship(*, release: Release, actor, channel: str, move_unfixed_to: Rele
     audit_changes(
         obj=release, actor=actor, channel=channel, action="shipped",
         changes={"status": (Release.Status.PLANNED, Release.Status.RELEASED), "released_at": (None, now)},
+        reason=reason.strip(),
     )
     result = ShipResult(release=release)
 
@@ -111,4 +121,5 @@ def release_ship(*, release: Release, actor, channel: str, move_unfixed_to: Rele
         result.tickets_slipped += tickets_flag_slipped(
             defect=defect, release=release, new_plan=move_unfixed_to, actor=actor, channel=channel
         )
+    fixed_in_from_code(release=release)
     return result

@@ -16,6 +16,8 @@ from defects.attachments import CheckedFile, check_upload
 from defects.models import Defect
 from defects.severity import Impact, Severity, Urgency
 from releases.api.serializers import ReleaseBriefSerializer
+from releases.code.selectors import fix_first_releases
+from releases.code.serializers import FirstReleaseSerializer, first_releases_data
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
 
@@ -155,13 +157,22 @@ class TicketDetailSerializer(TicketSerializer):
     contact_name = serializers.CharField(source="contact.name", read_only=True, default=None)
     component_name = serializers.CharField(source="component.name", read_only=True, default=None)
     version_name = serializers.CharField(source="version.name", read_only=True, default=None)
+    first_releases = serializers.SerializerMethodField()
 
     class Meta(TicketSerializer.Meta):
         fields = TicketSerializer.Meta.fields + [
             "description", "contact", "contact_name", "component", "component_name", "version",
-            "version_name", "environment",
+            "version_name", "environment", "first_releases",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(FirstReleaseSerializer(many=True))
+    def get_first_releases(self, ticket: Ticket) -> list[dict]:
+        """The current defect's first release per maintenance line holding the fix (releases.code)."""
+        defect = self._current_defect(ticket)
+        if defect is None:
+            return []
+        return first_releases_data(fix_first_releases([defect.pk]).get(defect.pk, []))
 
 
 class TicketCreateSerializer(serializers.Serializer):

@@ -1,0 +1,166 @@
+"""Reads for pages, the API and the release report: commits, builds and first releases of defects.
+
+`fix_first_releases` is the one computation of "which release first contains
+this fix" that every reader uses (the defect and ticket pages and API, the
+fixed-in-release report and the outreach's upgrade advice).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from releases.code import git
+from releases.code.keys import FIXES
+from releases.code.models import Build, CommitLink, FixRelease
+from releases.code.services.tags import version_line
+from releases.models import Release
+from core.versions import version_sort_key
+
+BUILDS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class FirstRelease:
+    """The first release of a maintenance line whose tag holds a defect's fix.
+
+    `release_id` and `released` come from the portal's release of that version
+    (None and False when the portal has no such release yet); `backport` is
+    true when the tag holds only a port of the fix (cherry-picked with -x, or
+    the same patch), not the original commit.
+    """
+
+    version: str
+    line: str
+    release_id: int | None
+    released: bool
+    backport: bool
+    inherited: bool
+    repository: str
+    commit: str
+
+    def as_dict(self) -> dict:
+        return {
+            "version": self.version, "line": self.line, "release": self.release_id, "released": self.released,
+            "backport": self.backport, "repository": self.repository, "commit": self.commit,
+        }
+
+
+def fix_first_releases(defect_ids: Iterable[int], *, include_inherited: bool = False) -> dict[int, list[FirstRelease]]:
+    """defect id -> the first release per maintenance line that contains its fix, in version order.
+
+    With several repositories, a line's earliest version across them counts.
+    Lines whose first version merely inherits the fix from a lower line (2.5.0
+    after 2.4.1) are left out unless `include_inherited`: "2.3.5 (backport)
+    and 2.4.1" rather than every later line. Defects without a fixing commit
+    in a tag are absent from the result. Two queries whatever the number of defects.
+    """
+    ids = list(defect_ids)
+    rows = FixRelease.objects.filter(defect_id__in=ids).select_related("repository", "commit")
+    if not include_inherited:
+        rows = rows.filter(inherited=False)
+    best: dict[int, dict[str, FixRelease]] = defaultdict(dict)
+    for row in rows.order_by("defect_id", "version_key", "backport", "repository__name"):
+        best[row.defect_id].setdefault(row.line, row)
+    keys = {(row.repository.product_id, row.version_key) for lines in best.values() for row in lines.values()}
+    releases = {
+        (r.product_id, r.version_key): r
+        for r in Release.objects.filter(
+            product_id__in={p for p, _ in keys}, version_key__in={k for _, k in keys}
+        ).only("id", "product_id", "version_key", "status")
+    }
+    result: dict[int, list[FirstRelease]] = {}
+    for defect_id, lines in best.items():
+        found = []
+        for row in sorted(lines.values(), key=lambda r: r.version_key):
+            release = releases.get((row.repository.product_id, row.version_key))
+            found.append(FirstRelease(
+                version=row.version, line=row.line, release_id=release.pk if release else None,
+                released=bool(release and release.is_released), backport=row.backport, inherited=row.inherited,
+                repository=row.repository.name, commit=row.commit.sha,
+            ))
+        result[defect_id] = found
+    return result
+
+
+def fix_upgrade_for(defect_ids: Iterable[int], *, version: str, released_only: bool = True) -> dict[int, FirstRelease | None]:
+    """defect id -> the release a customer running `version` should take to get the fix (None: none yet).
+
+    The first release of the customer's own line when it is newer than what they
+    run (2.3.4 -> 2.3.5 when the fix was backported, not 2.4.1); otherwise the
+    lowest release above their version that contains the fix. A customer whose
+    version already contains the fix gets None too. `released_only` skips versions
+    the portal has not shipped.
+    """
+    ids = list(defect_ids)
+    current = version_sort_key(version)
+    line = version_line(version)
+    advice: dict[int, FirstRelease | None] = dict.fromkeys(ids)
+    for defect_id, firsts in fix_first_releases(ids, include_inherited=True).items():
+        usable = [f for f in firsts if f.released or not released_only]
+        own = next((f for f in usable if f.line == line), None)
+        if own is not None and version_sort_key(own.version) <= current:
+            advice[defect_id] = None  # what they run has it already
+            continue
+        if own is not None:
+            advice[defect_id] = own
+            continue
+        later = [f for f in usable if version_sort_key(f.version) > current]
+        advice[defect_id] = later[0] if later else None
+    return advice
+
+
+@dataclass(frozen=True)
+class CommitRow:
+    sha: str
+    short_sha: str
+    subject: str
+    author: str
+    committed_at: datetime
+    url: str
+    repository: str
+    kind: str
+    backport: bool
+
+
+def defect_commits(defect_id: int) -> list[CommitRow]:
+    """The commits that name or carry the defect's fix, newest first."""
+    links = (
+        CommitLink.objects.filter(defect_id=defect_id).select_related("commit__repository")
+        .order_by("-commit__committed_at", "-id")
+    )
+    return [
+        CommitRow(
+            sha=link.commit.sha, short_sha=link.commit.short_sha, subject=link.commit.subject,
+            author=link.commit.author_name, committed_at=link.commit.committed_at,
+            url=link.commit.repository.commit_url(link.commit.sha), repository=link.commit.repository.name,
+            kind=link.kind, backport=link.port_of_id is not None,
+        )
+        for link in links
+    ]
+
+
+def defect_builds(defect_id: int, *, limit: int = BUILDS_SHOWN) -> list[Build]:
+    """The newest builds whose commit holds one of the defect's fixing commits (read from the mirrors)."""
+    fixing: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+    for repository_id, sha, at in CommitLink.objects.filter(defect_id=defect_id, kind=FIXES).values_list(
+        "commit__repository_id", "commit__sha", "commit__committed_at"
+    ):
+        fixing[repository_id].append((sha, at))
+    found: list[Build] = []
+    for repository_id, commits in fixing.items():
+        repo = git.open_mirror(repository_id)
+        if repo is None:
+            continue
+        oldest = min(at for _, at in commits)
+        candidates = (
+            Build.objects.filter(repository_id=repository_id, commit__committed_at__gte=oldest)
+            .select_related("commit", "repository").order_by("-created_at", "-id")[: limit * 5]
+        )
+        for build in candidates:
+            if any(git.is_ancestor(repo, sha, build.commit.sha) for sha, _ in commits):
+                found.append(build)
+    found.sort(key=lambda b: b.created_at, reverse=True)
+    return found[:limit]

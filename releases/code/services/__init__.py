@@ -1,0 +1,1 @@
+"""Code traceability rules: registering repositories, scanning them, first releases, builds, webhooks."""
