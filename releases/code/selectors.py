@@ -12,12 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.versions import version_sort_key
 from releases.code import git
 from releases.code.keys import FIXES
 from releases.code.models import Build, CommitLink, FixRelease
 from releases.code.services.tags import version_line
 from releases.models import Release
-from core.versions import version_sort_key
 
 BUILDS_SHOWN = 20
 
@@ -85,7 +85,9 @@ def fix_first_releases(defect_ids: Iterable[int], *, include_inherited: bool = F
     return result
 
 
-def fix_upgrade_for(defect_ids: Iterable[int], *, version: str, released_only: bool = True) -> dict[int, FirstRelease | None]:
+def fix_upgrade_for(
+    defect_ids: Iterable[int], *, version: str, released_only: bool = True
+) -> dict[int, FirstRelease | None]:
     """defect id -> the release a customer running `version` should take to get the fix (None: none yet).
 
     The first release of the customer's own line when it is newer than what they

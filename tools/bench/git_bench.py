@@ -100,7 +100,9 @@ def build_repository(path: Path, *, commits: int) -> tuple[int, int]:
         parent = f":{marks[base]}"
         later = [number for number, at in sorted(fix_of.items()) if at > base][:BACKPORTS_PER_BRANCH]
         for i, number in enumerate(later, start=1):
-            mark = stream.commit(ref, f"Backport of a fix {number}\n", f"fixes/fix-{number}.txt", f"fix {number}\n", parent)
+            mark = stream.commit(
+                ref, f"Backport of a fix {number}\n", f"fixes/fix-{number}.txt", f"fix {number}\n", parent
+            )
             parent = f":{mark}"
             if i % (BACKPORTS_PER_BRANCH // 2) == 0:
                 stream.tag(f"v2.{minor}.{i // (BACKPORTS_PER_BRANCH // 2)}", mark)
@@ -155,7 +157,8 @@ def _measure(scratch: Path, *, commits: int, new_commits: int, out) -> Figures:
     upstream = scratch / "upstream.git"
     started = time.perf_counter()
     fixes, tags = build_repository(upstream, commits=commits)
-    out(f"built {commits} commits ({fixes} fixes, {tags} tags) with git fast-import in {time.perf_counter() - started:.1f} s")
+    took = time.perf_counter() - started
+    out(f"built {commits} commits ({fixes} fixes, {tags} tags) with git fast-import in {took:.1f} s")
 
     product = Product.objects.create(name="Bench", code="bench")
     Defect.objects.bulk_create(

@@ -202,9 +202,12 @@ def webhook_target() -> Target | None:
     secret = connection.webhook_secret.encode()
 
     def body(n: int) -> tuple[bytes, dict[str, str]]:
+        # Each delivery a new state of the issue, as a tracker sends them: a body
+        # seen before is a replay, answered as a duplicate.
+        updated_at = f"2026-01-01T00:00:{n % 60:02d}.{uuid.uuid4().int % 10**6:06d}Z"
         payload = json.dumps({"action": "edited", "issue": {
             "number": 1000 + n % 50, "title": "Bench issue", "state": "open", "labels": [],
-            "body": f"Portal defect {keys[n % len(keys)]}", "updated_at": "2026-01-01T00:00:00Z",
+            "body": f"Portal defect {keys[n % len(keys)]}", "updated_at": updated_at,
             "html_url": f"http://127.0.0.1:9/bench/handoff/issues/{1000 + n % 50}",
         }}).encode()
         signature = "sha256=" + hmac.new(secret, payload, hashlib.sha256).hexdigest()

@@ -64,5 +64,7 @@ def build_record(
     build.version = clean["version"] or build.version
     build.save()
     if old != build.status:
-        audit_record(obj=build, actor=actor, channel=channel, action="changed", field="status", old=old, new=build.status)
+        audit_record(
+            obj=build, actor=actor, channel=channel, action="changed", field="status", old=old, new=build.status
+        )
     return build, False

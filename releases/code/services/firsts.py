@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from core.versions import version_sort_key
 from releases.code.keys import FIXES
 from releases.code.models import Commit, CommitLink, FixRelease, Repository, Tag
 from releases.code.services.tags import is_final
-from core.versions import version_sort_key
 
 
 def _tag_masks(repository: Repository, tags: list[Tag]) -> tuple[dict[str, int], dict[int, int]]:

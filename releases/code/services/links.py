@@ -76,7 +76,9 @@ def links_from_messages(repository: Repository, commits: list[Commit]) -> tuple[
                 continue
             current = seen.get(defect_id)
             if current is None:
-                seen[defect_id] = CommitLink(commit=commit, defect_id=defect_id, kind=mention.kind, key=mention.key[:120])
+                seen[defect_id] = CommitLink(
+                    commit=commit, defect_id=defect_id, kind=mention.kind, key=mention.key[:120]
+                )
             elif mention.kind == FIXES:
                 current.kind = FIXES
         links.extend(seen.values())
@@ -123,7 +125,8 @@ def backports_link(repository: Repository, commits: list[Commit]) -> int:
         )
     if patch_ids:
         groups: dict[str, list[Commit]] = defaultdict(list)
-        for commit in Commit.objects.filter(repository=repository, patch_id__in=patch_ids).order_by("committed_at", "sha"):
+        same_patch = Commit.objects.filter(repository=repository, patch_id__in=patch_ids)
+        for commit in same_patch.order_by("committed_at", "sha"):
             groups[commit.patch_id].append(commit)
         for group in groups.values():
             if len(group) < 2:

@@ -230,7 +230,8 @@ def _probe(url: str, credential: str) -> None:
             git.probe(url=url, credential=credential, scratch=Path(scratch))
         except git.GitError as exc:
             message = str(exc)
-            field = "credential" if credential and re.search(r"auth|credential|denied|401|403", message, re.IGNORECASE) else "url"
+            refused = re.search(r"auth|credential|denied|401|403", message, re.IGNORECASE)
+            field = "credential" if credential and refused else "url"
             raise ValidationError({field: f"The repository could not be read: {message}"}) from None
 
 

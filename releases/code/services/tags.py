@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from core.versions import version_sort_key
 from releases.code.models import Repository, Tag
 from releases.code.services.repositories import tag_regex
-from core.versions import version_sort_key
 
 TAG_PREFIX = "refs/tags/"
 _NUMBERS = re.compile(r"\d+")

@@ -70,7 +70,8 @@ def test_local_paths_are_refused_where_internal_addresses_are_not_allowed(api, m
 def test_only_managers_register_and_everyone_staff_reads(
     api, agent, engineer, outsider, upstream, product, repository, django_capture_on_commit_callbacks
 ):
-    assert api(engineer).post("/api/repositories/", _body(upstream, product, name="b2"), format="json").status_code == 403
+    response = api(engineer).post("/api/repositories/", _body(upstream, product, name="b2"), format="json")
+    assert response.status_code == 403
     assert api(agent).get("/api/repositories/").status_code == 200
     assert api(outsider).get("/api/repositories/").status_code == 403
     assert api(agent).post(f"/api/repositories/{repository.pk}/scan/").status_code == 403
@@ -117,7 +118,9 @@ def test_a_ticket_shows_the_first_releases_of_its_defect(api, agent, upstream, s
     assert api(agent).get(f"/api/tickets/{linked.pk}/").json()["first_releases"][0]["version"] == "2.4.1"
 
 
-def test_a_build_of_an_unknown_commit_is_kept_and_linked_when_the_commit_arrives(api, builder, upstream, repository, scan):
+def test_a_build_of_an_unknown_commit_is_kept_and_linked_when_the_commit_arrives(
+    api, builder, upstream, repository, scan
+):
     sha = upstream.commit("Not scanned yet")
     response = api(builder).post("/api/builds/", {
         "repository": repository.pk, "commit": sha, "number": "7", "status": "running",
