@@ -117,3 +117,26 @@ class IdField(serializers.PrimaryKeyRelatedField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
+
+
+class ListIdentityField(serializers.HyperlinkedIdentityField):
+    """A HyperlinkedIdentityField that reverses its view once per serializer, not per row.
+
+    Reversing costs about as much as rendering the rest of a list row (URL
+    resolver, active language, absolute URI). The URL is reversed once with a
+    placeholder for the primary key, which each row then fills in: the same
+    URLs as HyperlinkedIdentityField, for the same request and format.
+    """
+
+    PLACEHOLDER = "handoff-pk-placeholder"
+
+    def get_url(self, obj, view_name, request, format):
+        if obj.pk is None:
+            return None
+        templates = self.__dict__.setdefault("_url_templates", {})
+        key = (id(request), format)
+        if key not in templates:
+            templates[key] = self.reverse(
+                view_name, kwargs={self.lookup_url_kwarg: self.PLACEHOLDER}, request=request, format=format
+            )
+        return templates[key].replace(self.PLACEHOLDER, str(getattr(obj, self.lookup_field)))

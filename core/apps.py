@@ -12,7 +12,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Handoff"
 
     def ready(self) -> None:
-        from core.admin import grant_manager_admin_permissions
+        from core.roles import grant_manager_admin_permissions
 
         def grant_managers(sender, using="default", **kwargs) -> None:
             """After every migrate, the Managers group holds the admin permissions (new models included)."""

@@ -4,12 +4,15 @@ The apps depend on each other in one direction only:
 
     core  <-  defects  <-  sync  <-  tickets  <-  releases
 
-A module may import the apps to its left, never one to its right
-(tests/core/test_layering.py checks it). When a lower app changes something a
-higher one must react to (a defect moved, and the tickets following it must
-follow; a defect changed, and its tracker twins must hear of it), the lower app
-declares a `Hook` and sends it, and the higher app connects a receiver in its
-`AppConfig.ready()`.
+The domain of an app (models, services, selectors, hooks, tasks) imports only
+the apps to its left and no presentation module; its presentation (views,
+forms, API, template tags) may also read the models, selectors and serializers
+of the apps to its right (tests/core/test_layering.py checks both).
+
+When a lower app changes something a higher one must react to (a defect moved,
+and the tickets following it must follow; a defect changed, and its tracker
+twins must hear of it), the lower app declares a `Hook` and sends it, and the
+higher app connects a receiver in its `AppConfig.ready()`.
 
 The contract:
 

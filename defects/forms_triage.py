@@ -13,11 +13,10 @@ from core.forms import FieldGroupsMixin
 from core.widgets import LongSelect
 from defects.forms import CatalogueChoiceField, DefectFilterForm
 from defects.models import Comment, Defect, Team
-from defects.selectors import Catalogues, defect_by_reference
+from defects.selectors import BulkChoices, Catalogues, defect_by_reference
 from defects.services.transitions import manual_transitions
 from defects.severity import Severity
 from releases.models import Release
-from tickets.models import Ticket
 
 MINE = "mine"
 OPEN = "open"
@@ -129,18 +128,17 @@ class BulkActionForm(FieldGroupsMixin, forms.Form):
         ("change_status", "Change status"),
     ]
 
-    defects = IdsField(queryset=Defect.objects.all(), error_messages={
+    defects = IdsField(queryset=None, error_messages={
         "required": "Select at least one defect.",
     })
     action = forms.ChoiceField(label="Action", choices=ACTIONS, widget=LongSelect)
     team = forms.ModelChoiceField(
-        label="Team", required=False, queryset=Team.objects.all(), empty_label="—",
+        label="Team", required=False, queryset=None, empty_label="—",
         widget=LongSelect(label_field="name"),
     )
     planned_release = ReleaseChoiceField(
         label="Planned release (an estimate)", required=False, empty_label="—",
-        queryset=Release.objects.filter(status=Release.Status.PLANNED).select_related("product"),
-        widget=LongSelect,
+        queryset=None, widget=LongSelect,
     )
     to = forms.ChoiceField(
         label="New status", required=False,
@@ -153,6 +151,13 @@ class BulkActionForm(FieldGroupsMixin, forms.Form):
     reason = forms.CharField(label="Reason", required=False, widget=forms.TextInput)
 
     NEEDS = {"assign_team": "team", "set_planned_release": "planned_release", "change_status": "to"}
+
+    def __init__(self, *args, choices: BulkChoices, **kwargs):
+        """`choices`: defects.selectors.bulk_action_choices() (read only when a posted action is checked)."""
+        super().__init__(*args, **kwargs)
+        self.fields["defects"].queryset = choices.defects
+        self.fields["team"].queryset = choices.teams
+        self.fields["planned_release"].queryset = choices.planned_releases
 
     def offer_teams(self, teams: list[tuple[str, str]]) -> None:
         """Offer these (id, name) pairs, already read for the filter form, instead of reading them again."""
@@ -208,25 +213,27 @@ class DefectEditForm(FieldGroupsMixin, forms.Form):
         help_text="Needed when you change the severity; the help desk sees it.",
     )
     team = forms.ModelChoiceField(
-        label="Team", required=False, queryset=Team.objects.all(), empty_label="Unrouted",
+        label="Team", required=False, queryset=None, empty_label="Unrouted",
         widget=LongSelect(label_field="name"),
     )
     planned_release = ReleaseChoiceField(
-        label="Planned release", required=False, queryset=Release.objects.none(), empty_label="Not planned",
+        label="Planned release", required=False, queryset=None, empty_label="Not planned",
         help_text="An estimate, never a promise.", widget=LongSelect,
     )
     fixed_in_release = ReleaseChoiceField(
-        label="Fixed in release", required=False, queryset=Release.objects.none(), empty_label="Not fixed",
+        label="Fixed in release", required=False, queryset=None, empty_label="Not fixed",
         widget=LongSelect,
     )
 
-    def __init__(self, *args, defect: Defect, releases: list[Release], **kwargs):
-        """`releases`: the defect's product's releases (defects.selectors.product_release_list)."""
+    def __init__(self, *args, defect: Defect, releases: list[Release], teams: QuerySet[Team], **kwargs):
+        """`releases`: the defect's product's releases (defects.selectors.product_release_list);
+        `teams`: defects.selectors.team_list()."""
         initial = {
             "severity": defect.severity, "severity_reason": defect.severity_reason, "team": defect.team_id,
             "planned_release": defect.planned_release_id, "fixed_in_release": defect.fixed_in_release_id,
         }
         super().__init__(*args, initial=initial, **kwargs)
+        self.fields["team"].queryset = teams
         # Both selects offered and checked from one plain read of the product's releases.
         self.fields["planned_release"].offer([r for r in releases if r.status == Release.Status.PLANNED])
         self.fields["fixed_in_release"].offer(releases)
@@ -250,8 +257,3 @@ class CommentForm(FieldGroupsMixin, forms.Form):
         else:
             choices = [("shared", "Shared with the help desk"), ("internal", "Internal to my side")]
         self.fields["visibility"].choices = choices
-
-
-class TicketStatusForm(FieldGroupsMixin, forms.Form):
-    status = forms.ChoiceField(label="Help-desk status", choices=Ticket.Status.choices, widget=LongSelect)
-    reason = forms.CharField(label="Note", required=False)

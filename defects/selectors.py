@@ -51,6 +51,11 @@ ROW_NAMES = {
 }
 
 
+def defect_list() -> QuerySet[Defect]:
+    """Every defect, with no joins: what a form picks one from by its id."""
+    return Defect.objects.all()
+
+
 def defect_list_queryset() -> QuerySet[Defect]:
     return Defect.objects.select_related(
         "product", "component", "team", "planned_release", "fixed_in_release"
@@ -191,6 +196,29 @@ def defect_by_reference(reference: str) -> Defect | None:
     )
 
 
+def team_list() -> QuerySet[Team]:
+    """Every team, in the model's order: what the defect forms offer and check."""
+    return Team.objects.all()
+
+
+@dataclass(frozen=True)
+class BulkChoices:
+    """What the queue's bulk form checks a posted action against (querysets: read only if used)."""
+
+    defects: QuerySet[Defect]
+    teams: QuerySet[Team]
+    planned_releases: QuerySet
+
+
+def bulk_action_choices() -> BulkChoices:
+    release = _related("planned_release")
+    return BulkChoices(
+        defects=Defect.objects.all(),
+        teams=Team.objects.all(),
+        planned_releases=release.objects.filter(status=release.Status.PLANNED).select_related("product"),
+    )
+
+
 def product_release_list(*, product_id: int) -> list:
     """A product's releases, in their order, each with its product (their labels name it)."""
     return list(_related("planned_release").objects.filter(product_id=product_id).select_related("product"))
@@ -234,7 +262,8 @@ def defect_page_get(*, pk: int) -> Defect:
     """The defect with everything its page shows of its relations (Http404 when there is none)."""
     return get_object_or_404(
         defect_list_queryset().prefetch_related(
-            "affected_versions", "attachments", "external_issues__connection", "sync_conflicts",
+            "affected_versions", "attachments", "external_issues__connection", "external_issues__field_sources",
+            "sync_conflicts",
         ),
         pk=pk,
     )

@@ -20,6 +20,7 @@ from defects.selectors import (
     defect_page_get,
     defect_thread_list,
     product_release_list,
+    team_list,
     ticket_link_rows,
     tracker_connection_active,
 )
@@ -82,7 +83,7 @@ def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "thread": defect_thread_list(defect=defect, user=user),
         "transition_form": TransitionForm(defect=defect) if can_work else None,
         "edit_form": DefectEditForm(
-            defect=defect, releases=product_release_list(product_id=defect.product_id)
+            defect=defect, releases=product_release_list(product_id=defect.product_id), teams=team_list()
         ) if can_work else None,
         # The "link to an existing tracker issue" card, while some connection is active.
         "can_link_tracker": can_work and tracker_connection_active(),

@@ -20,7 +20,13 @@ from core.models import Channel
 from core.paths import path_maker
 from defects.forms_triage import BulkActionForm, QueueFilterForm
 from defects.models import Defect, TicketDefectLink
-from defects.selectors import ROW_NAMES, TRIAGE_ORDER, defect_catalogues, planned_release_list
+from defects.selectors import (
+    ROW_NAMES,
+    TRIAGE_ORDER,
+    bulk_action_choices,
+    defect_catalogues,
+    planned_release_list,
+)
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
 from defects.views import STATUS_LABELS, day_month_year
@@ -120,7 +126,7 @@ def defect_queue(request: HttpRequest) -> HttpResponse:
     )
     catalogues.name_rows(rows)
     # Ids of its own: the filter form above has a team field too.
-    bulk = BulkActionForm(auto_id="bulk_%s")
+    bulk = BulkActionForm(auto_id="bulk_%s", choices=bulk_action_choices())
     bulk.offer_teams(catalogues.teams)
     bulk.offer_releases(planned_release_list(product_ids={row["product_id"] for row in rows}))
     context = {"form": form, "page": page, "rows": render_rows(rows), "bulk": bulk}
@@ -148,7 +154,7 @@ def _back(request: HttpRequest):
 @role_required(roles.can_work_defects)
 def defect_queue_bulk(request: HttpRequest) -> HttpResponse:
     """Apply one action to each selected defect through the services; report each row that failed."""
-    form = BulkActionForm(request.POST)
+    form = BulkActionForm(request.POST, choices=bulk_action_choices())
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""

@@ -1,4 +1,4 @@
-"""Triage actions posted from the defect and ticket pages.
+"""Triage actions posted from the defect page.
 
 Each view is thin: it checks the role and the object, hands the input to a
 service, and then either redirects back to the page or shows the form again
@@ -10,7 +10,6 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,21 +19,22 @@ from django_htmx.http import HttpResponseClientRedirect
 from core import roles
 from core.decorators import role_required
 from core.models import Channel
-from defects.forms_triage import CommentForm, DefectEditForm, TicketStatusForm, TransitionForm, apply_errors
+from defects.forms_triage import CommentForm, DefectEditForm, TransitionForm, apply_errors
 from defects.models import Defect
-from defects.selectors import product_release_list
+from defects.selectors import product_release_list, team_list
 from defects.services.changes import defect_update
 from defects.services.comments import comment_add
 from defects.services.transitions import defect_transition
-from tickets.selectors import visible_tickets
-from tickets.services.tickets import ticket_set_status
 
 
-def _handle(
+def handle_form(
     request: HttpRequest, *, form: forms.Form, run: Callable[[dict], object], back: str, title: str,
     submit: str, form_id: str, done: str,
 ) -> HttpResponse:
-    """Validate, run the service, and answer: redirect on success, the form with errors otherwise."""
+    """Validate, run the service, and answer: redirect on success, the form with errors otherwise.
+
+    The ticket page's actions (tickets/views/actions.py) answer the same way.
+    """
     if form.is_valid():
         try:
             run(form.cleaned_data)
@@ -65,7 +65,7 @@ def defect_transition_page(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, channel=Channel.WEB,
         )
 
-    return _handle(
+    return handle_form(
         request, form=form, run=run, back=reverse("defects:detail", args=[pk]), title=f"Move {defect.key}",
         submit="Move", form_id="transition-form", done=f"{defect.key} moved.",
     )
@@ -75,12 +75,14 @@ def defect_transition_page(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(roles.can_work_defects)
 def defect_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     defect = _defect(pk)
-    form = DefectEditForm(request.POST, defect=defect, releases=product_release_list(product_id=defect.product_id))
+    form = DefectEditForm(
+        request.POST, defect=defect, releases=product_release_list(product_id=defect.product_id), teams=team_list()
+    )
 
     def run(data: dict) -> None:
         defect_update(defect=defect, actor=request.user, channel=Channel.WEB, **form.changes())
 
-    return _handle(
+    return handle_form(
         request, form=form, run=run, back=reverse("defects:detail", args=[pk]), title=f"Change {defect.key}",
         submit="Save", form_id="edit-form", done=f"{defect.key} saved.",
     )
@@ -95,40 +97,7 @@ def defect_comment_page(request: HttpRequest, pk: int) -> HttpResponse:
     def run(data: dict) -> None:
         comment_add(actor=request.user, channel=Channel.WEB, defect=defect, **data)
 
-    return _handle(
+    return handle_form(
         request, form=form, run=run, back=reverse("defects:detail", args=[pk]) + "#thread",
         title=f"Comment on {defect.key}", submit="Add comment", form_id="comment-form", done="Comment added.",
-    )
-
-
-@require_POST
-@role_required()
-def ticket_comment_page(request: HttpRequest, pk: int) -> HttpResponse:
-    # Object level: engineers only reach escalated tickets (404 otherwise).
-    ticket = get_object_or_404(visible_tickets(request.user), pk=pk)
-    form = CommentForm(request.POST, on_ticket=True)
-
-    def run(data: dict) -> None:
-        comment_add(actor=request.user, channel=Channel.WEB, ticket=ticket, **data)
-
-    return _handle(
-        request, form=form, run=run, back=reverse("tickets:detail", args=[pk]) + "#thread",
-        title=f"Comment on {ticket.number}", submit="Add comment", form_id="comment-form", done="Comment added.",
-    )
-
-
-@require_POST
-@role_required(roles.can_work_tickets)
-def ticket_status_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """The help desk's own status. Engineers cannot close tickets (403)."""
-    ticket = get_object_or_404(visible_tickets(request.user), pk=pk)
-    form = TicketStatusForm(request.POST)
-
-    def run(data: dict) -> None:
-        with transaction.atomic():
-            ticket_set_status(ticket=ticket, actor=request.user, channel=Channel.WEB, **data)
-
-    return _handle(
-        request, form=form, run=run, back=reverse("tickets:detail", args=[pk]), title=f"Status of {ticket.number}",
-        submit="Update", form_id="ticket-status-form", done=f"{ticket.number} updated.",
     )

@@ -1,8 +1,9 @@
 """Reads of the sync app that pages and forms offer."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
-from sync.models import Connection
+from sync.models import Connection, ExternalIssue, InboundEvent, OutboxItem, SyncConflict
 
 
 def connection_list(*, active: bool | None = None) -> QuerySet[Connection]:
@@ -11,3 +12,43 @@ def connection_list(*, active: bool | None = None) -> QuerySet[Connection]:
     if active:
         qs = qs.filter(enabled=True, paused=False)
     return qs
+
+
+def defect_sync_sources(*, defect_id: int) -> tuple[list[ExternalIssue], list[SyncConflict]]:
+    """A defect's twins (with their connection and field sources) and its recorded conflicts: three queries."""
+    twins = list(
+        ExternalIssue.objects.filter(defect_id=defect_id).select_related("connection")
+        .prefetch_related("field_sources").order_by("connection__name", "id")
+    )
+    conflicts = list(SyncConflict.objects.filter(defect_id=defect_id).select_related("connection")[:100])
+    return twins, conflicts
+
+
+def connection_health_list() -> QuerySet[Connection]:
+    """Connections by name, each with its count of pending and of failed outbox rows (the sync page)."""
+    return Connection.objects.annotate(
+        pending=Count("outbox_items", filter=Q(outbox_items__status=OutboxItem.Status.PENDING)),
+        failed=Count("outbox_items", filter=Q(outbox_items__status=OutboxItem.Status.FAILED)),
+    ).order_by("name")
+
+
+def connection_get(*, pk: int, enabled: bool | None = None) -> Connection:
+    """The connection (Http404 when there is none, or when `enabled` is given and it differs)."""
+    filters = {} if enabled is None else {"enabled": enabled}
+    return get_object_or_404(Connection, pk=pk, **filters)
+
+
+def connection_trouble(*, connection: Connection) -> dict:
+    """What a connection's page lists beside its health: its failed changes (newest first), the
+    changes waiting after an error (oldest first) and its deliveries that failed."""
+    items = OutboxItem.objects.filter(connection=connection).select_related("defect")
+    return {
+        "failed": items.filter(status=OutboxItem.Status.FAILED).order_by("-id")[:50],
+        "waiting": items.filter(status=OutboxItem.Status.PENDING).exclude(last_error="").order_by("id")[:20],
+        "bad_deliveries": InboundEvent.objects.filter(connection=connection, status=InboundEvent.Status.FAILED)[:20],
+    }
+
+
+def outbox_item_get(*, pk: int) -> OutboxItem:
+    """An outbox row (Http404 when there is none)."""
+    return get_object_or_404(OutboxItem, pk=pk)

@@ -1,9 +1,8 @@
 """The webhook endpoint shared by every tracker kind, and the sync health pages."""
 
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -11,7 +10,7 @@ from core import roles
 from core.decorators import role_required
 from core.models import Channel
 from sync.connectors.base import WebhookRejected
-from sync.models import Connection, InboundEvent, OutboxItem
+from sync.selectors import connection_get, connection_health_list, connection_trouble, outbox_item_get
 from sync.services.health import connection_health, connection_resume, outbox_retry
 from sync.services.settings import webhook_max_bytes
 from sync.services.webhooks import webhook_receive
@@ -31,7 +30,7 @@ def _too_large() -> JsonResponse:
 @require_POST
 def webhook(request: HttpRequest, pk: int) -> JsonResponse:
     """Verify, store once per delivery id and body, answer at once; a task applies it."""
-    connection = get_object_or_404(Connection, pk=pk, enabled=True)
+    connection = connection_get(pk=pk, enabled=True)
     # Judged from Content-Length before a byte of the body is read, so an
     # oversized delivery costs no memory; the read is checked again below.
     try:
@@ -54,35 +53,21 @@ def webhook(request: HttpRequest, pk: int) -> JsonResponse:
 
 @role_required(can_see_sync)
 def connection_list(request: HttpRequest) -> HttpResponse:
-    connections = Connection.objects.annotate(
-        pending=Count("outbox_items", filter=Q(outbox_items__status=OutboxItem.Status.PENDING)),
-        failed=Count("outbox_items", filter=Q(outbox_items__status=OutboxItem.Status.FAILED)),
-    ).order_by("name")
-    return render(request, "sync/list.html", {"connections": connections})
+    return render(request, "sync/list.html", {"connections": connection_health_list()})
 
 
 @role_required(can_see_sync)
 def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    connection = get_object_or_404(Connection, pk=pk)
-    failed = (
-        OutboxItem.objects.filter(connection=connection, status=OutboxItem.Status.FAILED)
-        .select_related("defect").order_by("-id")[:50]
-    )
-    waiting = (
-        OutboxItem.objects.filter(connection=connection, status=OutboxItem.Status.PENDING)
-        .exclude(last_error="").select_related("defect").order_by("id")[:20]
-    )
-    bad_deliveries = InboundEvent.objects.filter(connection=connection, status=InboundEvent.Status.FAILED)[:20]
+    connection = connection_get(pk=pk)
     return render(request, "sync/detail.html", {
-        "connection": connection, "health": connection_health(connection), "failed": failed,
-        "waiting": waiting, "bad_deliveries": bad_deliveries,
+        "connection": connection, "health": connection_health(connection), **connection_trouble(connection=connection),
     })
 
 
 @require_POST
 @role_required(can_see_sync)
 def connection_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
-    connection = get_object_or_404(Connection, pk=pk)
+    connection = connection_get(pk=pk)
     connection_resume(connection=connection, actor=request.user, channel=Channel.WEB)
     messages.success(request, f"{connection.name} resumed; waiting changes are being pushed.")
     return redirect("sync:detail", pk=pk)
@@ -91,7 +76,7 @@ def connection_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(can_see_sync)
 def outbox_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(OutboxItem, pk=pk)
+    item = outbox_item_get(pk=pk)
     outbox_retry(item=item, actor=request.user, channel=Channel.WEB)
     messages.success(request, f"Change #{item.pk} of {item.defect.key} will be pushed again.")
     return redirect("sync:detail", pk=item.connection_id)

@@ -1,7 +1,10 @@
 """Forms for the ticket pages. They shape input; the services decide the rules."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.urls import reverse_lazy
 
 from core.forms import FieldGroupsMixin
@@ -9,7 +12,8 @@ from core.widgets import LongSelect, SuggestInput
 from defects.attachments import check_upload
 from defects.models import Defect
 from defects.severity import Impact, Severity, Urgency
-from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
+from tickets.models import Customer, Product, Ticket
+from tickets.selectors import TicketFormChoices
 
 _TEXTAREA = {"rows": 4}
 
@@ -44,23 +48,18 @@ class CustomerLookupField(forms.Field):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._names = {}  # typed value -> the chosen customer's name, for the input
+        # text -> the customers it names (tickets.selectors.customer_lookup), handed in by the form.
+        self.lookup: Callable[..., list[Customer]] | None = None
 
     def to_python(self, value) -> Customer | None:
         text = (value or "").strip()
         if not text:
             return None
-        customers = Customer.objects.only("pk", "name")
-        found = customers.filter(pk=int(text)).first() if text.isdigit() and len(text) < 19 else None
-        if found is None:
-            named = list(customers.filter(name__iexact=text)[:2])
-            exact = [c for c in named if c.name == text]
-            found = (exact or named or [None])[0]
-        if found is None:
-            matching = list(customers.filter(name__icontains=text)[:2])
-            if len(matching) != 1:
-                code = "several" if matching else "none"
-                raise ValidationError(self.error_messages[code], code=code, params={"value": text})
-            found = matching[0]
+        matching = self.lookup(text=text)
+        if len(matching) != 1:
+            code = "several" if matching else "none"
+            raise ValidationError(self.error_messages[code], code=code, params={"value": text})
+        found = matching[0]
         self._names[value] = found.name
         return found
 
@@ -82,10 +81,16 @@ class TicketFilterForm(FieldGroupsMixin, forms.Form):
     )
     customer = CustomerLookupField(label="Customer", required=False)
     product = forms.ModelChoiceField(
-        label="Product", required=False, queryset=Product.objects.all(), empty_label="Any product",
+        label="Product", required=False, queryset=None, empty_label="Any product",
         widget=LongSelect(label_field="name"),
     )
     escalated = forms.ChoiceField(label="Escalated", required=False, choices=ESCALATED_CHOICES, widget=LongSelect)
+
+    def __init__(self, *args, products: QuerySet[Product], find_customers: Callable[..., list[Customer]], **kwargs):
+        """`products`: tickets.selectors.product_list(); `find_customers`: tickets.selectors.customer_lookup."""
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products
+        self.fields["customer"].lookup = find_customers
 
     def filters(self) -> dict:
         """Keyword arguments for tickets.selectors.filter_tickets from the valid fields."""
@@ -110,20 +115,14 @@ class _ProductPartChoiceField(forms.ModelChoiceField):
 
 class TicketCreateForm(forms.Form):
     subject = forms.CharField(label="Subject", max_length=200)
-    customer = forms.ModelChoiceField(
-        label="Customer", queryset=Customer.objects.all(), widget=LongSelect(label_field="name")
-    )
+    customer = forms.ModelChoiceField(label="Customer", queryset=None, widget=LongSelect(label_field="name"))
     contact = forms.ModelChoiceField(
-        label="Contact", required=False, queryset=Contact.objects.select_related("customer"), widget=LongSelect,
+        label="Contact", required=False, queryset=None, widget=LongSelect,
         help_text="Someone at the customer's organisation.",
     )
-    product = forms.ModelChoiceField(label="Product", queryset=Product.objects.all())
-    component = _ProductPartChoiceField(
-        label="Component", required=False, queryset=Component.objects.select_related("product")
-    )
-    version = _ProductPartChoiceField(
-        label="Version", required=False, queryset=ProductVersion.objects.select_related("product"),
-    )
+    product = forms.ModelChoiceField(label="Product", queryset=None)
+    component = _ProductPartChoiceField(label="Component", required=False, queryset=None)
+    version = _ProductPartChoiceField(label="Version", required=False, queryset=None)
     environment = forms.CharField(
         label="Environment", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Operating system, browser, database, deployment.",
@@ -132,6 +131,15 @@ class TicketCreateForm(forms.Form):
         label="Description", required=False, widget=forms.Textarea(attrs={"rows": 8}),
         help_text="Markdown is supported.",
     )
+
+    def __init__(self, *args, choices: TicketFormChoices, **kwargs):
+        """`choices`: tickets.selectors.ticket_form_choices()."""
+        super().__init__(*args, **kwargs)
+        for name, queryset in [
+            ("customer", choices.customers), ("contact", choices.contacts), ("product", choices.products),
+            ("component", choices.components), ("version", choices.versions),
+        ]:
+            self.fields[name].queryset = queryset
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -174,11 +182,11 @@ class EscalateForm(forms.Form):
         label="Actual result", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     version = forms.ModelChoiceField(
-        label="Version", required=False, queryset=ProductVersion.objects.none(), empty_label="Not known",
+        label="Version", required=False, queryset=None, empty_label="Not known",
         widget=LongSelect(label_field="name"),
     )
     component = forms.ModelChoiceField(
-        label="Component", required=False, queryset=Component.objects.none(), empty_label="Not known",
+        label="Component", required=False, queryset=None, empty_label="Not known",
         widget=LongSelect(label_field="name"),
     )
     environment = forms.CharField(
@@ -201,7 +209,8 @@ class EscalateForm(forms.Form):
         help_text="Images, PDF, ZIP, gzip or text logs. Pick them again if the form comes back with errors.",
     )
 
-    def __init__(self, ticket: Ticket, *args, **kwargs):
+    def __init__(self, ticket: Ticket, *args, parts: tuple[QuerySet, QuerySet], **kwargs):
+        """`parts`: the ticket's product's versions and components (tickets.selectors.product_parts)."""
         kwargs.setdefault(
             "initial",
             {
@@ -215,8 +224,7 @@ class EscalateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.ticket = ticket
         # Only the ticket's product: a version of another product is not offered.
-        self.fields["version"].queryset = ProductVersion.objects.filter(product=ticket.product_id)
-        self.fields["component"].queryset = Component.objects.filter(product=ticket.product_id)
+        self.fields["version"].queryset, self.fields["component"].queryset = parts
 
     def clean_attachments(self) -> list:
         checked, errors = [], []
@@ -250,4 +258,14 @@ class EscalateForm(forms.Form):
 
 
 class LinkDefectForm(forms.Form):
-    defect = forms.ModelChoiceField(queryset=Defect.objects.all(), widget=forms.HiddenInput)
+    defect = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
+
+    def __init__(self, *args, defects: QuerySet[Defect], **kwargs):
+        """`defects`: those the ticket may be linked to (defects.selectors.defect_list)."""
+        super().__init__(*args, **kwargs)
+        self.fields["defect"].queryset = defects
+
+
+class TicketStatusForm(FieldGroupsMixin, forms.Form):
+    status = forms.ChoiceField(label="Help-desk status", choices=Ticket.Status.choices, widget=LongSelect)
+    reason = forms.CharField(label="Note", required=False)

@@ -162,3 +162,52 @@ def ticket_page_get(*, user, pk: int) -> TicketPage:
         can_escalate=roles.can_work_tickets(user) and ticket.is_open and open_defect is None,
         thread=ticket_thread_list(ticket=ticket, user=user),
     )
+
+
+def customer_lookup(*, text: str) -> list[Customer]:
+    """The customers `text` names, for a filter typed by hand (only pk and name read).
+
+    Digits are an id first; otherwise the name in any case (its exact case
+    preferred), or else the customers whose name contains the text. One customer
+    when the text names one; none, or two of the several it matches, otherwise.
+    """
+    customers = Customer.objects.only("pk", "name")
+    found = customers.filter(pk=int(text)).first() if text.isdigit() and len(text) < 19 else None
+    if found is None:
+        named = list(customers.filter(name__iexact=text)[:2])
+        exact = [c for c in named if c.name == text]
+        found = (exact or named or [None])[0]
+    if found is not None:
+        return [found]
+    return list(customers.filter(name__icontains=text)[:2])
+
+
+def product_list() -> QuerySet[Product]:
+    """Every product, in the model's order: what the ticket forms offer."""
+    return Product.objects.all()
+
+
+@dataclass
+class TicketFormChoices:
+    """What the new-ticket form offers, each a queryset read when the form is drawn or checked."""
+
+    customers: QuerySet[Customer]
+    contacts: QuerySet[Contact]
+    products: QuerySet[Product]
+    components: QuerySet[Component]
+    versions: QuerySet[ProductVersion]
+
+
+def ticket_form_choices() -> TicketFormChoices:
+    return TicketFormChoices(
+        customers=Customer.objects.all(),
+        contacts=Contact.objects.select_related("customer"),
+        products=Product.objects.all(),
+        components=Component.objects.select_related("product"),
+        versions=ProductVersion.objects.select_related("product"),
+    )
+
+
+def product_parts(*, product_id: int) -> tuple[QuerySet[ProductVersion], QuerySet[Component]]:
+    """A product's versions and components (the escalation form offers only the ticket's product's)."""
+    return ProductVersion.objects.filter(product=product_id), Component.objects.filter(product=product_id)

@@ -1,6 +1,5 @@
 from django.urls import path
 
-from defects import views_triage
 from tickets import views
 
 app_name = "tickets"
@@ -14,6 +13,6 @@ urlpatterns = [
     path("<int:pk>/escalate/", views.ticket_escalate_page, name="escalate"),
     path("<int:pk>/escalate/similar/", views.ticket_similar_defects_page, name="similar"),
     path("<int:pk>/link/", views.ticket_link_defect_page, name="link"),
-    path("<int:pk>/comments/", views_triage.ticket_comment_page, name="comment"),
-    path("<int:pk>/status/", views_triage.ticket_status_page, name="status"),
+    path("<int:pk>/comments/", views.ticket_comment_page, name="comment"),
+    path("<int:pk>/status/", views.ticket_status_page, name="status"),
 ]

@@ -7,11 +7,11 @@ from rest_framework.reverse import reverse
 
 from core.api import IdField
 from defects.models import Attachment, Defect, RoutingRule, Team
+from defects.services.parts import validate_product_parts
 from releases.api.serializers import ReleaseBriefSerializer
 from releases.code.selectors import fix_first_releases
 from releases.code.serializers import FirstReleaseSerializer, first_releases_data
 from tickets.models import Product
-from tickets.services.tickets import validate_product_parts
 
 
 class DefectRefSerializer(serializers.ModelSerializer):

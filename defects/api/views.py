@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import ListIdentityField
 from core.api_views import CatalogueViewSet
 from defects.api.filters import DefectFilter
 from defects.api.serializers import (
@@ -20,7 +21,6 @@ from defects.api.triage import DefectTriageMixin
 from defects.models import RoutingRule, Team, TicketDefectLink
 from defects.selectors import TRIAGE_ORDER, defect_list_queryset, similar_defects
 from releases.models import Release
-from tickets.api.serializers import ListIdentityField
 
 # What a list row (DefectSerializer) reads: no long texts, only the names of its relations.
 LIST_FIELDS = (

@@ -7,8 +7,7 @@ forms, and pass them in.
 from django import template
 from django.urls import reverse
 
-from core import roles
-from defects.forms_triage import CommentForm, TicketStatusForm
+from defects.forms_triage import CommentForm
 from defects.models import Defect
 from defects.services.transitions import release_note
 
@@ -80,12 +79,10 @@ def ticket_feedback(ticket, defect: Defect | None = None) -> dict:
 
 @register.inclusion_tag("defects/_ticket_status.html", takes_context=True)
 def ticket_status_panel(context, ticket) -> dict:
-    """The help desk's own status form, for agents and managers only."""
-    request = context["request"]
-    can = roles.can_work_tickets(request.user)
+    """The help desk's own status form, which the ticket page's view builds for agents and managers only."""
     return {
-        "request": request,
+        "request": context["request"],
         "csrf_token": context.get("csrf_token"),
         "ticket": ticket,
-        "status_form": TicketStatusForm(initial={"status": ticket.status}) if can else None,
+        "status_form": context.get("status_form"),
     }

@@ -89,9 +89,9 @@ def test_the_ticket_list_rows_escape_every_value():
 
 
 def test_the_release_fixes_table_escapes_every_value():
-    fix = SimpleNamespace(url="/defects/1/", key=HOSTILE, title=HOSTILE, severity="S1", status="released",
+    fix = SimpleNamespace(pk=1, key=HOSTILE, title=HOSTILE, severity="S1", status="released",
                           status_label=HOSTILE, linked_tickets=3, linked_customers=2)
-    html = render_fragment("releases/report_defects.html", {"defects": [fix, fix]})
+    html = render_fragment("releases/report_defects.html", {"defects": [fix, fix], "defect_url": "/defects/{}/".format})
     assert "<script>" not in html
     assert html.count("<tr>") == 2 and html.count("\n") == 1
     assert f'<td class="nowrap"><a href="/defects/1/">{ESCAPED}</a></td><td>{ESCAPED}</td>' in html

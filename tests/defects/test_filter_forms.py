@@ -14,10 +14,16 @@ from defects.forms_triage import (
     CommentForm,
     DefectEditForm,
     QueueFilterForm,
-    TicketStatusForm,
     TransitionForm,
 )
-from defects.selectors import defect_catalogues, planned_release_list, product_release_list
+from defects.selectors import (
+    bulk_action_choices,
+    defect_catalogues,
+    planned_release_list,
+    product_release_list,
+    team_list,
+)
+from tickets.forms import TicketStatusForm
 
 pytestmark = pytest.mark.django_db
 
@@ -45,16 +51,20 @@ def forms_to_compare(engineer, product, component, release, defect):
     mine = defect_catalogues(user=engineer, components=True)
     yield QueueFilterForm(QueueFilterForm.defaults(), catalogues=mine)
     yield QueueFilterForm({"team": "", "status": "nope", "component": str(component.pk)}, catalogues=mine)
-    bulk = BulkActionForm(auto_id="bulk_%s")
+    bulk = BulkActionForm(auto_id="bulk_%s", choices=bulk_action_choices())
     bulk.offer_releases(planned_release_list(product_ids=[product.pk]))
     yield bulk
-    yield BulkActionForm({"action": "assign_team", "reason": "<b>x</b>"}, auto_id="bulk_%s")
+    yield BulkActionForm(
+        {"action": "assign_team", "reason": "<b>x</b>"}, auto_id="bulk_%s", choices=bulk_action_choices()
+    )
     # The defect page's triage forms (help text, a release select, radio buttons) and the ticket's status.
     yield TransitionForm(defect=defect)
     yield TransitionForm({"to": "nowhere"}, defect=defect)
     releases = product_release_list(product_id=defect.product_id)
-    yield DefectEditForm(defect=defect, releases=releases)
-    yield DefectEditForm({"severity": "S9", "planned_release": "0"}, defect=defect, releases=releases)
+    yield DefectEditForm(defect=defect, releases=releases, teams=team_list())
+    yield DefectEditForm(
+        {"severity": "S9", "planned_release": "0"}, defect=defect, releases=releases, teams=team_list()
+    )
     yield CommentForm(on_ticket=False)
     yield CommentForm({"body": ""}, on_ticket=True)
     yield TicketStatusForm(initial={"status": "open"})
@@ -83,7 +93,7 @@ def test_the_edit_form_offers_the_products_releases_from_one_plain_read(agent, t
     shipped = Release.objects.create(product=product, version="2.3.0")
     Release.objects.filter(pk=shipped.pk).update(status=Release.Status.RELEASED, released_at="2026-01-05T10:00:00Z")
     defect = escalate(ticket, agent)
-    form = DefectEditForm(defect=defect, releases=product_release_list(product_id=defect.product_id))
+    form = DefectEditForm(defect=defect, releases=product_release_list(product_id=defect.product_id), teams=team_list())
     with CaptureQueriesContext(connection) as queries:
         planned, fixed = str(form["planned_release"]), str(form["fixed_in_release"])
     # The releases were read with the form; writing the two selects reads nothing (no cursor each).
@@ -93,7 +103,7 @@ def test_the_edit_form_offers_the_products_releases_from_one_plain_read(agent, t
 
 
 def test_the_bulk_form_leaves_the_selection_to_the_rows(engineer):
-    html = BulkActionForm(auto_id="bulk_%s").field_groups()
+    html = BulkActionForm(auto_id="bulk_%s", choices=bulk_action_choices()).field_groups()
     assert 'id="bulk_action"' in html and 'id="bulk_reason"' in html
     assert 'name="defects"' not in html
 
@@ -109,7 +119,7 @@ def test_the_queue_reads_the_teams_once_and_knows_mine_from_that_read(engineer, 
     assert form.catalogues.my_team_ids == [team.pk]
     assert [name for _pk, name in form.catalogues.teams] == sorted([team.name, other_team.name])
 
-    bulk = BulkActionForm(auto_id="bulk_%s")
+    bulk = BulkActionForm(auto_id="bulk_%s", choices=bulk_action_choices())
     bulk.offer_teams(form.catalogues.teams)
     with CaptureQueriesContext(connection) as queries:
         html = str(bulk["team"])

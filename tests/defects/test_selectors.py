@@ -10,6 +10,7 @@ from defects.selectors import (
     defect_catalogues,
     defect_thread_list,
     product_release_list,
+    team_list,
     tracker_connection_active,
 )
 
@@ -56,11 +57,11 @@ def test_the_edit_form_checks_releases_against_those_it_offers(agent, ticket, re
     releases = product_release_list(product_id=defect.product_id)
     with django_assert_num_queries(0):
         data = {"severity": defect.severity, "planned_release": str(release.pk)}
-        form = DefectEditForm(data, defect=defect, releases=releases)
+        form = DefectEditForm(data, defect=defect, releases=releases, teams=team_list())
         assert form.is_valid(), form.errors
     assert form.cleaned_data["planned_release"] == release
     data = {"severity": defect.severity, "planned_release": "99999"}
-    refused = DefectEditForm(data, defect=defect, releases=releases)
+    refused = DefectEditForm(data, defect=defect, releases=releases, teams=team_list())
     assert not refused.is_valid() and "planned_release" in refused.errors
 
 

@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.admin import grant_manager_admin_permissions
 from core.audit import audit_history
 from core.models import AuditEntry, Channel, Notification
+from core.roles import grant_manager_admin_permissions
 from defects.attachments import check_upload
 from defects.models import Attachment, Comment, Defect, RoutingRule, TicketDefectLink
 from releases.models import Release, ReleaseNotice

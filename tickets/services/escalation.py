@@ -11,11 +11,12 @@ from defects.attachments import CheckedFile
 from defects.models import Attachment, Defect, TicketDefectLink
 from defects.services.changes import notify_routed
 from defects.services.links import defect_refresh_impact
+from defects.services.parts import validate_product_parts
 from defects.services.routing import defect_route
 from defects.severity import Impact, Severity, Urgency, compute_severity
 from sync.outbox import outbox_enqueue
 from tickets.models import Component, ProductVersion, Ticket
-from tickets.services.tickets import ticket_set_status, validate_product_parts
+from tickets.services.tickets import ticket_set_status
 
 
 class AlreadyEscalated(Exception):

@@ -6,23 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.audit import audit_changes, audit_record
+from defects.services.parts import validate_product_parts
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
 
 def ticket_number(pk: int) -> str:
     return f"HD-{1000 + pk}"
-
-
-def validate_product_parts(
-    *, product: Product, component: Component | None = None, version: ProductVersion | None = None
-) -> None:
-    errors = {}
-    if component is not None and component.product_id != product.pk:
-        errors["component"] = f"{component} is not a component of {product}."
-    if version is not None and version.product_id != product.pk:
-        errors["version"] = f"{version} is not a version of {product}."
-    if errors:
-        raise ValidationError(errors)
 
 
 @transaction.atomic

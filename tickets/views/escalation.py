@@ -10,11 +10,11 @@ from core import roles
 from core.decorators import role_required
 from core.models import Channel
 from defects.models import Defect
-from defects.selectors import similar_defects
+from defects.selectors import defect_list, similar_defects
 from defects.severity import MATRIX, Impact, Severity, Urgency, compute_severity
 from tickets.forms import EscalateForm, LinkDefectForm, apply_service_errors
 from tickets.models import Ticket
-from tickets.selectors import ticket_list, visible_tickets
+from tickets.selectors import product_parts, ticket_list, visible_tickets
 from tickets.services.escalation import (
     AlreadyEscalated,
     open_defect_of,
@@ -87,7 +87,9 @@ def ticket_escalate_page(request: HttpRequest, pk: int) -> HttpResponse:
     existing = open_defect_of(ticket)
     if existing is not None:
         return _already_escalated(request, ticket, existing, status=409 if request.method == "POST" else 200)
-    form = EscalateForm(ticket, request.POST or None, request.FILES or None)
+    form = EscalateForm(
+        ticket, request.POST or None, request.FILES or None, parts=product_parts(product_id=ticket.product_id)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             defect = ticket_escalate(
@@ -109,7 +111,7 @@ def ticket_escalate_page(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_link_defect_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Link the ticket to an existing open defect instead of creating one."""
     ticket = get_object_or_404(visible_tickets(request.user), pk=pk)
-    form = LinkDefectForm(request.POST)
+    form = LinkDefectForm(request.POST, defects=defect_list())
     if not form.is_valid():
         messages.error(request, "Choose an existing defect to link to.")
         return redirect("tickets:escalate", pk=ticket.pk)

@@ -16,11 +16,20 @@ from core.models import Channel
 from core.paginator import LargeTablePaginator
 from core.paths import path_maker
 from defects.models import Defect
-from tickets.forms import TicketCreateForm, TicketFilterForm, apply_service_errors
+from releases.code.selectors import fix_first_releases
+from tickets.forms import TicketCreateForm, TicketFilterForm, TicketStatusForm, apply_service_errors
 from tickets.models import Customer, Ticket
 
 # Aliased: this module's list view is called ticket_list too.
-from tickets.selectors import ROW_FIELDS, current_defects, filter_tickets, ticket_page_get
+from tickets.selectors import (
+    ROW_FIELDS,
+    current_defects,
+    customer_lookup,
+    filter_tickets,
+    product_list,
+    ticket_form_choices,
+    ticket_page_get,
+)
 from tickets.selectors import ticket_list as tickets_visible_to
 from tickets.services.tickets import ticket_create
 
@@ -31,7 +40,7 @@ SEARCH_COUNT_CAP = 1_000
 @role_required()
 def ticket_list(request: HttpRequest) -> HttpResponse:
     """Tickets the user may see, filtered, 50 a page, with both statuses per row."""
-    form = TicketFilterForm(request.GET or None)
+    form = TicketFilterForm(request.GET or None, products=product_list(), find_customers=customer_lookup)
     filters = form.filters()
     tickets = filter_tickets(tickets_visible_to(user=request.user), **filters)
     # Each match of a text search is read from the table to be checked: counted
@@ -74,7 +83,7 @@ def customer_suggestions(request: HttpRequest) -> HttpResponse:
 
 @role_required(roles.can_work_tickets)
 def ticket_create_page(request: HttpRequest) -> HttpResponse:
-    form = TicketCreateForm(request.POST or None)
+    form = TicketCreateForm(request.POST or None, choices=ticket_form_choices())
     if request.method == "POST" and form.is_valid():
         try:
             ticket = ticket_create(actor=request.user, channel=Channel.WEB, **form.cleaned_data)
@@ -92,14 +101,22 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The ticket with its dual status. Engineers see escalated tickets only (404 otherwise)."""
     page = ticket_page_get(user=request.user, pk=pk)
     ticket = page.ticket
+    defect = ticket.current_defect
+    # Read here, not in ticket_page_get: the code's first releases belong to releases, above tickets.
+    first_releases = fix_first_releases([defect.pk]).get(defect.pk, []) if defect else []
     context = {
         "ticket": ticket,
         "links": page.links,
         "attachments": page.attachments,
-        "defect": ticket.current_defect,
+        "defect": defect,
+        "first_releases": first_releases,
         "open_defect": page.open_defect,
         "can_escalate": page.can_escalate,
         "thread": page.thread,
         "history": list(audit_history(ticket)[:HISTORY_LENGTH]),
+        # The help desk's own status: agents and managers only.
+        "status_form": (
+            TicketStatusForm(initial={"status": ticket.status}) if roles.can_work_tickets(request.user) else None
+        ),
     }
     return render(request, "tickets/detail.html", context)

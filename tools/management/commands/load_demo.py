@@ -15,8 +15,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from core.admin import grant_manager_admin_permissions
 from core.models import AuditEntry, Channel
+from core.roles import grant_manager_admin_permissions
 from defects.models import Defect, RoutingRule, Team
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
