@@ -29,6 +29,11 @@ def _defect_commented(*, defect: Defect, comment: Comment, actor: Any, channel: 
     """A shared comment was added to `defect`'s thread (on the defect or on one of its tickets)."""
 
 
+def _defect_comment_changed(*, defect: Defect, comment: Comment, actor: Any, channel: str, deleted: bool) -> None:
+    """A shared comment in `defect`'s thread was edited in place (its new body in `comment.body`),
+    or deleted (`deleted`, with `comment.deleted_in` saying where)."""
+
+
 def _defect_transitioned(
     *, defect: Defect, actor: Any, channel: str, reason: str,
     duplicate_of: Defect | None, moved_ticket_ids: frozenset[int],
@@ -47,8 +52,12 @@ def _engineering_commented(*, defect: Defect, comment: Comment, actor: Any) -> N
 
 defect_changed = Hook(_defect_changed)
 defect_commented = Hook(_defect_commented)
+defect_comment_changed = Hook(_defect_comment_changed)
 defect_transitioned = Hook(_defect_transitioned)
 defect_edited = Hook(_defect_edited)
 engineering_commented = Hook(_engineering_commented)
 
-ALL = (defect_changed, defect_commented, defect_transitioned, defect_edited, engineering_commented)
+ALL = (
+    defect_changed, defect_commented, defect_comment_changed, defect_transitioned, defect_edited,
+    engineering_commented,
+)

@@ -248,6 +248,11 @@ class Comment(models.Model):
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.SHARED)
     side = models.CharField(max_length=12, choices=Side.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Edited in place (in the portal or in a tracker); deleted ones stay in the thread,
+    # shown as deleted, so their twins in trackers still have something to point at.
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_in = models.CharField(max_length=60, blank=True, help_text="Where it was deleted: Handoff or a tracker.")
 
     class Meta:
         ordering = ["created_at", "id"]

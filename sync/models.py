@@ -21,6 +21,7 @@ class Connection(models.Model):
         REDMINE = "redmine", "Redmine"
         JIRA = "jira", "Jira"
         GITHUB = "github", "GitHub"
+        GITLAB = "gitlab", "GitLab"
 
     name = models.CharField(max_length=60, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REDMINE)
@@ -106,6 +107,8 @@ class OutboxItem(models.Model):
         STATUS = "status", "Status"
         RELEASE = "release", "Planned or fixed-in release"
         COMMENT = "comment", "Shared comment"
+        COMMENT_EDIT = "comment_edit", "Edited comment"
+        COMMENT_DELETE = "comment_delete", "Deleted comment"
         ATTACHMENT = "attachment", "Attachment"
 
     class Status(models.TextChoices):
@@ -116,7 +119,7 @@ class OutboxItem(models.Model):
 
     defect = models.ForeignKey("defects.Defect", on_delete=models.CASCADE, related_name="outbox_items")
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="outbox_items")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
     payload = models.JSONField(default=dict)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -204,7 +207,10 @@ class SyncLedger(models.Model):
     """Comments that crossed between portal and tracker, so none crosses twice.
 
     A tracker comment applied to the portal is recorded by its tracker id; a
-    portal comment pushed to the tracker is recorded by its portal id.
+    portal comment pushed to the tracker is recorded by its portal id. Both keep
+    the pair (tracker id, portal id), so an edit or a deletion on either side
+    reaches the same comment on the other; `body_sha256` is the tracker body last
+    applied (inbound), by which a poll notices an edit.
     """
 
     class Direction(models.TextChoices):
@@ -215,6 +221,8 @@ class SyncLedger(models.Model):
     direction = models.CharField(max_length=3, choices=Direction.choices)
     external_id = models.CharField(max_length=100, blank=True)
     comment_id = models.PositiveBigIntegerField(null=True, blank=True)
+    body_sha256 = models.CharField(max_length=64, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -229,3 +237,33 @@ class SyncLedger(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.external_id or self.comment_id}"
+
+
+class FieldSource(models.Model):
+    """Where the current value of one synced field of a linked pair came from.
+
+    One row per twin and field, overwritten each time the field crosses: the
+    value (in the tracker's terms), which side set it, who, when, and through
+    what (web, api or system for a portal change; webhook with its delivery id,
+    poll or link for a tracker change).
+    """
+
+    class Side(models.TextChoices):
+        PORTAL = "portal", "Portal"
+        TRACKER = "tracker", "Tracker"
+
+    twin = models.ForeignKey(ExternalIssue, on_delete=models.CASCADE, related_name="field_sources")
+    field = models.CharField(max_length=20)
+    value = models.CharField(max_length=300, blank=True)
+    side = models.CharField(max_length=8, choices=Side.choices)
+    actor = models.CharField(max_length=150, blank=True)
+    channel = models.CharField(max_length=40)
+    delivery_id = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["twin_id", "field"]
+        constraints = [models.UniqueConstraint(fields=["twin", "field"], name="field_source_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.field} from {self.side} ({self.channel})"

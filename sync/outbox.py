@@ -15,7 +15,10 @@ from django.db import transaction
 from core.models import Channel
 from core.tasks import queue
 from defects.models import Comment, Defect
-from sync.models import Connection, ExternalIssue, OutboxItem
+from sync.models import Connection, ExternalIssue, OutboxItem, SyncLedger
+
+# Defect fields written into the tracker's description as its sections (see translate.defect_description).
+REPORT_SECTIONS = ("steps_to_reproduce", "expected_result", "actual_result", "environment")
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,9 @@ def outbox_enqueue_update(*, defect: Defect, changed: set[str], channel: str = "
     """outbox_enqueue for the fields defect_update changed, one row per kind of change."""
     rows: list[OutboxItem] = []
     texts = {name: getattr(defect, name) for name in ("title", "description") if name in changed}
+    if changed & set(REPORT_SECTIONS) and "description" not in texts:
+        # The sections travel inside the tracker's description.
+        texts["description"] = defect.description
     if texts:
         rows += outbox_enqueue(defect=defect, kind=Kind.FIELDS, payload=texts, channel=channel)
     if "severity" in changed:
@@ -108,6 +114,33 @@ def outbox_on_defect_commented(*, defect: Defect, comment: Comment, actor, chann
         defect=defect, kind=Kind.COMMENT, channel=channel,
         payload={"comment_id": comment.pk, "body": comment.body, "author": author_name(actor)},
     )
+
+
+def outbox_on_comment_changed(*, defect: Defect, comment: Comment, actor, channel: str, deleted: bool) -> None:
+    """Receiver of defects.hooks.defect_comment_changed: the tracker twins of the comment follow.
+
+    Only connections the comment was pushed to (or is about to be) hold a twin
+    to change; a comment that came from a tracker is not changed there.
+    """
+    kind = Kind.COMMENT_DELETE if deleted else Kind.COMMENT_EDIT
+    payload = {"comment_id": comment.pk}
+    if not deleted:
+        author = comment.author if comment.author_id else actor
+        payload.update(body=comment.body, author=author_name(author))
+    pushed = set(SyncLedger.objects.filter(
+        direction=SyncLedger.Direction.OUTBOUND, comment_id=comment.pk
+    ).values_list("connection_id", flat=True))
+    # A push still waiting reaches the tracker first (rows of a defect go in order), then this change.
+    pushed |= set(OutboxItem.objects.filter(
+        defect=defect, kind=Kind.COMMENT, payload__comment_id=comment.pk,
+        status__in=(OutboxItem.Status.PENDING, OutboxItem.Status.CLAIMED),
+    ).values_list("connection_id", flat=True))
+    for connection_id in sorted(pushed):
+        connection = Connection.objects.filter(pk=connection_id, enabled=True).first()
+        if connection is None or (channel and channel == Channel.tracker(connection.name)):
+            continue
+        OutboxItem.objects.create(defect=defect, connection=connection, kind=kind, payload=payload)
+        transaction.on_commit(lambda cid=connection.pk: dispatch_drain(cid))
 
 
 def author_name(user) -> str:

@@ -9,6 +9,7 @@ turns into a 400 with field messages.
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,7 +21,14 @@ from core.permissions import IsStaffRole
 from defects.api.serializers import DefectDetailSerializer
 from defects.models import Comment, Defect, Team
 from defects.services.changes import defect_update
-from defects.services.comments import comment_add, defect_thread, ticket_thread
+from defects.services.comments import (
+    comment_add,
+    comment_delete,
+    comment_edit,
+    comment_may_change,
+    defect_thread,
+    ticket_thread,
+)
 from defects.services.transitions import defect_transition
 from defects.severity import Severity
 from releases.models import Release
@@ -79,13 +87,23 @@ class CommentSerializer(serializers.ModelSerializer):
         model = Comment
         fields = [
             "id", "body", "body_html", "visibility", "side", "author", "defect", "defect_key", "ticket",
-            "ticket_number", "created_at",
+            "ticket_number", "created_at", "edited_at", "deleted_at", "deleted_in",
         ]
         read_only_fields = fields
 
     def get_body_html(self, comment: Comment) -> str:
-        """The Markdown body rendered and sanitised: safe to insert as HTML."""
-        return str(render_markdown(comment.body))
+        """The Markdown body rendered and sanitised: safe to insert as HTML. Empty once deleted."""
+        return "" if comment.deleted_at else str(render_markdown(comment.body))
+
+    def to_representation(self, comment: Comment) -> dict:
+        data = super().to_representation(comment)
+        if comment.deleted_at:
+            data["body"] = ""  # a deleted comment shows only that it was deleted, and where
+        return data
+
+
+class CommentEditSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=20_000, help_text="Markdown.")
 
 
 class CommentCreateSerializer(serializers.Serializer):
@@ -169,6 +187,28 @@ class DefectTriageMixin:
     comments = thread_action(
         "defect", defect_thread, "The defect's thread as you may read it; post `shared` or `internal` comments."
     )
+
+    @extend_schema(methods=["PATCH"], request=CommentEditSerializer, responses={200: CommentSerializer, 403: None})
+    @extend_schema(methods=["DELETE"], request=None, responses={200: CommentSerializer, 403: None})
+    @action(detail=True, methods=["patch", "delete"], url_path=r"comments/(?P<comment_id>\d+)",
+            permission_classes=[IsStaffRole], filterset_class=None, serializer_class=CommentSerializer)
+    def comment(self, request: Request, pk=None, comment_id=None) -> Response:
+        """Edit (PATCH {"body"}) or delete a comment of the thread: its author, or a manager.
+        A shared comment's tracker twins are edited or deleted too."""
+        defect = self.get_object()
+        found = defect_thread(defect, request.user).filter(pk=comment_id).first()
+        if found is None:
+            raise NotFound("No such comment in this defect's thread.")
+        if not comment_may_change(found, request.user):
+            raise PermissionDenied("Only its author or a manager may change a comment.")
+        if request.method == "DELETE":
+            found = comment_delete(comment=found, actor=request.user, channel=Channel.API)
+        else:
+            data = CommentEditSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            found = comment_edit(comment=found, actor=request.user, channel=Channel.API,
+                                 body=data.validated_data["body"])
+        return Response(CommentSerializer(found, context=self.get_serializer_context()).data)
 
 
 class TicketThreadMixin:

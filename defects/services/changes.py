@@ -13,7 +13,11 @@ from defects.hooks import defect_changed, defect_edited
 from defects.models import Defect, Team
 from defects.severity import Severity
 
-EDITABLE = ("severity", "severity_reason", "team", "planned_release", "fixed_in_release", "title", "description")
+EDITABLE = (
+    "severity", "severity_reason", "team", "planned_release", "fixed_in_release", "title", "description",
+    # The report's sections: a tracker's description edit is read back into them.
+    "steps_to_reproduce", "expected_result", "actual_result", "environment",
+)
 
 
 def notify_routed(*, defect: Defect, actor) -> None:

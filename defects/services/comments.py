@@ -16,12 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from core import roles
 from core.audit import audit_record
 from core.models import Notification
 from core.notifications import notify
-from defects.hooks import defect_commented, engineering_commented
+from defects.hooks import defect_comment_changed, defect_commented, engineering_commented
 from defects.models import Comment, Defect
 from defects.services.transitions import defect_transition
 
@@ -152,4 +153,64 @@ def comment_add(
         defect_commented.send(defect=target, comment=comment, actor=actor, channel=channel)
     _answer_needs_info(defect=target, comment=comment, actor=actor, channel=channel)
     _notify_other_side(comment, defect=target, actor=actor)
+    return comment
+
+
+def comment_may_change(comment: Comment, user) -> bool:
+    """Its author may edit or delete a comment, and a manager any; one a tracker wrote, only a manager."""
+    if roles.is_manager(user):
+        return True
+    return comment.author_id is not None and comment.author_id == getattr(user, "pk", None)
+
+
+def _comment_target(comment: Comment) -> Defect | None:
+    return comment.defect if comment.defect_id else comment.ticket.current_defect
+
+
+@transaction.atomic
+def comment_edit(*, comment: Comment, actor, channel: str, body: str) -> Comment:
+    """Replace a comment's body in place, audited; a shared one's tracker twins are edited too.
+
+    Raises ValidationError keyed by "body" for an empty or oversized body or a
+    deleted comment. The caller checks the actor may (comment_may_change).
+    """
+    body = (body or "").strip()
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if comment.deleted_at is not None:
+        raise ValidationError({"body": "This comment was deleted."})
+    if not body:
+        raise ValidationError({"body": "Write something."})
+    if len(body) > MAX_BODY:
+        raise ValidationError({"body": f"At most {MAX_BODY} characters."})
+    if body == comment.body:
+        return comment
+    comment.body = body
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "edited_at"])
+    target = _comment_target(comment)
+    audit_record(obj=target if target is not None else comment.ticket, actor=actor, channel=channel,
+                 action="comment edited", new=f"comment {comment.pk}")
+    if target is not None and comment.is_shared:
+        defect_comment_changed.send(defect=target, comment=comment, actor=actor, channel=channel, deleted=False)
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, actor, channel: str, where: str = "Handoff") -> Comment:
+    """Mark a comment deleted (`where`: Handoff, or the tracker it was deleted in), audited.
+
+    It stays in the thread, shown as deleted; its tracker twins are deleted too.
+    Deleting it again changes nothing.
+    """
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if comment.deleted_at is not None:
+        return comment
+    comment.deleted_at = timezone.now()
+    comment.deleted_in = where[:60]
+    comment.save(update_fields=["deleted_at", "deleted_in"])
+    target = _comment_target(comment)
+    audit_record(obj=target if target is not None else comment.ticket, actor=actor, channel=channel,
+                 action="comment deleted", new=f"comment {comment.pk} (in {comment.deleted_in})")
+    if target is not None and comment.is_shared:
+        defect_comment_changed.send(defect=target, comment=comment, actor=actor, channel=channel, deleted=True)
     return comment

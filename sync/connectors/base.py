@@ -17,27 +17,65 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from core.installation import defect_signature, signature_matches
+from core.installation import defect_signature, installation, signature_matches
 from core.safe_urls import UnsafeRemote, external_link
 
 if TYPE_CHECKING:
     from sync.config import ConnectionConfig
 
 # Put in every comment and attachment the portal pushes, so a retried push can
-# see that it already happened and a poll can tell our own comments apart.
+# see that it already happened and a poll can tell our own comments apart. The
+# marker names this installation ([handoff:<short installation id>:comment:12]):
+# two installations syncing with one tracker never take each other's comments
+# for their own. Markers written before they named the installation
+# ([handoff:comment:12]) are still read as ours.
 MARKER_PREFIX = "handoff:"
+OWN_LEGACY_MARKER_RE = re.compile(rf"\[{MARKER_PREFIX}(?:comment|attachment):\d+\]")
+# What a comment deleted in Handoff becomes in a tracker that cannot delete it.
+DELETED_IN_HANDOFF = "(deleted in Handoff)"
+
+
+def installation_tag() -> str:
+    """The short id of this installation that its markers carry (as in its defect signature)."""
+    return installation().id.hex[:8]
 
 
 def comment_marker(comment_id: int) -> str:
-    return f"[{MARKER_PREFIX}comment:{comment_id}]"
+    return f"[{MARKER_PREFIX}{installation_tag()}:comment:{comment_id}]"
 
 
 def attachment_marker(attachment_id: int) -> str:
+    return f"[{MARKER_PREFIX}{installation_tag()}:attachment:{attachment_id}]"
+
+
+def legacy_comment_marker(comment_id: int) -> str:
+    """The marker of a comment pushed before markers named the installation."""
+    return f"[{MARKER_PREFIX}comment:{comment_id}]"
+
+
+def legacy_attachment_marker(attachment_id: int) -> str:
     return f"[{MARKER_PREFIX}attachment:{attachment_id}]"
 
 
+def carries_comment_marker(text: str | None, comment_id: int) -> bool:
+    """Whether `text` is the push of portal comment `comment_id` (this installation's, old or new marker)."""
+    text = text or ""
+    return comment_marker(comment_id) in text or legacy_comment_marker(comment_id) in text
+
+
+def carries_attachment_marker(text: str | None, attachment_id: int) -> bool:
+    text = text or ""
+    return attachment_marker(attachment_id) in text or legacy_attachment_marker(attachment_id) in text
+
+
 def has_marker(text: str | None) -> bool:
-    return f"[{MARKER_PREFIX}" in (text or "")
+    """Whether `text` was written by this installation: a marker naming it, or an old unnamed one.
+
+    Another installation's markers do not count: its comments are tracker comments here.
+    """
+    text = text or ""
+    own = f"[{MARKER_PREFIX}{installation_tag()}:"
+    return own in text or bool(OWN_LEGACY_MARKER_RE.search(text))
 
 
 # On an issue the portal creates: [handoff:<short installation id>:<signature>].
@@ -87,6 +125,16 @@ class RejectedChange(ConnectorError):
 
     def __init__(self, message: str):
         super().__init__(message, permanent=False)
+
+
+class UnreachableStatus(RejectedChange):
+    """The tracker's workflow offers no way to `target`; the issue stopped at `reached`.
+    The engine records it as a conflict on the defect, naming the status."""
+
+    def __init__(self, message: str, *, target: str, reached: str):
+        super().__init__(message)
+        self.target = target
+        self.reached = reached
 
 
 # A tracker's answer, sorted once for every connector (STYLE 1): 429 and 5xx are
@@ -162,9 +210,16 @@ class TwinRef:
 
 @dataclass(frozen=True)
 class TrackerComment:
+    """A comment as the tracker has it now, by the tracker's own id.
+
+    An edit keeps the id and changes the body; `deleted` is a deletion the
+    tracker reported (a webhook), applied to the portal twin in place.
+    """
+
     id: str
     body: str
     author: str = ""
+    deleted: bool = False
 
 
 @dataclass(frozen=True)
@@ -203,6 +258,8 @@ class OutboundChange:
     comment: str = ""
     file: OutboundFile | None = None
     source_id: int | None = None
+    # The tracker's id of the comment a comment_edit or comment_delete changes.
+    comment_ref: str = ""
     # 1 on the first try. A later try may follow one that reached the tracker
     # without our knowing, so only then must the connector look before posting.
     attempt: int = 1
@@ -240,6 +297,10 @@ class Connector:
     def push(self, change: OutboundChange) -> TwinRef:
         """Apply one change to the tracker; return the twin (new or found on create).
 
+        A "comment" change sets `posted_comment_id`; "comment_edit" replaces the
+        body of the comment `comment_ref` in place, and "comment_delete" deletes it
+        (or, where the tracker cannot, edits it to DELETED_IN_HANDOFF).
+
         Must be safe to repeat: create first looks for the issue an earlier try
         made, and adopts it only when it was made by the connection's own account
         and carries this installation's `defect_marker`: an issue anyone else
@@ -247,6 +308,11 @@ class Connector:
         marker is not posted again.
         """
         raise NotImplementedError
+
+    # After a comment push: the tracker's id of the comment (posted, or found by its
+    # marker on a repeated try), kept with the portal comment so an edit or a
+    # deletion reaches the same comment. "" when the tracker did not say.
+    posted_comment_id: str = ""
 
     def fetch(self, twin: TwinRef) -> TrackerIssue:
         """The issue as it is now, with its comments."""

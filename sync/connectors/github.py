@@ -15,6 +15,9 @@ How the portal's ideas land in GitHub:
   account made it and the marker is valid;
 - GitHub has no API to attach files to an issue, so an attachment becomes a
   comment naming the file and linking the defect where it can be downloaded;
+- a pushed comment keeps its GitHub id: an edit in Handoff PATCHes it in place
+  and a deletion DELETEs it; issue_comment "edited" and "deleted" deliveries
+  update or mark the portal twin the same way;
 - GitHub never delivers a webhook twice by itself, so polling `since` the
   cursor recovers whatever was missed.
 
@@ -54,6 +57,8 @@ from sync.connectors.base import (
     WebhookRejected,
     answer_error,
     attachment_marker,
+    carries_attachment_marker,
+    carries_comment_marker,
     carries_defect_marker,
     comment_marker,
     defect_marker,
@@ -213,12 +218,10 @@ class GitHubConnector(Connector):
         )
 
     @staticmethod
-    def _comment(comment: Mapping[str, Any], *, edited: bool = False) -> TrackerComment:
+    def _comment(comment: Mapping[str, Any], *, deleted: bool = False) -> TrackerComment:
+        # An edit keeps the comment's id: the portal twin is updated in place.
         author = (comment.get("user") or {}).get("login", "")
-        if edited:
-            return TrackerComment(id=f"{comment['id']}@{comment.get('updated_at', '')}",
-                                  body=f"(edited) {comment.get('body', '')}", author=author)
-        return TrackerComment(id=str(comment["id"]), body=comment.get("body") or "", author=author)
+        return TrackerComment(id=str(comment["id"]), body=comment.get("body") or "", author=author, deleted=deleted)
 
     @staticmethod
     def _body(text: str, change: OutboundChange) -> str:
@@ -234,22 +237,42 @@ class GitHubConnector(Connector):
         assert twin is not None, "only a create has no twin"
         with self._api(f"issue {twin.key}"):
             issue = self.repo.get_issue(int(twin.external_id))
-            if change.comment:
-                self._post_once(issue, comment_marker(change.source_id or 0), change.comment)
+            if change.kind in ("comment_edit", "comment_delete"):
+                self._change_comment(issue, change)
+            elif change.comment:
+                self.posted_comment_id = self._post_once(
+                    issue, comment_marker(change.source_id or 0), change.comment,
+                    lambda body: carries_comment_marker(body, change.source_id or 0),
+                )
             elif change.file is not None:
                 file = change.file
                 note = (f"Attachment **{file.name}** ({file.content_type}, {len(file.data)} bytes) "
                         f"is on {change.defect_key} in Handoff: {change.defect_url}")
-                self._post_once(issue, attachment_marker(change.source_id or 0), note)
+                self._post_once(issue, attachment_marker(change.source_id or 0), note,
+                                lambda body: carries_attachment_marker(body, change.source_id or 0))
             else:
                 # No fields: make sure the footer is there (after linking an existing issue).
                 self._edit(issue, change, dict(change.fields) or {"description": None})
         return twin
 
-    def _post_once(self, issue, marker: str, text: str) -> None:
-        if any(marker in (c.body or "") for c in issue.get_comments()):
-            return  # an earlier try got through
-        issue.create_comment(f"{text}\n\n{marker}")
+    def _post_once(self, issue, marker: str, text: str, posted) -> str:
+        """Post `text` with `marker` unless a comment `posted(body)` recognises is there; its id."""
+        for comment in issue.get_comments():
+            if posted(comment.body):
+                return str(comment.id)  # an earlier try got through
+        return str(issue.create_comment(f"{text}\n\n{marker}").id)
+
+    def _change_comment(self, issue, change: OutboundChange) -> None:
+        """PATCH or DELETE /repos/{owner}/{repo}/issues/comments/{id}; one already gone is done."""
+        try:
+            comment = issue.get_comment(int(change.comment_ref))
+            if change.kind == "comment_edit":
+                comment.edit(f"{change.comment}\n\n{comment_marker(change.source_id or 0)}")
+            else:
+                comment.delete()
+        except GithubException as exc:
+            if exc.status != 404:
+                raise
 
     def _labels(self, current: list[str], fields: Mapping[str, Any]) -> list[str] | None:
         if "status" not in fields and "priority" not in fields:
@@ -307,6 +330,14 @@ class GitHubConnector(Connector):
                     raise
                 self._own_login = None  # e.g. an app's token: adopt nothing rather than guess
         return self._own_login
+
+    def probe(self) -> dict[str, str]:
+        """What the connection reaches: the repository (GET /repos/{owner}/{repo}) and the token's account."""
+        with self._api("read the repository"):
+            name = self.repo.complete().full_name
+        with self._api("read the account"):
+            login = self.own_login() or "(the token may not read its account)"
+        return {"project": name, "account": login}
 
     def find_by_key(self, key: str) -> TwinRef | None:
         """The issue an earlier create of `key` made, among the newest: a repeated create follows it closely.
@@ -403,10 +434,9 @@ class GitHubConnector(Connector):
                 issue, comment, action = payload["issue"], payload["comment"], payload["action"]
                 if issue.get("pull_request"):
                     return ()
-                edited = action == "edited"
-                if action == "deleted" or (edited and has_marker(comment.get("body"))):
+                if action != "deleted" and has_marker(comment.get("body")):
                     return (self._tracker_issue(issue),)
-                return (self._tracker_issue(issue, (self._comment(comment, edited=edited),)),)
+                return (self._tracker_issue(issue, (self._comment(comment, deleted=action == "deleted"),)),)
             if not isinstance(payload, dict):
                 raise TypeError("the payload is not an object")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:

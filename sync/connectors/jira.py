@@ -12,14 +12,19 @@ How the portal's ideas land in Jira:
   after a colon ("HD" or "HD:Task"; Bug by default);
 - the token is an API token as "email:token" (Cloud, Basic auth) or a personal
   access token (Data Center, Bearer);
-- status is reached through the workflow's available transitions; a status no
-  transition leads to is a RejectedChange, shown on the sync health page;
+- status is reached through the workflow's transitions: the one offered now,
+  else the shortest path of offered transitions (breadth-first over the
+  transitions Jira lists at each status, learned as the issue moves, at most
+  MAX_TRANSITIONS moves); a status no path leads to is an UnreachableStatus,
+  recorded as a conflict on the defect;
 - the planned or fixed-in release is fixVersions; the portal key travels as the
   label "handoff-<key>" (searchable, so a repeated create finds the first) and a
   remote link back to the portal defect; the issue also gets the label
   "handoff-sig-<installation>-<signature>", and a repeated create adopts only an
   issue our own account created that carries it;
-- a pushed comment carries its marker; an attachment is known again by its file
+- a pushed comment carries its marker and its Jira id is kept, so an edit in
+  Handoff updates it in place (PUT .../comment/{id}) and a deletion deletes it;
+  comment_updated and comment_deleted webhooks do the same the other way; an attachment is known again by its file
   name and size, since Jira attachments have no description to carry one.
 """
 
@@ -36,6 +41,7 @@ import requests
 from core.installation import defect_signature, signature_matches
 from core.safe_urls import GuardedSession
 from sync.connectors.base import (
+    DELETED_IN_HANDOFF,
     Connector,
     ConnectorError,
     OutboundChange,
@@ -44,8 +50,10 @@ from sync.connectors.base import (
     TrackerComment,
     TrackerIssue,
     TwinRef,
+    UnreachableStatus,
     WebhookRejected,
     answer_error,
+    carries_comment_marker,
     comment_marker,
     has_marker,
     remote_reason,
@@ -59,6 +67,10 @@ API = "rest/api/2"
 LABEL_PREFIX = "handoff-"
 SIGNATURE_LABEL_PREFIX = "handoff-sig-"
 READ_FIELDS = ["summary", "status", "priority", "fixVersions", "labels", "comment", "updated"]
+# The most transitions one status change may walk through.
+MAX_TRANSITIONS = 6
+# Transitions seen at each status, per workflow (site, project, issue type): status -> {to: transition id}.
+_workflows: dict[tuple[str, str, str], dict[str, dict[str, str]]] = {}
 # Seconds of clock difference between us and Jira that a poll still covers.
 POLL_OVERLAP_MINUTES = 2
 
@@ -73,6 +85,24 @@ def _jira_time(raw: str) -> datetime | None:
         return datetime.fromisoformat(raw)
     except (TypeError, ValueError):
         return None
+
+
+def shortest_route(graph: Mapping[str, Mapping[str, str]], start: str, goal) -> list[tuple[str, str]]:
+    """Breadth-first over known transitions: [(transition id, to status)] from `start` to the
+    first status for which `goal(status)` holds, or [] when none is known to lead there."""
+    queue: list[tuple[str, list[tuple[str, str]]]] = [(start, [])]
+    seen = {start.lower()}
+    while queue:
+        status, route = queue.pop(0)
+        for to, tid in (graph.get(status.lower()) or {}).items():
+            if to.lower() in seen:
+                continue
+            step = [*route, (tid, to)]
+            if goal(to):
+                return step
+            seen.add(to.lower())
+            queue.append((to, step))
+    return []
 
 
 class JiraConnector(Connector):
@@ -186,13 +216,10 @@ class JiraConnector(Connector):
         )
 
     @staticmethod
-    def _comment(comment: dict[str, Any], *, edited: bool = False) -> TrackerComment:
-        author = (comment.get("updateAuthor" if edited else "author") or {}).get("displayName", "")
-        if edited:
-            # An edit arrives as a new portal comment; its id names the edit so it lands once.
-            return TrackerComment(id=f"{comment['id']}@{comment.get('updated', '')}",
-                                  body=f"(edited) {comment.get('body', '')}", author=author)
-        return TrackerComment(id=str(comment["id"]), body=comment.get("body", ""), author=author)
+    def _comment(comment: dict[str, Any], *, deleted: bool = False) -> TrackerComment:
+        # An edit keeps the comment's id: the portal twin is updated in place.
+        author = (comment.get("author") or {}).get("displayName", "")
+        return TrackerComment(id=str(comment["id"]), body=comment.get("body", ""), author=author, deleted=deleted)
 
     # ------------------------------------------------------------------ push
     def push(self, change: OutboundChange) -> TwinRef:
@@ -200,7 +227,12 @@ class JiraConnector(Connector):
             return self._create(change)
         twin = change.twin
         assert twin is not None, "only a create has no twin"
-        if change.comment:
+        if change.kind == "comment_edit":
+            self._call("PUT", f"issue/{twin.external_id}/comment/{change.comment_ref}",
+                       json={"body": f"{change.comment}\n\n{comment_marker(change.source_id or 0)}"})
+        elif change.kind == "comment_delete":
+            self._delete_comment(twin, change)
+        elif change.comment:
             self._add_comment(twin, change)
         elif change.file is not None:
             self._attach(twin, change)
@@ -232,22 +264,42 @@ class JiraConnector(Connector):
         if fields.get("status"):
             self._reach_status(twin, fields["status"])
 
+    def _transitions(self, twin: TwinRef) -> dict[str, str]:
+        """The transitions Jira offers from the issue's current status: {to status: transition id}."""
+        listed = self._call("GET", f"issue/{twin.external_id}/transitions")["transitions"]
+        return {(t.get("to") or {}).get("name", ""): str(t["id"]) for t in listed if (t.get("to") or {}).get("name")}
+
     def _reach_status(self, twin: TwinRef, target: str) -> None:
-        """Move the issue to `target` through a transition the workflow offers now."""
+        """Move the issue to `target` by the shortest path of transitions the workflow offers.
+
+        Jira lists only the transitions out of the current status, so the graph is
+        learned as the issue moves (and kept for the next issue of the workflow):
+        at each status, take the first step of the shortest known route to the
+        target, or, when none is known, of the shortest route to the nearest
+        status whose transitions are not known yet. Raises UnreachableStatus
+        after MAX_TRANSITIONS moves or when no known or unexplored status is left.
+        """
         current = self._call("GET", f"issue/{twin.external_id}", params={"fields": "status"})
         now = current["fields"]["status"]["name"]
-        if now.lower() == target.lower():
-            return
-        transitions = self._call("GET", f"issue/{twin.external_id}/transitions")["transitions"]
-        for transition in transitions:
-            if (transition.get("to") or {}).get("name", "").lower() == target.lower():
-                self._call("POST", f"issue/{twin.external_id}/transitions",
-                           json={"transition": {"id": transition["id"]}})
-                return
-        offered = ", ".join(sorted({(t.get("to") or {}).get("name", "?") for t in transitions})) or "none"
-        raise RejectedChange(
-            f"Jira's workflow has no transition from {now} to {target} for {twin.key} (it offers: {offered})."
-        )
+        graph = _workflows.setdefault((self.base_url, self.project_key, self.issue_type.lower()), {})
+        moves = 0
+        while now.lower() != target.lower():
+            offered = self._transitions(twin)
+            graph[now.lower()] = offered  # what Jira offers now replaces what was learned before
+            route = shortest_route(graph, now, lambda status: status.lower() == target.lower())
+            if not route:
+                route = shortest_route(graph, now, lambda status: status.lower() not in graph)
+            if not route or moves >= MAX_TRANSITIONS:
+                shown = ", ".join(sorted(offered)) or "none"
+                raise UnreachableStatus(
+                    f"Jira's workflow offers no path to {target} for {twin.key} within {MAX_TRANSITIONS} "
+                    f"transitions (it stopped at {now}, which offers: {shown}).",
+                    target=target, reached=now,
+                )
+            transition_id, to = route[0]
+            self._call("POST", f"issue/{twin.external_id}/transitions", json={"transition": {"id": transition_id}})
+            moves += 1
+            now = to
 
     @staticmethod
     def _account(user: Mapping[str, Any] | None) -> str:
@@ -260,6 +312,13 @@ class JiraConnector(Connector):
         if not hasattr(self, "_own_account"):
             self._own_account = self._account(self._call("GET", "myself"))
         return self._own_account
+
+    def probe(self) -> dict[str, str]:
+        """What the connection reaches: the project (GET /project/{key}) and the token's account (GET /myself)."""
+        project = self._call("GET", f"project/{self.project}") or {}
+        me = self._call("GET", "myself") or {}
+        return {"project": f"{project.get('key', '')} · {project.get('name', '')}",
+                "account": str(me.get("displayName") or me.get("emailAddress") or self._account(me))}
 
     def find_by_key(self, key: str) -> TwinRef | None:
         """The issue an earlier create of `key` made: labelled with the key, created by our own
@@ -319,9 +378,24 @@ class JiraConnector(Connector):
         marker = comment_marker(change.source_id or 0)
         recent = self._call("GET", f"issue/{twin.external_id}/comment",
                             params={"orderBy": "-created", "maxResults": 100})
-        if any(marker in (c.get("body") or "") for c in recent.get("comments", [])):
-            return  # an earlier try got through
-        self._call("POST", f"issue/{twin.external_id}/comment", json={"body": f"{change.comment}\n\n{marker}"})
+        for comment in recent.get("comments", []):
+            if carries_comment_marker(comment.get("body"), change.source_id or 0):
+                self.posted_comment_id = str(comment["id"])
+                return  # an earlier try got through
+        made = self._call("POST", f"issue/{twin.external_id}/comment", json={"body": f"{change.comment}\n\n{marker}"})
+        self.posted_comment_id = str((made or {}).get("id") or "")
+
+    def _delete_comment(self, twin: TwinRef, change: OutboundChange) -> None:
+        """DELETE the comment; one already gone (a repeated try, or deleted in Jira too) is done.
+        Only when Jira refuses the deletion is the comment edited to say it was deleted."""
+        path = f"issue/{twin.external_id}/comment/{change.comment_ref}"
+        try:
+            self._call("DELETE", path)
+        except RejectedChange:
+            self._call("PUT", path, json={"body": f"{DELETED_IN_HANDOFF}\n\n{comment_marker(change.source_id or 0)}"})
+        except ConnectorError as exc:
+            if not (exc.permanent and " 404 " in exc.message):
+                raise
 
     def _attach(self, twin: TwinRef, change: OutboundChange) -> None:
         file = change.file
@@ -387,12 +461,12 @@ class JiraConnector(Connector):
             event = payload["webhookEvent"]
             if event in ("jira:issue_created", "jira:issue_updated"):
                 return (self._tracker_issue(payload["issue"]),)
-            if event in ("comment_created", "comment_updated"):
+            if event in ("comment_created", "comment_updated", "comment_deleted"):
                 comment = payload["comment"]
-                edited = event == "comment_updated"
-                if edited and has_marker(comment.get("body")):
+                if event != "comment_deleted" and has_marker(comment.get("body")):
                     return (self._tracker_issue(payload["issue"], comments=()),)
-                return (self._tracker_issue(payload["issue"], comments=(self._comment(comment, edited=edited),)),)
+                found = self._comment(comment, deleted=event == "comment_deleted")
+                return (self._tracker_issue(payload["issue"], comments=(found,)),)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise WebhookRejected(f"Unreadable Jira delivery: {type(exc).__name__}: {exc}", status=400) from None
         return ()  # an event we do not sync (issue deleted, worklog, ...)

@@ -10,6 +10,15 @@ description; the footer also carries the installation's signed marker.
 Creation looks the key up first, so a repeated create finds the issue made by
 the first try, and adopts only an issue whose author is the API key's own
 user and whose marker is valid: anyone who may add issues can name a key.
+Linking an existing issue writes the same footer (and the custom field) on it.
+
+The description is reported without the footer, so an edit made in Redmine
+flows back (the engine reads its sections: summary, steps to reproduce,
+expected and actual result, environment). A note pushed from Handoff keeps its
+journal id: an edit replaces its notes in place (PUT /journals/{id}.json,
+Redmine 5.0 and later); where the server has no such route, a correction note
+naming the original is posted once instead. A deletion edits the note to
+"(deleted in Handoff)": a journal cannot be deleted through the API.
 """
 
 from __future__ import annotations
@@ -25,8 +34,8 @@ from redminelib import exceptions as redmine_errors
 from redminelib.engines.sync import SyncEngine
 
 from core.safe_urls import GuardedSession
-from sync.connectors.base import PERMANENT as BASE_PERMANENT
 from sync.connectors.base import (
+    DELETED_IN_HANDOFF,
     Connector,
     ConnectorError,
     OutboundChange,
@@ -37,18 +46,23 @@ from sync.connectors.base import (
     TwinRef,
     answer_error,
     attachment_marker,
+    carries_attachment_marker,
+    carries_comment_marker,
     carries_defect_marker,
     comment_marker,
     defect_marker,
     remote_reason,
     transport_error,
 )
+from sync.connectors.base import PERMANENT as BASE_PERMANENT
 from sync.ratelimit import parse_retry_after
 from sync.services.settings import http_timeout
 
 CUSTOM_FIELD = "External Ticket ID"
 FOOTER = "Handoff defect: {key} {url} {marker}"
 FOOTER_RE = re.compile(r"Handoff defect: (\S+) ")
+# The whole footer at the end of a description, with the "---" rule written when there is no custom field.
+FOOTER_BLOCK_RE = re.compile(r"(?:\s*\n)?(?:---[ \t]*\r?\n)?Handoff defect: \S+ \S+(?: \[handoff:[^\]\s]*\])?\s*$")
 # Redmine authenticates with an API key, so its permanent answers name the key.
 PERMANENT = {**BASE_PERMANENT, 401: "the API key is wrong", 403: "the key may not do this"}
 LOOKUP_TTL = 300.0
@@ -177,10 +191,14 @@ class RedmineConnector(Connector):
             return self._create(change)
         twin = change.twin
         assert twin is not None, "only a create has no twin"
-        if change.comment:
+        if change.kind in ("comment_edit", "comment_delete"):
+            self._change_note(twin, change)
+        elif change.comment:
             self._comment(twin, change)
         elif change.file is not None:
             self._attach(twin, change)
+        elif not change.fields:
+            self._mark_linked(twin, change)
         elif change.fields:
             fields = dict(change.fields)
             if "description" in fields:
@@ -193,6 +211,26 @@ class RedmineConnector(Connector):
             else:
                 self.client.issue.update(int(twin.external_id), **self._ids(fields))
         return twin
+
+    @staticmethod
+    def without_footer(text: str | None) -> str:
+        """A description as people wrote it: the portal's footer (key, link, marker) removed."""
+        return FOOTER_BLOCK_RE.sub("", (text or "").replace("\r\n", "\n")).rstrip()
+
+    def _mark_linked(self, twin: TwinRef, change: OutboundChange) -> None:
+        """Put the portal key, link and this installation's marker on an issue linked by hand,
+        as a new issue gets them; its own text stays. Done again, it changes nothing."""
+        issue = self._journals(twin)
+        text = self.without_footer(issue.get("description"))
+        description = self._description(change, text)
+        data: dict[str, Any] = {}
+        if description != (issue.get("description") or "").replace("\r\n", "\n").strip():
+            data["description"] = description
+        key_field = self._lookups()["key_field"]
+        if key_field and self._portal_key(issue) != change.defect_key:
+            data["custom_fields"] = [{"id": key_field, "value": change.defect_key}]
+        if data:
+            self.client.issue.update(int(twin.external_id), **data)
 
     def _description(self, change: OutboundChange, text: str) -> str:
         footer = FOOTER.format(key=change.defect_key, url=change.defect_url, marker=defect_marker(change.defect_key))
@@ -207,6 +245,14 @@ class RedmineConnector(Connector):
             found = self.client.engine.request("get", f"{self.base_url}/users/current.json")
             self._own_user_id = ((found or {}).get("user") or {}).get("id")
         return self._own_user_id
+
+    def probe(self) -> dict[str, str]:
+        """What the connection reaches: the project (GET /projects/{id}.json) and the key's user."""
+        project = self.client.engine.request("get", f"{self.base_url}/projects/{self.project}.json")
+        me = self.client.engine.request("get", f"{self.base_url}/users/current.json")
+        project, me = (project or {}).get("project") or {}, (me or {}).get("user") or {}
+        return {"project": f"{project.get('identifier', '')} · {project.get('name', '')}",
+                "account": str(me.get("login") or me.get("id") or "")}
 
     def find_by_key(self, key: str) -> TwinRef | None:
         """The issue an earlier create of `key` made: naming the key, written by our own user,
@@ -259,19 +305,52 @@ class RedmineConnector(Connector):
         )["issue"]
         return issue
 
+    def _note_of(self, twin: TwinRef, comment_id: int) -> str:
+        """The id of the journal whose notes carry the marker of portal comment `comment_id`, or ""."""
+        for journal in self._journals(twin).get("journals", []):
+            if carries_comment_marker(journal.get("notes"), comment_id):
+                return str(journal["id"])
+        return ""
+
     def _comment(self, twin: TwinRef, change: OutboundChange) -> None:
         marker = comment_marker(change.source_id or 0)
         if change.attempt > 1:
-            issue = self._journals(twin)
-            if any(marker in (j.get("notes") or "") for j in issue.get("journals", [])):
+            found = self._note_of(twin, change.source_id or 0)
+            if found:
+                self.posted_comment_id = found
                 return  # an earlier try got through
         self.client.issue.update(int(twin.external_id), notes=f"{change.comment}\n\n{marker}")
+        # Redmine answers an update with no body: the journal's id is read back by its marker.
+        self.posted_comment_id = self._note_of(twin, change.source_id or 0)
+
+    def _change_note(self, twin: TwinRef, change: OutboundChange) -> None:
+        marker = comment_marker(change.source_id or 0)
+        text = change.comment if change.kind == "comment_edit" else DELETED_IN_HANDOFF
+        try:
+            self.client.engine.request(
+                "put", f"{self.base_url}/journals/{change.comment_ref}.json",
+                data={"journal": {"notes": f"{text}\n\n{marker}"}},
+            )
+        except ConnectorError as exc:
+            if not (exc.permanent and " 404 " in exc.message):
+                raise
+            # No editable journals on this server (before Redmine 5.0), or the note is gone:
+            # say it in a correction note, once (its marker names the edit).
+            correction = f"[{marker[1:-1]}:correction:{change.comment_ref}:{len(change.comment)}]"
+            if any(correction in (j.get("notes") or "") for j in self._journals(twin).get("journals", [])):
+                return
+            said = "deleted in Handoff" if change.kind == "comment_delete" else "edited in Handoff"
+            self.client.issue.update(
+                int(twin.external_id),
+                notes=f"Note #{change.comment_ref} was {said}:\n\n{text}\n\n{correction}",
+            )
 
     def _attach(self, twin: TwinRef, change: OutboundChange) -> None:
         marker = attachment_marker(change.source_id or 0)
         if change.attempt > 1:
             issue = self._journals(twin)
-            if any(marker in (a.get("description") or "") for a in issue.get("attachments", [])):
+            if any(carries_attachment_marker(a.get("description"), change.source_id or 0)
+                   for a in issue.get("attachments", [])):
                 return  # an earlier try got through
         file = change.file
         assert file is not None
@@ -306,6 +385,7 @@ class RedmineConnector(Connector):
                 "priority": issue["priority"]["name"],
                 "version": version["name"] if version else None,
                 "title": issue.get("subject", ""),
+                "description": self.without_footer(issue.get("description")),
             },
             comments=comments,
         )

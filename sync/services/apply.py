@@ -11,12 +11,13 @@ from collections import deque
 from django.core.exceptions import ValidationError
 
 from core.models import Channel
-from defects.models import Defect
+from defects.models import Comment, Defect
 from defects.services.changes import defect_update
-from defects.services.comments import comment_add
+from defects.services.comments import comment_add, comment_delete, comment_edit
 from defects.services.transitions import allowed_transitions, defect_transition
 from sync.config import ConnectionConfig
 from sync.models import Connection
+from sync.services.translate import description_sections
 
 S = Defect.Status
 # Statuses a tracker cannot put a defect in: released comes only from shipping a
@@ -113,9 +114,38 @@ def apply_field(*, defect: Defect, connection: Connection, config: ConnectionCon
         raise NotApplied("; ".join(exc.messages)) from None
 
 
+def apply_description(*, defect: Defect, connection: Connection, config: ConnectionConfig, tracker_value: str) -> None:
+    """The tracker's description, read back into the summary and the report's sections
+    (translate.description_sections: text outside the sections lands in the summary)."""
+    sections = description_sections(tracker_value)
+    changes = {name: value for name, value in sections.items() if getattr(defect, name) != value}
+    if changes:
+        defect_update(defect=defect, actor=None, channel=Channel.tracker(connection.name), **changes)
+
+
+APPLIERS["description"] = apply_description
+
+
+def _signed(body: str, author: str, connection: Connection) -> str:
+    return f"{body.strip()}\n\n-- {author or 'someone'}, in {connection.name}"
+
+
 def apply_comment(*, defect: Defect, connection: Connection, body: str, author: str):
-    signed = f"{body.strip()}\n\n-- {author or 'someone'}, in {connection.name}"
     return comment_add(
-        actor=None, channel=Channel.tracker(connection.name), body=signed,
+        actor=None, channel=Channel.tracker(connection.name), body=_signed(body, author, connection),
         visibility="shared", defect=defect,
     )
+
+
+def apply_comment_change(
+    *, connection: Connection, comment_id: int, body: str = "", author: str = "", deleted: bool = False
+) -> None:
+    """A tracker comment edited (new `body`) or `deleted` there: its portal twin follows, in place."""
+    comment = Comment.objects.filter(pk=comment_id).first()
+    if comment is None:
+        return
+    channel = Channel.tracker(connection.name)
+    if deleted:
+        comment_delete(comment=comment, actor=None, channel=channel, where=connection.name)
+    elif comment.deleted_at is None:
+        comment_edit(comment=comment, actor=None, channel=channel, body=_signed(body, author, connection))

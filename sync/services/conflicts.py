@@ -5,6 +5,7 @@
     priority the portal wins   (severity is grounded in customer impact, which
                                 only the help desk sees)
     title    the portal wins   (the title is what the help desk reported)
+    description  the portal wins (the report's summary and sections, likewise)
 
 Each conflict is recorded as a SyncConflict and shown on the defect.
 """
@@ -24,6 +25,7 @@ RULES: dict[str, str] = {
     "version": Winner.TRACKER,
     "priority": Winner.PORTAL,
     "title": Winner.PORTAL,
+    "description": Winner.PORTAL,
 }
 
 

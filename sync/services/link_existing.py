@@ -15,6 +15,8 @@ A create still waiting in the outbox for that tracker is superseded.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -27,7 +29,9 @@ from sync.connectors.base import ConnectorError, RejectedChange, TrackerIssue
 from sync.models import Connection, ExternalIssue, OutboxItem, SyncLedger
 from sync.outbox import outbox_enqueue
 from sync.services.health import redact
+from sync.services.provenance import LINK
 from sync.services.pull import issue_apply
+from sync.services.translate import normalize_text
 
 Kind = OutboxItem.Kind
 Status = OutboxItem.Status
@@ -81,14 +85,18 @@ def defect_link_existing(
                 {"reference": f"{issue.twin.key} is already linked to {taken.defect.key}."}
             )
         # The portal's own title and severity are not overwritten by the tracker's.
+        # The description too: the tracker keeps its own text until it is edited there.
         synced = {name: issue.fields[name] for name in ("title", "priority") if name in issue.fields}
+        if "description" in issue.fields:
+            synced["description"] = normalize_text(issue.fields["description"])
         twin = ExternalIssue.objects.create(
             defect=defect, connection=connection, external_id=issue.twin.external_id, key=issue.twin.key,
             url=issue.twin.url, synced=synced, tracker_updated_at=issue.updated_at,
         )
         for comment in issue.comments:
             SyncLedger.objects.get_or_create(
-                connection=connection, direction=SyncLedger.Direction.INBOUND, external_id=comment.id
+                connection=connection, direction=SyncLedger.Direction.INBOUND, external_id=comment.id,
+                defaults={"body_sha256": hashlib.sha256(normalize_text(comment.body).encode()).hexdigest()},
             )
         OutboxItem.objects.filter(defect=defect, connection=connection, kind=Kind.CREATE,
                                   status=Status.PENDING).update(
@@ -100,5 +108,5 @@ def defect_link_existing(
         outbox_enqueue(defect=defect, kind=Kind.FIELDS, payload={"link": twin.key}, channel=channel)
         outbox_enqueue(defect=defect, kind=Kind.SEVERITY, payload={"severity": defect.severity}, channel=channel)
     # The tracker's status and release reach the defect like any pulled change.
-    issue_apply(connection=connection, config=connection_config(connection), issue=issue, fresh=True)
+    issue_apply(connection=connection, config=connection_config(connection), issue=issue, fresh=True, via=LINK)
     return twin

@@ -4,14 +4,18 @@ For each issue the tracker reports: a field whose tracker value equals the
 last synced value has not changed there (or is our own push coming back: no
 echo); a different value is a tracker change, applied through the portal's
 services unless a portal change to the same field is still waiting in the
-outbox, which makes it a conflict settled by the per-field rule. Comments that
-carry our marker are ours; comments already in the ledger were applied before.
+outbox, which makes it a conflict settled by the per-field rule. A description
+(trackers that report one) is read back into the defect's summary and sections.
+Comments that carry this installation's marker are ours; a comment already in
+the ledger was applied before, and is edited in place when its body changed
+there, or marked deleted when the tracker reports it deleted.
 Only issues already linked to a defect in that connection are applied, and an
 issue no newer than what its link last applied changes no field.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import UTC, datetime
 
@@ -22,15 +26,16 @@ from sync.config import ConnectionConfig, connection_config
 from sync.connectors import connector_for
 from sync.connectors.base import ConnectorError, TrackerIssue, has_marker
 from sync.models import Connection, ExternalIssue, OutboxItem, SyncLedger
-from sync.services.apply import NotApplied, apply_comment, apply_field
+from sync.services.apply import NotApplied, apply_comment, apply_comment_change, apply_field
 from sync.services.conflicts import RULES, Winner, record_conflict
 from sync.services.health import connection_failed, connection_pause, connection_succeeded, redact
-from sync.services.translate import KIND_OF_FIELD
+from sync.services.provenance import POLL, Via, ledger_record_pulled
+from sync.services.translate import KIND_OF_FIELD, defect_description, normalize_text
 
 log = logging.getLogger(__name__)
 
-FIELDS = ("status", "priority", "version", "title")
-KIND_OF_FIELD = {**KIND_OF_FIELD, "title": OutboxItem.Kind.FIELDS}
+FIELDS = ("status", "priority", "version", "title", "description")
+KIND_OF_FIELD = {**KIND_OF_FIELD, "title": OutboxItem.Kind.FIELDS, "description": OutboxItem.Kind.FIELDS}
 
 
 def _twin_for(connection: Connection, issue: TrackerIssue) -> ExternalIssue | None:
@@ -72,7 +77,10 @@ def is_newer(value: str, held: str, *, or_equal: bool = False) -> bool:
 
 
 @transaction.atomic
-def issue_apply(*, connection: Connection, config: ConnectionConfig, issue: TrackerIssue, fresh: bool = False) -> bool:
+def issue_apply(
+    *, connection: Connection, config: ConnectionConfig, issue: TrackerIssue, fresh: bool = False,
+    via: Via = POLL,
+) -> bool:
     """Apply one tracker issue to its defect. False when it must wait (a push of it is in flight).
 
     Only an issue already linked in `connection` is applied; any other is
@@ -98,6 +106,8 @@ def issue_apply(*, connection: Connection, config: ConnectionConfig, issue: Trac
         if field not in issue.fields:
             continue
         tracker_value = issue.fields[field]
+        if field == "description":
+            tracker_value = normalize_text(tracker_value)
         if tracker_value == synced.get(field):
             continue
         waiting = open_rows.filter(kind=KIND_OF_FIELD[field])
@@ -109,6 +119,7 @@ def issue_apply(*, connection: Connection, config: ConnectionConfig, issue: Trac
                 apply_field(defect=defect, connection=connection, config=config, field=field,
                             tracker_value=tracker_value)
                 waiting.update(status="done", done_at=timezone.now(), note="Superseded: the tracker's change won.")
+                ledger_record_pulled(twin=twin, field=field, value=tracker_value, via=via, updated_at=issue.updated_at)
             except NotApplied as exc:
                 note = str(exc)
                 winner = Winner.PORTAL
@@ -119,20 +130,52 @@ def issue_apply(*, connection: Connection, config: ConnectionConfig, issue: Trac
                             winner=winner, note=note)
         synced[field] = tracker_value
     for comment in issue.comments:
-        if has_marker(comment.body):
-            continue
+        _apply_tracker_comment(connection=connection, defect=defect, comment=comment)
+    if newer:
+        twin.synced = synced
+        twin.tracker_updated_at = issue.updated_at[:40]
+        twin.save(update_fields=["synced", "tracker_updated_at"])
+    return True
+
+
+def _body_hash(body: str) -> str:
+    return hashlib.sha256(normalize_text(body).encode()).hexdigest()
+
+
+def _apply_tracker_comment(*, connection: Connection, defect, comment) -> None:
+    """One tracker comment into the portal thread: new ones once, edits in place, deletions marked."""
+    if has_marker(comment.body):
+        return  # ours: pushed from this installation
+    ledger = SyncLedger.objects.filter(
+        connection=connection, direction=SyncLedger.Direction.INBOUND, external_id=comment.id
+    ).first()
+    if ledger is None:
+        if comment.deleted:
+            return  # deleted before we ever saw it
         ledger, created = SyncLedger.objects.get_or_create(
             connection=connection, direction=SyncLedger.Direction.INBOUND, external_id=comment.id
         )
         if created:
             posted = apply_comment(defect=defect, connection=connection, body=comment.body, author=comment.author)
             ledger.comment_id = posted.pk
-            ledger.save(update_fields=["comment_id"])
-    if newer:
-        twin.synced = synced
-        twin.tracker_updated_at = issue.updated_at[:40]
-        twin.save(update_fields=["synced", "tracker_updated_at"])
-    return True
+            ledger.body_sha256 = _body_hash(comment.body)
+            ledger.save(update_fields=["comment_id", "body_sha256"])
+        return
+    if ledger.deleted_at is not None or ledger.comment_id is None:
+        return
+    if comment.deleted:
+        apply_comment_change(connection=connection, comment_id=ledger.comment_id, deleted=True)
+        ledger.deleted_at = timezone.now()
+        ledger.save(update_fields=["deleted_at"])
+        return
+    digest = _body_hash(comment.body)
+    if ledger.body_sha256 and ledger.body_sha256 != digest:
+        apply_comment_change(connection=connection, comment_id=ledger.comment_id, body=comment.body,
+                             author=comment.author)
+    if ledger.body_sha256 != digest:
+        # A ledger row from before bodies were kept learns the body without applying it.
+        ledger.body_sha256 = digest
+        ledger.save(update_fields=["body_sha256"])
 
 
 def _portal_value(defect, field: str) -> str:
@@ -143,19 +186,22 @@ def _portal_value(defect, field: str) -> str:
     if field == "version":
         release = defect.fixed_in_release or defect.planned_release
         return release.version if release else ""
+    if field == "description":
+        return defect_description(defect)
     return defect.title
 
 
-def issues_apply(*, connection: Connection, issues, fresh: bool = False) -> list[TrackerIssue]:
+def issues_apply(*, connection: Connection, issues, fresh: bool = False, via: Via = POLL) -> list[TrackerIssue]:
     """Apply each issue in its own transaction; returns those that must wait for a later pass.
 
-    `fresh`: the issues were just read from the tracker (see issue_apply).
+    `fresh`: the issues were just read from the tracker (see issue_apply). `via`:
+    how they came (a webhook delivery, a poll), recorded with each value applied.
     """
     config = connection_config(connection)
     waiting = []
     for issue in issues:
         try:
-            if not issue_apply(connection=connection, config=config, issue=issue, fresh=fresh):
+            if not issue_apply(connection=connection, config=config, issue=issue, fresh=fresh, via=via):
                 waiting.append(issue)
         except Exception:
             # One bad issue must not stop the others; it is tried again next pass.

@@ -23,12 +23,13 @@ from django.utils import timezone
 
 from sync.config import connection_config
 from sync.connectors import connector_for
-from sync.connectors.base import ConnectorError, OutboundChange, RejectedChange, TwinRef
-from sync.models import Connection, ExternalIssue, OutboxItem, SyncLedger
+from sync.connectors.base import ConnectorError, OutboundChange, RejectedChange, TwinRef, UnreachableStatus
+from sync.models import Connection, ExternalIssue, OutboxItem, SyncConflict, SyncLedger
 from sync.services import settings as sync_settings
-from sync.services.conflicts import resolve_push_conflict
+from sync.services.conflicts import record_conflict, resolve_push_conflict
 from sync.services.health import connection_failed, connection_pause, connection_succeeded, redact
-from sync.services.translate import FIELD_OF_KIND, build_change
+from sync.services.provenance import ledger_record_pushed
+from sync.services.translate import FIELD_OF_KIND, build_change, normalize_text
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ def _done(item: OutboxItem, note: str = "") -> None:
 
 
 @transaction.atomic
-def _record_success(item: OutboxItem, change: OutboundChange, ref: TwinRef) -> None:
+def _record_success(item: OutboxItem, change: OutboundChange, ref: TwinRef, comment_ref: str = "") -> None:
     twin = ExternalIssue.objects.select_for_update().filter(connection=item.connection, defect=item.defect).first()
     if twin is None:
         twin = ExternalIssue.objects.create(
@@ -114,12 +115,23 @@ def _record_success(item: OutboxItem, change: OutboundChange, ref: TwinRef) -> N
     for name in ("status", "priority", "version", "title"):
         if name in change.fields:
             snapshot[name] = change.fields[name]
+    if "description" in change.fields:
+        # As the tracker will report it back (without the footer), so the echo is known.
+        snapshot["description"] = normalize_text(change.fields["description"])
     twin.synced = snapshot
     twin.save(update_fields=["synced"])
+    ledger_record_pushed(twin=twin, fields=change.fields)
     if item.kind == Kind.COMMENT and change.source_id is not None:
-        SyncLedger.objects.get_or_create(
+        ledger, _ = SyncLedger.objects.get_or_create(
             connection=item.connection, direction=SyncLedger.Direction.OUTBOUND, comment_id=change.source_id
         )
+        if comment_ref and ledger.external_id != comment_ref:
+            ledger.external_id = comment_ref[:100]
+            ledger.save(update_fields=["external_id"])
+    if item.kind == Kind.COMMENT_DELETE and change.source_id is not None:
+        SyncLedger.objects.filter(
+            connection=item.connection, direction=SyncLedger.Direction.OUTBOUND, comment_id=change.source_id
+        ).update(deleted_at=timezone.now())
     _done(item)
 
 
@@ -151,6 +163,12 @@ def outbox_push(*, item: OutboxItem) -> str:
                 return Status.DONE
         ref = connector.push(change)
     except RejectedChange as exc:
+        if isinstance(exc, UnreachableStatus) and twin is not None:
+            record_conflict(
+                twin=twin, field="status", portal_value=exc.target, tracker_value=exc.reached,
+                winner=SyncConflict.Winner.PORTAL,
+                note=f"{connection.name} could not reach {exc.target}: {redact(exc.message, token)}",
+            )
         _fail(item, redact(exc.message, token))
         connection_failed(connection=connection, error=redact(exc.message, token))
         return Status.FAILED
@@ -177,7 +195,7 @@ def outbox_push(*, item: OutboxItem) -> str:
         _retry_later(item, message, None)
         connection_failed(connection=connection, error=message)
         return Status.PENDING
-    _record_success(item, change, ref)
+    _record_success(item, change, ref, getattr(connector, "posted_comment_id", ""))
     connection_succeeded(connection=connection)
     return Status.DONE
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from django.urls import NoReverseMatch, reverse
 
 from defects.models import Attachment, Defect
 from sync.config import ConnectionConfig
 from sync.connectors.base import OutboundChange, OutboundFile, TwinRef
-from sync.models import ExternalIssue, OutboxItem
+from sync.models import ExternalIssue, OutboxItem, SyncLedger
 from sync.services.settings import portal_base_url
 
 Kind = OutboxItem.Kind
@@ -46,17 +48,58 @@ def create_fields(defect: Defect, config: ConnectionConfig) -> dict:
     }
 
 
+# The sections of a tracker description, in order, and the defect field each holds.
+# The summary (defect.description) comes first, before any heading.
+SECTIONS = (
+    ("Steps to reproduce", "steps_to_reproduce"),
+    ("Expected result", "expected_result"),
+    ("Actual result", "actual_result"),
+    ("Environment", "environment"),
+)
+HEADING_RE = re.compile(
+    r"^(" + "|".join(re.escape(label) for label, _ in SECTIONS) + r"):[ \t]*$", re.IGNORECASE | re.MULTILINE
+)
+
+
+def normalize_text(text: str | None) -> str:
+    """A description as both sides compare it: Unix line ends, no trailing spaces, stripped."""
+    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
 def defect_description(defect: Defect) -> str:
+    """The tracker description: the summary, then a "Label:" heading line and text per non-empty section.
+
+    description_sections reads it back, so an edit made in the tracker can be applied.
+    """
     parts = [defect.description.strip()]
-    for label, text in (
-        ("Steps to reproduce", defect.steps_to_reproduce),
-        ("Expected result", defect.expected_result),
-        ("Actual result", defect.actual_result),
-        ("Environment", defect.environment),
-    ):
+    for label, name in SECTIONS:
+        text = getattr(defect, name)
         if text.strip():
             parts.append(f"{label}:\n{text.strip()}")
-    return "\n\n".join(p for p in parts if p)
+    return normalize_text("\n\n".join(p for p in parts if p))
+
+
+def description_sections(text: str | None) -> dict[str, str]:
+    """The defect fields a tracker description holds: the inverse of defect_description.
+
+    Text before the first heading is the summary (`description`); each heading
+    line ("Steps to reproduce:", any case, alone on its line) starts its
+    section. A section that is absent is empty, so deleting it in the tracker
+    clears it; text with no heading at all is all summary. A heading named
+    twice keeps both texts, in order.
+    """
+    text = normalize_text(text)
+    found = {"description": "", **{name: "" for _, name in SECTIONS}}
+    names = {label.lower(): name for label, name in SECTIONS}
+    headings = list(HEADING_RE.finditer(text))
+    found["description"] = text[: headings[0].start()].strip() if headings else text
+    for index, heading in enumerate(headings):
+        end = headings[index + 1].start() if index + 1 < len(headings) else len(text)
+        name = names[heading.group(1).lower()]
+        body = text[heading.end():end].strip()
+        found[name] = f"{found[name]}\n\n{body}".strip() if found[name] else body
+    return found
 
 
 def build_change(item: OutboxItem, twin: ExternalIssue | None, config: ConnectionConfig) -> OutboundChange | None:
@@ -90,6 +133,18 @@ def build_change(item: OutboxItem, twin: ExternalIssue | None, config: Connectio
         author = payload.get("author") or "Someone"
         body = f"{payload.get('body', '')}\n\n-- {author}, in Handoff"
         return OutboundChange(**base, comment=body, source_id=payload["comment_id"])
+    if item.kind in (Kind.COMMENT_EDIT, Kind.COMMENT_DELETE):
+        # The tracker's id of the comment, kept when it was pushed there; a comment that
+        # never reached this tracker (or came from it) has nothing to change there.
+        ledger = SyncLedger.objects.filter(
+            connection_id=item.connection_id, direction=SyncLedger.Direction.OUTBOUND,
+            comment_id=payload.get("comment_id"),
+        ).exclude(external_id="").first()
+        if ledger is None:
+            return None
+        author = payload.get("author") or "Someone"
+        body = f"{payload.get('body', '')}\n\n-- {author}, in Handoff" if item.kind == Kind.COMMENT_EDIT else ""
+        return OutboundChange(**base, comment=body, source_id=payload["comment_id"], comment_ref=ledger.external_id)
     if item.kind == Kind.ATTACHMENT:
         attachment = Attachment.objects.filter(pk=payload.get("attachment_id")).first()
         if attachment is None:

@@ -60,8 +60,12 @@ class FakeGitHub(FakeServer):
             ("PATCH", f"{repo_path}/issues/(?P<n>\\d+)", self.update_issue),
             ("GET", f"{repo_path}/issues/(?P<n>\\d+)/comments", self.list_comments),
             ("POST", f"{repo_path}/issues/(?P<n>\\d+)/comments", self.create_comment),
+            ("GET", f"{repo_path}/issues/comments/(?P<cid>\\d+)", self.get_comment),
+            ("PATCH", f"{repo_path}/issues/comments/(?P<cid>\\d+)", self.update_comment),
+            ("DELETE", f"{repo_path}/issues/comments/(?P<cid>\\d+)", self.delete_comment),
             ("GET", f"{repo_path}/milestones", self.list_milestones),
             ("GET", "/user", self.authenticated_user),
+            ("GET", repo_path, self.get_repo),
             ("POST", f"{repo_path}/milestones", self.create_milestone),
         ]:
             self.route(method, pattern, handler)
@@ -230,6 +234,39 @@ class FakeGitHub(FakeServer):
         self.issues[number]["updated_at"] = now
         return comment
 
+    def _find_comment(self, request: Request) -> tuple[int | None, dict | None]:
+        wanted = int(request.match["cid"])
+        for number, comments in self.comments.items():
+            for comment in comments:
+                if comment["id"] == wanted:
+                    return number, comment
+        return None, None
+
+    def get_comment(self, request: Request) -> Response:
+        number, comment = self._find_comment(request)
+        if comment is None:
+            return self.not_found(request)
+        return Response(200, self.comment_json(number, comment))
+
+    def update_comment(self, request: Request) -> Response:
+        """PATCH /repos/{owner}/{repo}/issues/comments/{id} {"body": ...}."""
+        number, comment = self._find_comment(request)
+        if comment is None:
+            return self.not_found(request)
+        body = (request.json() or {}).get("body")
+        if not body:
+            return invalid("body", resource="IssueComment", code="missing_field")
+        comment.update(body=body, updated_at=self.tick())
+        return Response(200, self.comment_json(number, comment))
+
+    def delete_comment(self, request: Request) -> Response:
+        """DELETE /repos/{owner}/{repo}/issues/comments/{id}: 204 No Content."""
+        number, comment = self._find_comment(request)
+        if comment is None:
+            return self.not_found(request)
+        self.comments[number].remove(comment)
+        return Response(204)
+
     def create_comment(self, request: Request) -> Response:
         number = int(request.match["n"])
         if number not in self.issues:
@@ -238,6 +275,13 @@ class FakeGitHub(FakeServer):
         if not body:
             return invalid("body", resource="IssueComment", code="missing_field")
         return Response(201, self.comment_json(number, self._comment(number, body, "handoff-bot")))
+
+    def get_repo(self, request: Request) -> Response:
+        """GET /repos/{owner}/{repo}: the repository."""
+        owner, name = self.repo.split("/")
+        return Response(200, {"id": 1296269, "name": name, "full_name": self.repo, "private": False,
+                              "owner": self.user(owner), "html_url": f"{self.origin}/{self.repo}",
+                              "has_issues": True, "open_issues_count": len(self.issues)})
 
     def authenticated_user(self, request: Request) -> Response:
         """GET /user: the account the token belongs to (the one Handoff's issues are opened by)."""

@@ -25,13 +25,23 @@ from tests.fakes.server import FakeServer, Request, Response
 
 API = "/rest/api/2"
 PRIORITIES = ["Highest", "High", "Medium", "Low", "Lowest"]
-STATUS_IDS = {"To Do": "10000", "In Progress": "3", "Done": "10001"}
-CATEGORY = {"To Do": "new", "In Progress": "indeterminate", "Done": "done"}
+STATUS_IDS = {"To Do": "10000", "In Progress": "3", "In Review": "10002", "Done": "10001", "Won't Do": "10003"}
+CATEGORY = {"To Do": "new", "In Progress": "indeterminate", "In Review": "indeterminate", "Done": "done",
+            "Won't Do": "done"}
 # Jira's default software workflow lets any status move to any other.
 OPEN_WORKFLOW = {
     "To Do": [("11", "To Do", "To Do"), ("21", "In Progress", "In Progress"), ("31", "Done", "Done")],
     "In Progress": [("11", "To Do", "To Do"), ("21", "In Progress", "In Progress"), ("31", "Done", "Done")],
     "Done": [("11", "To Do", "To Do"), ("21", "In Progress", "In Progress"), ("31", "Done", "Done")],
+}
+# A review workflow: To Do -> In Progress -> In Review -> Done, one step at a time
+# (GET .../transitions lists only the transitions out of the current status).
+REVIEW_WORKFLOW = {
+    "To Do": [("21", "Start progress", "In Progress")],
+    "In Progress": [("11", "Stop progress", "To Do"), ("51", "Send to review", "In Review")],
+    "In Review": [("21", "Back to work", "In Progress"), ("31", "Approve", "Done")],
+    "Done": [("41", "Reopen", "To Do")],
+    "Won't Do": [],
 }
 # A stricter workflow: work must be started before it is done.
 STRICT_WORKFLOW = {
@@ -70,10 +80,13 @@ class FakeJira(FakeServer):
             ("POST", "/issue/(?P<ref>[^/]+)/transitions", self.do_transition),
             ("GET", "/issue/(?P<ref>[^/]+)/comment", self.get_comments),
             ("POST", "/issue/(?P<ref>[^/]+)/comment", self.add_comment),
+            ("PUT", "/issue/(?P<ref>[^/]+)/comment/(?P<cid>[^/]+)", self.edit_comment),
+            ("DELETE", "/issue/(?P<ref>[^/]+)/comment/(?P<cid>[^/]+)", self.delete_comment),
             ("POST", "/issue/(?P<ref>[^/]+)/attachments", self.add_attachment),
             ("POST", "/issue/(?P<ref>[^/]+)/remotelink", self.add_remote_link),
             ("POST", "/search/jql", self.search),
             ("GET", "/myself", self.myself),
+            ("GET", "/project/(?P<key>[^/]+)", self.get_project),
         ]:
             self.route(method, API + pattern, handler)
 
@@ -251,6 +264,33 @@ class FakeJira(FakeServer):
             return error(400, body="Comment body can not be empty!")
         return Response(201, self._comment(issue, body, "Handoff bot"))
 
+    def _find_comment(self, request: Request) -> tuple[dict | None, dict | None]:
+        issue = self.issue(request.match["ref"])
+        if issue is None:
+            return None, None
+        return issue, next((c for c in issue["comments"] if c["id"] == request.match["cid"]), None)
+
+    def edit_comment(self, request: Request) -> Response:
+        """PUT /issue/{key}/comment/{id}: the comment, with its new body."""
+        issue, comment = self._find_comment(request)
+        if comment is None:
+            return error(404, "Can not find a comment for the id.")
+        body = (request.json() or {}).get("body")
+        if not body:
+            return error(400, body="Comment body can not be empty!")
+        comment.update(body=body, updated=self.tick(), updateAuthor=self.user("Handoff bot"))
+        issue["updated"] = comment["updated"]
+        return Response(200, comment)
+
+    def delete_comment(self, request: Request) -> Response:
+        """DELETE /issue/{key}/comment/{id}: 204."""
+        issue, comment = self._find_comment(request)
+        if comment is None:
+            return error(404, "Can not find a comment for the id.")
+        issue["comments"].remove(comment)
+        issue["updated"] = self.tick()
+        return Response(204)
+
     def add_attachment(self, request: Request) -> Response:
         if request.header("X-Atlassian-Token") != "no-check":
             return Response(403, "XSRF check failed", {"Content-Type": "text/plain"})
@@ -286,6 +326,12 @@ class FakeJira(FakeServer):
         links[global_id] = {**link, "id": link_id}
         return Response(200 if existed else 201,
                         {"id": link_id, "self": f"{self.base_url}{API}/issue/{issue['id']}/remotelink/{link_id}"})
+
+    def get_project(self, request: Request) -> Response:
+        """GET /project/{projectIdOrKey}: the project, or 404 when there is none by that key or id."""
+        if request.match["key"] not in (self.project["key"], self.project["id"]):
+            return Response(404, {"errorMessages": ["No project could be found with key."], "errors": {}})
+        return Response(200, {"id": self.project["id"], "key": self.project["key"], "name": self.project["name"]})
 
     def myself(self, request: Request) -> Response:
         """GET /myself: the account the credentials act as (the one Handoff's issues are created by)."""

@@ -11,7 +11,7 @@ from core.models import Channel
 from defects.attachments import check_upload
 from defects.models import Comment
 from defects.services.changes import defect_update
-from defects.services.comments import comment_add
+from defects.services.comments import comment_add, comment_delete, comment_edit
 from defects.services.transitions import defect_transition
 from sync.connectors.base import attachment_marker, comment_marker, defect_marker
 from sync.models import Connection, ExternalIssue, InboundEvent, OutboxItem
@@ -254,7 +254,9 @@ def test_the_last_request_of_the_budget_holds_the_next_call_until_the_reset(
     assert OutboxItem.objects.get(kind="status").next_attempt_at >= timezone.now() + timedelta(seconds=290)
 
 
-def test_an_edited_github_comment_arrives_once_marked_edited(github, github_connection, escalate, ticket, deliver):
+def test_an_edited_github_comment_updates_its_twin_in_place_and_a_deleted_one_is_marked(
+    github, github_connection, escalate, ticket, deliver
+):
     defect = synced_defect(escalate, ticket)
     comment = github.comment_as(1, "Pool size is 4.")
     deliver(github_connection, *github.webhook("issue_comment", 1, action="created", comment=comment,
@@ -264,8 +266,37 @@ def test_an_edited_github_comment_arrives_once_marked_edited(github, github_conn
     deliver(github_connection, *github.webhook("issue_comment", 1, action="edited", comment=edited,
                                                secret=WEBHOOK_SECRET))
 
-    bodies = list(Comment.objects.filter(defect=defect).order_by("id").values_list("body", flat=True))
-    assert len(bodies) == 2 and bodies[1].startswith("(edited) Pool size is 2.")
+    (twin,) = Comment.objects.filter(defect=defect)
+    assert twin.body.startswith("Pool size is 2.") and "(edited)" not in twin.body
+
+    deliver(github_connection, *github.webhook("issue_comment", 1, action="deleted", comment=edited,
+                                               secret=WEBHOOK_SECRET))
+
+    twin.refresh_from_db()
+    assert twin.deleted_at is not None and twin.deleted_in == "GitHub"
+
+
+def test_a_portal_comment_edit_patches_its_github_twin_and_a_deletion_deletes_it(
+    github, github_connection, escalate, ticket, engineer
+):
+    defect = synced_defect(escalate, ticket)
+    comment = comment_add(actor=engineer, channel=Channel.WEB, body="Pool size is 4.", visibility="shared",
+                          defect=defect)
+    outbox_drain()
+    (posted,) = github.comments[1]
+
+    comment_edit(comment=comment, actor=engineer, channel=Channel.WEB, body="Pool size is 2.")
+    outbox_drain()
+
+    (edited,) = github.comments[1]
+    assert edited["id"] == posted["id"] and edited["body"].startswith("Pool size is 2.")
+    assert len(github.requests_to("PATCH", f"/issues/comments/{posted['id']}")) == 1
+
+    comment_delete(comment=comment, actor=engineer, channel=Channel.WEB)
+    outbox_drain()
+
+    assert github.comments[1] == []
+    assert not OutboxItem.objects.exclude(status=Status.DONE).exists()
 
 
 def test_github_down_keeps_the_change_waiting_without_pausing(github, github_connection, escalate, ticket):

@@ -9,16 +9,16 @@ from django.utils import timezone
 from core.models import Channel
 from defects.attachments import check_upload
 from defects.models import Comment
-from defects.services.comments import comment_add
+from defects.services.comments import comment_add, comment_delete, comment_edit
 from defects.services.transitions import defect_transition
 from sync.connectors import connector_for
 from sync.connectors.base import OutboundChange, comment_marker
-from sync.models import Connection, ExternalIssue, InboundEvent, OutboxItem
+from sync.models import Connection, ExternalIssue, InboundEvent, OutboxItem, SyncConflict
 from sync.outbox import outbox_enqueue
 from sync.services.pull import connection_poll
 from sync.services.push import outbox_drain
 from tests.factories import hmac_signature, synced_defect
-from tests.fakes.jira_server import STRICT_WORKFLOW
+from tests.fakes.jira_server import REVIEW_WORKFLOW
 from tests.sync.connectors.conftest import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db
@@ -90,25 +90,43 @@ def test_a_status_change_walks_the_transition_the_workflow_offers(
     assert move.json() == {"transition": {"id": "21"}}
 
 
-def test_a_status_the_workflow_cannot_reach_fails_the_row_and_shows_on_the_health_page(
+def test_a_status_not_offered_from_the_current_one_is_reached_by_the_shortest_path_of_transitions(
+    jira, jira_connection, escalate, ticket
+):
+    defect = synced_defect(escalate, ticket)
+    jira.workflow = REVIEW_WORKFLOW  # To Do -> In Progress -> In Review -> Done, no shortcut
+    outbox_enqueue(defect=defect, kind="status", payload={"status": "fixed"})
+
+    outbox_drain()
+
+    assert OutboxItem.objects.get(kind="status").status == Status.DONE
+    assert jira.only_issue()["status"] == "Done"
+    moves = [r.json()["transition"]["id"] for r in jira.requests_to("POST", "/transitions")]
+    assert moves[-3:] == ["21", "51", "31"]  # start, send to review, approve: three moves, no detour
+
+
+def test_a_status_the_workflow_cannot_reach_fails_with_a_conflict_naming_it_and_shows_on_the_health_page(
     jira, jira_connection, escalate, ticket, engineer, client
 ):
     defect = synced_defect(escalate, ticket)
-    jira.workflow = STRICT_WORKFLOW  # To Do can only start progress
+    # Work can be started and stopped, but nothing leads to Done.
+    jira.workflow = {"To Do": [("21", "Start progress", "In Progress")],
+                     "In Progress": [("11", "Stop progress", "To Do")], "Done": []}
     outbox_enqueue(defect=defect, kind="status", payload={"status": "fixed"})
 
     outbox_drain()
 
     row = OutboxItem.objects.get(kind="status")
     assert row.status == Status.FAILED
-    assert "no transition from To Do to Done" in row.last_error and "In Progress" in row.last_error
+    assert "no path to Done" in row.last_error
+    (conflict,) = SyncConflict.objects.filter(defect=defect)
+    assert conflict.field == "status" and conflict.portal_value == "Done" and "could not reach Done" in conflict.note
     jira_connection.refresh_from_db()
-    assert "no transition from To Do to Done" in jira_connection.last_error
-    assert not jira_connection.paused
-    assert jira.only_issue()["status"] == "To Do"
+    assert "no path to Done" in jira_connection.last_error and not jira_connection.paused
+    assert len(jira.requests_to("POST", "/transitions")) <= 6
     client.force_login(engineer)
     page = client.get(f"/sync/{jira_connection.pk}/")
-    assert "no transition from To Do to Done" in page.content.decode()
+    assert "no path to Done" in page.content.decode()
 
 
 def test_a_shared_comment_reaches_jira_once_even_when_pushed_twice(jira, jira_connection, escalate, ticket, engineer):
@@ -267,9 +285,7 @@ def test_a_wrong_token_pauses_the_connection_with_its_error(jira, jira_connectio
     assert OutboxItem.objects.get().status == Status.PENDING
 
 
-def test_an_edited_jira_comment_arrives_once_as_a_new_comment_marked_edited(
-    jira, jira_connection, escalate, ticket, deliver
-):
+def test_an_edited_jira_comment_updates_its_twin_in_place_once(jira, jira_connection, escalate, ticket, deliver):
     defect = synced_defect(escalate, ticket)
     comment = jira.comment_as("HD-1", "Pool size is 4.")
     deliver(jira_connection, *jira.webhook("comment_created", "HD-1", comment=comment, secret=WEBHOOK_SECRET))
@@ -279,9 +295,43 @@ def test_an_edited_jira_comment_arrives_once_as_a_new_comment_marked_edited(
     deliver(jira_connection, body, headers)
     deliver(jira_connection, body, {**headers, "X-Atlassian-Webhook-Identifier": "a-retry-with-a-new-id"})
 
-    bodies = list(Comment.objects.filter(defect=defect).order_by("id").values_list("body", flat=True))
-    assert len(bodies) == 2
-    assert bodies[0].startswith("Pool size is 4.") and bodies[1].startswith("(edited) Pool size is 2.")
+    (twin,) = Comment.objects.filter(defect=defect)
+    assert twin.body.startswith("Pool size is 2.") and twin.edited_at is not None
+    assert "(edited)" not in twin.body
+
+
+def test_a_comment_deleted_in_jira_is_marked_deleted_in_the_portal(jira, jira_connection, escalate, ticket, deliver):
+    defect = synced_defect(escalate, ticket)
+    comment = jira.comment_as("HD-1", "Pool size is 4.")
+    deliver(jira_connection, *jira.webhook("comment_created", "HD-1", comment=comment, secret=WEBHOOK_SECRET))
+
+    deliver(jira_connection, *jira.webhook("comment_deleted", "HD-1", comment=comment, secret=WEBHOOK_SECRET))
+
+    (twin,) = Comment.objects.filter(defect=defect)
+    assert twin.deleted_at is not None and twin.deleted_in == "Jira Cloud"
+
+
+def test_a_portal_comment_edited_then_deleted_changes_its_jira_twin_in_place(
+    jira, jira_connection, escalate, ticket, engineer
+):
+    defect = synced_defect(escalate, ticket)
+    comment = comment_add(actor=engineer, channel=Channel.WEB, body="Pool size is 4.", visibility="shared",
+                          defect=defect)
+    outbox_drain()
+    (posted,) = jira.only_issue()["comments"]
+
+    comment_edit(comment=comment, actor=engineer, channel=Channel.WEB, body="Pool size is 2.")
+    outbox_drain()
+
+    (edited,) = jira.only_issue()["comments"]
+    assert edited["id"] == posted["id"] and edited["body"].startswith("Pool size is 2.")
+    assert comment_marker(comment.pk) in edited["body"]
+
+    comment_delete(comment=comment, actor=engineer, channel=Channel.WEB)
+    outbox_drain()
+
+    assert jira.only_issue()["comments"] == []
+    assert not OutboxItem.objects.exclude(status=Status.DONE).exists()
 
 
 def test_a_component_jira_does_not_have_is_left_out_rather_than_losing_the_issue(
