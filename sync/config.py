@@ -59,12 +59,27 @@ DEFAULT_STATUS_MAPS: dict[str, dict[str, str]] = {
         S.CANNOT_REPRODUCE: "cannot reproduce",
         S.DUPLICATE: "duplicate",
     },
+    # GitLab: the text of a scoped "status::..." label; closed statuses also close the issue.
+    "gitlab": {
+        S.NEW: "new",
+        S.TRIAGE: "triage",
+        S.IN_PROGRESS: "in progress",
+        S.NEEDS_INFO: "needs info",
+        S.IN_VERIFICATION: "in verification",
+        S.FIXED: "fixed",
+        S.RELEASED: "released",
+        S.WONT_FIX: "won't fix",
+        S.CANNOT_REPRODUCE: "cannot reproduce",
+        S.DUPLICATE: "duplicate",
+    },
 }
 DEFAULT_PRIORITY_MAPS: dict[str, dict[str, str]] = {
     "redmine": {"S1": "Immediate", "S2": "Urgent", "S3": "High", "S4": "Normal"},
     "jira": {"S1": "Highest", "S2": "High", "S3": "Medium", "S4": "Low"},
     # GitHub: the text of a "severity: ..." label.
     "github": {"S1": "S1", "S2": "S2", "S3": "S3", "S4": "S4"},
+    # GitLab: the text of a scoped "severity::..." label.
+    "gitlab": {"S1": "S1", "S2": "S2", "S3": "S3", "S4": "S4"},
 }
 
 # When several portal statuses share one tracker status, a change made in the

@@ -6,9 +6,10 @@ per project): two connections sharing a token share one budget.
 
 State lives in the "sync" cache (HANDOFF_SYNC_CACHE_URL):
 - "blocked until": set from Retry-After, or from X-RateLimit-Remaining: 0 with
-  X-RateLimit-Reset. Until then every call fails at once with a ConnectorError
-  carrying retry_after, so the outbox backs the row off without touching the
-  tracker (other defects' rows wait too, instead of each earning its own 429).
+  X-RateLimit-Reset (GitLab: RateLimit-Remaining and RateLimit-Reset). Until
+  then every call fails at once with a ConnectorError carrying retry_after, so
+  the outbox backs the row off without touching the tracker (other defects'
+  rows wait too, instead of each earning its own 429).
 - in-flight slots: `HANDOFF_SYNC_MAX_IN_FLIGHT` keys taken with cache.add (an
   atomic "set if absent") and a lease, so a worker killed mid-call frees its
   slot when the lease runs out. With the default local-memory cache the cap is
@@ -65,7 +66,7 @@ def parse_retry_after(raw: str | None, *, now: float | None = None) -> float | N
 
 
 def parse_reset(raw: str | None, *, now: float | None = None) -> float | None:
-    """Seconds until X-RateLimit-Reset: GitHub sends epoch seconds, Jira an ISO 8601 time."""
+    """Seconds until X-RateLimit-Reset: GitHub and GitLab send epoch seconds, Jira an ISO 8601 time."""
     if not raw:
         return None
     now = time.time() if now is None else now
@@ -92,9 +93,10 @@ def wait_from_headers(headers: Mapping[str, str]) -> float | None:
     retry_after = parse_retry_after(lower.get("retry-after"))
     if retry_after is not None:
         return retry_after
-    if str(lower.get("x-ratelimit-remaining", "")).strip() == "0":
-        reset = parse_reset(lower.get("x-ratelimit-reset"))
-        return 60.0 if reset is None else reset
+    for prefix in ("x-ratelimit-", "ratelimit-"):  # GitHub and Jira; GitLab (its reset in epoch seconds)
+        if str(lower.get(prefix + "remaining", "")).strip() == "0":
+            reset = parse_reset(lower.get(prefix + "reset"))
+            return 60.0 if reset is None else reset
     return None
 
 

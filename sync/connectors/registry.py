@@ -17,6 +17,7 @@ CONNECTORS: dict[str, str] = {
     "redmine": "sync.connectors.redmine.RedmineConnector",
     "jira": "sync.connectors.jira.JiraConnector",
     "github": "sync.connectors.github.GitHubConnector",
+    "gitlab": "sync.connectors.gitlab.GitLabConnector",
 }
 
 
