@@ -80,6 +80,7 @@ def test_the_ticket_page_shows_dual_status_and_defect_links(api, agent, ticket, 
             "key": defect.key,
             "status": "fixed",
             "url": f"http://testserver/api/defects/{defect.pk}/",
+            "trackers": [],
         }
     ]
 
@@ -209,7 +210,9 @@ def test_a_list_row_shows_the_same_statuses_and_releases_as_the_ticket_itself(ap
 
     assert row == {key: body[key] for key in row}
     assert row["planned_release"]["version"] == "2.4.0" and row["fixed_in_release"]["version"] == "2.3.0"
-    assert row["defects"] == [{"id": defect.pk, "key": defect.key, "status": "new", "url": row["defects"][0]["url"]}]
+    assert row["defects"] == [
+        {"id": defect.pk, "key": defect.key, "status": "new", "url": row["defects"][0]["url"], "trackers": []}
+    ]
 
 
 def test_a_list_row_is_written_as_drf_would_write_its_declared_fields(api, agent, make_ticket, release, product):

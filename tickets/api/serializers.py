@@ -10,7 +10,8 @@ from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api import IdField
+from core.api import IdField, ListIdentityField
+from core.safe_urls import external_link
 from defects.api.serializers import DefectRefSerializer
 from defects.attachments import CheckedFile, check_upload
 from defects.models import Defect
@@ -18,6 +19,7 @@ from defects.severity import Impact, Severity, Urgency
 from releases.api.serializers import ReleaseBriefSerializer
 from releases.code.selectors import fix_first_releases
 from releases.code.serializers import FirstReleaseSerializer, first_releases_data
+from sync.models import Connection, ExternalIssue
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
 
@@ -61,27 +63,27 @@ class ProductSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "code", "default_team", "default_team_name", "components", "versions"]
 
 
-class ListIdentityField(serializers.HyperlinkedIdentityField):
-    """A HyperlinkedIdentityField that reverses its view once per serializer, not per row.
+class TrackerIssueSerializer(serializers.Serializer):
+    """A defect's twin in an external tracker, as the ticket page lists it."""
 
-    Reversing costs about as much as rendering the rest of a list row (URL
-    resolver, active language, absolute URI). The URL is reversed once with a
-    placeholder for the primary key, which each row then fills in: the same
-    URLs as HyperlinkedIdentityField, for the same request and format.
-    """
+    key = serializers.CharField()
+    url = serializers.SerializerMethodField()
+    tracker = serializers.CharField(source="connection.name")
+    kind = serializers.ChoiceField(source="connection.kind", choices=Connection.Kind.choices)
 
-    PLACEHOLDER = "handoff-pk-placeholder"
+    def get_url(self, twin: ExternalIssue) -> str | None:
+        """The issue's URL when it is a plain http(s) link (a tracker's URL is data), else null."""
+        return external_link(twin.url) or None
 
-    def get_url(self, obj, view_name, request, format):
-        if obj.pk is None:
-            return None
-        templates = self.__dict__.setdefault("_url_templates", {})
-        key = (id(request), format)
-        if key not in templates:
-            templates[key] = self.reverse(
-                view_name, kwargs={self.lookup_url_kwarg: self.PLACEHOLDER}, request=request, format=format
-            )
-        return templates[key].replace(self.PLACEHOLDER, str(getattr(obj, self.lookup_field)))
+
+class LinkedDefectSerializer(DefectRefSerializer):
+    """A defect a ticket links to, with its issues in trackers (prefetched by the ticket API views)."""
+
+    trackers = TrackerIssueSerializer(source="external_issues", many=True, read_only=True)
+
+    class Meta(DefectRefSerializer.Meta):
+        fields = DefectRefSerializer.Meta.fields + ["trackers"]
+        read_only_fields = fields
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -136,8 +138,8 @@ class TicketSerializer(serializers.ModelSerializer):
         return ReleaseBriefSerializer(context=self.context)
 
     @cached_property
-    def _defect_ref(self) -> DefectRefSerializer:
-        ref = DefectRefSerializer(context=self.context)
+    def _defect_ref(self) -> LinkedDefectSerializer:
+        ref = LinkedDefectSerializer(context=self.context)
         ref.fields["url"] = ListIdentityField(view_name="defect-detail")
         return ref
 
@@ -145,7 +147,7 @@ class TicketSerializer(serializers.ModelSerializer):
         release = getattr(self._current_defect(ticket), field, None)
         return self._release_brief.to_representation(release) if release is not None else None
 
-    @extend_schema_field(DefectRefSerializer(many=True))
+    @extend_schema_field(LinkedDefectSerializer(many=True))
     def get_defects(self, ticket: Ticket) -> list[dict]:
         """Every linked defect, the current one first."""
         return [self._defect_ref.to_representation(link.defect) for link in ticket.linked()]

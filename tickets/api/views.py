@@ -16,6 +16,7 @@ from defects.api.serializers import DefectSerializer
 from defects.api.triage import TicketThreadMixin
 from defects.models import TicketDefectLink
 from defects.selectors import defect_list_queryset
+from sync.models import ExternalIssue
 from tickets.api.filters import TicketFilter
 from tickets.api.permissions import TicketWorkersWrite
 from tickets.api.serializers import (
@@ -40,8 +41,18 @@ LIST_TICKET_FIELDS = (
 _RELEASE_BRIEF = ("version", "status", "planned_date", "released_at")
 
 
+def tracker_issues_prefetch(prefix: str = "") -> Prefetch:
+    """The linked defects' issues in trackers (key, URL, tracker): one query for a page."""
+    return Prefetch(
+        f"{prefix}defect__external_issues",
+        queryset=ExternalIssue.objects.select_related("connection")
+        .only("defect", "key", "url", "connection__name", "connection__kind")
+        .order_by("connection__name", "id"),
+    )
+
+
 def list_links():
-    """A list row's links: the defect's key and status, its releases' brief fields."""
+    """A list row's links: the defect's key and status, its releases' brief fields, its tracker issues."""
     return TicketDefectLink.objects.select_related(
         "defect", "defect__planned_release", "defect__fixed_in_release"
     ).only(
@@ -49,7 +60,7 @@ def list_links():
         "defect__planned_release", "defect__fixed_in_release",
         *(f"defect__planned_release__{name}" for name in _RELEASE_BRIEF),
         *(f"defect__fixed_in_release__{name}" for name in _RELEASE_BRIEF),
-    ).order_by("-linked_at", "-id")
+    ).prefetch_related(tracker_issues_prefetch()).order_by("-linked_at", "-id")
 
 
 class CustomerViewSet(CatalogueViewSet):
@@ -91,7 +102,7 @@ class TicketViewSet(
                 .only(*LIST_TICKET_FIELDS)
                 .prefetch_related(Prefetch("defect_links", queryset=list_links(), to_attr=Ticket.LINKS_ATTR))
             )
-        return visible_tickets(self.request.user)
+        return visible_tickets(self.request.user).prefetch_related(tracker_issues_prefetch("defect_links__"))
 
     def get_serializer_class(self):
         return TicketSerializer if self.action == "list" else TicketDetailSerializer
