@@ -10,6 +10,7 @@ from releases.api.views import ReleaseViewSet
 from releases.code.api import BuildViewSet, DefectCodeView, RepositoryViewSet, repository_webhook
 from sync.api import ConnectionViewSet
 from sync.api_link import DefectLinkTrackerView
+from sync.api_sources import DefectSyncView
 from tickets.api.views import CustomerViewSet, ProductViewSet, TicketViewSet
 
 router = DefaultRouter()
@@ -30,6 +31,7 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("defects/<int:pk>/link-tracker/", DefectLinkTrackerView.as_view(), name="defect-link-tracker"),
     path("defects/<int:pk>/commits/", DefectCodeView.as_view(), name="defect-commits"),
+    path("defects/<int:pk>/sync/", DefectSyncView.as_view(), name="defect-sync"),
     path("repositories/<int:pk>/webhook/", repository_webhook, name="repository-webhook"),
     path("", include(router.urls)),
 ]

@@ -135,6 +135,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "handoff@localhost")
 HANDOFF_BASE_URL = env_str("HANDOFF_BASE_URL", "http://127.0.0.1:8000")
+# Release notices left `sending` longer than this by a sender that died are settled:
+# marked sent when the mail server had accepted them, sent again otherwise. Keep it
+# well above CELERY_TASK_TIME_LIMIT, so a slow but living sender is never overtaken.
+HANDOFF_OUTREACH_SENDING_TIMEOUT = env_int("HANDOFF_OUTREACH_SENDING_TIMEOUT", 900, minimum=60)
 
 # Celery: a real broker when CELERY_BROKER_URL is set, in-process otherwise.
 CELERY_BROKER_URL = env_broker("CELERY_BROKER_URL")
@@ -187,6 +191,7 @@ CELERY_BEAT_SCHEDULE = {
     "sync-poll": {"task": "sync.poll", "schedule": float(HANDOFF_SYNC_POLL_SECONDS)},
     "sync-relay": {"task": "sync.relay", "schedule": float(HANDOFF_SYNC_RELAY_SECONDS)},
     "code-scan": {"task": "releases.code.scan_all", "schedule": float(HANDOFF_GIT_SCAN_SECONDS)},
+    "outreach-recover": {"task": "releases.recover_notices", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {
@@ -229,6 +234,9 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "core.models.Notification.Kind",
         "BuildStatusEnum": "releases.code.models.Build.Status",
         "CommitLinkKindEnum": "releases.code.models.CommitLink.Kind",
+        "TrackerKindEnum": "sync.models.Connection.Kind",
+        # A field source's side and a conflict's winner are the same two choices.
+        "SyncSideEnum": "sync.models.FieldSource.Side",
     },
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -10,8 +11,11 @@ from django.db import transaction
 from core.audit import audit_changes, audit_record
 from core.safe_urls import clean_server_url
 from sync.config import build_config
+from sync.connectors import connector_for
+from sync.connectors.base import ConnectorError, remote_reason
 from sync.connectors.registry import CONNECTORS
-from sync.models import Connection
+from sync.models import Connection, ExternalIssue
+from sync.services.health import redact
 
 SECRET_FIELDS = ("token", "webhook_secret")
 EDITABLE = (
@@ -102,3 +106,51 @@ def connection_update(*, connection: Connection, actor, channel: str, **values: 
     if diff:
         audit_changes(obj=connection, actor=actor, channel=channel, changes=_audited(diff))
     return connection
+
+
+@transaction.atomic
+def connection_delete(*, connection: Connection, actor, channel: str) -> None:
+    """Delete a connection that no defect is linked through. Raises ValidationError otherwise.
+
+    A connection with linked issues is refused rather than deleted: deleting would
+    drop the links, the field sources and the comment ledger with it, and a later
+    connection to the same project would create every issue again. Switching it
+    off (enabled=False) keeps all of that and stops the sync.
+    """
+    connection = Connection.objects.select_for_update().get(pk=connection.pk)
+    linked = ExternalIssue.objects.filter(connection=connection).count()
+    if linked:
+        raise ValidationError(
+            f"{linked} defect(s) are linked through {connection.name}; switch it off instead, "
+            "which stops the sync and keeps the links."
+        )
+    audit_record(obj=connection, actor=actor, channel=channel, action="deleted",
+                 old=f"{connection.kind} {connection.base_url}")
+    connection.delete()
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    ok: bool
+    found: dict[str, str]
+    error: str = ""
+
+
+def connection_probe(*, connection: Connection) -> ProbeResult:
+    """Call the tracker with the connection's settings and report what it found, or the cleaned error.
+
+    Reads only: the project (or repository) and the account the token acts as.
+    The token never appears in the answer.
+    """
+    try:
+        connector = connector_for(connection)
+        if not hasattr(connector, "probe"):
+            return ProbeResult(ok=False, found={}, error=f"{connection.get_kind_display()} cannot be tested here yet.")
+        found = connector.probe()
+    except ConnectorError as exc:
+        return ProbeResult(ok=False, found={}, error=redact(exc.message, connection.token))
+    except ValidationError as exc:
+        return ProbeResult(ok=False, found={}, error="; ".join(exc.messages))
+    except Exception as exc:  # an unexpected answer: say what kind, never the remote body
+        return ProbeResult(ok=False, found={}, error=f"The tracker could not be read ({type(exc).__name__}).")
+    return ProbeResult(ok=True, found={k: remote_reason(v) for k, v in found.items()})

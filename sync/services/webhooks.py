@@ -23,6 +23,7 @@ from core.tasks import queue
 from sync.connectors import connector_for
 from sync.connectors.base import WebhookRejected
 from sync.models import Connection, InboundEvent
+from sync.services.provenance import Via
 from sync.services.pull import issues_apply
 
 DELIVERY_ID_MAX = InboundEvent._meta.get_field("delivery_id").max_length
@@ -63,7 +64,8 @@ def webhook_receive(*, connection: Connection, headers: Mapping[str, str], body:
         connector.parse_webhook(headers=headers, body=body)
     except WebhookRejected as exc:
         error = str(exc)
-    kept_headers = {k: v for k, v in headers.items() if "signature" not in k.lower()}
+    # Neither a signature nor a shared token (GitLab's X-Gitlab-Token is the secret itself) is kept.
+    kept_headers = {k: v for k, v in headers.items() if "signature" not in k.lower() and "token" not in k.lower()}
     try:
         with transaction.atomic():
             event = InboundEvent.objects.create(
@@ -84,7 +86,9 @@ def inbound_process(*, event: InboundEvent) -> None:
     connection = event.connection
     try:
         issues = connector_for(connection).parse_webhook(headers=event.headers, body=event.body.encode())
-        waiting = issues_apply(connection=connection, issues=issues)
+        waiting = issues_apply(
+            connection=connection, issues=issues, via=Via("webhook", event.delivery_id)
+        )
     except Exception as exc:
         InboundEvent.objects.filter(pk=event.pk).update(
             status=InboundEvent.Status.FAILED, error=str(exc)[:2000], processed_at=timezone.now()
