@@ -1,28 +1,44 @@
-"""Forms for the release pages. They shape input; the services decide the rules."""
+"""Forms for the release pages. They shape input; the services decide the rules.
+
+What a form offers (products, releases, customers) is read by a selector and handed
+in by the view: the forms themselves do not query.
+"""
 
 from django import forms
 from django.db.models import QuerySet
 
 from core.widgets import LongSelect
 from releases.models import Release
-from releases.services.releases import later_planned_releases
 from tickets.models import Customer, Product
 
 
 class ReleaseFilterForm(forms.Form):
-    product = forms.ModelChoiceField(
-        label="Product", required=False, queryset=Product.objects.all(), empty_label="Every product"
-    )
+    product = forms.ModelChoiceField(label="Product", required=False, queryset=None, empty_label="Every product")
+
+    def __init__(self, *args, products: QuerySet[Product], **kwargs):
+        """`products`: tickets.selectors.product_list()."""
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products
+
+    def selected_product(self) -> Product | None:
+        """The product to narrow the list to; None for every product (or one not offered)."""
+        self.is_valid()
+        return getattr(self, "cleaned_data", {}).get("product")
 
 
 class ReleaseCreateForm(forms.Form):
-    product = forms.ModelChoiceField(label="Product", queryset=Product.objects.all())
+    product = forms.ModelChoiceField(label="Product", queryset=None)
     version = forms.CharField(label="Version", max_length=40, help_text="Numbers with dots, e.g. 2.4.0")
     planned_date = forms.DateField(
         label="Planned date", required=False, widget=forms.DateInput(attrs={"type": "date"}),
         help_text="An estimate the help desk may pass on as such.",
     )
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, products: QuerySet[Product], **kwargs):
+        """`products`: tickets.selectors.product_list()."""
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products
 
 
 class _ReleaseChoiceField(forms.ModelChoiceField):
@@ -37,7 +53,7 @@ class ReleaseShipForm(forms.Form):
     move_unfixed_to = _ReleaseChoiceField(
         label="Defects planned for this release but not fixed",
         required=False,
-        queryset=Release.objects.none(),
+        queryset=None,
         empty_label="Drop their plan (no new estimate)",
     )
     reason = forms.CharField(
@@ -49,14 +65,15 @@ class ReleaseShipForm(forms.Form):
         error_messages={"required": "Tick the box to confirm the release has shipped."},
     )
 
-    def __init__(self, *args, release: Release, **kwargs):
+    def __init__(self, *args, releases: QuerySet[Release], **kwargs):
+        """`releases`: where the unfixed defects may go (releases.services.releases.later_planned_releases)."""
         super().__init__(*args, **kwargs)
-        self.fields["move_unfixed_to"].queryset = later_planned_releases(release)
+        self.fields["move_unfixed_to"].queryset = releases
 
 
 class ReportFilterForm(forms.Form):
     customer = forms.ModelChoiceField(
-        label="Customer", required=False, queryset=Customer.objects.none(), empty_label="Every customer",
+        label="Customer", required=False, queryset=None, empty_label="Every customer",
         widget=LongSelect(label_field="name"),
     )
 

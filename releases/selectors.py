@@ -1,11 +1,16 @@
 """Reads for the release pages and services."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Lower
 
+from core.paths import path_maker
 from defects.models import Defect, TicketDefectLink
 from releases.models import Release, ReleaseNotice
-from tickets.models import Customer
+from tickets.models import Customer, Product
 
 # A defect fixed in a release: fixed there, or already shipped with it.
 FIXED_STATUSES = (Defect.Status.FIXED, Defect.Status.RELEASED)
@@ -30,3 +35,63 @@ def notice_progress(release: Release) -> dict[str, int]:
         counts[row["status"]] = row["n"]
     counts["total"] = sum(counts.values())
     return counts
+
+
+def releases_by_product(*, product: Product | None = None) -> QuerySet[Release]:
+    """Releases grouped by product (by name), newest version first; `product`: only its own."""
+    releases = Release.objects.select_related("product").order_by("product__name", "product_id", "-version_key")
+    if product is not None:
+        releases = releases.filter(product=product)
+    return releases
+
+
+# get_status_display rebuilds its choices on every call.
+_RELEASE_STATUS = dict(Release.Status.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRow:
+    """A release as the release list shows it, with its defect counts and links."""
+
+    pk: int
+    product: Product
+    version: str
+    status: str
+    status_label: str
+    planned_date: date | None
+    released_at: datetime | None
+    fixed_count: int
+    planned_count: int
+    url: str
+    report_url: str
+
+
+def _defect_counts(release_field: str, release_ids: list[int], **filters) -> dict[int, int]:
+    """release id -> how many defects name it in `release_field` (and match `filters`)."""
+    rows = (
+        Defect.objects.filter(**{f"{release_field}__in": release_ids}, **filters)
+        .order_by().values(release_field).annotate(n=Count(release_field)).values_list(release_field, "n")
+    )
+    return dict(rows)
+
+
+def release_list_rows(releases: Iterable[Release]) -> list[ReleaseRow]:
+    """The rows of `releases` (a page of releases_by_product) with the defects fixed in each and those
+    still open and planned for it: two grouped reads through the release indexes, whatever the
+    number of rows, rather than a count per release."""
+    releases = list(releases)  # a page's slice: read once
+    ids = [release.pk for release in releases]
+    fixed = _defect_counts("fixed_in_release", ids)
+    planned = _defect_counts("planned_release", ids, status__in=Defect.OPEN_STATUSES)
+    detail, report = path_maker("releases:detail"), path_maker("releases:report")
+    return [
+        ReleaseRow(
+            pk=release.pk, product=release.product, version=release.version, status=release.status,
+            status_label=_RELEASE_STATUS.get(release.status, release.status),
+            planned_date=release.planned_date, released_at=release.released_at,
+            fixed_count=fixed.get(release.pk, 0), planned_count=planned.get(release.pk, 0),
+            url=detail(release.pk), report_url=report(release.pk),
+        )
+        for release in releases
+    ]
+

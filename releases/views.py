@@ -7,7 +7,6 @@ Every staff role reads; only managers create, ship and notify customers.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,55 +22,34 @@ from core.paths import path_maker
 from defects.models import Defect
 from releases.forms import ReleaseCreateForm, ReleaseFilterForm, ReleaseShipForm, ReportFilterForm
 from releases.models import Release
-from releases.selectors import notice_progress, release_affected_customers
+from releases.selectors import notice_progress, release_affected_customers, release_list_rows, releases_by_product
 from releases.services.export import report_csv, report_filename
 from releases.services.outreach import release_queue_notices
-from releases.services.releases import release_create
+from releases.services.releases import later_planned_releases, release_create
 from releases.services.report import release_report, release_upgrade_advice
 from releases.services.report import release_report_page as report_page
 from releases.services.ship import release_ship, ship_preview
 from releases.services.stats import manager_charts_cached
 from tickets.forms import apply_service_errors
+from tickets.selectors import product_list
 
 PAGE_SIZE = 50
 HISTORY_LENGTH = 15
 
 
-def _counts(release_field: str, releases: list[Release], **filters) -> dict[int, int]:
-    """release id -> how many defects name it in `release_field` (and match `filters`)."""
-    rows = (
-        Defect.objects.filter(**{f"{release_field}__in": [r.pk for r in releases]}, **filters)
-        .order_by().values(release_field).annotate(n=Count(release_field)).values_list(release_field, "n")
-    )
-    return dict(rows)
-
-
 @role_required()
 def release_list(request: HttpRequest) -> HttpResponse:
     """Releases grouped by product, newest version first, with their defect counts."""
-    form = ReleaseFilterForm(request.GET or None)
-    releases = Release.objects.select_related("product").order_by("product__name", "product_id", "-version_key")
-    if form.is_valid() and form.cleaned_data.get("product"):
-        releases = releases.filter(product=form.cleaned_data["product"])
+    form = ReleaseFilterForm(request.GET or None, products=product_list())
+    releases = releases_by_product(product=form.selected_product())
     page = Paginator(releases, PAGE_SIZE).get_page(request.GET.get("page"))
-    # The page's releases first, then their defects counted through the release indexes:
-    # two grouped reads, rather than a count per release of the whole list.
-    shown = list(page.object_list)
-    fixed = _counts("fixed_in_release", shown)
-    planned = _counts("planned_release", shown, status__in=Defect.OPEN_STATUSES)
-    detail, report = path_maker("releases:detail"), path_maker("releases:report")
-    labels = dict(Release.Status.choices)
-    for release in shown:
-        release.fixed_count, release.planned_count = fixed.get(release.pk, 0), planned.get(release.pk, 0)
-        release.url, release.report_url = detail(release.pk), report(release.pk)
-        release.status_label = labels.get(release.status, release.status)
-    page.object_list = shown
+    page.object_list = release_list_rows(page.object_list)
     return render(request, "releases/list.html", {"form": form, "page": page})
 
 
 @role_required(roles.is_manager)
 def release_create_page(request: HttpRequest) -> HttpResponse:
-    form = ReleaseCreateForm(request.POST or None)
+    form = ReleaseCreateForm(request.POST or None, products=product_list())
     if request.method == "POST" and form.is_valid():
         try:
             release = release_create(actor=request.user, channel=Channel.WEB, **form.cleaned_data)
@@ -107,7 +85,7 @@ def release_ship_page(request: HttpRequest, pk: int) -> HttpResponse:
     if release.is_released:
         messages.info(request, f"{release.version} was already released.")
         return redirect("releases:detail", pk=release.pk)
-    form = ReleaseShipForm(request.POST or None, release=release)
+    form = ReleaseShipForm(request.POST or None, releases=later_planned_releases(release))
     if request.method == "POST" and form.is_valid():
         try:
             result = release_ship(
@@ -127,20 +105,15 @@ def release_ship_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "releases/ship.html", context, status=400 if form.errors else 200)
 
 
-def _set_urls(view_name: str, objects) -> None:
-    """Give each object its `url` (the view reversed once: the report has hundreds of rows)."""
-    path = path_maker(view_name)
-    for obj in objects:
-        obj.url = path(obj.pk)
-
-
 def _defect_rows(defects) -> SafeString:
     """The rows of the report's defects table: templates/jinja2/releases/report_defects.html.
 
     A release fixes a few hundred defects: drawn by the Django template engine (nine
     lookups a row) the table cost about half the page; Jinja2 draws it as fast as strings.
     """
-    return render_fragment("releases/report_defects.html", {"defects": defects})
+    return render_fragment(
+        "releases/report_defects.html", {"defects": defects, "defect_url": path_maker("defects:detail")}
+    )
 
 
 @role_required()
@@ -160,8 +133,6 @@ def release_report_page(request: HttpRequest, pk: int) -> HttpResponse:
     # the page makes once it has loaded: the customers to tell come first.
     report = report_page(release, customer=form.selected_customer(), page=request.GET.get("page"), with_upgrades=False)
     form.offer(report.affected)
-    _set_urls("defects:detail", report.defects)
-    _set_urls("tickets:detail", [row.ticket for entry in report.customers for row in entry.tickets])
     context = {
         "release": release, "form": form, "report": report, "progress": report.progress,
         "defect_rows": _defect_rows(report.defects), "customer_filter": report.customer_filter,
@@ -179,7 +150,6 @@ def release_upgrade_advice_page(request: HttpRequest, pk: int) -> HttpResponse:
         # Not everyone's advice in place of the one customer asked for.
         return HttpResponseBadRequest(" ".join(form.errors["customer"]), content_type="text/plain; charset=utf-8")
     upgrades = release_upgrade_advice(release, customer=customer)
-    _set_urls("defects:detail", [d for row in upgrades for d in row.gains])
     context = {"release": release, "upgrades": upgrades, "customer_filter": customer}
     template = "releases/_advice.html" if request.htmx else "releases/advice.html"
     return render(request, template, context)

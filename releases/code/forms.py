@@ -1,6 +1,10 @@
-"""The repository forms of the portal; the service checks and probes what it gets."""
+"""The repository forms of the portal; the service checks and probes what it gets.
+
+The products and tracker connections offered are read by selectors and handed in by the view.
+"""
 
 from django import forms
+from django.db.models import QuerySet
 
 from releases.code.services.repositories import CREDENTIAL_LIMIT
 from sync.models import Connection
@@ -9,7 +13,7 @@ from tickets.models import Product
 
 class RepositoryForm(forms.Form):
     name = forms.CharField(max_length=60)
-    product = forms.ModelChoiceField(queryset=Product.objects.order_by("name"))
+    product = forms.ModelChoiceField(queryset=None)
     url = forms.CharField(
         label="Repository URL", max_length=500, help_text="https://host/owner/repo.git or ssh://git@host/owner/repo.git"
     )
@@ -23,13 +27,19 @@ class RepositoryForm(forms.Form):
         label="Web address", required=False, max_length=300, help_text="Commits link to <web address>/commit/<sha>."
     )
     connection = forms.ModelChoiceField(
-        label="Tracker of #numbers", required=False, queryset=Connection.objects.order_by("name"),
+        label="Tracker of #numbers", required=False, queryset=None,
         help_text="The tracker whose issue numbers (#12) the commit messages use.",
     )
     webhook_secret = forms.CharField(
         required=False, max_length=200, widget=forms.PasswordInput(render_value=False),
         help_text="Secret of the push and build webhooks. Write-only.",
     )
+
+    def __init__(self, *args, products: QuerySet[Product], connections: QuerySet[Connection], **kwargs):
+        """`products`: tickets.selectors.product_list(); `connections`: sync.selectors.connection_list()."""
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products
+        self.fields["connection"].queryset = connections
 
 
 class RepositoryEditForm(forms.Form):

@@ -27,7 +27,9 @@ from releases.code.services.fixed_in import (
 from releases.code.services.repositories import repository_create, repository_update
 from releases.code.tasks import scan_queue
 from releases.models import Release
+from sync.selectors import connection_list
 from tickets.forms import apply_service_errors
+from tickets.selectors import product_list
 
 RECENT = 20
 
@@ -40,7 +42,7 @@ def repository_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(roles.is_manager)
 def repository_create_page(request: HttpRequest) -> HttpResponse:
-    form = RepositoryForm(request.POST or None)
+    form = RepositoryForm(request.POST or None, products=product_list(), connections=connection_list())
     if request.method == "POST" and form.is_valid():
         try:
             repository = repository_create(actor=request.user, channel=Channel.WEB, **form.cleaned_data)
