@@ -95,3 +95,11 @@ def release_list_rows(releases: Iterable[Release]) -> list[ReleaseRow]:
         for release in releases
     ]
 
+
+
+def release_defects(release: Release) -> tuple[list[Defect], list[Defect]]:
+    """The release page's two lists: defects fixed in it, and open defects planned for it."""
+    defects = Defect.objects.select_related("team").order_by("severity", "key")
+    fixed = list(defects.filter(fixed_in_release=release))
+    planned = list(defects.filter(planned_release=release, status__in=Defect.OPEN_STATUSES))
+    return fixed, planned

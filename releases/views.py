@@ -19,10 +19,15 @@ from core.decorators import role_required
 from core.jinja2 import render_fragment
 from core.models import Channel
 from core.paths import path_maker
-from defects.models import Defect
 from releases.forms import ReleaseCreateForm, ReleaseFilterForm, ReleaseShipForm, ReportFilterForm
 from releases.models import Release
-from releases.selectors import notice_progress, release_affected_customers, release_list_rows, releases_by_product
+from releases.selectors import (
+    notice_progress,
+    release_affected_customers,
+    release_defects,
+    release_list_rows,
+    releases_by_product,
+)
 from releases.services.export import report_csv, report_filename
 from releases.services.outreach import release_queue_notices
 from releases.services.releases import later_planned_releases, release_create
@@ -68,11 +73,11 @@ def _release(pk: int) -> Release:
 @role_required()
 def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
     release = _release(pk)
-    defects = Defect.objects.select_related("team").order_by("severity", "key")
+    fixed, planned = release_defects(release)
     context = {
         "release": release,
-        "fixed": list(defects.filter(fixed_in_release=release)),
-        "planned": list(defects.filter(planned_release=release, status__in=Defect.OPEN_STATUSES)),
+        "fixed": fixed,
+        "planned": planned,
         "history": list(audit_history(release)[:HISTORY_LENGTH]),
     }
     return render(request, "releases/detail.html", context)
