@@ -150,6 +150,14 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
         if advice:
             targets.append(Target("release report, upgrade advice", "manager", [advice]))
     targets.append(Target("manager charts", "manager", [_url("releases:charts")]))
+    if release is not None:
+        targets.append(Target("release page", "manager", [_url("releases:detail", release.pk)]))
+    recent_defects = list(Defect.objects.order_by("-id").values_list("id", flat=True)[:25])
+    targets.append(Target("defect page", "engineer", [_url("defects:detail", pk) for pk in recent_defects]))
+    # Code traceability and tracker connections: pages of their own.
+    targets.append(Target("defect code panel", "engineer", [_url("releases:defect-code", pk) for pk in recent_defects]))
+    targets.append(Target("repository list", "manager", [_url("releases:repositories")]))
+    targets.append(Target("tracker connections", "manager", [_url("sync:list")]))
     similar = _url("defect-similar") or "/api/defects/similar/"
     targets.append(Target("similar-defect search (API)", "agent", [
         f"{similar}?{requests.compat.urlencode({'q': title, 'product': pid})}" for title, pid in open_defects
@@ -164,6 +172,8 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
                [f"{api}/defects/", f"{api}/defects/?status=in_progress&product={product_id}"], api=True),
         Target("API releases", "manager", [f"{api}/releases/"], api=True),
         Target("API customers", "manager", [f"{api}/customers/"], api=True),
+        Target("API repositories", "manager", [f"{api}/repositories/"], api=True),
+        Target("API defect commits", "engineer", [f"{api}/defects/{pk}/commits/" for pk in recent_defects], api=True),
     ]
     hook = hook_target() if hook_target else None
     targets.append(hook or _missing("webhook ingest", "hook", "not available"))
