@@ -3,7 +3,8 @@
 AGENTS = "Agents"
 ENGINEERS = "Engineers"
 MANAGERS = "Managers"
-ALL_ROLES = (AGENTS, ENGINEERS, MANAGERS)
+PRODUCT_MANAGERS = "Product managers"
+ALL_ROLES = (AGENTS, ENGINEERS, MANAGERS, PRODUCT_MANAGERS)
 
 
 def _groups(user) -> set[str]:
@@ -40,3 +41,12 @@ def can_work_tickets(user) -> bool:
 def can_work_defects(user) -> bool:
     """Engineers and managers change defects."""
     return is_engineer(user) or is_manager(user)
+
+
+def is_product_manager(user) -> bool:
+    return PRODUCT_MANAGERS in _groups(user)
+
+
+def can_triage_requests(user) -> bool:
+    """Product managers and managers change enhancement requests."""
+    return is_product_manager(user) or is_manager(user)

@@ -8,9 +8,14 @@ from defects.severity import Impact, Severity, Urgency
 
 
 class Team(models.Model):
-    """An engineering team that owns products or components."""
+    """A team that owns products or components: engineering (defects) or product (requests)."""
+
+    class Kind(models.TextChoices):
+        ENGINEERING = "engineering", "Engineering"
+        PRODUCT = "product", "Product management"
 
     name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.ENGINEERING)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
     # The tracker this team's defects live in; routing a defect here makes it sync.
     connection = models.ForeignKey(
@@ -25,8 +30,13 @@ class Team(models.Model):
 
 
 class RoutingRule(models.Model):
-    """Sends a new defect to a team. Lower priority numbers are tried first."""
+    """Sends a new defect (or enhancement request) to a team. Lower priority numbers are tried first."""
 
+    class Kind(models.TextChoices):
+        DEFECT = "defect", "Defects, to engineering teams"
+        REQUEST = "request", "Enhancement requests, to product teams"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.DEFECT)
     priority = models.PositiveIntegerField(default=100)
     product = models.ForeignKey("tickets.Product", on_delete=models.CASCADE, related_name="routing_rules")
     component = models.ForeignKey(
@@ -41,6 +51,9 @@ class RoutingRule(models.Model):
     class Meta:
         ordering = ["priority", "id"]
         indexes = [models.Index(fields=["product", "active", "priority"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["defect", "request"]), name="routing_rule_known_kind"),
+        ]
 
     def __str__(self) -> str:
         parts = [f"#{self.priority}", self.product.name if self.product_id else "?"]

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "defects",
     "sync",
     "tools",
+    "enhancements",
     "releases",
 ]
 

@@ -7,7 +7,14 @@ from core.versions import version_sort_key
 class Customer(models.Model):
     """An organisation the help desk serves."""
 
+    class Tier(models.TextChoices):
+        STRATEGIC = "strategic", "Strategic"
+        STANDARD = "standard", "Standard"
+        TRIAL = "trial", "Trial"
+
     name = models.CharField(max_length=200, unique=True)
+    # How much the customer's asks weigh in the enhancement-request queue.
+    tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.STANDARD)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -11,6 +11,7 @@ USERS = [
     ("engineer", "Eli", "Engineer", "Engineers", False),
     ("engineer2", "Priya", "Platform", "Engineers", False),
     ("manager", "Morgan", "Manager", "Managers", True),
+    ("pm", "Pat", "Product", "Product managers", False),
 ]
 PASSWORD = "handoff"
 

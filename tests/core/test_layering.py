@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Lowest first: an app may import the apps before it in this list, never one after.
-LAYERS = ["core", "defects", "sync", "tickets", "releases"]
+LAYERS = ["core", "defects", "sync", "tickets", "enhancements", "releases"]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 
 # The pages, forms and API of defects (and the ticket API's release field) still

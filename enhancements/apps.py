@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EnhancementsConfig(AppConfig):
+    name = "enhancements"
+    verbose_name = "Enhancement requests"
