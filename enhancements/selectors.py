@@ -119,3 +119,25 @@ def request_comments(request: EnhancementRequest) -> QuerySet[RequestComment]:
 
 def request_ticket_links(request: EnhancementRequest) -> QuerySet[TicketRequestLink]:
     return TicketRequestLink.objects.filter(request=request).select_related("ticket", "customer").order_by("linked_at")
+
+
+def _release_model():
+    # Reached through the foreign key: releases sits above this app.
+    return EnhancementRequest._meta.get_field("target_release").related_model
+
+
+def coming_releases(product_id) -> list:
+    """Releases of the product not shipped yet (what a plan may target)."""
+    coming = _release_model().objects.filter(product_id=product_id, released_at__isnull=True)
+    return list(coming.order_by("version_key"))
+
+
+def product_releases(product_id) -> list:
+    return list(_release_model().objects.filter(product_id=product_id).order_by("version_key"))
+
+
+def queue_filters():
+    """The products and components the queue filters by (two queries)."""
+    product_model = EnhancementRequest._meta.get_field("product").related_model
+    component_model = EnhancementRequest._meta.get_field("component").related_model
+    return list(product_model.objects.order_by("name")), list(component_model.objects.select_related("product"))

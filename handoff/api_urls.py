@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from core.api_notifications import NotificationViewSet
 from core.api_tokens import ApiTokenViewSet, ObtainTokenView
 from defects.api.views import DefectViewSet, RoutingRuleViewSet, TeamViewSet
+from enhancements.api.views import RequestViewSet
 from releases.api.views import ReleaseViewSet
 from releases.code.api import BuildViewSet, DefectCodeView, RepositoryViewSet, repository_webhook
 from sync.api import ConnectionViewSet
@@ -20,6 +21,7 @@ router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
 router.register("releases", ReleaseViewSet, basename="release")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("defects", DefectViewSet, basename="defect")
+router.register("requests", RequestViewSet, basename="request")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("connections", ConnectionViewSet, basename="connection")
 router.register("auth/tokens", ApiTokenViewSet, basename="api-tokens")

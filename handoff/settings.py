@@ -230,6 +230,11 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "core.models.Notification.Kind",
         "BuildStatusEnum": "releases.code.models.Build.Status",
         "CommitLinkKindEnum": "releases.code.models.CommitLink.Kind",
+        "RequestStatusEnum": "enhancements.models.EnhancementRequest.Status",
+        "RequestImportanceEnum": "enhancements.models.TicketRequestLink.Importance",
+        "CustomerTierEnum": "tickets.models.Customer.Tier",
+        "TeamKindEnum": "defects.models.Team.Kind",
+        "RoutingRuleKindEnum": "defects.models.RoutingRule.Kind",
     },
 }
 

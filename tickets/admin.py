@@ -20,7 +20,8 @@ class ContactInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(AuditedAdmin):
-    list_display = ("name", "contact_count", "created_at")
+    list_display = ("name", "tier", "contact_count", "created_at")
+    list_filter = ("tier",)
     search_fields = ("name",)
     inlines = [ContactInline]
 

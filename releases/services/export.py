@@ -3,23 +3,13 @@
 import csv
 import io
 
+from core.csvcells import csv_cell
 from releases.services.report import ReleaseReport
-
-# A spreadsheet treats a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 HEADER = [
     "Customer", "Contacts", "Ticket", "Subject", "Ticket status", "Can close",
     "Defect", "Defect title", "Severity", "Reported version", "Fixed in", "Notified",
 ]
-
-
-def csv_cell(value) -> str:
-    """The value as text; a leading = + - @ tab or CR gets a single quote so it stays text."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def report_rows(report: ReleaseReport) -> list[list[str]]:

@@ -31,6 +31,10 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
     ("defects/views_queue.py", "sync"),
     ("defects/views_triage.py", "tickets"),
     ("tickets/api/serializers.py", "releases"),
+    # POST /api/tickets/{id}/escalate/ with kind=enhancement sends the ticket to
+    # product management: the ticket API (presentation) calls the enhancements
+    # services and answers with their serializer.
+    ("tickets/api/views.py", "enhancements"),
 }
 
 

@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +17,9 @@ from defects.api.serializers import DefectSerializer
 from defects.api.triage import TicketThreadMixin
 from defects.models import TicketDefectLink
 from defects.selectors import defect_list_queryset
+from enhancements.api.serializers import EscalateRequestSerializer, RequestSerializer
+from enhancements.selectors import request_list_queryset
+from enhancements.services.requests import AlreadyRequested, request_create_from_ticket, request_link_ticket
 from tickets.api.filters import TicketFilter
 from tickets.api.permissions import TicketWorkersWrite
 from tickets.api.serializers import (
@@ -38,6 +42,8 @@ LIST_TICKET_FIELDS = (
     "planned_fix_slipped", "created_at", "updated_at",
 )
 _RELEASE_BRIEF = ("version", "status", "planned_date", "released_at")
+# A row's enhancement requests (TicketSerializer.enhancement_request), newest link first.
+REQUEST_PREFETCH = ("request_links__request__target_release", "request_links__request__delivered_release")
 
 
 def list_links():
@@ -89,9 +95,12 @@ class TicketViewSet(
             return (
                 ticket_list(user=self.request.user).select_related("customer", "product")
                 .only(*LIST_TICKET_FIELDS)
-                .prefetch_related(Prefetch("defect_links", queryset=list_links(), to_attr=Ticket.LINKS_ATTR))
+                .prefetch_related(
+                    Prefetch("defect_links", queryset=list_links(), to_attr=Ticket.LINKS_ATTR),
+                    *REQUEST_PREFETCH,
+                )
             )
-        return visible_tickets(self.request.user)
+        return visible_tickets(self.request.user).prefetch_related(*REQUEST_PREFETCH)
 
     def get_serializer_class(self):
         return TicketSerializer if self.action == "list" else TicketDetailSerializer
@@ -116,11 +125,22 @@ class TicketViewSet(
     )
     @action(detail=True, methods=["post"], parser_classes=[StrictJSONParser, MultiPartParser, FormParser])
     def escalate(self, request: Request, pk=None) -> Response:
-        """Send the ticket to engineering as a new defect, or link it to an existing open one."""
+        """Send the ticket to engineering as a new defect, or link it to an existing open one.
+
+        With `kind: enhancement`, send it to product management instead: a new
+        enhancement request (title, problem, workaround, component, importance),
+        or `request` (an id) to add the ticket to an open one.
+        """
         ticket = self.get_object()
+        kind = request.data.get("kind", "defect") or "defect"
+        if kind == "enhancement":
+            return self._send_request(request, ticket)
+        if kind != "defect":
+            raise ValidationError({"kind": [f"{kind!r} is not a kind. Choose one of: defect, enhancement."]})
         data = EscalateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
+        fields.pop("kind", None)
         existing = fields.pop("defect", None)
         try:
             if existing is not None:
@@ -140,3 +160,25 @@ class TicketViewSet(
         defect = defect_list_queryset().get(pk=defect_id)
         body = DefectSerializer(defect, context=self.get_serializer_context())
         return Response(body.data, status=status.HTTP_201_CREATED)
+
+    def _send_request(self, request: Request, ticket: Ticket) -> Response:
+        data = EscalateRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        existing = fields.pop("request", None)
+        try:
+            if existing is not None:
+                request_link_ticket(
+                    ticket=ticket, request=existing, importance=fields["importance"], actor=request.user,
+                    channel=Channel.API,
+                )
+                request_id = existing.pk
+            else:
+                request_id = request_create_from_ticket(
+                    ticket=ticket, actor=request.user, channel=Channel.API, **fields
+                ).pk
+        except AlreadyRequested as exc:
+            body = {"detail": str(exc), "request": exc.request.pk, "key": exc.request.key}
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        found = request_list_queryset().get(pk=request_id)
+        return Response(RequestSerializer(found, context=self.get_serializer_context()).data, status=201)

@@ -99,6 +99,11 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "defect": ticket.current_defect,
         "open_defect": page.open_defect,
         "can_escalate": page.can_escalate,
+        # The ticket's newest enhancement request, read through its reverse relation.
+        "request_link": ticket.request_links.select_related(
+            "request__target_release", "request__delivered_release", "request__duplicate_of"
+        ).first(),
+        "can_send_request": roles.can_work_tickets(request.user) and ticket.is_open,
         "thread": page.thread,
         "history": list(audit_history(ticket)[:HISTORY_LENGTH]),
     }

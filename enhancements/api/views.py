@@ -1,0 +1,112 @@
+"""Enhancement requests: every role reads; product managers and managers triage."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.models import Channel
+from enhancements.api.permissions import RequestCommenters, RequestTriage
+from enhancements.api.serializers import (
+    RequestCommentSerializer,
+    RequestDetailSerializer,
+    RequestFilterSerializer,
+    RequestSerializer,
+    RequestTransitionSerializer,
+    RequestUpdateSerializer,
+    SimilarRequestQuerySerializer,
+)
+from enhancements.selectors import request_comments, request_list_queryset, request_queue, similar_requests
+from enhancements.services.comments import request_comment_add
+from enhancements.services.requests import request_update
+from enhancements.services.transitions import request_retarget, request_transition
+
+
+def _field_errors(exc: DjangoValidationError) -> ValidationError:
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
+class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Requests, most wanted first, filtered by product, component and status."""
+
+    permission_classes = [RequestTriage]
+
+    def get_queryset(self):
+        if self.action == "list":
+            query = RequestFilterSerializer(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            return request_queue(**query.validated_data)
+        qs = request_list_queryset()
+        if self.action == "retrieve":
+            qs = qs.prefetch_related("ticket_links__ticket", "ticket_links__customer")
+        return qs
+
+    def get_serializer_class(self):
+        return RequestDetailSerializer if self.action == "retrieve" else RequestSerializer
+
+    def _answer(self, pk) -> Response:
+        request = self.get_queryset().get(pk=pk) if self.action == "retrieve" else (
+            request_list_queryset().prefetch_related("ticket_links__ticket", "ticket_links__customer").get(pk=pk)
+        )
+        return Response(RequestDetailSerializer(request, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=RequestUpdateSerializer, responses=RequestDetailSerializer)
+    def partial_update(self, request: Request, pk=None) -> Response:
+        """Edit text, component or team; `target_release` moves a planned request's estimate."""
+        obj = self.get_object()
+        data = RequestUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        target = fields.pop("target_release", None)
+        try:
+            with transaction.atomic():
+                if fields:
+                    request_update(request=obj, actor=request.user, channel=Channel.API, **fields)
+                if target is not None:
+                    request_retarget(request=obj, target_release=target, actor=request.user, channel=Channel.API)
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from None
+        return self._answer(obj.pk)
+
+    @extend_schema(request=RequestTransitionSerializer, responses=RequestDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk=None) -> Response:
+        """Move the request along its status machine; a 400 names the allowed moves."""
+        obj = self.get_object()
+        data = RequestTransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            request_transition(request=obj, actor=request.user, channel=Channel.API, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from None
+        return self._answer(obj.pk)
+
+    @extend_schema(request=RequestCommentSerializer, responses=RequestCommentSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], permission_classes=[RequestCommenters], pagination_class=None)
+    def comments(self, request: Request, pk=None) -> Response:
+        """The request's thread; POST adds to it."""
+        obj = self.get_object()
+        if request.method == "POST":
+            data = RequestCommentSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            try:
+                comment = request_comment_add(
+                    request=obj, author=request.user, body=data.validated_data["body"], channel=Channel.API
+                )
+            except DjangoValidationError as exc:
+                raise _field_errors(exc) from None
+            return Response(RequestCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+        return Response(RequestCommentSerializer(request_comments(obj), many=True).data)
+
+    @extend_schema(parameters=[SimilarRequestQuerySerializer], responses=RequestSerializer(many=True))
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def similar(self, request: Request) -> Response:
+        """Open requests like the text `q`, the given product's first; at most ten."""
+        query = SimilarRequestQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = similar_requests(text=query.validated_data["q"], product=query.validated_data.get("product"))
+        return Response(RequestSerializer(found, many=True, context=self.get_serializer_context()).data)

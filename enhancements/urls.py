@@ -1,0 +1,14 @@
+from django.urls import path
+
+from enhancements import views
+
+app_name = "enhancements"
+
+urlpatterns = [
+    path("", views.request_queue_page, name="queue"),
+    path("report/", views.request_report_page, name="report"),
+    path("<int:pk>/", views.request_detail_page, name="detail"),
+    path("<int:pk>/comments/", views.request_comment_page, name="comment"),
+    path("from-ticket/<int:pk>/", views.request_send_page, name="send"),
+    path("from-ticket/<int:pk>/join/", views.request_join_page, name="join"),
+]
