@@ -126,7 +126,7 @@ def test_a_manager_adds_a_customer_with_a_contact(manager_client):
     response = manager_client.post(
         reverse("admin:tickets_customer_add"),
         {
-            "name": "Initech",
+            "name": "Initech", "tier": "standard",
             "contacts-TOTAL_FORMS": "1", "contacts-INITIAL_FORMS": "0",
             "contacts-0-name": "Ivan Ito", "contacts-0-email": "ivan@initech.example",
         },

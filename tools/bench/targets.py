@@ -150,6 +150,12 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
         if advice:
             targets.append(Target("release report, upgrade advice", "manager", [advice]))
     targets.append(Target("manager charts", "manager", [_url("releases:charts")]))
+    # The product-management queue (managers triage requests as product managers do).
+    requests_queue = _url("enhancements:queue")
+    targets.append(Target("request queue", "manager", [
+        requests_queue, f"{requests_queue}?product={product_id}&status=new",
+    ]))
+    targets.append(Target("top requests report", "manager", [f"{_url('enhancements:report')}?product={product_id}"]))
     similar = _url("defect-similar") or "/api/defects/similar/"
     targets.append(Target("similar-defect search (API)", "agent", [
         f"{similar}?{requests.compat.urlencode({'q': title, 'product': pid})}" for title, pid in open_defects
@@ -164,6 +170,8 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
                [f"{api}/defects/", f"{api}/defects/?status=in_progress&product={product_id}"], api=True),
         Target("API releases", "manager", [f"{api}/releases/"], api=True),
         Target("API customers", "manager", [f"{api}/customers/"], api=True),
+        Target("API requests", "manager",
+               [f"{api}/requests/", f"{api}/requests/?status=new&product={product_id}"], api=True),
     ]
     hook = hook_target() if hook_target else None
     targets.append(hook or _missing("webhook ingest", "hook", "not available"))
