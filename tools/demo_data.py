@@ -22,6 +22,17 @@ TEAMS = {
     "Documents & reporting": ["engineer", "engineer2"],
 }
 
+# product team name -> usernames of its members (they receive enhancement requests)
+PRODUCT_TEAMS = {
+    "Product management": ["pm"],
+}
+# priority, product, product team: enhancement requests of the product go to the team
+REQUEST_RULES = [
+    (10, "Billing", "Product management"),
+    (20, "Customer Portal", "Product management"),
+    (30, "Analytics", "Product management"),
+]
+
 # name, code, default team (None: unmatched defects go to the Unrouted queue),
 # components, versions
 PRODUCTS = [

@@ -96,6 +96,10 @@ class Command(BaseCommand):
             team, _ = Team.objects.get_or_create(name=name)
             team.members.add(*(users[m] for m in members))
             teams[name] = team
+        for name, members in data.PRODUCT_TEAMS.items():
+            team, _ = Team.objects.get_or_create(name=name, defaults={"kind": Team.Kind.PRODUCT})
+            team.members.add(*(users[m] for m in members))
+            teams[name] = team
         return teams
 
     def _catalogue(self, teams: dict[str, Team]) -> dict[str, Product]:
@@ -117,6 +121,11 @@ class Command(BaseCommand):
                 keyword=keyword,
                 team=teams[team],
                 defaults={"priority": priority, "active": active},
+            )
+        for priority, product, team in data.REQUEST_RULES:
+            RoutingRule.objects.get_or_create(
+                product=products[product], kind=RoutingRule.Kind.REQUEST, component=None, keyword="",
+                team=teams[team], defaults={"priority": priority},
             )
         return products
 
