@@ -74,6 +74,7 @@ def report_data(report: ReleaseReport) -> dict:
                 "id": entry.customer.pk,
                 "name": entry.customer.name,
                 "reported_version": entry.version,
+                "upgrade_to": entry.upgrade.version if entry.upgrade else None,
                 "tickets": [
                     {**_ticket(row.ticket), "can_close": row.can_close, "defects": [d.key for d in row.defects]}
                     for row in entry.tickets
@@ -101,11 +102,19 @@ def _upgrades(report: ReleaseReport) -> list[dict]:
     for advice in report.upgrades_per_customer():
         if id(advice.gains) not in gains:
             gains[id(advice.gains)] = [
-                {"id": d.pk, "key": d.key, "title": d.title, "severity": d.severity, "fixed_in": d.fixed_in_version}
+                {
+                    "id": d.pk, "key": d.key, "title": d.title, "severity": d.severity, "fixed_in": d.fixed_in_version,
+                    "take": d.take.version if d.take else d.fixed_in_version,
+                    "backport": bool(d.take and d.take.backport),
+                }
                 for d in advice.gains
             ]
         rows.append({
             "customer": advice.customer_id, "customer_name": advice.customer_name, "runs_version": advice.version,
-            "upgrade_to": report.release.version, "gains": gains[id(advice.gains)],
+            # The release that brings every gain: a backport of their own line when the code says so;
+            # None when the version they run holds them all.
+            "upgrade_to": advice.upgrade.version if advice.upgrade else None,
+            "upgrade_is_backport": bool(advice.upgrade and advice.upgrade.backport),
+            "gains": gains[id(advice.gains)],
         })
     return rows

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from core.versions import version_sort_key
 from releases.code import git
 from releases.code.keys import FIXES
@@ -55,9 +57,11 @@ def fix_first_releases(defect_ids: Iterable[int], *, include_inherited: bool = F
     Lines whose first version merely inherits the fix from a lower line (2.5.0
     after 2.4.1) are left out unless `include_inherited`: "2.3.5 (backport)
     and 2.4.1" rather than every later line. Defects without a fixing commit
-    in a tag are absent from the result. Two queries whatever the number of defects.
+    in a tag are absent from the result. Two queries whatever the number of defects
+    (one when none has a first release); `defect_ids` may be a queryset of ids.
     """
-    ids = list(defect_ids)
+    # A queryset of ids stays a subquery: the report passes every fix of a few releases.
+    ids = defect_ids if isinstance(defect_ids, QuerySet) else list(defect_ids)
     rows = FixRelease.objects.filter(defect_id__in=ids).select_related("repository", "commit")
     if not include_inherited:
         rows = rows.filter(inherited=False)
@@ -85,32 +89,41 @@ def fix_first_releases(defect_ids: Iterable[int], *, include_inherited: bool = F
     return result
 
 
+def upgrade_from(
+    firsts: list[FirstRelease], *, version: str, released_only: bool = True
+) -> tuple[bool, FirstRelease | None]:
+    """(whether `version` already holds the fix, the release to take) from a defect's first releases.
+
+    `firsts` come from fix_first_releases(..., include_inherited=True). The one
+    rule behind fix_upgrade_for and the fixed-in-release report's advice: the
+    first release of the customer's own line when it is newer than what they
+    run (2.3.4 -> 2.3.5 when the fix was backported, not 2.4.1); otherwise the
+    lowest release above their version that contains the fix.
+    """
+    current = version_sort_key(version)
+    line = version_line(version)
+    own = next((f for f in firsts if f.line == line), None)
+    if own is not None and version_sort_key(own.version) <= current:
+        return True, None  # what they run has it already
+    usable = [f for f in firsts if f.released or not released_only]
+    if own is not None and own in usable:
+        return False, own
+    later = [f for f in usable if version_sort_key(f.version) > current]
+    return False, (later[0] if later else None)
+
+
 def fix_upgrade_for(
     defect_ids: Iterable[int], *, version: str, released_only: bool = True
 ) -> dict[int, FirstRelease | None]:
     """defect id -> the release a customer running `version` should take to get the fix (None: none yet).
 
-    The first release of the customer's own line when it is newer than what they
-    run (2.3.4 -> 2.3.5 when the fix was backported, not 2.4.1); otherwise the
-    lowest release above their version that contains the fix. A customer whose
-    version already contains the fix gets None too. `released_only` skips versions
-    the portal has not shipped.
+    See upgrade_from for the rule. A customer whose version already contains
+    the fix gets None too. `released_only` skips versions the portal has not shipped.
     """
     ids = list(defect_ids)
-    current = version_sort_key(version)
-    line = version_line(version)
     advice: dict[int, FirstRelease | None] = dict.fromkeys(ids)
     for defect_id, firsts in fix_first_releases(ids, include_inherited=True).items():
-        usable = [f for f in firsts if f.released or not released_only]
-        own = next((f for f in usable if f.line == line), None)
-        if own is not None and version_sort_key(own.version) <= current:
-            advice[defect_id] = None  # what they run has it already
-            continue
-        if own is not None:
-            advice[defect_id] = own
-            continue
-        later = [f for f in usable if version_sort_key(f.version) > current]
-        advice[defect_id] = later[0] if later else None
+        advice[defect_id] = upgrade_from(firsts, version=version, released_only=released_only)[1]
     return advice
 
 

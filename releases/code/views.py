@@ -16,7 +16,7 @@ from core import roles
 from core.decorators import role_required
 from core.models import Channel
 from defects.models import Defect
-from releases.code.forms import RepositoryForm
+from releases.code.forms import RepositoryEditForm, RepositoryForm
 from releases.code.models import Build, Commit, Repository, Tag
 from releases.code.permissions import can_scan
 from releases.code.selectors import defect_builds, defect_commits, fix_first_releases
@@ -24,7 +24,7 @@ from releases.code.services.fixed_in import (
     defect_mark_fixed_from_code,
     release_tag_waiting,
 )
-from releases.code.services.repositories import repository_create
+from releases.code.services.repositories import repository_create, repository_update
 from releases.code.tasks import scan_queue
 from releases.models import Release
 from tickets.forms import apply_service_errors
@@ -53,12 +53,30 @@ def repository_create_page(request: HttpRequest) -> HttpResponse:
     return render(request, "releases/code/new.html", {"form": form}, status=400 if form.errors else 200)
 
 
+@role_required(roles.is_manager)
+def repository_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a repository's name, branch, tag pattern, web address or secrets; a new credential is probed first."""
+    repository = get_object_or_404(Repository.objects.select_related("product"), pk=pk)
+    form = RepositoryEditForm.for_repository(repository, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            repository_update(repository=repository, actor=request.user, channel=Channel.WEB, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Saved the changes to {form.cleaned_data['name']}.")
+            return redirect("releases:repository", pk=repository.pk)
+    context = {"form": form, "repository": repository}
+    return render(request, "releases/code/edit.html", context, status=400 if form.errors else 200)
+
+
 @role_required()
 def repository_detail(request: HttpRequest, pk: int) -> HttpResponse:
     repository = get_object_or_404(Repository.objects.select_related("product"), pk=pk)
     context = {
         "repository": repository,
         "can_scan": can_scan(request.user),
+        "can_edit": roles.is_manager(request.user),
         "commits": list(Commit.objects.filter(repository=repository).order_by("-committed_at", "-id")[:RECENT]),
         "tags": list(Tag.objects.filter(repository=repository).order_by("-version_key")[:RECENT]),
         "builds": list(Build.objects.filter(repository=repository).order_by("-created_at", "-id")[:RECENT]),

@@ -3,15 +3,21 @@
 The ledger (ReleaseNotice, unique per release and contact) makes it safe to
 repeat: queuing adds rows only for contacts not yet in it, and a sender claims
 a pending row in one UPDATE before sending, so no run sends a notice that
-another run already claimed or sent.
+another run already claimed or sent. A notice a dead sender left `sending` is
+settled by release_recover_notices, which tells "accepted by the mail server"
+from "never accepted" by the `accepted_at` stored as soon as the server took it.
 """
 
 import logging
+from datetime import timedelta
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
+from django.core.mail.utils import DNS_NAME
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -55,12 +61,33 @@ def release_queue_notices(*, release: Release, actor, channel: str) -> dict[str,
     return progress
 
 
-def _claim(notice_id: int) -> bool:
-    return bool(
-        ReleaseNotice.objects.filter(pk=notice_id, status=ReleaseNotice.Status.PENDING).update(
-            status=ReleaseNotice.Status.SENDING, claimed_at=timezone.now()
-        )
+def _claim(notice_id: int) -> str | None:
+    """Claim a pending notice (pending -> sending); its Message-ID, or None when another run has it.
+
+    The Message-ID is made on the first claim and kept by every later one, so a
+    retry is the same message to a mail system that took an earlier attempt.
+    """
+    claimed = ReleaseNotice.objects.filter(pk=notice_id, status=ReleaseNotice.Status.PENDING).update(
+        status=ReleaseNotice.Status.SENDING, claimed_at=timezone.now(),
+        message_id=Case(When(message_id="", then=Value(make_msgid(domain=DNS_NAME))), default=F("message_id")),
     )
+    if not claimed:
+        return None
+    return ReleaseNotice.objects.values_list("message_id", flat=True).get(pk=notice_id)
+
+
+def _mark_sent(notice_id: int, *, at, recipient_name: str, release: Release, tickets: str) -> bool:
+    """sending -> sent, audited once; False when recovery (or another run) settled it already."""
+    with transaction.atomic():
+        done = ReleaseNotice.objects.filter(pk=notice_id, status=ReleaseNotice.Status.SENDING).update(
+            status=ReleaseNotice.Status.SENT, sent_at=at, error=""
+        )
+        if done:
+            audit_record(
+                obj=release, actor=None, channel=Channel.SYSTEM, action="customer_notified",
+                new=f"{recipient_name} ({tickets})",
+            )
+    return bool(done)
 
 
 def notice_email(release: Release, recipient: ReportContact) -> tuple[str, str]:
@@ -71,7 +98,7 @@ def notice_email(release: Release, recipient: ReportContact) -> tuple[str, str]:
     subject = f"Fixed in {release.product} {release.version}: {first.number} {first.subject}{more}"
     body = render_to_string(
         "releases/email/fix_notice.txt",
-        {"release": release, "contact": recipient.contact, "tickets": tickets},
+        {"release": release, "contact": recipient.contact, "tickets": tickets, "upgrade": recipient.upgrade},
     )
     # Subjects come from customers' own words; a line break would be a header injection.
     return " ".join(subject.split())[:200], body
@@ -80,15 +107,19 @@ def notice_email(release: Release, recipient: ReportContact) -> tuple[str, str]:
 def release_send_notices(*, release: Release) -> int:
     """Send each pending notice of `release` once; returns how many were sent.
 
-    Each notice is claimed before its email goes out and marked sent after, so
-    a crash between the two leaves it `sending`, never sent twice. A failure
-    marks it `failed` (queuing again retries it).
+    Each notice is claimed before its email goes out, with its Message-ID
+    stored; the moment the mail server accepts the message is stored at once
+    in its own short transaction (`accepted_at`), and then the notice is marked
+    sent. A sender that dies in between leaves it `sending`, never sent twice:
+    release_recover_notices settles it. A failure marks it `failed` (queuing
+    again retries it, with the same Message-ID).
     """
     recipients = {r.contact.pk: r for r in release_report(release, with_upgrades=False).contacts}
     pending = ReleaseNotice.objects.filter(release=release, status=ReleaseNotice.Status.PENDING)
     sent = 0
     for notice_id, contact_id in list(pending.values_list("pk", "contact_id")):
-        if not _claim(notice_id):
+        message_id = _claim(notice_id)
+        if message_id is None:
             continue
         recipient = recipients.get(contact_id)
         done = ReleaseNotice.objects.filter(pk=notice_id)
@@ -98,16 +129,52 @@ def release_send_notices(*, release: Release) -> int:
             )
             continue
         subject, body = notice_email(release, recipient)
+        email = EmailMessage(
+            subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.contact.email],
+            headers={"Message-ID": message_id},
+        )
         try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.contact.email])
+            email.send()
         except Exception as exc:  # the mail server's error must not stop the other notices
             logger.warning("Release notice %s to contact %s failed: %s", notice_id, contact_id, type(exc).__name__)
             done.update(status=ReleaseNotice.Status.FAILED, error=f"Sending failed: {type(exc).__name__}")
             continue
-        done.update(status=ReleaseNotice.Status.SENT, sent_at=timezone.now())
-        audit_record(
-            obj=release, actor=None, channel=Channel.SYSTEM, action="customer_notified",
-            new=f"{recipient.contact.name} ({', '.join(t.number for t in recipient.tickets)})",
-        )
-        sent += 1
+        # The server has answered 250 to the message: record that before anything else can fail.
+        accepted_at = timezone.now()
+        done.update(accepted_at=accepted_at)
+        if _mark_sent(
+            notice_id, at=accepted_at, recipient_name=recipient.contact.name, release=release,
+            tickets=", ".join(t.number for t in recipient.tickets),
+        ):
+            sent += 1
     return sent
+
+
+def release_recover_notices(*, now=None) -> dict[str, int]:
+    """Settle notices left `sending` longer than HANDOFF_OUTREACH_SENDING_TIMEOUT by a sender that died.
+
+    One the mail server accepted (`accepted_at` set) is marked sent; one it
+    never accepted goes back to pending, keeping its Message-ID, and its
+    release's sending task is queued. Returns {"sent": n, "retried": n}.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.HANDOFF_OUTREACH_SENDING_TIMEOUT)
+    stale = ReleaseNotice.objects.filter(status=ReleaseNotice.Status.SENDING, claimed_at__lt=cutoff)
+    accepted = list(stale.filter(accepted_at__isnull=False).select_related("release", "contact"))
+    marked = 0
+    for notice in accepted:
+        marked += _mark_sent(
+            notice.pk, at=notice.accepted_at, recipient_name=notice.contact.name, release=notice.release,
+            tickets="recovered after the sender stopped",
+        )
+    unaccepted = stale.filter(accepted_at__isnull=True)
+    release_ids = sorted(set(unaccepted.values_list("release_id", flat=True)))
+    retried = unaccepted.filter(release_id__in=release_ids).update(
+        status=ReleaseNotice.Status.PENDING, claimed_at=None,
+        error="Sent again: the sender stopped before the mail server accepted it.",
+    )
+    for release_id in release_ids:
+        queue("releases.send_release_notices", release_id)
+    if marked or retried:
+        logger.info("Release notices recovered: %s marked sent, %s to send again", marked, retried)
+    return {"sent": marked, "retried": retried}

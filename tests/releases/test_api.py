@@ -131,8 +131,9 @@ def test_the_report_api_gives_defects_customers_contacts_and_upgrades(
     }]
     assert body["upgrades"] == [{
         "customer": acme["id"], "customer_name": "Acme Corp", "runs_version": "2.3.1", "upgrade_to": "2.4.0",
+        "upgrade_is_backport": False,
         "gains": [{"id": defect.pk, "key": defect.key, "title": defect.title, "severity": defect.severity,
-                   "fixed_in": "2.4.0"}],
+                   "fixed_in": "2.4.0", "take": "2.4.0", "backport": False}],
     }]
 
 

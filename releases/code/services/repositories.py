@@ -125,6 +125,47 @@ def clean_repository_url(url: object) -> str:
     raise ValidationError("Enter an https:// or ssh:// URL.")
 
 
+def fetch_refusal(url: str) -> str | None:
+    """Why the portal may not fetch `url` now, or None when it may.
+
+    Checked before every fetch and probe, not only when the repository is
+    saved: a name that resolved to a public address then may resolve to
+    127.0.0.1 today. Every address the host resolves to must be global unless
+    internal addresses are allowed (link-local and metadata addresses never
+    are); a local path or file:// URL needs internal addresses allowed.
+    libgit2 resolves the name again when it connects: this narrows the window,
+    it does not pin the address (docs/code-traceability.md, Limits).
+    """
+    allow = internal_allowed()
+    lowered = url.lower()
+    if not lowered.startswith(("https://", "http://", "ssh://")):
+        if allow:
+            return None
+        return (
+            "local paths and file:// URLs are fetched only where internal addresses are allowed "
+            "(HANDOFF_ALLOW_INTERNAL_URLS)."
+        )
+    if lowered.startswith("http://") and not allow:
+        return "plain http:// is fetched only where internal addresses are allowed (HANDOFF_ALLOW_INTERNAL_URLS)."
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return "the URL is not valid."
+    if not host:
+        return "the URL names no host."
+    default = {"https": 443, "http": 80, "ssh": 22}[parts.scheme.lower()]
+    try:
+        infos = socket.getaddrinfo(host, port or default, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return f"{host} does not resolve."
+    for info in infos:
+        refusal = address_refusal(str(info[4][0]), allow_internal=allow)
+        if refusal:
+            return f"{host}: {refusal}"
+    return None
+
+
 # ---------------------------------------------------------------------- create and change
 def _clean(values: dict[str, Any], *, current: Repository | None) -> dict[str, Any]:
     unknown = sorted(set(values) - set(EDITABLE))
@@ -225,6 +266,9 @@ def _clean(values: dict[str, Any], *, current: Repository | None) -> dict[str, A
 
 
 def _probe(url: str, credential: str) -> None:
+    refusal = fetch_refusal(url)
+    if refusal:
+        raise ValidationError({"url": f"The repository may not be fetched: {refusal}"})
     with tempfile.TemporaryDirectory(prefix="handoff-probe-") as scratch:
         try:
             git.probe(url=url, credential=credential, scratch=Path(scratch))

@@ -20,6 +20,7 @@ from releases.code.models import Build, Commit, CommitLink, Repository
 from releases.code.services.firsts import fix_releases_recompute
 from releases.code.services.fixed_in import fixed_in_from_code
 from releases.code.services.links import backports_link, links_from_messages
+from releases.code.services.repositories import fetch_refusal
 from releases.code.services.tags import tags_sync
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,10 @@ def _rewritten(repo, old: dict[str, str], refs: dict[str, str]) -> bool:
 def repository_scan(*, repository: Repository, full: bool = False) -> ScanResult:
     """Fetch and read what is new; `full` reads every commit's message again (for keys of defects made since)."""
     Repository.objects.filter(pk=repository.pk).update(scan_status=Repository.ScanStatus.RUNNING)
+    refusal = fetch_refusal(repository.url)
+    if refusal:
+        # Never fetched: the address is checked again each time, as DNS may have changed.
+        return _failed(repository, f"Fetching {repository.url} was refused: {refusal}")
     try:
         repo = git.fetch(repository_id=repository.pk, url=repository.url, credential=repository.credential)
         refs = git.read_refs(repo)

@@ -8,7 +8,11 @@
   their contacts and notices, and the newest version each reported on the
   product;
 - the upgrade advice: one row per version that is some customer's newest and
-  older than the release, with what upgrading gains them.
+  older than the release, with what upgrading gains them;
+- for each customer, its contacts and each advice row, the release to take:
+  where the code shows a fix backported to the customer's own maintenance
+  line, that line's release (2.3.4 -> 2.3.5, not 2.4.1); else this release
+  (releases.services.report.code).
 
 The CSV, the report API and the outreach read every customer and the whole
 advice; the report page reads one page of customers (`release_report_page`)
@@ -22,7 +26,7 @@ from django.core.paginator import Paginator
 from releases.models import Release
 from releases.selectors import notice_progress
 from releases.services.report.advice import Newest, upgrade_advice
-from releases.services.report.customers import Links, customer_entries, release_fixes
+from releases.services.report.customers import Links, attach_upgrades, customer_entries, release_fixes
 from releases.services.report.rows import (
     AdviceRow,
     Fix,
@@ -72,6 +76,7 @@ def release_report(
     customer_page.object_list = entries
     newest = Newest(release)
     newest.attach(entries)
+    attach_upgrades(release, entries)
     upgrades = []
     if with_upgrades:
         cut = per_page is not None

@@ -6,6 +6,8 @@ by one, the advice grouped per version.
 """
 
 from bisect import bisect_left, bisect_right
+from collections import Counter
+from dataclasses import replace
 
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When, Window
@@ -14,6 +16,7 @@ from django.db.models.functions import RowNumber
 from defects.models import Defect
 from releases.models import Release
 from releases.selectors import FIXED_STATUSES
+from releases.services.report.code import HELD, CodeAdvice, Take, highest
 from releases.services.report.rows import AdviceRow, Fix, ReportCustomer
 from tickets.models import Customer, ProductVersion, Ticket
 
@@ -126,7 +129,8 @@ def _attach_gains(release: Release, rows: list[AdviceRow], limit: int | None) ->
     Three queries whatever the number of fixes: the few releases, then from
     the `defect_release_fix_order` index (releases migration 0003) their fixes
     counted per severity, then the fixes themselves: all of them, or with
-    `limit` only those some row shows, the most severe first.
+    `limit` only those some row shows, the most severe first; and what the
+    code says of them (_code_takes: a fixed number more).
     """
     shipped = (
         Release.objects.filter(
@@ -153,6 +157,7 @@ def _attach_gains(release: Release, rows: list[AdviceRow], limit: int | None) ->
     for row in rows:
         start = bisect_right(keys, row.version_key)
         row.gains_by_severity = {s: after[s][start] for s in severities if after[s][start]}
+    takes = _code_takes(release, rows, key_of, releases, keys, of)
     fixes = Defect.objects.filter(status__in=FIXED_STATUSES).order_by()
     if limit is None:
         fixes = fixes.filter(fixed_in_release_id__in=list(key_of))
@@ -173,9 +178,55 @@ def _attach_gains(release: Release, rows: list[AdviceRow], limit: int | None) ->
         ),
         key=lambda d: (d.severity, d.fixed_in_key, d.key),
     )
-    for row in rows:
-        gains = [d for d in candidates if d.fixed_in_key > row.version_key]
+    for row, row_takes in zip(rows, takes, strict=True):
+        gains = [
+            replace(d, take=row_takes[d.pk]) if d.pk in row_takes else d
+            for d in candidates
+            if d.fixed_in_key > row.version_key and not (d.pk in row_takes and row_takes[d.pk] is HELD)
+        ]
         row.gains = gains if limit is None else gains[:limit]
+
+
+def _code_takes(
+    release: Release, rows: list[AdviceRow], key_of: dict[int, str], releases: dict[str, tuple[int, str]],
+    keys: list[str], of: dict[str, list[int]],
+) -> list[dict[int, Take | None]]:
+    """Per row, what the code says of its gains that have first releases: defect id -> the release to take.
+
+    A gain the row's version already holds (a backport it runs) leaves its
+    counts; each row gets `upgrade`, the one release that brings all its
+    gains. Two queries whatever the number of fixes (one when no fix of these
+    releases has first releases), and one more for the few that have.
+    """
+    window = Defect.objects.filter(fixed_in_release_id__in=list(key_of), status__in=FIXED_STATUSES).values("id")
+    advice = CodeAdvice.read(window)
+    coded: list[tuple[int, str, str, str]] = []  # (id, severity, fixed-in key, fixed-in version)
+    if advice.firsts:
+        coded = [
+            (pk, severity, key_of[release_id], releases[key_of[release_id]][1])
+            for pk, severity, release_id in Defect.objects.filter(pk__in=list(advice.firsts))
+            .filter(fixed_in_release_id__in=list(key_of)).values_list("id", "severity", "fixed_in_release_id")
+        ]
+    coded_in = Counter(key for _, _, key, _ in coded)
+    result = []
+    for row in rows:
+        start = bisect_right(keys, row.version_key)
+        row_takes: dict[int, Take | None] = {}
+        for pk, severity, fixed_key, fixed_version in coded:
+            if fixed_key <= row.version_key:
+                continue
+            take = row_takes[pk] = advice.take(pk, version=row.version, fixed_in=fixed_version)
+            if take is HELD:
+                left = row.gains_by_severity.get(severity, 0) - 1
+                if left > 0:
+                    row.gains_by_severity[severity] = left
+                else:
+                    row.gains_by_severity.pop(severity, None)
+        # A gain the code says nothing about is taken with the report's release, as the hand marks it.
+        by_hand = any(sum(n[i] for n in of.values()) > coded_in[key] for i, key in enumerate(keys[start:], start))
+        row.upgrade = highest([*([Take.of(release.version)] if by_hand else []), *row_takes.values()], release.version)
+        result.append(row_takes)
+    return result
 
 
 def _most_severe(rows, keys, severities, of, limit: int) -> dict[int, int]:

@@ -11,6 +11,7 @@ from django.db.models import Q
 from defects.models import Defect
 from releases.models import Release, ReleaseNotice
 from releases.selectors import FIXED_STATUSES, release_fix_links
+from releases.services.report.code import CodeAdvice, highest
 from releases.services.report.rows import Fix, ReportContact, ReportCustomer, ReportTicket
 from tickets.models import Contact, Customer, Ticket
 
@@ -130,3 +131,24 @@ def attach_contacts(release: Release, customers: list[ReportCustomer], *, any_no
     for entry in customers:
         for recipient in entry.contacts:
             recipient.notice = by_contact.get(recipient.contact.pk)
+
+
+def attach_upgrades(release: Release, customers: list[ReportCustomer]) -> None:
+    """Set each customer's and each contact's `upgrade`: the release to take for the fixes of their tickets.
+
+    From the newest version the customer runs (Newest.attach sets it first):
+    a backport of its own line when the code says so (2.3.4 -> 2.3.5, not
+    2.4.1), else the report's release. Two queries at most, whatever the
+    number of customers (one when no fix has first releases).
+    """
+    advice = CodeAdvice.read(sorted({d.pk for e in customers for row in e.tickets for d in row.defects}))
+    for entry in customers:
+        takes = {
+            row.ticket.pk: [advice.take(d.pk, version=entry.version, fixed_in=release.version) for d in row.defects]
+            for row in entry.tickets
+        }
+        entry.upgrade = highest([t for ts in takes.values() for t in ts], release.version)
+        for recipient in entry.contacts:
+            recipient.upgrade = highest(
+                [t for ticket in recipient.tickets for t in takes.get(ticket.pk, [])], release.version
+            )

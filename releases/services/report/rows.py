@@ -7,6 +7,7 @@ from django.core.paginator import Page
 
 from defects.models import Defect
 from releases.models import Release, ReleaseNotice
+from releases.services.report.code import Take
 from tickets.models import Contact, Customer, Ticket
 
 # get_status_display rebuilds its choices on every call; the report shows hundreds of rows.
@@ -31,7 +32,13 @@ class Fix:
     # In the upgrade advice: the release that shipped it.
     fixed_in_version: str = ""
     fixed_in_key: str = ""
-    url: str = ""
+    # In one row of the advice: the release that row's customers should take for it, when the
+    # code says (a backport on their own line); None: the release that shipped it.
+    take: Take | None = None
+
+    @property
+    def take_label(self) -> str:
+        return self.take.label if self.take else self.fixed_in_version
 
     @property
     def status_label(self) -> str:
@@ -62,6 +69,8 @@ class ReportContact:
     contact: Contact
     tickets: list[Ticket] = field(default_factory=list)
     notice: ReleaseNotice | None = None
+    # The release to take for the fixes of these tickets (None: the version the customer runs holds them).
+    upgrade: Take | None = None
 
     @property
     def notified_at(self) -> datetime | None:
@@ -75,6 +84,9 @@ class ReportCustomer:
     contacts: list[ReportContact] = field(default_factory=list)
     # The newest version the customer reported on the release's product (None: none reported).
     version: str | None = None
+    # The release to take for the fixes of its tickets: a backport of its own line when the code
+    # says so, else the report's release (None: the version it runs holds them all).
+    upgrade: Take | None = None
 
 
 @dataclass
@@ -91,8 +103,11 @@ class AdviceRow:
     # (id, name) of the customers on `version`, by name.
     customers: list[tuple[int, str]] = field(default_factory=list)
     gains_by_severity: dict[str, int] = field(default_factory=dict)
-    # The fixes shipped after `version` up to the release, the most severe first.
+    # The fixes shipped after `version` up to the release, the most severe first (minus those the
+    # code shows `version` already holds, through a backport).
     gains: list[Fix] = field(default_factory=list)
+    # The one release that brings every gain (None: `version` holds them all).
+    upgrade: Take | None = None
 
     @property
     def customer_names(self) -> list[str]:
@@ -124,6 +139,7 @@ class UpgradeAdvice:
     customer_name: str
     version: str
     gains: list[Fix]
+    upgrade: Take | None = None
 
 
 @dataclass
@@ -158,5 +174,5 @@ class ReleaseReport:
         for row in self.upgrades:
             # One list per row, shared by its customers: thousands of customers, a few dozen rows.
             gains = sorted(row.gains, key=lambda d: (d.fixed_in_key, d.severity, d.key))
-            advice += [UpgradeAdvice(pk, name, row.version, gains) for pk, name in row.customers]
+            advice += [UpgradeAdvice(pk, name, row.version, gains, row.upgrade) for pk, name in row.customers]
         return sorted(advice, key=lambda a: (a.customer_name.lower(), a.customer_id))

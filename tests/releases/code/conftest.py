@@ -21,6 +21,32 @@ def upstream(tmp_path) -> GitRepo:
     return repo
 
 
+def build_lines(upstream: GitRepo, key: str) -> dict[str, str]:
+    """main: 2.3.0, 2.4.0, the fix of `key`, 2.4.1, 2.5.0; release-2.3: 2.3.4, the fix picked with -x, 2.3.5."""
+    upstream.tag("v2.3.0")
+    upstream.branch("release-2.3")
+    upstream.commit("Maintenance change", file="maint.txt")
+    upstream.tag("v2.3.4")
+    upstream.checkout("main")
+    upstream.commit("New feature", file="feature.txt")
+    upstream.tag("v2.4.0")
+    fix = upstream.commit(f"Round totals once\n\nFixes {key}", file="totals.txt")
+    upstream.tag("v2.4.1")
+    upstream.commit("Next feature", file="next.txt")
+    upstream.tag("v2.5.0", annotated=True)
+    upstream.checkout("release-2.3")
+    port = upstream.cherry_pick(fix, x=True)
+    upstream.tag("v2.3.5")
+    upstream.checkout("main")
+    return {"fix": fix, "port": port}
+
+
+@pytest.fixture
+def lines(upstream, defect):
+    """The defect's fix on main (2.4.1) and picked with -x to the 2.3 line (2.3.5)."""
+    return build_lines(upstream, defect.key)
+
+
 @pytest.fixture
 def repository(upstream, product, manager):
     return repository_create(

@@ -1,34 +1,11 @@
 """The first release per maintenance line whose tag holds a fix, with backports."""
 
-import pytest
-
 from core.models import Channel
 from releases.code.models import CommitLink, FixRelease
 from releases.code.selectors import fix_first_releases, fix_upgrade_for
 from releases.models import Release
 from releases.services.releases import release_create
 from releases.services.ship import release_ship
-
-
-@pytest.fixture
-def lines(upstream, defect):
-    """main: 2.3.0, 2.4.0, the fix, 2.4.1, 2.5.0; release-2.3: 2.3.4, the fix picked with -x, 2.3.5."""
-    upstream.tag("v2.3.0")
-    upstream.branch("release-2.3")
-    upstream.commit("Maintenance change", file="maint.txt")
-    upstream.tag("v2.3.4")
-    upstream.checkout("main")
-    upstream.commit("New feature", file="feature.txt")
-    upstream.tag("v2.4.0")
-    fix = upstream.commit(f"Round totals once\n\nFixes {defect.key}", file="totals.txt")
-    upstream.tag("v2.4.1")
-    upstream.commit("Next feature", file="next.txt")
-    upstream.tag("v2.5.0", annotated=True)
-    upstream.checkout("release-2.3")
-    port = upstream.cherry_pick(fix, x=True)
-    upstream.tag("v2.3.5")
-    upstream.checkout("main")
-    return {"fix": fix, "port": port}
 
 
 def test_a_fix_backported_to_a_maintenance_line_is_first_in_both_lines(lines, scan, defect):
