@@ -58,7 +58,9 @@ class ReleaseNotice(models.Model):
 
     A sender claims a pending row (pending -> sending) in one UPDATE before it
     sends, so two runs can never both send it; only a failed send goes back to
-    pending on the next run.
+    pending on the next run. A row left `sending` by a sender that died is
+    settled by recovery after HANDOFF_OUTREACH_SENDING_TIMEOUT: sent when
+    `accepted_at` shows the mail server took it, pending again otherwise.
     """
 
     class Status(models.TextChoices):
@@ -76,6 +78,13 @@ class ReleaseNotice(models.Model):
     queued_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Set before the first attempt and kept for every retry, so a mail system
+    # that did take an earlier attempt can tell the retry is the same message.
+    message_id = models.CharField(max_length=250, blank=True)
+    # When the mail server accepted the message (answered the end of DATA), stored
+    # at once on its own: a sender that dies before marking the notice sent leaves
+    # this behind, and recovery marks the notice sent instead of sending it again.
+    accepted_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -83,7 +92,10 @@ class ReleaseNotice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["release", "contact"], name="notice_unique_contact"),
         ]
-        indexes = [models.Index(fields=["release", "status"], name="notice_release_status")]
+        indexes = [
+            models.Index(fields=["release", "status"], name="notice_release_status"),
+            models.Index(fields=["status", "claimed_at"], name="notice_stale_sending"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.release} -> {self.contact_id} ({self.status})"

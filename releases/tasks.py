@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from releases.models import Release
-from releases.services.outreach import release_send_notices
+from releases.services.outreach import release_recover_notices, release_send_notices
 
 
 @shared_task(name="releases.send_release_notices")
@@ -13,3 +13,9 @@ def send_release_notices(release_id: int) -> int:
     if release is None:
         return 0
     return release_send_notices(release=release)
+
+
+@shared_task(name="releases.recover_notices")
+def recover_release_notices() -> dict[str, int]:
+    """Periodic: settle notices a dead sender left `sending` (see release_recover_notices)."""
+    return release_recover_notices()

@@ -35,6 +35,9 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
     # product management: the ticket API (presentation) calls the enhancements
     # services and answers with their serializer.
     ("tickets/api/views.py", "enhancements"),
+    # The ticket page names the first releases whose tagged code holds its defect's fix
+    # (releases.code): a page reading the app above, not a service.
+    ("tickets/views/pages.py", "releases"),
 }
 
 

@@ -89,21 +89,22 @@ def test_a_failed_send_is_retried_by_the_next_run_and_only_then(
 ):
     import releases.services.outreach as outreach
 
-    real = outreach.send_mail
+    real = outreach.EmailMessage
 
-    def flaky(subject, body, sender, to):
-        if to == ["dan@acme.test"]:
-            raise ConnectionRefusedError("smtp down")
-        return real(subject, body, sender, to)
+    class Flaky(real):
+        def send(self, fail_silently=False):
+            if self.to == ["dan@acme.test"]:
+                raise ConnectionRefusedError("smtp down")
+            return super().send(fail_silently)
 
-    monkeypatch.setattr(outreach, "send_mail", flaky)
+    monkeypatch.setattr(outreach, "EmailMessage", Flaky)
     progress = queue(shipped, manager, django_capture_on_commit_callbacks)
     assert notice_progress(shipped)["failed"] == 1
     failed = ReleaseNotice.objects.get(status="failed")
     assert failed.error == "Sending failed: ConnectionRefusedError"
     assert [m.to for m in mail.outbox] == [["carol@acme.test"]]
 
-    monkeypatch.setattr(outreach, "send_mail", real)
+    monkeypatch.setattr(outreach, "EmailMessage", real)
     mail.outbox.clear()
     queue(shipped, manager, django_capture_on_commit_callbacks)
     assert [m.to for m in mail.outbox] == [["dan@acme.test"]]

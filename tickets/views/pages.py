@@ -16,6 +16,7 @@ from core.models import Channel
 from core.paginator import LargeTablePaginator
 from core.paths import path_maker
 from defects.models import Defect
+from releases.code.selectors import fix_first_releases
 from tickets.forms import TicketCreateForm, TicketFilterForm, apply_service_errors
 from tickets.models import Customer, Ticket
 
@@ -92,11 +93,15 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The ticket with its dual status. Engineers see escalated tickets only (404 otherwise)."""
     page = ticket_page_get(user=request.user, pk=pk)
     ticket = page.ticket
+    defect = ticket.current_defect
+    # Read here, not in ticket_page_get: the code's first releases belong to releases, above tickets.
+    first_releases = fix_first_releases([defect.pk]).get(defect.pk, []) if defect else []
     context = {
         "ticket": ticket,
         "links": page.links,
         "attachments": page.attachments,
-        "defect": ticket.current_defect,
+        "defect": defect,
+        "first_releases": first_releases,
         "open_defect": page.open_defect,
         "can_escalate": page.can_escalate,
         # The ticket's newest enhancement request, read through its reverse relation.

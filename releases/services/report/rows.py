@@ -35,6 +35,8 @@ class Fix:
     # In one row of the advice: the release that row's customers should take for it, when the
     # code says (a backport on their own line); None: the release that shipped it.
     take: Take | None = None
+    # The defect page's address, set by the page that shows the row.
+    url: str = ""
 
     @property
     def take_label(self) -> str:
