@@ -82,6 +82,8 @@ class Defect(models.Model):
         WONT_FIX = "wont_fix", "Won't fix"
         CANNOT_REPRODUCE = "cannot_reproduce", "Cannot reproduce"
         DUPLICATE = "duplicate", "Duplicate"
+        # Turned into an enhancement request (enhancements.Conversion says which): final.
+        CONVERTED = "converted", "Converted to a request"
 
     OPEN_STATUSES = (
         Status.NEW,
@@ -207,13 +209,18 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 
 
 class Attachment(models.Model):
-    """A screenshot or log on a ticket or a defect."""
+    """A screenshot or log on a ticket, a defect, or an enhancement request (one that was a defect)."""
 
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
     defect = models.ForeignKey(
         Defect, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    # Set when the defect it came with was converted into a request (enhancements.services.conversion).
+    request = models.ForeignKey(
+        "enhancements.EnhancementRequest", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="attachments",
     )
     file = models.FileField(upload_to=attachment_path)
     name = models.CharField(max_length=200)
@@ -226,7 +233,14 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
-        constraints = [ticket_xor_defect("attachment_has_one_parent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(ticket__isnull=False) & Q(defect__isnull=True) & Q(request__isnull=True))
+                | (Q(ticket__isnull=True) & Q(defect__isnull=False) & Q(request__isnull=True))
+                | (Q(ticket__isnull=True) & Q(defect__isnull=True) & Q(request__isnull=False)),
+                name="attachment_has_one_parent",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

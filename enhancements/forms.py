@@ -2,6 +2,7 @@
 
 from django import forms
 
+from defects.severity import Impact, Urgency
 from enhancements.models import EnhancementRequest, TicketRequestLink
 from tickets.models import Component
 
@@ -47,3 +48,14 @@ class BulkForm(forms.Form):
     target_release = forms.IntegerField(required=False)
     reason = forms.CharField(required=False)
     duplicate_of = forms.IntegerField(required=False, label="Merge into (request id)")
+
+
+class ConvertDefectForm(forms.Form):
+    reason = forms.CharField(max_length=2000)
+    importance = forms.ChoiceField(choices=TicketRequestLink.Importance.choices, initial="important")
+
+
+class ConvertRequestForm(forms.Form):
+    reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Why")
+    impact = forms.ChoiceField(choices=Impact.choices, initial=Impact.SINGLE_USER)
+    urgency = forms.ChoiceField(choices=Urgency.choices, initial=Urgency.DEGRADED)

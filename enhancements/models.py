@@ -16,6 +16,7 @@ class EnhancementRequest(models.Model):
         DELIVERED = "delivered", "Delivered"
         DECLINED = "declined", "Declined"
         DUPLICATE = "duplicate", "Duplicate"
+        CONVERTED = "converted", "Converted to a defect"
 
     OPEN_STATUSES = (Status.NEW, Status.UNDER_REVIEW, Status.PLANNED, Status.IN_DEVELOPMENT)
 
@@ -95,6 +96,8 @@ class EnhancementRequest(models.Model):
             return f"Declined: {self.decline_reason}"
         if self.status == self.Status.DUPLICATE and self.duplicate_of_id:
             return f"Duplicate of {self.duplicate_of.key}"
+        if self.status == self.Status.CONVERTED:
+            return "Converted to a defect"
         return self.get_status_display()
 
 
@@ -146,3 +149,39 @@ class RequestComment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment {self.pk} on request {self.request_id}"
+
+
+class Conversion(models.Model):
+    """A defect turned into a request, or a request into a defect: the old key's page leads to the new one.
+
+    The old record stays (closed as `converted`, with its audit rows); its
+    ticket links, shared comments, attachments and a copy of its history move
+    to the new one. A record is converted away at most once (converted is final).
+    """
+
+    class Direction(models.TextChoices):
+        TO_REQUEST = "to_request", "Defect to request"
+        TO_DEFECT = "to_defect", "Request to defect"
+
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    defect = models.ForeignKey("defects.Defect", on_delete=models.CASCADE, related_name="conversions")
+    request = models.ForeignKey(EnhancementRequest, on_delete=models.CASCADE, related_name="conversions")
+    reason = models.TextField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["defect"], condition=Q(direction="to_request"), name="conversion_defect_once"
+            ),
+            models.UniqueConstraint(
+                fields=["request"], condition=Q(direction="to_defect"), name="conversion_request_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()}: defect {self.defect_id}, request {self.request_id}"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from defects.selectors import search_terms
-from enhancements.models import EnhancementRequest, RequestComment, TicketRequestLink
+from enhancements.models import Conversion, EnhancementRequest, RequestComment, TicketRequestLink
 from enhancements.services.demand import IMPORTANCE_WEIGHT
 
 QUEUE_ORDER = ("-demand", "-last_asked_at", "id")
@@ -111,6 +111,25 @@ def ticket_requests(ticket) -> list[TicketRequestLink]:
         .select_related("request", "request__target_release", "request__delivered_release", "request__duplicate_of")
         .order_by("-linked_at", "-id")
     )
+
+
+def converted_defect_id(request: EnhancementRequest) -> int | None:
+    """The defect a converted request became (None for any other request); no query unless it is converted."""
+    if request.status != EnhancementRequest.Status.CONVERTED:
+        return None
+    return (
+        Conversion.objects.filter(request=request, direction=Conversion.Direction.TO_DEFECT)
+        .values_list("defect_id", flat=True).first()
+    )
+
+
+def request_conversions(request: EnhancementRequest) -> list[Conversion]:
+    """The conversions the request took part in (from a defect, or into one), with the defect's key."""
+    return list(Conversion.objects.filter(request=request).select_related("defect"))
+
+
+def request_attachments(request: EnhancementRequest) -> list:
+    return list(request.attachments.all())
 
 
 def request_comments(request: EnhancementRequest) -> QuerySet[RequestComment]:

@@ -10,19 +10,33 @@ from core import roles
 from core.audit import audit_history
 from core.decorators import role_required
 from core.models import Channel
-from enhancements.forms import BulkForm, JoinRequestForm, QueueFilterForm, SendRequestForm, TransitionForm
+from defects.models import Defect
+from enhancements.forms import (
+    BulkForm,
+    ConvertDefectForm,
+    ConvertRequestForm,
+    JoinRequestForm,
+    QueueFilterForm,
+    SendRequestForm,
+    TransitionForm,
+)
+from enhancements.models import EnhancementRequest
 from enhancements.selectors import (
     coming_releases,
+    converted_defect_id,
     demand_reasons,
     product_releases,
     queue_filters,
+    request_attachments,
     request_comments,
+    request_conversions,
     request_list_queryset,
     request_queue,
     request_ticket_links,
     similar_requests,
 )
 from enhancements.services.comments import request_comment_add
+from enhancements.services.conversion import defect_convert_to_request, request_convert_to_defect
 from enhancements.services.report import top_requests, top_requests_csv
 from enhancements.services.requests import (
     AlreadyRequested,
@@ -127,6 +141,10 @@ def request_queue_page(request: HttpRequest) -> HttpResponse:
 def request_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One request: its problem, the tickets and customers asking, the thread, and (for triage) its moves."""
     enh = get_object_or_404(request_list_queryset(), pk=pk)
+    converted_to = converted_defect_id(enh)
+    if converted_to is not None:
+        # A request converted into a defect: its key leads to the defect.
+        return redirect("defects:detail", pk=converted_to, permanent=True)
     can_triage = roles.can_triage_requests(request.user)
     form = TransitionForm(request.POST or None) if can_triage else None
     if request.method == "POST":
@@ -150,8 +168,47 @@ def request_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
         "comments": list(request_comments(enh)),
         "can_comment": roles.can_work_tickets(request.user) or can_triage,
         "history": list(audit_history(enh)[:50]),
+        "conversions": request_conversions(enh),
+        "attachments": request_attachments(enh),
+        "convert_form": ConvertRequestForm() if can_triage and enh.is_open else None,
     }
     return render(request, "enhancements/detail.html", context, status=400 if form is not None and form.errors else 200)
+
+
+@require_POST
+@role_required(roles.can_work_defects)
+def request_from_defect_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The defect page's "convert to an enhancement request" button."""
+    defect = get_object_or_404(Defect, pk=pk)
+    form = ConvertDefectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the defect becomes an enhancement request.")
+        return redirect("defects:detail", pk=defect.pk)
+    try:
+        created = defect_convert_to_request(defect=defect, actor=request.user, channel=Channel.WEB, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("defects:detail", pk=defect.pk)
+    messages.success(request, f"{defect.key} is now the enhancement request {created.key}.")
+    return redirect("enhancements:detail", pk=created.pk)
+
+
+@require_POST
+@role_required(roles.can_triage_requests)
+def request_convert_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The request page's "convert to a defect" button."""
+    enh = get_object_or_404(EnhancementRequest, pk=pk)
+    form = ConvertRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the request becomes a defect, with its impact and urgency.")
+        return redirect("enhancements:detail", pk=enh.pk)
+    try:
+        defect = request_convert_to_defect(request=enh, actor=request.user, channel=Channel.WEB, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("enhancements:detail", pk=enh.pk)
+    messages.success(request, f"{enh.key} is now the defect {defect.key}.")
+    return redirect("defects:detail", pk=defect.pk)
 
 
 @require_POST

@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 from core.api_notifications import NotificationViewSet
 from core.api_tokens import ApiTokenViewSet, ObtainTokenView
 from defects.api.views import DefectViewSet, RoutingRuleViewSet, TeamViewSet
-from enhancements.api.views import RequestViewSet
+from enhancements.api.views import DefectConvertView, RequestViewSet
 from releases.api.views import ReleaseViewSet
 from releases.code.api import BuildViewSet, DefectCodeView, RepositoryViewSet, repository_webhook
 from sync.api import ConnectionViewSet
@@ -32,6 +32,7 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("defects/<int:pk>/link-tracker/", DefectLinkTrackerView.as_view(), name="defect-link-tracker"),
     path("defects/<int:pk>/commits/", DefectCodeView.as_view(), name="defect-commits"),
+    path("defects/<int:pk>/convert/", DefectConvertView.as_view(), name="defect-convert"),
     path("repositories/<int:pk>/webhook/", repository_webhook, name="repository-webhook"),
     path("", include(router.urls)),
 ]

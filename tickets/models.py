@@ -101,6 +101,8 @@ class Ticket(models.Model):
         NEW = "new", "New"
         OPEN = "open", "Open"
         AWAITING_ENGINEERING = "awaiting_engineering", "Awaiting engineering"
+        # Sent to product management as an enhancement request (enhancements.services.tickets).
+        AWAITING_PRODUCT = "awaiting_product", "Awaiting product management"
         AWAITING_CUSTOMER = "awaiting_customer", "Awaiting customer"
         RESOLVED = "resolved", "Resolved"
         CLOSED = "closed", "Closed"

@@ -25,3 +25,12 @@ class RequestCommenters(IsStaffRole):
             return False
         user = request.user
         return request.method in SAFE_METHODS or roles.can_work_tickets(user) or roles.can_triage_requests(user)
+
+
+class DefectConverters(IsStaffRole):
+    """Engineers and managers turn a defect into an enhancement request."""
+
+    message = "Only engineers and managers can convert a defect into an enhancement request."
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and roles.can_work_defects(request.user)

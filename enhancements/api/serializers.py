@@ -3,8 +3,10 @@
 from rest_framework import serializers
 
 from core.api import IdField
+from defects.api.serializers import AttachmentSerializer
 from defects.models import Team
-from enhancements.models import EnhancementRequest, RequestComment, TicketRequestLink
+from defects.severity import Impact, Urgency
+from enhancements.models import Conversion, EnhancementRequest, RequestComment, TicketRequestLink
 from tickets.models import Component
 
 
@@ -51,12 +53,43 @@ class RequestTicketSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ConversionSerializer(serializers.ModelSerializer):
+    """A conversion a request took part in: from which defect, or into which one."""
+
+    defect_key = serializers.CharField(source="defect.key")
+
+    class Meta:
+        model = Conversion
+        fields = ["direction", "defect", "defect_key", "reason", "at"]
+        read_only_fields = fields
+
+
 class RequestDetailSerializer(RequestSerializer):
     tickets = RequestTicketSerializer(source="ticket_links", many=True, read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    conversions = ConversionSerializer(many=True, read_only=True)
 
     class Meta(RequestSerializer.Meta):
-        fields = RequestSerializer.Meta.fields + ["problem", "workaround", "tickets"]
+        fields = RequestSerializer.Meta.fields + ["problem", "workaround", "tickets", "attachments", "conversions"]
         read_only_fields = fields
+
+
+class DefectConvertSerializer(serializers.Serializer):
+    """POST /api/defects/{id}/convert/: the defect becomes an enhancement request."""
+
+    reason = serializers.CharField(max_length=2000)
+    importance = serializers.ChoiceField(
+        choices=TicketRequestLink.Importance.choices, default=TicketRequestLink.Importance.IMPORTANT,
+        help_text="How much the request matters to each linked ticket's customer.",
+    )
+
+
+class RequestConvertSerializer(serializers.Serializer):
+    """POST /api/requests/{id}/convert/: the request becomes a defect."""
+
+    reason = serializers.CharField(max_length=2000)
+    impact = serializers.ChoiceField(choices=Impact.choices, default=Impact.SINGLE_USER)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.DEGRADED)
 
 
 class RequestUpdateSerializer(serializers.Serializer):

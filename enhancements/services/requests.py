@@ -11,6 +11,7 @@ from core.notifications import notify
 from defects.models import RoutingRule, Team
 from enhancements.models import EnhancementRequest, TicketRequestLink
 from enhancements.services.demand import request_refresh_demand
+from enhancements.services.tickets import ticket_awaits_product
 from tickets.models import Component, Ticket
 
 
@@ -76,6 +77,9 @@ def _link(*, ticket: Ticket, request: EnhancementRequest, importance: str, actor
         new=f"{ticket.number} ({ticket.customer}, {link.get_importance_display().lower()})",
     )
     request_refresh_demand(request=request)
+    ticket_awaits_product(
+        ticket=ticket, actor=actor, channel=channel, reason=f"Sent to product management as {request.key}"
+    )
     return link
 
 

@@ -21,6 +21,7 @@ from core.models import Notification
 from core.notifications import notify
 from enhancements.models import EnhancementRequest, TicketRequestLink
 from enhancements.services.demand import request_refresh_demand
+from enhancements.services.tickets import tickets_back_to_help_desk
 
 S = EnhancementRequest.Status
 
@@ -184,6 +185,9 @@ def request_transition(
         request.refresh_from_db()
         notify_ticket_agents(request=target, actor=actor)
     else:
+        if to in (S.DELIVERED, S.DECLINED):
+            # The answer is in: the help desk tells the customer.
+            tickets_back_to_help_desk(request=request, actor=actor, channel=channel)
         notify_ticket_agents(request=request, actor=actor)
     return request
 

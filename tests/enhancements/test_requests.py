@@ -10,7 +10,7 @@ from enhancements.models import EnhancementRequest, TicketRequestLink
 from enhancements.selectors import demand_reasons, similar_requests
 from enhancements.services.requests import AlreadyRequested, request_link_ticket
 from enhancements.services.transitions import request_transition
-from tests.factories import request_from
+from tests.factories import escalate, request_from
 from tickets.models import Customer
 
 
@@ -96,3 +96,25 @@ def test_similar_open_requests_share_words(make_ticket, agent):
     request = request_from(make_ticket(), agent, title="VAT per line in the export")
     request_from(make_ticket(), agent, title="Dark mode", problem="Eyes hurt at night.")
     assert similar_requests(text="export with VAT", product=request.product_id) == [request]
+
+
+def test_sending_a_request_makes_the_ticket_await_product_management(make_ticket, agent, product_manager, release):
+    ticket = make_ticket()
+    request = request_from(ticket, agent)
+    ticket.refresh_from_db()
+    assert ticket.status == "awaiting_product"
+    for to in ("under_review", "planned", "in_development"):
+        request_transition(request=request, to=to, target_release=release, actor=product_manager, channel="web")
+    ticket.refresh_from_db()
+    assert ticket.status == "awaiting_product"
+    request_transition(request=request, to="delivered", release=release, actor=product_manager, channel="web")
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+
+
+def test_a_ticket_waiting_on_engineering_keeps_waiting_there(make_ticket, agent):
+    ticket = make_ticket()
+    escalate(ticket, agent)
+    request_from(ticket, agent)
+    ticket.refresh_from_db()
+    assert ticket.status == "awaiting_engineering"

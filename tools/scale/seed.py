@@ -90,6 +90,13 @@ def seed_scale(
             f"generated {len(seeded.tickets)} tickets, {len(seeded_defects)} defects, "
             f"{len(seeded.links)} links ({time.monotonic() - began:.0f} s)"
         )
+        # Enhancement requests: one per ten tickets (20,000 at 200,000), three links each on average;
+        # generated before the tickets are written, as asking moves a ticket to "awaiting product".
+        tier_of = dict(Customer.objects.values_list("id", "tier"))
+        request_rows, request_links = generate_requests(
+            rng, catalog, reserve_ids(EnhancementRequest, len(seeded.tickets) // 10), seeded.tickets,
+            len(seeded.tickets) * 3 // 10, tier_of=tier_of,
+        ) if seeded.tickets else ([], [])
         with foreign_key_checks_skipped():
             write_rows(Defect, (d.row for d in seeded_defects))
             write_rows(Defect.affected_versions.through, affected_version_rows(rng, seeded_defects))
@@ -102,12 +109,6 @@ def seed_scale(
             log(f"wrote {audited} audit entries ({time.monotonic() - began:.0f} s)")
             comments = write_rows(Comment, comment_rows(rng, catalog, seeded_defects, seeded.tickets))
             log(f"wrote {comments} comments ({time.monotonic() - began:.0f} s)")
-            # Enhancement requests: one per ten tickets (20,000 at 200,000), three links each on average.
-            tier_of = dict(Customer.objects.values_list("id", "tier"))
-            request_rows, request_links = generate_requests(
-                rng, catalog, reserve_ids(EnhancementRequest, len(seeded.tickets) // 10), seeded.tickets,
-                len(seeded.tickets) * 3 // 10, tier_of=tier_of,
-            ) if seeded.tickets else ([], [])
             write_rows(EnhancementRequest, request_rows)
             write_rows(TicketRequestLink, request_links)
             log(f"wrote {len(request_rows)} requests, {len(request_links)} request links")

@@ -12,6 +12,9 @@ STATUS_WEIGHTS = [
     (EnhancementRequest.Status.PLANNED, 10), (EnhancementRequest.Status.IN_DEVELOPMENT, 5),
     (EnhancementRequest.Status.DELIVERED, 8), (EnhancementRequest.Status.DECLINED, 12),
 ]
+OPEN = {s.value for s in EnhancementRequest.OPEN_STATUSES}
+# The help-desk statuses a ticket leaves for "awaiting product management" when it asks for a request.
+WAITING_FROM = {"new", "open"}
 IMPORTANCES = ["blocks_deal", "important", "important", "nice_to_have", "nice_to_have", "nice_to_have"]
 WISHES = ["Export", "Bulk edit", "Dark mode", "Single sign-on", "Audit log", "Webhooks", "Custom fields", "API"]
 
@@ -20,7 +23,11 @@ def generate_requests(
     rng: random.Random, catalog: Catalog, ids: list[int], tickets: list[dict], links: int,
     *, tier_of: dict[int, str],
 ) -> tuple[list[dict], list[dict]]:
-    """Request rows and `links` ticket-link rows (each ticket at most once), counts and demand filled in."""
+    """Request rows and `links` ticket-link rows (each ticket at most once), counts and demand filled in.
+
+    A new or open ticket that asks for an open request now awaits product
+    management: its row in `tickets` is changed, so call this before writing them.
+    """
     statuses = [s for s, w in STATUS_WEIGHTS for _ in range(w)]
     by_product: dict[int, list[dict]] = {}
     for row in tickets:
@@ -66,6 +73,9 @@ def generate_requests(
             "importance": importance, "linked_by_id": ticket.get("created_by_id"), "linked_at": linked_at,
         })
         asks.setdefault(request_id, []).append((ticket["customer_id"], ticket["id"], importance, linked_at))
+        if ticket["status"] in WAITING_FROM and by_id[request_id]["status"] in OPEN:
+            # Sent to product management and not answered yet (enhancements.services.tickets).
+            ticket["status"] = "awaiting_product"
     for request_id, rows in asks.items():
         row = by_id[request_id]
         row["customer_count"] = len({c for c, _, _, _ in rows})

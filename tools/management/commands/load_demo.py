@@ -20,6 +20,7 @@ from core.models import AuditEntry, Channel
 from defects.models import Defect, RoutingRule, Team
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
+from enhancements.services.requests import request_create_from_ticket
 from releases.models import Release
 from releases.services.releases import release_create
 from releases.services.ship import release_ship
@@ -183,6 +184,8 @@ class Command(BaseCommand):
             action, detail = then
             if action == "escalate":
                 ticket_escalate(ticket=ticket, actor=actor, channel=Channel.WEB, **detail)
+            elif action == "request":
+                request_create_from_ticket(ticket=ticket, actor=actor, channel=Channel.WEB, **detail)
             elif action == "link":
                 raised_by = _demo_ticket(detail)
                 ticket_link_defect(
