@@ -37,3 +37,18 @@ def request_refresh_demand(*, request: EnhancementRequest) -> EnhancementRequest
     request.demand = demand_of(links.values_list("customer_id", "customer__tier", "importance"))
     request.save(update_fields=["customer_count", "ticket_count", "last_asked_at", "demand", "updated_at"])
     return request
+
+
+def requests_on_customer_tier_changed(*, customer, old: str, new: str, actor, channel: str) -> int:
+    """Receiver of tickets.hooks.customer_tier_changed: recount the demand of the customer's open requests.
+
+    Closed requests keep the demand they had when they closed. Returns how many were recounted.
+    """
+    requests = EnhancementRequest.objects.filter(
+        ticket_links__customer=customer, status__in=EnhancementRequest.OPEN_STATUSES
+    ).distinct()
+    count = 0
+    for request in requests:
+        request_refresh_demand(request=request)
+        count += 1
+    return count

@@ -81,10 +81,14 @@ def test_the_ticket_list_rows_escape_every_value():
     html = render_fragment("tickets/list_rows.html", {
         "tickets": [ticket], "defects": {3: (9, HOSTILE, "new")}, "ticket_url": "/tickets/{}/".format,
         "defect_url": "/defects/{}/".format, "status_labels": {"open": "Open"}, "defect_labels": {"new": "New"},
+        "requests": {3: {"id": 4, "key": HOSTILE, "status": "planned", "label": HOSTILE}},
+        "request_url": "/requests/{}/".format,
     })
     assert "<script>" not in html
     assert f'<td class="nowrap"><a href="/tickets/3/">{ESCAPED}</a></td>' in html
     assert f"<td>{ESCAPED}</td>" in html and f'<a href="/defects/9/">{ESCAPED}</a>' in html
+    assert f'<a href="/requests/4/">{ESCAPED}</a>' in html
+    assert f'<span class="badge enh-planned">{ESCAPED}</span>' in html
     assert html.startswith("    <tr>\n") and html.endswith("    </tr>\n")
 
 

@@ -34,6 +34,7 @@ from tickets.api.serializers import (
 from tickets.api.status import TicketStatusMixin
 from tickets.models import Customer, Product, Ticket
 from tickets.selectors import ticket_list, visible_tickets
+from tickets.services.customers import customer_update
 from tickets.services.escalation import AlreadyEscalated, ticket_escalate, ticket_link_defect
 from tickets.services.tickets import ticket_create
 
@@ -63,6 +64,13 @@ class CustomerViewSet(CatalogueViewSet):
 
     serializer_class = CustomerSerializer
     queryset = Customer.objects.prefetch_related("contacts").order_by("name")
+
+    def perform_update(self, serializer) -> None:
+        # A new tier recounts the demand of the customer's enhancement requests (tickets.hooks).
+        serializer.instance = customer_update(
+            customer=serializer.instance, values=serializer.validated_data, actor=self.request.user,
+            channel=Channel.API,
+        )
 
 
 class ProductViewSet(CatalogueViewSet):

@@ -21,7 +21,7 @@ from tickets.forms import TicketCreateForm, TicketFilterForm, apply_service_erro
 from tickets.models import Customer, Ticket
 
 # Aliased: this module's list view is called ticket_list too.
-from tickets.selectors import ROW_FIELDS, current_defects, filter_tickets, ticket_page_get
+from tickets.selectors import ROW_FIELDS, current_defects, current_requests, filter_tickets, ticket_page_get
 from tickets.selectors import ticket_list as tickets_visible_to
 from tickets.services.tickets import ticket_create
 
@@ -46,11 +46,15 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 def list_rows(tickets: list[dict]) -> SafeString:
     """The rows of the ticket list (dicts of ROW_FIELDS), from templates/jinja2/tickets/list_rows.html.
 
-    URLs are reversed once for the page, and the rows' current defects read in one query.
+    URLs are reversed once for the page; the rows' current defects read in one query, their
+    newest enhancement requests in another.
     """
+    ids = [ticket["pk"] for ticket in tickets]
     return render_fragment("tickets/list_rows.html", {
         "tickets": tickets,
-        "defects": current_defects(ticket["pk"] for ticket in tickets),
+        "defects": current_defects(ids),
+        "requests": current_requests(ids),
+        "request_url": path_maker("enhancements:detail"),
         "ticket_url": path_maker("tickets:detail"),
         "defect_url": path_maker("defects:detail"),
         "status_labels": dict(Ticket.Status.choices),
