@@ -95,7 +95,7 @@ def defect_convert_to_request(
     reason = _check_reason(reason)
     if importance not in TicketRequestLink.Importance.values:
         raise ValidationError({"importance": f"{importance!r} is not an importance."})
-    defect = Defect.objects.select_for_update().select_related("product", "component").get(pk=defect.pk)
+    defect = Defect.objects.select_for_update(of=("self",)).select_related("product", "component").get(pk=defect.pk)
     if not defect.is_open:
         raise ValidationError(
             {"defect": f"{defect.key} is {defect.get_status_display().lower()}; only an open defect can become "
@@ -187,7 +187,10 @@ def request_convert_to_defect(
         errors["urgency"] = f"{urgency!r} is not an urgency. Choose one of: {', '.join(Urgency.values)}."
     if errors:
         raise ValidationError(errors)
-    request = EnhancementRequest.objects.select_for_update().select_related("product", "component").get(pk=request.pk)
+    request = (
+        EnhancementRequest.objects.select_for_update(of=("self",)).select_related("product", "component")
+        .get(pk=request.pk)
+    )
     if not request.is_open:
         raise ValidationError(
             {"request": f"{request.key} is {request.get_status_display().lower()}; only an open request can become "

@@ -22,12 +22,15 @@ class TopRequests:
     chart: dict  # {"demand_over_time": {"labels": [...], "datasets": [...]}}
 
 
-def top_requests(*, product, limit: int = TOP) -> TopRequests:
-    """The product's open and planned requests by demand, who asks, and new asks per month (four queries)."""
+def top_requests(*, product, limit: int = TOP, asks: int | None = None) -> TopRequests:
+    """The product's open and planned requests by demand, who asks, and new asks per month (four queries).
+
+    `asks`: how many customers to name per request, the weightiest first (None: every one, as the CSV does).
+    """
     requests = list(
         request_queue(product=product).filter(status__in=EnhancementRequest.OPEN_STATUSES)[:limit]
     )
-    reasons = demand_reasons([r.pk for r in requests])
+    reasons = demand_reasons([r.pk for r in requests], limit=asks)
     months = (
         TicketRequestLink.objects.filter(request__product=product)
         .annotate(month=TruncMonth("linked_at")).values("month")

@@ -92,6 +92,19 @@ def test_the_ticket_list_rows_escape_every_value():
     assert html.startswith("    <tr>\n") and html.endswith("    </tr>\n")
 
 
+def test_the_request_queue_rows_escape_every_value():
+    enh = SimpleNamespace(pk=4, key=HOSTILE, title=HOSTILE, product=SimpleNamespace(name=HOSTILE), component=None,
+                          help_desk_note=HOSTILE, demand=7, customer_count=1, ticket_count=2, last_asked_at=None)
+    why = SimpleNamespace(customers=[SimpleNamespace(name=HOSTILE, tier=HOSTILE, importance=HOSTILE, tickets=2)],
+                          more=3)
+    html = render_fragment("enhancements/queue_rows.html", {
+        "rows": [(enh, why)], "request_url": "/requests/{}/".format, "ago": str,
+    })
+    assert "<script>" not in html
+    assert f'<a href="/requests/4/">{ESCAPED}</a> {ESCAPED}' in html
+    assert "1 customer, 2 tickets" in html and "and 3 more customers" in html
+
+
 def test_the_release_fixes_table_escapes_every_value():
     fix = SimpleNamespace(url="/defects/1/", key=HOSTILE, title=HOSTILE, severity="S1", status="released",
                           status_label=HOSTILE, linked_tickets=3, linked_customers=2)

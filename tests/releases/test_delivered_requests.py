@@ -16,7 +16,7 @@ from releases.services.outreach import release_queue_notices
 from releases.services.report import release_report
 from releases.services.ship import release_ship
 from tests.factories import request_from
-from tickets.models import Contact, Customer
+from tickets.models import Contact, Customer, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +73,9 @@ def test_notify_tells_who_asked_once_each_beside_the_fix_notice(
     with django_capture_on_commit_callbacks(execute=True):
         release_queue_notices(release=release, actor=manager, channel=Channel.WEB)
     subjects = sorted((m.to[0], m.subject) for m in mail.outbox)
+    fixed = Ticket.objects.get(subject="Export times out").number
     assert subjects == [
-        ("carol@acme.test", "Fixed in Billing 2.4.0: HD-1001 Export times out"),
+        ("carol@acme.test", f"Fixed in Billing 2.4.0: {fixed} Export times out"),
         ("carol@acme.test", "Now in Billing 2.4.0: VAT per line in the export"),
         ("ivan@initech.test", "Now in Billing 2.4.0: VAT per line in the export"),
     ]
