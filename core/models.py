@@ -61,6 +61,7 @@ class Notification(models.Model):
         COMMENT = "comment", "New comment"
         SEVERITY = "severity", "Severity changed"
         RELEASED = "released", "Fix released"
+        REQUEST_STATUS = "request_status", "Enhancement request status changed"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -6,9 +6,9 @@ from core import roles
 
 
 class IsStaffRole(BasePermission):
-    """Any of Agents, Engineers or Managers. Outsiders get 403."""
+    """Any role (agents, engineers, managers, product managers). Outsiders get 403."""
 
-    message = "You need the Agents, Engineers or Managers role."
+    message = "You need the Agents, Engineers, Managers or Product managers role."
 
     def has_permission(self, request, view) -> bool:
         return roles.has_any_role(request.user)

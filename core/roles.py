@@ -5,7 +5,8 @@ from django.contrib.auth.models import Group, Permission
 AGENTS = "Agents"
 ENGINEERS = "Engineers"
 MANAGERS = "Managers"
-ALL_ROLES = (AGENTS, ENGINEERS, MANAGERS)
+PRODUCT_MANAGERS = "Product managers"
+ALL_ROLES = (AGENTS, ENGINEERS, MANAGERS, PRODUCT_MANAGERS)
 
 
 def _groups(user) -> set[str]:
@@ -44,10 +45,19 @@ def can_work_defects(user) -> bool:
     return is_engineer(user) or is_manager(user)
 
 
+def is_product_manager(user) -> bool:
+    return PRODUCT_MANAGERS in _groups(user)
+
+
+def can_triage_requests(user) -> bool:
+    """Product managers and managers change enhancement requests."""
+    return is_product_manager(user) or is_manager(user)
+
+
 # Apps whose every model managers may add, change, delete and view in the admin.
 # The admin classes narrow this further (tickets and defects are created in the
 # portal, never here; the audit trail is read-only).
-MANAGER_APPS = ("tickets", "defects", "releases")
+MANAGER_APPS = ("tickets", "defects", "releases", "enhancements")
 SYNC_MANAGER_CODENAMES = [
     "view_connection", "add_connection", "change_connection",
     "view_externalissue", "view_outboxitem", "view_inboundevent", "view_syncconflict",

@@ -13,7 +13,8 @@ from defects.services.links import defect_refresh_impact
 
 @admin.register(Team)
 class TeamAdmin(AuditedAdmin):
-    list_display = ("name", "member_count")
+    list_display = ("name", "kind", "member_count")
+    list_filter = ("kind",)
     search_fields = ("name",)
     autocomplete_fields = ("members",)
 
@@ -29,11 +30,11 @@ class TeamAdmin(AuditedAdmin):
 class RoutingRuleAdmin(AuditedAdmin):
     """Rules are tried in this order: lowest priority number first, then the oldest."""
 
-    list_display = ("priority", "product", "component", "keyword", "team", "active")
+    list_display = ("priority", "kind", "product", "component", "keyword", "team", "active")
     list_display_links = ("product",)
     list_editable = ("priority", "active")
     list_select_related = ("product", "component", "team")
-    list_filter = ("active", "product", "team")
+    list_filter = ("kind", "active", "product", "team")
     search_fields = ("keyword", "product__name", "component__name", "team__name")
     ordering = ("priority", "id")
     autocomplete_fields = ("product", "component", "team")

@@ -8,9 +8,14 @@ from defects.severity import Impact, Severity, Urgency
 
 
 class Team(models.Model):
-    """An engineering team that owns products or components."""
+    """A team that owns products or components: engineering (defects) or product (requests)."""
+
+    class Kind(models.TextChoices):
+        ENGINEERING = "engineering", "Engineering"
+        PRODUCT = "product", "Product management"
 
     name = models.CharField(max_length=100, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.ENGINEERING)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="teams")
     # The tracker this team's defects live in; routing a defect here makes it sync.
     connection = models.ForeignKey(
@@ -25,8 +30,13 @@ class Team(models.Model):
 
 
 class RoutingRule(models.Model):
-    """Sends a new defect to a team. Lower priority numbers are tried first."""
+    """Sends a new defect (or enhancement request) to a team. Lower priority numbers are tried first."""
 
+    class Kind(models.TextChoices):
+        DEFECT = "defect", "Defects, to engineering teams"
+        REQUEST = "request", "Enhancement requests, to product teams"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.DEFECT)
     priority = models.PositiveIntegerField(default=100)
     product = models.ForeignKey("tickets.Product", on_delete=models.CASCADE, related_name="routing_rules")
     component = models.ForeignKey(
@@ -41,6 +51,9 @@ class RoutingRule(models.Model):
     class Meta:
         ordering = ["priority", "id"]
         indexes = [models.Index(fields=["product", "active", "priority"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["defect", "request"]), name="routing_rule_known_kind"),
+        ]
 
     def __str__(self) -> str:
         parts = [f"#{self.priority}", self.product.name if self.product_id else "?"]
@@ -69,6 +82,8 @@ class Defect(models.Model):
         WONT_FIX = "wont_fix", "Won't fix"
         CANNOT_REPRODUCE = "cannot_reproduce", "Cannot reproduce"
         DUPLICATE = "duplicate", "Duplicate"
+        # Turned into an enhancement request (enhancements.Conversion says which): final.
+        CONVERTED = "converted", "Converted to a request"
 
     OPEN_STATUSES = (
         Status.NEW,
@@ -194,13 +209,18 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 
 
 class Attachment(models.Model):
-    """A screenshot or log on a ticket or a defect."""
+    """A screenshot or log on a ticket, a defect, or an enhancement request (one that was a defect)."""
 
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
     defect = models.ForeignKey(
         Defect, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    # Set when the defect it came with was converted into a request (enhancements.services.conversion).
+    request = models.ForeignKey(
+        "enhancements.EnhancementRequest", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="attachments",
     )
     file = models.FileField(upload_to=attachment_path)
     name = models.CharField(max_length=200)
@@ -213,7 +233,14 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
-        constraints = [ticket_xor_defect("attachment_has_one_parent")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(ticket__isnull=False) & Q(defect__isnull=True) & Q(request__isnull=True))
+                | (Q(ticket__isnull=True) & Q(defect__isnull=False) & Q(request__isnull=True))
+                | (Q(ticket__isnull=True) & Q(defect__isnull=True) & Q(request__isnull=False)),
+                name="attachment_has_one_parent",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

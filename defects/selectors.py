@@ -258,6 +258,17 @@ def ticket_link_rows(*, defect_id: int) -> list[dict]:
     )
 
 
+def converted_request_id(defect: Defect) -> int | None:
+    """The request a converted defect became (None for any other defect); no query unless it is converted.
+
+    Read through the reverse relation of enhancements.Conversion, the app above
+    that converts defects; its direction value is "to_request".
+    """
+    if defect.status != Defect.Status.CONVERTED:
+        return None
+    return defect.conversions.filter(direction="to_request").values_list("request_id", flat=True).first()
+
+
 def defect_page_get(*, pk: int) -> Defect:
     """The defect with everything its page shows of its relations (Http404 when there is none)."""
     return get_object_or_404(

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
@@ -16,6 +16,7 @@ from defects.models import Attachment, Defect
 from defects.selectors import (
     ROW_NAMES,
     TRIAGE_ORDER,
+    converted_request_id,
     defect_catalogues,
     defect_page_get,
     defect_thread_list,
@@ -72,9 +73,20 @@ def linked_ticket_rows(defect_id: int) -> list[dict]:
     return rows
 
 
+# How much a converted defect's request matters to its customers (the "convert" form's choices;
+# the enhancements app validates them).
+CONVERT_IMPORTANCES = [
+    ("blocks_deal", "Blocks a purchase or renewal"), ("important", "Important"), ("nice_to_have", "Nice to have"),
+]
+
+
 @role_required()
 def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
     defect = defect_page_get(pk=pk)
+    converted_to = converted_request_id(defect)
+    if converted_to is not None:
+        # A defect converted into an enhancement request: its key leads to the request.
+        return redirect("enhancements:detail", pk=converted_to, permanent=True)
     user = request.user
     can_work = roles.can_work_defects(user)
     context = {
@@ -87,6 +99,7 @@ def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ) if can_work else None,
         # The "link to an existing tracker issue" card, while some connection is active.
         "can_link_tracker": can_work and tracker_connection_active(),
+        "convert_importances": CONVERT_IMPORTANCES,
     }
     return render(request, "defects/detail.html", context)
 

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from core.api_notifications import NotificationViewSet
 from core.api_tokens import ApiTokenViewSet, ObtainTokenView
 from defects.api.views import DefectViewSet, RoutingRuleViewSet, TeamViewSet
+from enhancements.api.views import DefectConvertView, RequestViewSet
 from releases.api.views import ReleaseViewSet
 from releases.code.api import BuildViewSet, DefectCodeView, RepositoryViewSet, repository_webhook
 from sync.api import ConnectionViewSet
@@ -21,6 +22,7 @@ router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
 router.register("releases", ReleaseViewSet, basename="release")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("defects", DefectViewSet, basename="defect")
+router.register("requests", RequestViewSet, basename="request")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("connections", ConnectionViewSet, basename="connection")
 router.register("auth/tokens", ApiTokenViewSet, basename="api-tokens")
@@ -32,6 +34,7 @@ urlpatterns = [
     path("defects/<int:pk>/link-tracker/", DefectLinkTrackerView.as_view(), name="defect-link-tracker"),
     path("defects/<int:pk>/commits/", DefectCodeView.as_view(), name="defect-commits"),
     path("defects/<int:pk>/sync/", DefectSyncView.as_view(), name="defect-sync"),
+    path("defects/<int:pk>/convert/", DefectConvertView.as_view(), name="defect-convert"),
     path("repositories/<int:pk>/webhook/", repository_webhook, name="repository-webhook"),
     path("", include(router.urls)),
 ]

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "defects",
     "sync",
     "tools",
+    "enhancements",
     "releases",
 ]
 
@@ -237,6 +238,11 @@ SPECTACULAR_SETTINGS = {
         "TrackerKindEnum": "sync.models.Connection.Kind",
         # A field source's side and a conflict's winner are the same two choices.
         "SyncSideEnum": "sync.models.FieldSource.Side",
+        "RequestStatusEnum": "enhancements.models.EnhancementRequest.Status",
+        "RequestImportanceEnum": "enhancements.models.TicketRequestLink.Importance",
+        "CustomerTierEnum": "tickets.models.Customer.Tier",
+        "TeamKindEnum": "defects.models.Team.Kind",
+        "RoutingRuleKindEnum": "defects.models.RoutingRule.Kind",
     },
 }
 

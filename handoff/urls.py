@@ -25,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("tickets/", include("tickets.urls")),
     path("defects/", include("defects.urls")),
+    path("requests/", include("enhancements.urls")),
     path("releases/", include("releases.urls")),
     path("", include("sync.urls")),
     path("api/", include("handoff.api_urls")),

@@ -54,7 +54,11 @@ class Release(models.Model):
 
 
 class ReleaseNotice(models.Model):
-    """The outreach ledger: one row per release and contact, so each contact hears once.
+    """The outreach ledger: one row per release, contact and kind, so each contact hears once of each.
+
+    `fix`: the release fixes what the contact's tickets reported; `request`: it
+    delivers an enhancement request the contact's tickets asked for. A contact
+    with both gets one email of each kind, never either twice.
 
     A sender claims a pending row (pending -> sending) in one UPDATE before it
     sends, so two runs can never both send it; only a failed send goes back to
@@ -62,6 +66,10 @@ class ReleaseNotice(models.Model):
     settled by recovery after HANDOFF_OUTREACH_SENDING_TIMEOUT: sent when
     `accepted_at` shows the mail server took it, pending again otherwise.
     """
+
+    class Kind(models.TextChoices):
+        FIX = "fix", "A fix they reported"
+        REQUEST = "request", "A feature they asked for"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -71,6 +79,7 @@ class ReleaseNotice(models.Model):
 
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="notices")
     contact = models.ForeignKey("tickets.Contact", on_delete=models.CASCADE, related_name="release_notices")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.FIX)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     queued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -90,7 +99,7 @@ class ReleaseNotice(models.Model):
     class Meta:
         ordering = ["release_id", "contact_id"]
         constraints = [
-            models.UniqueConstraint(fields=["release", "contact"], name="notice_unique_contact"),
+            models.UniqueConstraint(fields=["release", "contact", "kind"], name="notice_unique_contact_kind"),
         ]
         indexes = [
             models.Index(fields=["release", "status"], name="notice_release_status"),
@@ -98,7 +107,7 @@ class ReleaseNotice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.release} -> {self.contact_id} ({self.status})"
+        return f"{self.release} -> {self.contact_id} ({self.kind}, {self.status})"
 
 
 # Code traceability (repositories, commits, tags, builds) lives in its own module.

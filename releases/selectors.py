@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 
 from core.paths import path_maker
 from defects.models import Defect, TicketDefectLink
+from enhancements.models import EnhancementRequest, TicketRequestLink
 from releases.models import Release, ReleaseNotice
 from tickets.models import Customer, Product
 
@@ -19,6 +20,18 @@ FIXED_STATUSES = (Defect.Status.FIXED, Defect.Status.RELEASED)
 def release_fix_links(release: Release) -> QuerySet[TicketDefectLink]:
     """The links of the tickets to the defects fixed in `release`."""
     return TicketDefectLink.objects.filter(defect__fixed_in_release=release, defect__status__in=FIXED_STATUSES)
+
+
+def release_delivered_requests(release: Release) -> QuerySet[EnhancementRequest]:
+    """The enhancement requests delivered in `release` (status delivered there), by key."""
+    return EnhancementRequest.objects.filter(
+        delivered_release=release, status=EnhancementRequest.Status.DELIVERED
+    ).order_by("key")
+
+
+def release_request_links(request_ids: list[int]) -> QuerySet[TicketRequestLink]:
+    """The ticket links of these requests (the tickets and customers that asked)."""
+    return TicketRequestLink.objects.filter(request_id__in=request_ids)
 
 
 def release_affected_customers(release: Release) -> QuerySet[Customer]:

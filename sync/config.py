@@ -32,6 +32,7 @@ DEFAULT_STATUS_MAPS: dict[str, dict[str, str]] = {
         S.WONT_FIX: "Rejected",
         S.CANNOT_REPRODUCE: "Rejected",
         S.DUPLICATE: "Rejected",
+        S.CONVERTED: "Rejected",
     },
     # Jira's default software workflow: To Do, In Progress, Done.
     "jira": {
@@ -45,6 +46,7 @@ DEFAULT_STATUS_MAPS: dict[str, dict[str, str]] = {
         S.WONT_FIX: "Done",
         S.CANNOT_REPRODUCE: "Done",
         S.DUPLICATE: "Done",
+        S.CONVERTED: "Done",
     },
     # GitHub: the text of a "status: ..." label; closed statuses also close the issue.
     "github": {
@@ -58,6 +60,7 @@ DEFAULT_STATUS_MAPS: dict[str, dict[str, str]] = {
         S.WONT_FIX: "won't fix",
         S.CANNOT_REPRODUCE: "cannot reproduce",
         S.DUPLICATE: "duplicate",
+        S.CONVERTED: "converted to a request",
     },
     # GitLab: the text of a scoped "status::..." label; closed statuses also close the issue.
     "gitlab": {
@@ -71,6 +74,7 @@ DEFAULT_STATUS_MAPS: dict[str, dict[str, str]] = {
         S.WONT_FIX: "won't fix",
         S.CANNOT_REPRODUCE: "cannot reproduce",
         S.DUPLICATE: "duplicate",
+        S.CONVERTED: "converted to a request",
     },
 }
 DEFAULT_PRIORITY_MAPS: dict[str, dict[str, str]] = {
@@ -87,7 +91,7 @@ DEFAULT_PRIORITY_MAPS: dict[str, dict[str, str]] = {
 # in one of them, which is then no change at all).
 INBOUND_PREFERENCE = (
     S.IN_PROGRESS, S.NEEDS_INFO, S.FIXED, S.IN_VERIFICATION, S.TRIAGE, S.NEW,
-    S.WONT_FIX, S.CANNOT_REPRODUCE, S.DUPLICATE, S.RELEASED,
+    S.WONT_FIX, S.CANNOT_REPRODUCE, S.DUPLICATE, S.RELEASED, S.CONVERTED,
 )
 
 

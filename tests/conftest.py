@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
 from core.models import Channel
-from core.roles import AGENTS, ENGINEERS, MANAGERS
+from core.roles import AGENTS, ENGINEERS, MANAGERS, PRODUCT_MANAGERS
 from defects.models import RoutingRule, Team
 from releases.models import Release
 from tickets.models import Component, Contact, Customer, Product, ProductVersion
@@ -47,6 +47,11 @@ def engineer(db) -> User:
 @pytest.fixture
 def manager(db) -> User:
     return _user("maya-manager", MANAGERS)
+
+
+@pytest.fixture
+def product_manager(db) -> User:
+    return _user("pia-pm", PRODUCT_MANAGERS)
 
 
 @pytest.fixture

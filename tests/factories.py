@@ -12,6 +12,7 @@ from core.models import Channel
 from defects.models import Defect, Team
 from defects.services.transitions import defect_transition
 from defects.severity import Impact, Urgency
+from enhancements.services.requests import request_create_from_ticket
 from sync.models import Connection, ExternalIssue
 from sync.services.push import outbox_drain
 from tickets.services.escalation import ticket_escalate, ticket_link_defect
@@ -104,3 +105,14 @@ def add_twin(defect: Defect, connection: Connection, *, key: str, url: str, exte
 def hmac_signature(secret: str, body: bytes) -> str:
     """The `sha256=<hex HMAC>` header GitHub and Jira sign their webhook deliveries with."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def request_from(ticket, actor, **fields):
+    """Send the ticket to product management as a new enhancement request."""
+    params = {
+        "title": "Export includes VAT per line",
+        "problem": "Our accountants need the VAT of each invoice line in the export.",
+        "importance": "important",
+    }
+    params.update(fields)
+    return request_create_from_ticket(ticket=ticket, actor=actor, channel=Channel.WEB, **params)

@@ -8,8 +8,10 @@ from django.contrib import admin
 from django.db.models import Count
 
 from core.admin import AuditedAdmin
+from core.models import Channel
 from defects.models import TicketDefectLink
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
+from tickets.services.customers import customer_tier_settled
 
 
 class ContactInline(admin.TabularInline):
@@ -20,12 +22,19 @@ class ContactInline(admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(AuditedAdmin):
-    list_display = ("name", "contact_count", "created_at")
+    list_display = ("name", "tier", "contact_count", "created_at")
+    list_filter = ("tier",)
     search_fields = ("name",)
     inlines = [ContactInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(contact_count=Count("contacts", distinct=True))
+
+    def save_model(self, request, obj, form, change):
+        old_tier = form.initial.get("tier", obj.tier) if change else obj.tier
+        super().save_model(request, obj, form, change)
+        # A new tier recounts the demand of the customer's enhancement requests (tickets.hooks).
+        customer_tier_settled(customer=obj, old_tier=old_tier, actor=request.user, channel=Channel.WEB)
 
     @admin.display(description="contacts", ordering="contact_count")
     def contact_count(self, obj) -> int:

@@ -1,14 +1,16 @@
 """What the dashboard at / shows each role, read in a fixed number of queries."""
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 
 from defects.models import Defect, Team, TicketDefectLink
 from defects.selectors import TRIAGE_ORDER
 from defects.severity import Severity
 from tickets.models import Ticket
-from tickets.selectors import current_defects, ticket_list
+from tickets.selectors import REQUEST_FIELDS, current_defects, request_badge, ticket_list
 
 MAX_ROWS = 200
 # Rows each board section lists; its heading counts them all (up to MAX_ROWS).
@@ -37,6 +39,13 @@ class AgentBoard:
     awaiting_engineering: BoardSection = field(default_factory=BoardSection)
     needs_info: BoardSection = field(default_factory=BoardSection)
     fixed: BoardSection = field(default_factory=BoardSection)
+    # My open tickets waiting on product management, and those whose request moved lately.
+    awaiting_product: BoardSection = field(default_factory=BoardSection)
+    requests_changed: BoardSection = field(default_factory=BoardSection)
+
+
+# A request "changed recently" for the agent's board: its status moved within these days.
+RECENT_REQUEST_DAYS = 14
 
 
 # What a board row shows of a ticket: plain values, no model instances (a board
@@ -72,7 +81,43 @@ def agent_board(user) -> AgentBoard:
             board.fixed.tickets.append(ticket)
         elif ticket["status"] == Ticket.Status.AWAITING_ENGINEERING:
             board.awaiting_engineering.tickets.append(ticket)
+    _request_sections(user, board)
     return board
+
+
+def _request_sections(user, board: AgentBoard) -> None:
+    """My open tickets that asked product management, each with its request (one query).
+
+    Read through the reverse relation of the enhancements app's links (the app
+    above this one). A ticket asking for two requests shows its newest.
+    """
+    since = timezone.now() - timedelta(days=RECENT_REQUEST_DAYS)
+    rows = (
+        ticket_list(user=user)
+        .filter(assignee=user, status__in=OPEN_TICKET_STATUSES, request_links__isnull=False)
+        .filter(Q(status=Ticket.Status.AWAITING_PRODUCT) | Q(request_links__request__status_changed_at__gte=since))
+        .order_by("-request_links__request__status_changed_at", "-updated_at", "-id")
+        .values(*TICKET_FIELDS, *REQUEST_FIELDS, "request_links__request__status_changed_at")[:MAX_ROWS]
+    )
+    seen = set()
+    for row in rows:
+        if row["id"] in seen:
+            continue
+        seen.add(row["id"])
+        ticket = {name: row[name] for name in TICKET_FIELDS}
+        status = row["request_links__request__status"]
+        ticket["request"] = {
+            "id": row["request_links__request_id"], "key": row["request_links__request__key"], "status": status,
+            "label": request_badge(
+                status, row["request_links__request__target_release__version"],
+                row["request_links__request__delivered_release__version"],
+            ),
+        }
+        changed = row["request_links__request__status_changed_at"]
+        if changed is not None and changed >= since:
+            board.requests_changed.tickets.append(ticket)
+        if ticket["status"] == Ticket.Status.AWAITING_PRODUCT:
+            board.awaiting_product.tickets.append(ticket)
 
 
 def _by_severity() -> dict:
@@ -94,6 +139,22 @@ def engineer_board(user, *, rows: int = 10) -> dict:
     mine = Defect.objects.filter(team_id__in=team_ids, status__in=Defect.OPEN_STATUSES)
     top = mine.only("id", "key", "title", "severity", "status", "customer_count").order_by(*TRIAGE_ORDER)[:rows]
     return {"counts": severity_counts(mine), "top": list(top)}
+
+
+def manager_request_board() -> list[dict]:
+    """Open enhancement requests per product team (No product team last) and status, in one query.
+
+    Read through the teams' reverse relation to the enhancements app (above this one).
+    """
+    statuses = ("new", "under_review", "planned", "in_development")
+    counts = {status: Count("enhancement_requests", filter=Q(enhancement_requests__status=status))
+              for status in statuses}
+    rows = list(
+        Team.objects.filter(kind=Team.Kind.PRODUCT).annotate(**counts).order_by("name").values("name", *statuses)
+    )
+    for row in rows:
+        row["total"] = sum(row[status] for status in statuses)
+    return [row for row in rows if row["total"]]
 
 
 def manager_board() -> list[dict]:

@@ -7,7 +7,14 @@ from core.versions import version_sort_key
 class Customer(models.Model):
     """An organisation the help desk serves."""
 
+    class Tier(models.TextChoices):
+        STRATEGIC = "strategic", "Strategic"
+        STANDARD = "standard", "Standard"
+        TRIAL = "trial", "Trial"
+
     name = models.CharField(max_length=200, unique=True)
+    # How much the customer's asks weigh in the enhancement-request queue.
+    tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.STANDARD)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -94,6 +101,8 @@ class Ticket(models.Model):
         NEW = "new", "New"
         OPEN = "open", "Open"
         AWAITING_ENGINEERING = "awaiting_engineering", "Awaiting engineering"
+        # Sent to product management as an enhancement request (enhancements.services.tickets).
+        AWAITING_PRODUCT = "awaiting_product", "Awaiting product management"
         AWAITING_CUSTOMER = "awaiting_customer", "Awaiting customer"
         RESOLVED = "resolved", "Resolved"
         CLOSED = "closed", "Closed"

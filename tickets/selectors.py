@@ -1,6 +1,7 @@
 """Reads of tickets, shaped for lists: a fixed number of queries per page."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
@@ -41,6 +42,46 @@ def current_defects(ticket_ids, *more: str) -> dict[int, tuple]:
     )
     # Ordered oldest first: the last link seen per ticket is its most recent.
     return {ticket_id: tuple(defect) for ticket_id, *defect in links}
+
+
+# A ticket's newest enhancement request, read through the reverse relation of the
+# enhancements app's links (that app sits above this one: no import of it).
+REQUEST_FIELDS = (
+    "request_links__request_id", "request_links__request__key", "request_links__request__status",
+    "request_links__request__target_release__version", "request_links__request__delivered_release__version",
+)
+
+
+@lru_cache(maxsize=1)
+def _request_status_labels() -> dict[str, str]:
+    request_model = Ticket._meta.get_field("request_links").related_model._meta.get_field("request").related_model
+    return dict(request_model.Status.choices)
+
+
+def request_badge(status: str, target: str | None, delivered: str | None) -> str:
+    """A request's status as a short badge: "Planned for 2.6.0", "Delivered in 2.6.0", "Under review"."""
+    if status in ("planned", "in_development") and target:
+        return f"{_request_status_labels()[status]} for {target}"
+    if status == "delivered" and delivered:
+        return f"Delivered in {delivered}"
+    return _request_status_labels().get(status, status)
+
+
+def current_requests(ticket_ids) -> dict[int, dict]:
+    """Ticket id -> {"id", "key", "status", "label"} of its newest enhancement request, in one query.
+
+    A ticket that never asked for one is not in the dict.
+    """
+    rows = (
+        Ticket.objects.filter(pk__in=list(ticket_ids), request_links__isnull=False)
+        .order_by("pk", "request_links__linked_at", "request_links__id")
+        .values_list("pk", *REQUEST_FIELDS)
+    )
+    # Ordered oldest first: the last link seen per ticket is its newest.
+    return {
+        pk: {"id": request_id, "key": key, "status": status, "label": request_badge(status, target, delivered)}
+        for pk, request_id, key, status, target, delivered in rows
+    }
 
 
 def ticket_list(*, user) -> QuerySet[Ticket]:

@@ -11,6 +11,7 @@ USERS = [
     ("engineer", "Eli", "Engineer", "Engineers", False),
     ("engineer2", "Priya", "Platform", "Engineers", False),
     ("manager", "Morgan", "Manager", "Managers", True),
+    ("pm", "Pat", "Product", "Product managers", False),
 ]
 PASSWORD = "handoff"
 
@@ -20,6 +21,17 @@ TEAMS = {
     "Platform": ["engineer2"],
     "Documents & reporting": ["engineer", "engineer2"],
 }
+
+# product team name -> usernames of its members (they receive enhancement requests)
+PRODUCT_TEAMS = {
+    "Product management": ["pm"],
+}
+# priority, product, product team: enhancement requests of the product go to the team
+REQUEST_RULES = [
+    (10, "Billing", "Product management"),
+    (20, "Customer Portal", "Product management"),
+    (30, "Analytics", "Product management"),
+]
 
 # name, code, default team (None: unmatched defects go to the Unrouted queue),
 # components, versions
@@ -67,6 +79,7 @@ CUSTOMERS = {
 #   ("status", s)                      the help-desk status it ends in
 #   ("escalate", {...})                a new defect (ticket_escalate's fields)
 #   ("link", subject of another ticket) linked to that ticket's defect
+#   ("request", {...})                 sent to product management (request_create_from_ticket's fields)
 TICKETS = [
     ("Invoice PDF export times out", "Acme Corp", "Billing", "Invoices", "2.10.0", "agent",
      "Exporting our month-end invoice (620 lines) to PDF spins for a minute and fails.",
@@ -129,7 +142,10 @@ TICKETS = [
                    "severity_reason": "The customer's auditors flag the duplicates as a "
                                       "compliance finding."})),
     ("Request: dark mode", "Umbrella Health", "Customer Portal", "Dashboard", None, "agent",
-     "Several users ask for a dark theme.", ("status", "new")),
+     "Several users ask for a dark theme.",
+     ("request", {"title": "Dark theme for the customer portal", "importance": "important",
+                  "problem": "Users working night shifts find the bright portal tiring.",
+                  "workaround": "A browser extension that inverts colours."})),
     ("Session expires too quickly", "Initech", "Customer Portal", "Login", "5.1.1", "agent2",
      "Users are signed out after five minutes.", ("status", "open")),
     ("Dashboard blank after upgrade", "Globex", "Customer Portal", "Dashboard", "5.1.1", "agent",

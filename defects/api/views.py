@@ -1,6 +1,8 @@
 """Defects (read here; triage changes them), teams and routing rules."""
 
 from django.db.models import Prefetch
+from django.http import HttpResponsePermanentRedirect
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -19,7 +21,7 @@ from defects.api.serializers import (
 )
 from defects.api.triage import DefectTriageMixin
 from defects.models import RoutingRule, Team, TicketDefectLink
-from defects.selectors import TRIAGE_ORDER, defect_list_queryset, similar_defects
+from defects.selectors import TRIAGE_ORDER, converted_request_id, defect_list_queryset, similar_defects
 from releases.models import Release
 
 # What a list row (DefectSerializer) reads: no long texts, only the names of its relations.
@@ -64,6 +66,14 @@ class DefectViewSet(DefectTriageMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return DefectDetailSerializer if self.action == "retrieve" else DefectSerializer
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        """A defect; one converted into an enhancement request answers 301 with the request's address."""
+        defect = self.get_object()
+        converted_to = converted_request_id(defect)
+        if converted_to is not None:
+            return HttpResponsePermanentRedirect(reverse("request-detail", args=[converted_to]))
+        return Response(self.get_serializer(defect).data)
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)

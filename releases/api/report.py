@@ -54,7 +54,8 @@ def _ticket(ticket) -> dict:
 
 
 def report_data(report: ReleaseReport) -> dict:
-    """The report as JSON-ready data: defects, customers with contacts (and notified_at), upgrades."""
+    """The report as JSON-ready data: defects, customers with contacts (and notified_at), delivered requests with
+    the contacts to tell of them, upgrades."""
     release = report.release
     return {
         "release": {
@@ -90,6 +91,22 @@ def report_data(report: ReleaseReport) -> dict:
                 ],
             }
             for entry in report.customers
+        ],
+        "requests": [
+            {
+                "id": r.pk, "key": r.key, "title": r.title,
+                "customers": [{"id": pk, "name": name} for pk, name in r.customers],
+                "tickets": [_ticket(ticket) for ticket in r.tickets],
+            }
+            for r in report.requests
+        ],
+        "request_contacts": [
+            {
+                "id": c.contact.pk, "name": c.contact.name, "email": c.contact.email,
+                "requests": [r.key for r in c.requests], "tickets": [t.number for t in c.tickets],
+                "notice_status": c.notice.status if c.notice else None, "notified_at": _dt(c.notified_at),
+            }
+            for c in report.request_contacts
         ],
         "upgrades": _upgrades(report),
     }

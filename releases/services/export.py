@@ -3,10 +3,8 @@
 import csv
 import io
 
+from core.csvcells import csv_cell
 from releases.services.report import ReleaseReport
-
-# A spreadsheet treats a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 HEADER = [
     "Customer", "Contacts", "Ticket", "Subject", "Ticket status", "Can close",
@@ -14,16 +12,8 @@ HEADER = [
 ]
 
 
-def csv_cell(value) -> str:
-    """The value as text; a leading = + - @ tab or CR gets a single quote so it stays text."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
 def report_rows(report: ReleaseReport) -> list[list[str]]:
-    """One row per customer ticket and defect fixed, each cell escaped."""
+    """One row per customer ticket and defect fixed, then per ticket and request delivered; each cell escaped."""
     release = report.release
     rows = []
     for entry in report.customers:
@@ -40,6 +30,20 @@ def report_rows(report: ReleaseReport) -> list[list[str]]:
                     "yes" if row.can_close else "no", defect.key, defect.title, defect.severity,
                     ticket.version.name if ticket.version_id else "", release.version, notified,
                 )])
+    for request in report.requests:
+        # A delivered enhancement request: one row per ticket that asked, in the same columns
+        # (its key and title where a fix has the defect's).
+        for ticket in request.tickets:
+            contacts = [c for c in report.request_contacts if ticket in c.tickets]
+            who = "; ".join(f"{c.contact.name} <{c.contact.email}>" for c in contacts)
+            notified = "; ".join(
+                f"{c.contact.email} {c.notified_at.isoformat(timespec='minutes')}" for c in contacts if c.notified_at
+            )
+            rows.append([csv_cell(v) for v in (
+                dict(request.customers).get(ticket.customer_id, ""), who, ticket.number, ticket.subject,
+                ticket.get_status_display(), "yes" if ticket.is_open else "no", request.key, request.title,
+                "request", "", release.version, notified,
+            )])
     return rows
 
 

@@ -26,7 +26,7 @@ from core.models import Channel
 from core.tasks import queue
 from releases.models import Release, ReleaseNotice
 from releases.selectors import notice_progress
-from releases.services.report import ReportContact, release_report
+from releases.services.report import ReportContact, RequestContact, release_report
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 def release_queue_notices(*, release: Release, actor, channel: str) -> dict[str, int]:
     """Queue a notice for every affected contact not yet told, and send them in the background.
 
+    A contact hears once per kind: of the fixes of their tickets, and of the
+    delivered enhancement requests their tickets asked for.
+
     A notice that failed earlier goes back to pending; sent ones are never
     queued again. The sending task starts after the transaction commits.
     Raises ValidationError while the release has not shipped.
@@ -42,9 +45,14 @@ def release_queue_notices(*, release: Release, actor, channel: str) -> dict[str,
     release = Release.objects.select_for_update().get(pk=release.pk)
     if not release.is_released:
         raise ValidationError({"release": "Ship the release before telling customers about it."})
-    contacts = release_report(release, with_upgrades=False).contacts
+    report = release_report(release, with_upgrades=False)
+    Kind = ReleaseNotice.Kind
     ReleaseNotice.objects.bulk_create(
-        [ReleaseNotice(release=release, contact=c.contact, queued_by=actor) for c in contacts],
+        [ReleaseNotice(release=release, contact=c.contact, kind=Kind.FIX, queued_by=actor) for c in report.contacts]
+        + [
+            ReleaseNotice(release=release, contact=c.contact, kind=Kind.REQUEST, queued_by=actor)
+            for c in report.request_contacts
+        ],
         ignore_conflicts=True,
     )
     retried = ReleaseNotice.objects.filter(release=release, status=ReleaseNotice.Status.FAILED).update(
@@ -104,6 +112,20 @@ def notice_email(release: Release, recipient: ReportContact) -> tuple[str, str]:
     return " ".join(subject.split())[:200], body
 
 
+def feature_email(release: Release, recipient: RequestContact) -> tuple[str, str]:
+    """Subject and body telling one contact that the feature their tickets asked for is in the release."""
+    first = recipient.requests[0]
+    more = f" and {len(recipient.requests) - 1} more" if len(recipient.requests) > 1 else ""
+    subject = f"Now in {release.product} {release.version}: {first.title}{more}"
+    body = render_to_string(
+        "releases/email/feature_notice.txt",
+        {"release": release, "contact": recipient.contact, "requests": recipient.requests,
+         "tickets": recipient.tickets},
+    )
+    # Titles come from customers' own words; a line break would be a header injection.
+    return " ".join(subject.split())[:200], body
+
+
 def release_send_notices(*, release: Release) -> int:
     """Send each pending notice of `release` once; returns how many were sent.
 
@@ -114,21 +136,25 @@ def release_send_notices(*, release: Release) -> int:
     release_recover_notices settles it. A failure marks it `failed` (queuing
     again retries it, with the same Message-ID).
     """
-    recipients = {r.contact.pk: r for r in release_report(release, with_upgrades=False).contacts}
+    report = release_report(release, with_upgrades=False)
+    recipients = {(ReleaseNotice.Kind.FIX, r.contact.pk): r for r in report.contacts}
+    recipients.update({(ReleaseNotice.Kind.REQUEST, r.contact.pk): r for r in report.request_contacts})
     pending = ReleaseNotice.objects.filter(release=release, status=ReleaseNotice.Status.PENDING)
     sent = 0
-    for notice_id, contact_id in list(pending.values_list("pk", "contact_id")):
+    for notice_id, contact_id, kind in list(pending.values_list("pk", "contact_id", "kind")):
         message_id = _claim(notice_id)
         if message_id is None:
             continue
-        recipient = recipients.get(contact_id)
+        recipient = recipients.get((kind, contact_id))
         done = ReleaseNotice.objects.filter(pk=notice_id)
         if recipient is None or not recipient.tickets:
-            done.update(
-                status=ReleaseNotice.Status.FAILED, error="No ticket of this contact is fixed in the release any more."
-            )
+            gone = "fixed in" if kind == ReleaseNotice.Kind.FIX else "asking for a feature delivered in"
+            error = f"No ticket of this contact is {gone} the release any more."
+            done.update(status=ReleaseNotice.Status.FAILED, error=error)
             continue
-        subject, body = notice_email(release, recipient)
+        subject, body = (
+            notice_email(release, recipient) if kind == ReleaseNotice.Kind.FIX else feature_email(release, recipient)
+        )
         email = EmailMessage(
             subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.contact.email],
             headers={"Message-ID": message_id},

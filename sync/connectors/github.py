@@ -80,6 +80,7 @@ KEY_RE = re.compile(r"Handoff defect: (\S+) ")
 CLOSED_REASONS = {
     "fixed": "completed", "released": "completed",
     "wont_fix": "not_planned", "cannot_reproduce": "not_planned", "duplicate": "duplicate",
+    "converted": "not_planned",
 }
 # What a close or reopen made in GitHub means, as a portal status.
 REASON_STATUS = {"completed": "fixed", "not_planned": "wont_fix", "duplicate": "duplicate"}

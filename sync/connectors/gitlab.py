@@ -83,7 +83,7 @@ FOOTER = "Handoff defect: {key} {url} {marker}"
 FOOTER_RE = re.compile(r"\n*---\nHandoff defect: (\S+) \S+(?: \[handoff:[^\]\s]*\])?\s*$")
 KEY_RE = re.compile(r"Handoff defect: (\S+) ")
 # Portal statuses that close the issue; what a close or reopen made in GitLab means.
-CLOSED_STATUSES = ("fixed", "released", "wont_fix", "cannot_reproduce", "duplicate")
+CLOSED_STATUSES = ("fixed", "released", "wont_fix", "cannot_reproduce", "duplicate", "converted")
 CLOSED_IN_GITLAB = "fixed"
 REOPENED_IN_GITLAB = "in_progress"
 PER_PAGE = 100

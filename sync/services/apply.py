@@ -21,8 +21,8 @@ from sync.services.translate import description_sections
 
 S = Defect.Status
 # Statuses a tracker cannot put a defect in: released comes only from shipping a
-# release, duplicate needs the other defect.
-NOT_FROM_TRACKER = {S.RELEASED, S.DUPLICATE}
+# release, duplicate needs the other defect, converted only from converting it to a request.
+NOT_FROM_TRACKER = {S.RELEASED, S.DUPLICATE, S.CONVERTED}
 
 
 class NotApplied(Exception):

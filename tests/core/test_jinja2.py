@@ -81,11 +81,28 @@ def test_the_ticket_list_rows_escape_every_value():
     html = render_fragment("tickets/list_rows.html", {
         "tickets": [ticket], "defects": {3: (9, HOSTILE, "new")}, "ticket_url": "/tickets/{}/".format,
         "defect_url": "/defects/{}/".format, "status_labels": {"open": "Open"}, "defect_labels": {"new": "New"},
+        "requests": {3: {"id": 4, "key": HOSTILE, "status": "planned", "label": HOSTILE}},
+        "request_url": "/requests/{}/".format,
     })
     assert "<script>" not in html
     assert f'<td class="nowrap"><a href="/tickets/3/">{ESCAPED}</a></td>' in html
     assert f"<td>{ESCAPED}</td>" in html and f'<a href="/defects/9/">{ESCAPED}</a>' in html
+    assert f'<a href="/requests/4/">{ESCAPED}</a>' in html
+    assert f'<span class="badge enh-planned">{ESCAPED}</span>' in html
     assert html.startswith("    <tr>\n") and html.endswith("    </tr>\n")
+
+
+def test_the_request_queue_rows_escape_every_value():
+    enh = SimpleNamespace(pk=4, key=HOSTILE, title=HOSTILE, product=SimpleNamespace(name=HOSTILE), component=None,
+                          help_desk_note=HOSTILE, demand=7, customer_count=1, ticket_count=2, last_asked_at=None)
+    why = SimpleNamespace(customers=[SimpleNamespace(name=HOSTILE, tier=HOSTILE, importance=HOSTILE, tickets=2)],
+                          more=3)
+    html = render_fragment("enhancements/queue_rows.html", {
+        "rows": [(enh, why)], "request_url": "/requests/{}/".format, "ago": str,
+    })
+    assert "<script>" not in html
+    assert f'<a href="/requests/4/">{ESCAPED}</a> {ESCAPED}' in html
+    assert "1 customer, 2 tickets" in html and "and 3 more customers" in html
 
 
 def test_the_release_fixes_table_escapes_every_value():

@@ -20,12 +20,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Lowest first: an app's domain may import the apps before it in this list, never one after.
-LAYERS = ["core", "defects", "sync", "tickets", "releases"]
+LAYERS = ["core", "defects", "sync", "tickets", "enhancements", "releases"]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 
 # A module is presentation when a folder or its own name says so (`defects/api/views.py`,
 # `tickets/views/pages.py`, `defects/forms_triage.py`, `sync/link_views.py`).
-PRESENTATION_NAMES = {"admin", "urls", "api", "views", "forms", "serializers", "templatetags"}
+# An app's `apps.py` counts as presentation too: its AppConfig.ready() wires the
+# app's receivers and registrations (hooks, escalation kinds) into lower apps.
+PRESENTATION_NAMES = {"admin", "urls", "api", "views", "forms", "serializers", "templatetags", "apps"}
 # What a presentation module may read from an app above its own.
 READABLE_ABOVE = {"models", "selectors", "serializers"}
 

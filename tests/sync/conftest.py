@@ -25,6 +25,7 @@ def connection(db, tracker, team, settings) -> Connection:
         project="BILL",
         status_map={"new": "Open", "triage": "Open", "in_progress": "Doing", "needs_info": "Waiting",
                     "in_verification": "Review", "fixed": "Done", "released": "Shipped",
-                    "wont_fix": "Rejected", "cannot_reproduce": "Rejected", "duplicate": "Rejected"},
+                    "wont_fix": "Rejected", "cannot_reproduce": "Rejected", "duplicate": "Rejected",
+                    "converted": "Rejected"},
         priority_map={"S1": "P1", "S2": "P2", "S3": "P3", "S4": "P4"},
     )

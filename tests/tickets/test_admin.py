@@ -96,7 +96,7 @@ def test_a_manager_adds_a_routing_rule_and_it_is_audited(manager_client, staff_m
                                                          component, other_team):
     response = manager_client.post(
         reverse("admin:defects_routingrule_add"),
-        {"priority": "5", "product": product.pk, "component": component.pk,
+        {"priority": "5", "kind": "defect", "product": product.pk, "component": component.pk,
          "keyword": "export", "team": other_team.pk, "active": "on"},
     )
     assert response.status_code == 302
@@ -126,7 +126,7 @@ def test_a_manager_adds_a_customer_with_a_contact(manager_client):
     response = manager_client.post(
         reverse("admin:tickets_customer_add"),
         {
-            "name": "Initech",
+            "name": "Initech", "tier": "standard",
             "contacts-TOTAL_FORMS": "1", "contacts-INITIAL_FORMS": "0",
             "contacts-0-name": "Ivan Ito", "contacts-0-email": "ivan@initech.example",
         },
@@ -213,7 +213,7 @@ def test_changing_a_team_in_the_admin_audits_its_members(manager_client, staff_m
                                                          engineer, other_agent):
     response = manager_client.post(
         reverse("admin:defects_team_change", args=[team.pk]),
-        {"name": "Billing", "members": [engineer.pk, other_agent.pk]},
+        {"name": "Billing", "kind": "engineering", "members": [engineer.pk, other_agent.pk]},
     )
     assert response.status_code == 302
     rows = {r.field: (r.old, r.new) for r in audit_history(team)}

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from core.models import AuditEntry, Channel
-from core.roles import is_agent, is_engineer, is_manager
+from core.roles import is_agent, is_engineer, is_manager, is_product_manager
 from defects.models import Defect, RoutingRule, Team, TicketDefectLink
 from releases.models import Release
 from tickets.models import Contact, Customer, Product, Ticket
@@ -54,6 +54,14 @@ def test_the_demo_users_sign_in_with_the_password_handoff(demo):
     assert manager.has_perm("defects.change_routingrule")
     assert not agent.is_staff and not engineer.is_staff
     assert Team.objects.filter(members=engineer).exists()
+
+
+def test_the_product_manager_pm_gets_the_requests_of_every_product(demo):
+    pm = authenticate(username="pm", password="handoff")
+    assert is_product_manager(pm) and not pm.is_staff
+    team = Team.objects.get(members=pm)
+    assert team.kind == Team.Kind.PRODUCT
+    assert RoutingRule.objects.filter(kind=RoutingRule.Kind.REQUEST, team=team).count() == Product.objects.count()
 
 
 def test_tickets_cover_every_help_desk_status(demo):

@@ -9,6 +9,7 @@ from core.models import AuditEntry, Channel
 from core.versions import version_sort_key
 from defects.models import Comment, Defect, TicketDefectLink
 from defects.severity import Impact
+from enhancements.models import EnhancementRequest, TicketRequestLink
 from releases.models import Release
 from tickets.models import Contact, Customer, Ticket
 from tickets.services.tickets import ticket_create
@@ -106,3 +107,14 @@ def test_tickets_and_defects_carry_comment_threads_from_their_own_side(seeded):
     assert comments.filter(ticket__isnull=False).exists() and comments.filter(defect__isnull=False).exists()
     assert not comments.filter(ticket__isnull=False).exclude(side=Comment.Side.HELPDESK).exists()
     assert not comments.filter(defect__isnull=False).exclude(side=Comment.Side.ENGINEERING).exists()
+
+
+def test_requests_are_seeded_in_proportion_with_counts_and_demand_from_their_links(seeded):
+    assert EnhancementRequest.objects.count() == TICKETS // 10
+    assert TicketRequestLink.objects.count() == TICKETS * 3 // 10
+    counted = EnhancementRequest.objects.annotate(
+        tickets=Count("ticket_links", distinct=True), customers=Count("ticket_links__customer", distinct=True)
+    )
+    assert all(r.ticket_count == r.tickets and r.customer_count == r.customers for r in counted)
+    assert not TicketRequestLink.objects.exclude(ticket__product=F("request__product")).exists()
+    assert not TicketRequestLink.objects.exclude(customer=F("ticket__customer")).exists()

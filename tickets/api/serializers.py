@@ -23,6 +23,19 @@ from sync.models import Connection, ExternalIssue
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
 
+class TicketRequestRefSerializer(serializers.Serializer):
+    """A ticket's enhancement request as the help desk sees it (read through the ticket's links)."""
+
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    status = serializers.CharField()
+    note = serializers.CharField(help_text='e.g. "Planned for 2.6 (estimate, not a promise)"')
+    importance = serializers.CharField()
+    target_release = serializers.CharField(allow_null=True)
+    delivered_release = serializers.CharField(allow_null=True)
+    decline_reason = serializers.CharField(allow_null=True)
+
+
 class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
@@ -35,7 +48,7 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "contacts"]
+        fields = ["id", "name", "tier", "contacts"]
 
 
 class ComponentSerializer(serializers.ModelSerializer):
@@ -97,13 +110,14 @@ class TicketSerializer(serializers.ModelSerializer):
     planned_release = serializers.SerializerMethodField()
     fixed_in_release = serializers.SerializerMethodField()
     defects = serializers.SerializerMethodField()
+    enhancement_request = serializers.SerializerMethodField()
 
     class Meta:
         model = Ticket
         fields = [
             "id", "number", "url", "subject", "status", "customer", "customer_name", "product",
             "product_name", "assignee", "escalated", "engineering_status", "planned_release",
-            "fixed_in_release", "planned_fix_slipped", "defects", "created_at", "updated_at",
+            "fixed_in_release", "planned_fix_slipped", "defects", "enhancement_request", "created_at", "updated_at",
         ]
         read_only_fields = fields
 
@@ -146,6 +160,24 @@ class TicketSerializer(serializers.ModelSerializer):
     def _defect_release(self, ticket: Ticket, field: str) -> dict | None:
         release = getattr(self._current_defect(ticket), field, None)
         return self._release_brief.to_representation(release) if release is not None else None
+
+    @extend_schema_field(TicketRequestRefSerializer(allow_null=True))
+    def get_enhancement_request(self, ticket: Ticket) -> dict | None:
+        """The ticket's newest enhancement request (the views prefetch request_links), or None."""
+        links = sorted(ticket.request_links.all(), key=lambda link: (link.linked_at, link.pk), reverse=True)
+        if not links:
+            return None
+        request = links[0].request
+        return {
+            "id": request.pk,
+            "key": request.key,
+            "status": request.status,
+            "note": request.help_desk_note,
+            "importance": links[0].importance,
+            "target_release": request.target_release.version if request.target_release_id else None,
+            "delivered_release": request.delivered_release.version if request.delivered_release_id else None,
+            "decline_reason": request.decline_reason or None,
+        }
 
     @extend_schema_field(LinkedDefectSerializer(many=True))
     def get_defects(self, ticket: Ticket) -> list[dict]:
@@ -201,6 +233,11 @@ class EscalateSerializer(serializers.Serializer):
     one and then needs `severity_reason` (checked by the escalation service).
     """
 
+    kind = serializers.ChoiceField(
+        choices=["defect", "enhancement"], required=False, default="defect",
+        help_text="`enhancement` sends the ticket to product management instead "
+        "(fields: title, problem, workaround, component, importance; or `request` to join one).",
+    )
     defect = IdField(
         queryset=Defect.objects.all(), required=False,
         help_text="Link this existing open defect instead of creating one; other fields are then ignored.",

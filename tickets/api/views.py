@@ -1,9 +1,12 @@
 """Customers, products and tickets; escalating a ticket to engineering."""
 
+from collections.abc import Callable
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,14 +34,23 @@ from tickets.api.serializers import (
 from tickets.api.status import TicketStatusMixin
 from tickets.models import Customer, Product, Ticket
 from tickets.selectors import ticket_list, visible_tickets
+from tickets.services.customers import customer_update
 from tickets.services.escalation import AlreadyEscalated, ticket_escalate, ticket_link_defect
 from tickets.services.tickets import ticket_create
+
+# Escalations other than to engineering, by `kind`, each answered by the app that
+# owns it (enhancements registers "enhancement" in its AppConfig.ready()): the
+# ticket API offers them without importing an app above its own.
+EscalationKind = Callable[[Request, Ticket, dict], Response]
+ESCALATION_KINDS: dict[str, EscalationKind] = {}
 
 LIST_TICKET_FIELDS = (
     "number", "subject", "status", "customer", "customer__name", "product", "product__name", "assignee",
     "planned_fix_slipped", "created_at", "updated_at",
 )
 _RELEASE_BRIEF = ("version", "status", "planned_date", "released_at")
+# A row's enhancement requests (TicketSerializer.enhancement_request), newest link first.
+REQUEST_PREFETCH = ("request_links__request__target_release", "request_links__request__delivered_release")
 
 
 def tracker_issues_prefetch(prefix: str = "") -> Prefetch:
@@ -68,6 +80,13 @@ class CustomerViewSet(CatalogueViewSet):
 
     serializer_class = CustomerSerializer
     queryset = Customer.objects.prefetch_related("contacts").order_by("name")
+
+    def perform_update(self, serializer) -> None:
+        # A new tier recounts the demand of the customer's enhancement requests (tickets.hooks).
+        serializer.instance = customer_update(
+            customer=serializer.instance, values=serializer.validated_data, actor=self.request.user,
+            channel=Channel.API,
+        )
 
 
 class ProductViewSet(CatalogueViewSet):
@@ -100,9 +119,14 @@ class TicketViewSet(
             return (
                 ticket_list(user=self.request.user).select_related("customer", "product")
                 .only(*LIST_TICKET_FIELDS)
-                .prefetch_related(Prefetch("defect_links", queryset=list_links(), to_attr=Ticket.LINKS_ATTR))
+                .prefetch_related(
+                    Prefetch("defect_links", queryset=list_links(), to_attr=Ticket.LINKS_ATTR),
+                    *REQUEST_PREFETCH,
+                )
             )
-        return visible_tickets(self.request.user).prefetch_related(tracker_issues_prefetch("defect_links__"))
+        return visible_tickets(self.request.user).prefetch_related(
+            tracker_issues_prefetch("defect_links__"), *REQUEST_PREFETCH
+        )
 
     def get_serializer_class(self):
         return TicketSerializer if self.action == "list" else TicketDetailSerializer
@@ -127,11 +151,24 @@ class TicketViewSet(
     )
     @action(detail=True, methods=["post"], parser_classes=[StrictJSONParser, MultiPartParser, FormParser])
     def escalate(self, request: Request, pk=None) -> Response:
-        """Send the ticket to engineering as a new defect, or link it to an existing open one."""
+        """Send the ticket to engineering as a new defect, or link it to an existing open one.
+
+        With `kind: enhancement`, send it to product management instead: a new
+        enhancement request (title, problem, workaround, component, importance),
+        or `request` (an id) to add the ticket to an open one.
+        """
         ticket = self.get_object()
+        kind = request.data.get("kind", "defect") or "defect"
+        if kind != "defect":
+            send = ESCALATION_KINDS.get(kind)
+            if send is None:
+                kinds = ", ".join(["defect", *sorted(ESCALATION_KINDS)])
+                raise ValidationError({"kind": [f"{kind!r} is not a kind. Choose one of: {kinds}."]})
+            return send(request, ticket, self.get_serializer_context())
         data = EscalateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
+        fields.pop("kind", None)
         existing = fields.pop("defect", None)
         try:
             if existing is not None:

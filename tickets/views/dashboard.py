@@ -6,18 +6,20 @@ from django.shortcuts import render
 from core import roles
 from core.decorators import role_required
 from core.models import Notification
-from tickets.dashboard import agent_board, engineer_board, manager_board
+from tickets.dashboard import agent_board, engineer_board, manager_board, manager_request_board
 
 
 @role_required()
 def home(request: HttpRequest) -> HttpResponse:
-    """By role: agents see their escalated tickets, engineers their queue, managers open defects by team."""
+    """By role: agents see their escalated tickets and asked requests, engineers their queue, managers open
+    defects by team, managers and product managers open requests by product team."""
     user = request.user
     unread = Notification.objects.filter(user=user, read_at__isnull=True).select_related("actor")
     context = {
         "agent_board": agent_board(user) if roles.is_agent(user) else None,
         "engineer_board": engineer_board(user) if roles.is_engineer(user) else None,
         "manager_rows": manager_board() if roles.is_manager(user) else None,
+        "request_rows": manager_request_board() if roles.is_manager(user) or roles.is_product_manager(user) else None,
         "unread_count": unread.count(),
         "latest": list(unread[:5]),
     }

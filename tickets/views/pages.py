@@ -24,6 +24,7 @@ from tickets.models import Customer, Ticket
 from tickets.selectors import (
     ROW_FIELDS,
     current_defects,
+    current_requests,
     customer_lookup,
     filter_tickets,
     product_list,
@@ -54,11 +55,15 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 def list_rows(tickets: list[dict]) -> SafeString:
     """The rows of the ticket list (dicts of ROW_FIELDS), from templates/jinja2/tickets/list_rows.html.
 
-    URLs are reversed once for the page, and the rows' current defects read in one query.
+    URLs are reversed once for the page; the rows' current defects read in one query, their
+    newest enhancement requests in another.
     """
+    ids = [ticket["pk"] for ticket in tickets]
     return render_fragment("tickets/list_rows.html", {
         "tickets": tickets,
-        "defects": current_defects(ticket["pk"] for ticket in tickets),
+        "defects": current_defects(ids),
+        "requests": current_requests(ids),
+        "request_url": path_maker("enhancements:detail"),
         "ticket_url": path_maker("tickets:detail"),
         "defect_url": path_maker("defects:detail"),
         "status_labels": dict(Ticket.Status.choices),
@@ -112,6 +117,11 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "first_releases": first_releases,
         "open_defect": page.open_defect,
         "can_escalate": page.can_escalate,
+        # The ticket's newest enhancement request, read through its reverse relation.
+        "request_link": ticket.request_links.select_related(
+            "request__target_release", "request__delivered_release", "request__duplicate_of"
+        ).first(),
+        "can_send_request": roles.can_work_tickets(request.user) and ticket.is_open,
         "thread": page.thread,
         "history": list(audit_history(ticket)[:HISTORY_LENGTH]),
         # The help desk's own status: agents and managers only.

@@ -158,6 +158,12 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
     targets.append(Target("defect code panel", "engineer", [_url("releases:defect-code", pk) for pk in recent_defects]))
     targets.append(Target("repository list", "manager", [_url("releases:repositories")]))
     targets.append(Target("tracker connections", "manager", [_url("sync:list")]))
+    # The product-management queue (managers triage requests as product managers do).
+    requests_queue = _url("enhancements:queue")
+    targets.append(Target("request queue", "manager", [
+        requests_queue, f"{requests_queue}?product={product_id}&status=new",
+    ]))
+    targets.append(Target("top requests report", "manager", [f"{_url('enhancements:report')}?product={product_id}"]))
     similar = _url("defect-similar") or "/api/defects/similar/"
     targets.append(Target("similar-defect search (API)", "agent", [
         f"{similar}?{requests.compat.urlencode({'q': title, 'product': pid})}" for title, pid in open_defects
@@ -174,6 +180,8 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
         Target("API customers", "manager", [f"{api}/customers/"], api=True),
         Target("API repositories", "manager", [f"{api}/repositories/"], api=True),
         Target("API defect commits", "engineer", [f"{api}/defects/{pk}/commits/" for pk in recent_defects], api=True),
+        Target("API requests", "manager",
+               [f"{api}/requests/", f"{api}/requests/?status=new&product={product_id}"], api=True),
     ]
     hook = hook_target() if hook_target else None
     targets.append(hook or _missing("webhook ingest", "hook", "not available"))

@@ -12,11 +12,13 @@ from django.utils import timezone
 
 from core.models import AuditEntry
 from defects.models import Comment, Defect, TicketDefectLink
+from enhancements.models import EnhancementRequest, TicketRequestLink
 from tickets.models import Contact, Customer, Ticket
 from tools.scale.bulk import analyze, foreign_key_checks_skipped, reserve_ids, write_rows
 from tools.scale.catalog import already_seeded, build_catalog
 from tools.scale.seed_defects import affected_version_rows, generate_defects
 from tools.scale.seed_history import audit_rows, comment_rows
+from tools.scale.seed_requests import generate_requests
 from tools.scale.seed_tickets import generate_tickets
 
 SPAN = timedelta(days=3 * 365)
@@ -35,6 +37,8 @@ class SeedSummary:
     audit_entries: int
     comments: int
     seconds: float
+    requests: int = 0
+    request_links: int = 0
 
 
 def _count_links(lo: int, hi: int) -> None:
@@ -86,6 +90,13 @@ def seed_scale(
             f"generated {len(seeded.tickets)} tickets, {len(seeded_defects)} defects, "
             f"{len(seeded.links)} links ({time.monotonic() - began:.0f} s)"
         )
+        # Enhancement requests: one per ten tickets (20,000 at 200,000), three links each on average;
+        # generated before the tickets are written, as asking moves a ticket to "awaiting product".
+        tier_of = dict(Customer.objects.values_list("id", "tier"))
+        request_rows, request_links = generate_requests(
+            rng, catalog, reserve_ids(EnhancementRequest, len(seeded.tickets) // 10), seeded.tickets,
+            len(seeded.tickets) * 3 // 10, tier_of=tier_of,
+        ) if seeded.tickets else ([], [])
         with foreign_key_checks_skipped():
             write_rows(Defect, (d.row for d in seeded_defects))
             write_rows(Defect.affected_versions.through, affected_version_rows(rng, seeded_defects))
@@ -98,10 +109,17 @@ def seed_scale(
             log(f"wrote {audited} audit entries ({time.monotonic() - began:.0f} s)")
             comments = write_rows(Comment, comment_rows(rng, catalog, seeded_defects, seeded.tickets))
             log(f"wrote {comments} comments ({time.monotonic() - began:.0f} s)")
+            write_rows(EnhancementRequest, request_rows)
+            write_rows(TicketRequestLink, request_links)
+            log(f"wrote {len(request_rows)} requests, {len(request_links)} request links")
         if seeded_defects:
             _count_links(seeded_defects[0].row["id"], seeded_defects[-1].row["id"])
-    analyze([Customer, Contact, User, Ticket, Defect, TicketDefectLink, AuditEntry, Comment])
+    analyze([
+        Customer, Contact, User, Ticket, Defect, TicketDefectLink, AuditEntry, Comment, EnhancementRequest,
+        TicketRequestLink,
+    ])
     return SeedSummary(
         customers=len(catalog.customer_ids), tickets=len(seeded.tickets), defects=len(seeded_defects),
         links=len(seeded.links), audit_entries=audited, comments=comments, seconds=time.monotonic() - began,
+        requests=len(request_rows), request_links=len(request_links),
     )

@@ -7,6 +7,8 @@
 - the customers to tell, by name, with their tickets that the fixes close,
   their contacts and notices, and the newest version each reported on the
   product;
+- the enhancement requests it delivers, each with the customers and tickets
+  that asked, and the contacts to tell "the feature you asked for is in it";
 - the upgrade advice: one row per version that is some customer's newest and
   older than the release, with what upgrading gains them;
 - for each customer, its contacts and each advice row, the release to take:
@@ -27,20 +29,24 @@ from releases.models import Release
 from releases.selectors import notice_progress
 from releases.services.report.advice import Newest, upgrade_advice
 from releases.services.report.customers import Links, attach_upgrades, customer_entries, release_fixes
+from releases.services.report.requests import delivered_requests
 from releases.services.report.rows import (
     AdviceRow,
+    DeliveredRequest,
     Fix,
     ReleaseReport,
     ReportContact,
     ReportCustomer,
     ReportTicket,
+    RequestContact,
     UpgradeAdvice,
 )
 from tickets.models import Customer
 
 __all__ = [
-    "ADVICE_FIXES", "ADVICE_NAMES", "CUSTOMERS_PER_PAGE", "AdviceRow", "Fix", "ReleaseReport", "ReportContact",
-    "ReportCustomer", "ReportTicket", "UpgradeAdvice", "release_report", "release_report_page",
+    "ADVICE_FIXES", "ADVICE_NAMES", "CUSTOMERS_PER_PAGE", "AdviceRow", "DeliveredRequest", "Fix", "ReleaseReport",
+    "ReportContact", "ReportCustomer", "ReportTicket", "RequestContact", "UpgradeAdvice", "release_report",
+    "release_report_page",
     "release_upgrade_advice",
 ]
 
@@ -84,9 +90,13 @@ def release_report(
             release, newest, customer=customer,
             names=ADVICE_NAMES if cut else None, fixes=ADVICE_FIXES if cut else None,
         )
+    requests, request_contacts = delivered_requests(
+        release, customer_id=customer.pk if customer is not None else None, any_notice=progress["total"] > 0
+    )
     return ReleaseReport(
         release=release, defects=defects, customers=entries, page=customer_page, upgrades=upgrades,
-        customer_filter=customer, affected=links.customers, progress=progress,
+        customer_filter=customer, affected=links.customers, progress=progress, requests=requests,
+        request_contacts=request_contacts,
     )
 
 

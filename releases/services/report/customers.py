@@ -125,7 +125,8 @@ def attach_contacts(release: Release, customers: list[ReportCustomer], *, any_no
     if not any_notice:
         return
     notices = ReleaseNotice.objects.filter(
-        release=release, contact_id__in=[c.contact.pk for e in customers for c in e.contacts]
+        release=release, kind=ReleaseNotice.Kind.FIX,
+        contact_id__in=[c.contact.pk for e in customers for c in e.contacts],
     )
     by_contact = {notice.contact_id: notice for notice in notices}
     for entry in customers:

@@ -35,6 +35,8 @@ class Fix:
     # In one row of the advice: the release that row's customers should take for it, when the
     # code says (a backport on their own line); None: the release that shipped it.
     take: Take | None = None
+    # The defect page's address, set by the page that shows the row.
+    url: str = ""
 
     @property
     def take_label(self) -> str:
@@ -143,6 +145,36 @@ class UpgradeAdvice:
 
 
 @dataclass
+class DeliveredRequest:
+    """An enhancement request the release delivers, with the customers and tickets that asked for it."""
+
+    pk: int
+    key: str
+    title: str
+    # (id, name) of the customers asking, by name.
+    customers: list[tuple[int, str]] = field(default_factory=list)
+    tickets: list[Ticket] = field(default_factory=list)
+
+    @property
+    def customer_names(self) -> list[str]:
+        return [name for _, name in self.customers]
+
+
+@dataclass
+class RequestContact:
+    """A contact to tell that the feature their tickets asked for is in the release."""
+
+    contact: Contact
+    requests: list[DeliveredRequest] = field(default_factory=list)
+    tickets: list[Ticket] = field(default_factory=list)
+    notice: ReleaseNotice | None = None
+
+    @property
+    def notified_at(self) -> datetime | None:
+        return self.notice.sent_at if self.notice else None
+
+
+@dataclass
 class ReleaseReport:
     release: Release
     defects: list[Fix]
@@ -156,6 +188,9 @@ class ReleaseReport:
     affected: list[tuple[int, str]] = field(default_factory=list)
     # The release's notices counted per state (releases.selectors.notice_progress).
     progress: dict[str, int] = field(default_factory=dict)
+    # The enhancement requests it delivers (by key), and whom to tell of them (by name).
+    requests: list[DeliveredRequest] = field(default_factory=list)
+    request_contacts: list[RequestContact] = field(default_factory=list)
 
     @property
     def customer_count(self) -> int:

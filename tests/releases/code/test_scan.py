@@ -88,9 +88,9 @@ def test_an_enormous_commit_message_is_stored_bounded(upstream, repository, scan
 
 
 def test_a_full_rescan_links_keys_of_defects_made_after_the_commit(upstream, repository, scan, make_defect):
-    from defects.models import Defect
-
-    next_key = f"DEF-{Defect.objects.count() + 1}"
+    # A key is its defect's id: the next one follows the newest (PostgreSQL's
+    # sequences do not restart between tests, so counting rows would not do).
+    next_key = f"DEF-{make_defect('The newest so far').pk + 1}"
     upstream.commit(f"fixes {next_key}")
     scan()
     defect = make_defect("Made after the commit")

@@ -20,6 +20,7 @@ from core.roles import grant_manager_admin_permissions
 from defects.models import Defect, RoutingRule, Team
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
+from enhancements.services.requests import request_create_from_ticket
 from releases.models import Release
 from releases.services.releases import release_create
 from releases.services.ship import release_ship
@@ -96,6 +97,10 @@ class Command(BaseCommand):
             team, _ = Team.objects.get_or_create(name=name)
             team.members.add(*(users[m] for m in members))
             teams[name] = team
+        for name, members in data.PRODUCT_TEAMS.items():
+            team, _ = Team.objects.get_or_create(name=name, defaults={"kind": Team.Kind.PRODUCT})
+            team.members.add(*(users[m] for m in members))
+            teams[name] = team
         return teams
 
     def _catalogue(self, teams: dict[str, Team]) -> dict[str, Product]:
@@ -117,6 +122,11 @@ class Command(BaseCommand):
                 keyword=keyword,
                 team=teams[team],
                 defaults={"priority": priority, "active": active},
+            )
+        for priority, product, team in data.REQUEST_RULES:
+            RoutingRule.objects.get_or_create(
+                product=products[product], kind=RoutingRule.Kind.REQUEST, component=None, keyword="",
+                team=teams[team], defaults={"priority": priority},
             )
         return products
 
@@ -174,6 +184,8 @@ class Command(BaseCommand):
             action, detail = then
             if action == "escalate":
                 ticket_escalate(ticket=ticket, actor=actor, channel=Channel.WEB, **detail)
+            elif action == "request":
+                request_create_from_ticket(ticket=ticket, actor=actor, channel=Channel.WEB, **detail)
             elif action == "link":
                 raised_by = _demo_ticket(detail)
                 ticket_link_defect(

@@ -30,7 +30,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(
             f"Seeded {summary.tickets} tickets, {summary.defects} defects, {summary.links} links, "
-            f"{summary.customers} customers, {summary.comments} comments and "
+            f"{summary.customers} customers, {summary.requests} requests with {summary.request_links} ticket links, "
+            f"{summary.comments} comments and "
             f"{summary.audit_entries} audit entries "
             f"in {summary.seconds:.1f} s."
         ))

@@ -1,0 +1,240 @@
+"""Reads of enhancement requests: similar open ones, the queue with its reasons, a ticket's request."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import BooleanField, Case, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+
+from defects.selectors import search_terms
+from enhancements.models import Conversion, EnhancementRequest, RequestComment, TicketRequestLink
+from enhancements.services.demand import IMPORTANCE_WEIGHT, TIER_WEIGHT
+
+QUEUE_ORDER = ("-demand", "-last_asked_at", "id")
+
+
+def request_list_queryset() -> QuerySet[EnhancementRequest]:
+    return EnhancementRequest.objects.select_related(
+        "product", "component", "team", "target_release", "delivered_release", "duplicate_of"
+    )
+
+
+def request_rows_queryset() -> QuerySet[EnhancementRequest]:
+    """What a list row shows: product and component joined, the rest of its relations read apart.
+
+    Joining all six relations made PostgreSQL spend 6-10 ms planning each page
+    (the rows themselves take well under one); four small reads by id cost less.
+    """
+    return EnhancementRequest.objects.select_related("product", "component").prefetch_related(
+        "team", "target_release", "delivered_release", "duplicate_of"
+    )
+
+
+def filter_requests(qs: QuerySet[EnhancementRequest], *, product=None, component=None, status=None):
+    if product:
+        qs = qs.filter(product=product)
+    if component:
+        qs = qs.filter(component=component)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def similar_requests(*, text: str, product=None, limit: int = 10) -> list[EnhancementRequest]:
+    """Open requests whose title or problem share words with `text`; the given product's first.
+
+    As defects' similar search: PostgreSQL ranks with full-text search on the
+    stored search_vector and its GIN index (migration enhancements 0004);
+    elsewhere the number of matching words ranks. Then demand.
+    """
+    terms = search_terms(text)
+    if not terms:
+        return []
+    # Ranked as bare ids (no joins carried through the sort of every match), then the
+    # few winners read with their relations.
+    qs = EnhancementRequest.objects.filter(status__in=EnhancementRequest.OPEN_STATUSES)
+    if settings.IS_POSTGRES:
+        query = " | ".join(terms)
+        matches = RawSQL(
+            "enhancements_enhancementrequest.search_vector @@ to_tsquery('english', %s)", (query,),
+            output_field=BooleanField(),
+        )
+        rank = RawSQL(
+            "ts_rank(enhancements_enhancementrequest.search_vector, to_tsquery('english', %s))", (query,),
+            output_field=FloatField(),
+        )
+        ranked = qs.filter(matches).annotate(rank=rank)
+    else:
+        hits = Q()
+        score = Value(0, output_field=IntegerField())
+        for term in terms:
+            hit = Q(title__icontains=term) | Q(problem__icontains=term)
+            hits |= hit
+            score = score + Case(When(hit, then=Value(1)), default=Value(0), output_field=IntegerField())
+        ranked = qs.filter(hits).annotate(rank=score)
+    ranked = ranked.order_by("-rank", "-demand", "pk").values_list("pk", flat=True)
+    product_id = getattr(product, "pk", product)
+    if not product_id:
+        ids = list(ranked[:limit])
+    else:
+        # The product's first: two small ranked reads instead of ranking every match at once.
+        ids = list(ranked.filter(product_id=product_id)[:limit])
+        if len(ids) < limit:
+            ids += list(ranked.exclude(product_id=product_id)[: limit - len(ids)])
+    found = request_rows_queryset().in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
+
+
+@dataclass
+class CustomerAsk:
+    name: str
+    tier: str
+    importance: str
+    tickets: int = 0
+
+
+@dataclass
+class Demand:
+    """Why a request ranks where it does: its customers, the weightiest first.
+
+    `customers` holds the first `limit` customers demand_reasons was asked for
+    (every one without a limit); the counts cover them all.
+    """
+
+    customers: list[CustomerAsk] = field(default_factory=list)
+    customer_total: int = 0
+    # How many customers asked at each importance (a customer counts at its highest).
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def by_importance(self) -> dict[str, int]:
+        return dict(self.counts)
+
+    @property
+    def more(self) -> int:
+        return self.customer_total - len(self.customers)
+
+
+# The queue and the report show this many customers per request; the CSV every one.
+SHOWN_ASKS = 5
+
+
+def _weights(column: str, weights: dict[str, int], default: int) -> str:
+    whens = " ".join(f"WHEN {column} = '{key}' THEN {weight}" for key, weight in weights.items())
+    return f"CASE {whens} ELSE {default} END"
+
+
+def demand_reasons(request_ids, *, limit: int | None = None) -> dict[int, Demand]:
+    """Request id -> its customers with tier, highest importance and ticket count (one query for a page).
+
+    The database groups the links per request and customer (a widely wanted
+    request has thousands) and ranks them, the weightiest first (importance x
+    tier, then name); with `limit`, only that many customers per request come
+    back, with one more row per importance counting the customers who asked at it.
+    """
+    ids = [int(pk) for pk in request_ids]
+    if not ids:
+        return {}
+    links = TicketRequestLink._meta.db_table
+    customers = TicketRequestLink._meta.get_field("customer").related_model._meta.db_table
+    importance = _weights("l.importance", {str(k): w for k, w in IMPORTANCE_WEIGHT.items()}, 1)
+    tier = _weights("c.tier", TIER_WEIGHT, 2)
+    # Grouped per customer on the links alone (their request and customer index), the few
+    # customers kept joined for their names afterwards.
+    sql = f"""
+        WITH per AS (
+            SELECT l.request_id, l.customer_id, MAX({importance}) AS best, COUNT(*) AS tickets
+            FROM {links} l WHERE l.request_id IN ({", ".join(["%s"] * len(ids))})
+            GROUP BY l.request_id, l.customer_id
+        ), ranked AS (
+            SELECT per.request_id, per.best, per.tickets, c.name, c.tier,
+                ROW_NUMBER() OVER (
+                    PARTITION BY per.request_id ORDER BY per.best * {tier} DESC, LOWER(c.name), c.id
+                ) AS n
+            FROM per JOIN {customers} c ON c.id = per.customer_id
+        )
+        SELECT request_id, best, tickets, name, tier, n FROM ranked WHERE %s IS NULL OR n <= %s
+        UNION ALL
+        SELECT request_id, best, COUNT(*), NULL, NULL, 0 FROM per GROUP BY request_id, best
+        ORDER BY 1, 6
+    """
+    importance_of = {w: str(k) for k, w in IMPORTANCE_WEIGHT.items()}
+    reasons: dict[int, Demand] = defaultdict(Demand)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, limit, limit])
+        for request_id, best, tickets, name, tier, n in cursor.fetchall():
+            demand = reasons[request_id]
+            said = importance_of.get(best, "nice_to_have")
+            if n == 0:
+                # A count row: how many customers asked at this importance (at their highest).
+                demand.counts[said] = tickets
+                demand.customer_total += tickets
+            else:
+                demand.customers.append(CustomerAsk(name=name, tier=tier, importance=said, tickets=tickets))
+    return dict(reasons)
+
+
+def request_queue(*, product=None, component=None, status=None) -> QuerySet[EnhancementRequest]:
+    """The product-management queue, most wanted first (stored demand, then the latest ask)."""
+    qs = filter_requests(request_rows_queryset(), product=product, component=component, status=status)
+    return qs.order_by(*QUEUE_ORDER)
+
+
+def ticket_requests(ticket) -> list[TicketRequestLink]:
+    """The ticket's request links with their requests and releases, newest first."""
+    return list(
+        TicketRequestLink.objects.filter(ticket=ticket)
+        .select_related("request", "request__target_release", "request__delivered_release", "request__duplicate_of")
+        .order_by("-linked_at", "-id")
+    )
+
+
+def converted_defect_id(request: EnhancementRequest) -> int | None:
+    """The defect a converted request became (None for any other request); no query unless it is converted."""
+    if request.status != EnhancementRequest.Status.CONVERTED:
+        return None
+    return (
+        Conversion.objects.filter(request=request, direction=Conversion.Direction.TO_DEFECT)
+        .values_list("defect_id", flat=True).first()
+    )
+
+
+def request_conversions(request: EnhancementRequest) -> list[Conversion]:
+    """The conversions the request took part in (from a defect, or into one), with the defect's key."""
+    return list(Conversion.objects.filter(request=request).select_related("defect"))
+
+
+def request_attachments(request: EnhancementRequest) -> list:
+    return list(request.attachments.all())
+
+
+def request_comments(request: EnhancementRequest) -> QuerySet[RequestComment]:
+    return RequestComment.objects.filter(request=request).select_related("author")
+
+
+def request_ticket_links(request: EnhancementRequest) -> QuerySet[TicketRequestLink]:
+    return TicketRequestLink.objects.filter(request=request).select_related("ticket", "customer").order_by("linked_at")
+
+
+def _release_model():
+    # Reached through the foreign key: releases sits above this app.
+    return EnhancementRequest._meta.get_field("target_release").related_model
+
+
+def coming_releases(product_id) -> list:
+    """Releases of the product not shipped yet (what a plan may target)."""
+    coming = _release_model().objects.filter(product_id=product_id, released_at__isnull=True)
+    return list(coming.order_by("version_key"))
+
+
+def product_releases(product_id) -> list:
+    return list(_release_model().objects.filter(product_id=product_id).order_by("version_key"))
+
+
+def queue_filters():
+    """The products and components the queue filters by (two queries)."""
+    product_model = EnhancementRequest._meta.get_field("product").related_model
+    component_model = EnhancementRequest._meta.get_field("component").related_model
+    return list(product_model.objects.order_by("name")), list(component_model.objects.select_related("product"))

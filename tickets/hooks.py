@@ -1,0 +1,22 @@
+"""What the tickets app tells the apps above it (see core/hooks.py for the contract).
+
+- `customer_tier_changed` (enhancements connects): a customer's tier changed,
+  so the demand of the requests it asks for is counted again; sent inside the
+  change's transaction.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from core.hooks import Hook
+
+if TYPE_CHECKING:
+    from tickets.models import Customer
+
+
+def _customer_tier_changed(*, customer: Customer, old: str, new: str, actor: Any, channel: str) -> None:
+    """`customer`'s tier moved from `old` to `new`; `customer` already holds the new tier."""
+
+
+customer_tier_changed = Hook(_customer_tier_changed)
