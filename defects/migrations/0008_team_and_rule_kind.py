@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('defects', '0006_queue_indexes'),
+        ('defects', '0007_comment_edits'),
         ('tickets', '0006_customer_tier'),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('defects', '0007_team_and_rule_kind'),
+        ('defects', '0008_team_and_rule_kind'),
         ('enhancements', '0002_product_managers_role'),
         ('tickets', '0006_customer_tier'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
