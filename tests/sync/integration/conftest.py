@@ -28,7 +28,7 @@ from handoff.env import env_bool
 from sync.models import Connection
 from tests.factories import connect
 
-ROOT = Path(__file__).resolve().parents[4]
+ROOT = Path(__file__).resolve().parents[3]
 SCRIPTS = ROOT / "scripts" / "redmine"
 
 
