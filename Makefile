@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup run test demo migrate worker lint clean bench bench-sync bench-git
+.PHONY: setup run test demo migrate worker lint clean bench bench-sync bench-git soak-sync soak-sync-short
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,17 @@ bench-sync: setup
 # new commits, then first releases of 1,000 fixes across 60 tags (a throwaway test database).
 bench-git: setup
 	$(PY) manage.py bench_git $(BENCH_GIT_ARGS)
+
+# Soak: random edits on both sides of linked pairs in Redmine, Jira, GitHub and GitLab for
+# SOAK_SECONDS, a tracker outage and a killed worker, then every pair checked for convergence,
+# duplicates, lost comments and loops (its own handoff_soak database, made afresh). Exits 1 on any.
+SOAK_SECONDS ?= 600
+soak-sync: setup
+	redmine_env="$$(scripts/redmine/start.sh)" && set -a && eval "$$redmine_env" && set +a && \
+	  $(PY) -m tools.soak --seconds $(SOAK_SECONDS) $(SOAK_ARGS)
+
+soak-sync-short:
+	$(MAKE) soak-sync SOAK_SECONDS=60
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles
