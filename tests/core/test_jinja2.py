@@ -76,14 +76,13 @@ def test_a_queue_row_is_written_as_before():
 
 
 def test_the_ticket_list_rows_escape_every_value():
-    ticket = {"pk": 3, "number": HOSTILE, "subject": HOSTILE, "customer__name": HOSTILE, "product__name": HOSTILE,
-              "status": "open"}
-    html = render_fragment("tickets/list_rows.html", {
-        "tickets": [ticket], "defects": {3: (9, HOSTILE, "new")}, "ticket_url": "/tickets/{}/".format,
-        "defect_url": "/defects/{}/".format, "status_labels": {"open": "Open"}, "defect_labels": {"new": "New"},
-        "requests": {3: {"id": 4, "key": HOSTILE, "status": "planned", "label": HOSTILE}},
-        "request_url": "/requests/{}/".format,
-    })
+    row = {
+        "pk": 3, "number": HOSTILE, "subject": HOSTILE, "customer__name": HOSTILE, "product__name": HOSTILE,
+        "status": "open", "url": "/tickets/3/", "status_label": HOSTILE,
+        "defect": {"key": HOSTILE, "status": "new", "url": "/defects/9/", "label": HOSTILE},
+        "request": {"id": 4, "key": HOSTILE, "status": "planned", "label": HOSTILE, "url": "/requests/4/"},
+    }
+    html = render_fragment("tickets/list_rows.html", {"rows": [row]})
     assert "<script>" not in html
     assert f'<td class="nowrap"><a href="/tickets/3/">{ESCAPED}</a></td>' in html
     assert f"<td>{ESCAPED}</td>" in html and f'<a href="/defects/9/">{ESCAPED}</a>' in html

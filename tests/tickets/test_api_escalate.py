@@ -253,3 +253,9 @@ def test_deeply_nested_json_to_escalate_is_a_400(api, agent, ticket):
     assert response.status_code == 400
     assert "nested deeper than" in response.json()["detail"]
     assert_nothing_written(ticket)
+
+
+def test_an_escalation_kind_that_is_not_a_word_is_a_400(api, agent, ticket):
+    response = api(agent).post(url(ticket), {"kind": ["enhancement"]}, format="json")
+    assert response.status_code == 400
+    assert "kind" in response.json()

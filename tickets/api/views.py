@@ -160,7 +160,7 @@ class TicketViewSet(
         ticket = self.get_object()
         kind = request.data.get("kind", "defect") or "defect"
         if kind != "defect":
-            send = ESCALATION_KINDS.get(kind)
+            send = ESCALATION_KINDS.get(kind) if isinstance(kind, str) else None
             if send is None:
                 kinds = ", ".join(["defect", *sorted(ESCALATION_KINDS)])
                 raise ValidationError({"kind": [f"{kind!r} is not a kind. Choose one of: {kinds}."]})
