@@ -72,7 +72,7 @@ class Command(BaseCommand):
         }
         summary = ", ".join(f"{n} {what}" for what, n in counts.items())
         self.stdout.write(f"Demo data ready ({created} new tickets): {summary}.")
-        self.stdout.write(f"Sign in as agent, engineer or manager with the password '{data.PASSWORD}'.")
+        self.stdout.write(f"Sign in as agent, engineer, pm or manager with the password '{data.PASSWORD}'.")
 
     def _users(self) -> dict[str, User]:
         grant_manager_admin_permissions()
