@@ -82,6 +82,14 @@ def has_marker(text: str | None) -> bool:
 DEFECT_MARKER_RE = re.compile(rf"\[{MARKER_PREFIX}([0-9a-f]{{8}}:[0-9a-f]{{32}})\]")
 
 
+# The line every issue Handoff creates ends with, in every tracker: the defect's key and
+# page, then this installation's signed marker. KEY_RE reads the key back; FOOTER_RE
+# matches the whole footer where it closes a Markdown body after a `---` rule.
+FOOTER = "Handoff defect: {key} {url} {marker}"
+KEY_RE = re.compile(r"Handoff defect: (\S+) ")
+FOOTER_RE = re.compile(r"\n*---\nHandoff defect: (\S+) \S+(?: \[handoff:[^\]\s]*\])?\s*$")
+
+
 def defect_marker(defect_key: str) -> str:
     """The mark of this installation's issue for `defect_key`, which no one without its secret can write."""
     return f"[{MARKER_PREFIX}{defect_signature(defect_key)}]"

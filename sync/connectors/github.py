@@ -46,6 +46,9 @@ from github.Requester import (
 
 from core.safe_urls import GuardedAdapter
 from sync.connectors.base import (
+    FOOTER,
+    FOOTER_RE,
+    KEY_RE,
     Connector,
     ConnectorError,
     OutboundChange,
@@ -73,9 +76,6 @@ from sync.services.settings import http_timeout
 
 STATUS_LABEL = "status: "
 SEVERITY_LABEL = "severity: "
-FOOTER = "Handoff defect: {key} {url} {marker}"
-FOOTER_RE = re.compile(r"\n*---\nHandoff defect: (\S+) \S+(?: \[handoff:[^\]\s]*\])?\s*$")
-KEY_RE = re.compile(r"Handoff defect: (\S+) ")
 # Portal statuses that close the issue, and the state_reason GitHub records.
 CLOSED_REASONS = {
     "fixed": "completed", "released": "completed",

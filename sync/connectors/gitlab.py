@@ -52,6 +52,9 @@ import requests
 from core.safe_urls import GuardedSession
 from sync.connectors.base import (
     DELETED_IN_HANDOFF,
+    FOOTER,
+    FOOTER_RE,
+    KEY_RE,
     Connector,
     ConnectorError,
     OutboundChange,
@@ -79,9 +82,6 @@ from sync.services.settings import http_timeout
 API = "api/v4"
 STATUS_LABEL = "status::"
 SEVERITY_LABEL = "severity::"
-FOOTER = "Handoff defect: {key} {url} {marker}"
-FOOTER_RE = re.compile(r"\n*---\nHandoff defect: (\S+) \S+(?: \[handoff:[^\]\s]*\])?\s*$")
-KEY_RE = re.compile(r"Handoff defect: (\S+) ")
 # Portal statuses that close the issue; what a close or reopen made in GitLab means.
 CLOSED_STATUSES = ("fixed", "released", "wont_fix", "cannot_reproduce", "duplicate", "converted")
 CLOSED_IN_GITLAB = "fixed"

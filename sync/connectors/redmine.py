@@ -36,6 +36,8 @@ from redminelib.engines.sync import SyncEngine
 from core.safe_urls import GuardedSession
 from sync.connectors.base import (
     DELETED_IN_HANDOFF,
+    FOOTER,
+    KEY_RE,
     Connector,
     ConnectorError,
     OutboundChange,
@@ -59,8 +61,6 @@ from sync.ratelimit import parse_retry_after
 from sync.services.settings import http_timeout
 
 CUSTOM_FIELD = "External Ticket ID"
-FOOTER = "Handoff defect: {key} {url} {marker}"
-FOOTER_RE = re.compile(r"Handoff defect: (\S+) ")
 # The whole footer at the end of a description, with the "---" rule written when there is no custom field.
 FOOTER_BLOCK_RE = re.compile(r"(?:\s*\n)?(?:---[ \t]*\r?\n)?Handoff defect: \S+ \S+(?: \[handoff:[^\]\s]*\])?\s*$")
 # Redmine authenticates with an API key, so its permanent answers name the key.
@@ -366,7 +366,7 @@ class RedmineConnector(Connector):
         for field in issue.get("custom_fields", []):
             if field.get("name") == CUSTOM_FIELD and field.get("value"):
                 return str(field["value"])
-        match = FOOTER_RE.search(issue.get("description") or "")
+        match = KEY_RE.search(issue.get("description") or "")
         return match.group(1) if match else ""
 
     def _tracker_issue(self, issue: dict[str, Any]) -> TrackerIssue:
