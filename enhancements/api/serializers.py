@@ -7,7 +7,7 @@ from defects.api.serializers import AttachmentSerializer
 from defects.models import Team
 from defects.severity import Impact, Urgency
 from enhancements.models import Conversion, EnhancementRequest, RequestComment, TicketRequestLink
-from tickets.models import Component
+from tickets.models import Component, Product
 
 
 class RequestReleaseSerializer(serializers.Serializer):
@@ -122,12 +122,12 @@ class RequestCommentSerializer(serializers.ModelSerializer):
 
 class SimilarRequestQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=500)
-    product = serializers.IntegerField(required=False)
+    product = IdField(queryset=Product.objects.all(), required=False, help_text="Rank this product's requests first.")
 
 
 class RequestFilterSerializer(serializers.Serializer):
-    product = serializers.IntegerField(required=False)
-    component = serializers.IntegerField(required=False)
+    product = IdField(queryset=Product.objects.all(), required=False)
+    component = IdField(queryset=Component.objects.all(), required=False)
     status = serializers.ChoiceField(choices=EnhancementRequest.Status.choices, required=False)
 
 

@@ -126,3 +126,13 @@ def test_comments_and_similar(api, request, agent, ticket, who):
 def test_engineers_cannot_comment(api, agent, engineer, ticket):
     enh = request_from(ticket, agent)
     assert api(engineer).post(f"/api/requests/{enh.pk}/comments/", {"body": "x"}, format="json").status_code == 403
+
+
+@pytest.mark.parametrize("path", [
+    "/api/requests/similar/?q=vat&product=99999999999999999999999",
+    "/api/requests/?product=99999999999999999999999",
+    "/api/requests/?component=99999999999999999999999",
+])
+def test_an_id_too_large_for_the_database_is_a_400_not_a_500(api, agent, path):
+    response = api(agent).get(path)
+    assert response.status_code == 400

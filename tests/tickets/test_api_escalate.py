@@ -259,3 +259,9 @@ def test_an_escalation_kind_that_is_not_a_word_is_a_400(api, agent, ticket):
     response = api(agent).post(url(ticket), {"kind": ["enhancement"]}, format="json")
     assert response.status_code == 400
     assert "kind" in response.json()
+
+
+@pytest.mark.parametrize("body", [[1, 2], 7, None])
+def test_an_escalation_body_that_is_not_an_object_is_a_400(api, agent, ticket, body):
+    response = api(agent).post(url(ticket), body, format="json")
+    assert response.status_code == 400

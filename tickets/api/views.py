@@ -1,6 +1,6 @@
 """Customers, products and tickets; escalating a ticket to engineering."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -158,7 +158,10 @@ class TicketViewSet(
         or `request` (an id) to add the ticket to an open one.
         """
         ticket = self.get_object()
-        kind = request.data.get("kind", "defect") or "defect"
+        # A body that is not an object (a list, a number) has no kind: the defect
+        # serializer below answers it with its own 400.
+        body = request.data if isinstance(request.data, Mapping) else {}
+        kind = body.get("kind", "defect") or "defect"
         if kind != "defect":
             send = ESCALATION_KINDS.get(kind) if isinstance(kind, str) else None
             if send is None:
