@@ -10,6 +10,7 @@ from core.versions import version_sort_key
 from defects.models import Comment, Defect, TicketDefectLink
 from defects.severity import Impact
 from enhancements.models import EnhancementRequest, TicketRequestLink
+from releases.code.models import Build, CommitLink, FixRelease, Repository, Tag
 from releases.models import Release
 from tickets.models import Contact, Customer, Ticket
 from tickets.services.tickets import ticket_create
@@ -118,3 +119,20 @@ def test_requests_are_seeded_in_proportion_with_counts_and_demand_from_their_lin
     assert all(r.ticket_count == r.tickets and r.customer_count == r.customers for r in counted)
     assert not TicketRequestLink.objects.exclude(ticket__product=F("request__product")).exists()
     assert not TicketRequestLink.objects.exclude(customer=F("ticket__customer")).exists()
+
+
+def test_code_is_seeded_with_fixing_commits_tags_and_first_releases_that_match_the_defects(seeded):
+    fixed = Defect.objects.filter(status__in=[Defect.Status.FIXED, Defect.Status.RELEASED])
+    assert CommitLink.objects.filter(kind=CommitLink.Kind.FIXES).count() == fixed.count()
+    assert not CommitLink.objects.exclude(commit__repository__product=F("defect__product")).exists()
+    assert all(link.commit.subject.endswith(f"(fixes {link.defect.key})")
+               for link in CommitLink.objects.filter(kind="fixes").select_related("commit", "defect"))
+    released = Release.objects.filter(status=Release.Status.RELEASED)
+    assert Tag.objects.count() == released.count()
+    # Every shipped defect's first release is the release it was fixed in, through that release's tag.
+    shipped = Defect.objects.filter(status=Defect.Status.RELEASED)
+    assert FixRelease.objects.count() == shipped.count()
+    assert not FixRelease.objects.exclude(version=F("defect__fixed_in_release__version")).exists()
+    assert Build.objects.exists() and not Build.objects.exclude(sha=F("commit__sha")).exists()
+    for repository in Repository.objects.all():
+        assert repository.commit_count == repository.commits.count()

@@ -13,9 +13,11 @@ from django.utils import timezone
 from core.models import AuditEntry
 from defects.models import Comment, Defect, TicketDefectLink
 from enhancements.models import EnhancementRequest, TicketRequestLink
+from releases.code.models import Build, Commit, CommitLink, FixRelease, Tag
 from tickets.models import Contact, Customer, Ticket
 from tools.scale.bulk import analyze, foreign_key_checks_skipped, reserve_ids, write_rows
 from tools.scale.catalog import already_seeded, build_catalog
+from tools.scale.seed_code import commit_counts, generate_code
 from tools.scale.seed_defects import affected_version_rows, generate_defects
 from tools.scale.seed_history import audit_rows, comment_rows
 from tools.scale.seed_requests import generate_requests
@@ -39,6 +41,8 @@ class SeedSummary:
     seconds: float
     requests: int = 0
     request_links: int = 0
+    commits: int = 0
+    builds: int = 0
 
 
 def _count_links(lo: int, hi: int) -> None:
@@ -112,14 +116,26 @@ def seed_scale(
             write_rows(EnhancementRequest, request_rows)
             write_rows(TicketRequestLink, request_links)
             log(f"wrote {len(request_rows)} requests, {len(request_links)} request links")
+            code = generate_code(rng, catalog, seeded_defects, now=now)
+            write_rows(Commit, code.commits)
+            write_rows(CommitLink, code.links)
+            write_rows(Tag, code.tags)
+            write_rows(FixRelease, code.fix_releases)
+            write_rows(Build, code.builds)
+            commit_counts(code)
+            log(
+                f"wrote {len(code.commits)} commits, {len(code.tags)} tags, {len(code.builds)} builds "
+                f"({time.monotonic() - began:.0f} s)"
+            )
         if seeded_defects:
             _count_links(seeded_defects[0].row["id"], seeded_defects[-1].row["id"])
     analyze([
         Customer, Contact, User, Ticket, Defect, TicketDefectLink, AuditEntry, Comment, EnhancementRequest,
-        TicketRequestLink,
+        TicketRequestLink, Commit, CommitLink, Tag, FixRelease, Build,
     ])
     return SeedSummary(
         customers=len(catalog.customer_ids), tickets=len(seeded.tickets), defects=len(seeded_defects),
         links=len(seeded.links), audit_entries=audited, comments=comments, seconds=time.monotonic() - began,
         requests=len(request_rows), request_links=len(request_links),
+        commits=len(code.commits), builds=len(code.builds),
     )
