@@ -169,8 +169,8 @@ def _thread_rows(comments: QuerySet[Comment], elsewhere: str) -> list[Comment]:
     joined = elsewhere.split("__")[0]
     return list(
         comments.select_related("author", joined).only(
-            "defect_id", "ticket_id", "body", "visibility", "side", "created_at",
-            f"author__{get_user_model().USERNAME_FIELD}", elsewhere,
+            "defect_id", "ticket_id", "body", "visibility", "side", "created_at", "edited_at", "deleted_at",
+            "deleted_in", f"author__{get_user_model().USERNAME_FIELD}", elsewhere,
         )
     )
 

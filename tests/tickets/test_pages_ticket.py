@@ -286,3 +286,36 @@ def test_both_threads_show_author_side_and_the_other_place_without_reading_whole
         assert shows in thread
         read = next(q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "defects_comment"."id"'))
         assert '"description"' not in read and '"password"' not in read
+
+
+def test_the_thread_costs_the_same_queries_for_two_comments_or_eight_edited_and_deleted(
+    client, agent, engineer, ticket
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.models import Channel
+    from defects.services.comments import comment_add, comment_delete, comment_edit
+
+    defect = escalate(ticket, agent)
+
+    def talk():
+        on_defect = comment_add(actor=engineer, channel=Channel.WEB, body="Which browser?", visibility="shared",
+                                defect=defect)
+        on_ticket = comment_add(actor=agent, channel=Channel.WEB, body="Firefox", visibility="shared", ticket=ticket)
+        return on_defect, on_ticket
+
+    talk()
+    for page, user in [(detail(ticket), agent), (reverse("defects:detail", args=[defect.pk]), engineer)]:
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as few:
+            client.get(page)
+        for _ in range(3):
+            asked, answered = talk()
+            comment_edit(comment=answered, actor=agent, channel=Channel.WEB, body="Firefox 128")
+            comment_delete(comment=asked, actor=engineer, channel=Channel.WEB)
+        with CaptureQueriesContext(connection) as many:
+            html = client.get(page).content.decode()
+
+        assert len(many.captured_queries) == len(few.captured_queries), page
+        assert "(edited)" in html and "Deleted in Handoff." in html
