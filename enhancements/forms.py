@@ -32,6 +32,8 @@ class QueueFilterForm(forms.Form):
     product = forms.IntegerField(required=False, widget=forms.Select)
     component = forms.IntegerField(required=False, widget=forms.Select)
     status = forms.ChoiceField(choices=[("", "Any status"), *EnhancementRequest.Status.choices], required=False)
+    # The product team's requests (the dashboard's counts link here).
+    team = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class TransitionForm(forms.Form):
@@ -53,6 +55,16 @@ class BulkForm(forms.Form):
 class ConvertDefectForm(forms.Form):
     reason = forms.CharField(max_length=2000)
     importance = forms.ChoiceField(choices=TicketRequestLink.Importance.choices, initial="important")
+
+
+class SendToTrackerForm(forms.Form):
+    """Send a request to a tracker by hand: one of `connections` (sync.selectors.request_sync_state's sendable)."""
+
+    connection = forms.ModelChoiceField(queryset=None, label="Tracker")
+
+    def __init__(self, *args, connections, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["connection"].queryset = connections
 
 
 class ConvertRequestForm(forms.Form):

@@ -4,16 +4,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.safestring import SafeString
-from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from core import roles
-from core.audit import audit_history
+from core.charts import chart_table
 from core.decorators import role_required
+from core.form_tokens import form_token_new, form_token_once
+from core.history import history_lines
 from core.jinja2 import render_fragment
 from core.models import Channel
 from core.paths import path_maker
+from core.words import count_of
 from defects.models import Defect
 from enhancements.forms import (
     BulkForm,
@@ -22,6 +25,7 @@ from enhancements.forms import (
     JoinRequestForm,
     QueueFilterForm,
     SendRequestForm,
+    SendToTrackerForm,
     TransitionForm,
 )
 from enhancements.models import EnhancementRequest
@@ -49,8 +53,11 @@ from enhancements.services.requests import (
     request_create_from_ticket,
     request_link_ticket,
 )
+from enhancements.services.tracker import request_send_to_tracker
 from enhancements.services.transitions import allowed_transitions, request_transition
 from enhancements.services.triage import requests_bulk_change
+from sync.models import Connection
+from sync.selectors import request_sync_state
 from tickets.forms import apply_service_errors
 from tickets.selectors import ticket_list
 
@@ -112,7 +119,7 @@ def queue_rows(rows: list) -> SafeString:
     """The queue's rows, from templates/jinja2/enhancements/queue_rows.html (a hot fragment: 50 rows
     with their customers; the Django engine took about a third of the page to draw them)."""
     return render_fragment("enhancements/queue_rows.html", {
-        "rows": rows, "request_url": path_maker("enhancements:detail"), "ago": timesince,
+        "rows": rows, "request_url": path_maker("enhancements:detail"),
     })
 
 
@@ -133,7 +140,7 @@ def request_queue_page(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 apply_service_errors(bulk, exc)
             else:
-                messages.success(request, f"Changed {count} request(s).")
+                messages.success(request, f"Changed {count_of(count, 'request')}.")
                 return redirect(request.get_full_path())
     rows = list(request_queue(**{k: v for k, v in chosen.items() if v})[:QUEUE_PAGE])
     reasons = demand_reasons([row.pk for row in rows], limit=SHOWN_ASKS)
@@ -169,23 +176,60 @@ def request_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"{enh.key} is now {enh.get_status_display().lower()}.")
+                messages.success(request, f"{enh.key} moved to {enh.get_status_display()}.")
                 return redirect("enhancements:detail", pk=enh.pk)
     context = {
         "enh": enh,
         "form": form,
-        "allowed": allowed_transitions(enh),
+        # (status, label) pairs: the page names the moves as people read them.
+        "allowed": [(s, EnhancementRequest.Status(s).label) for s in allowed_transitions(enh)],
         "coming": coming_releases(enh.product_id),
         "releases": product_releases(enh.product_id),
         "links": list(request_ticket_links(enh)),
         "comments": list(request_comments(enh)),
         "can_comment": roles.can_work_tickets(request.user) or can_triage,
-        "history": list(audit_history(enh)[:50]),
+        "comment_token": form_token_new(),
+        # Product managers see a request's tickets listed, not the tickets' own pages.
+        "can_open_tickets": roles.can_work_tickets(request.user),
+        "history": history_lines(enh, limit=50),
         "conversions": request_conversions(enh),
         "attachments": request_attachments(enh),
         "convert_form": ConvertRequestForm() if can_triage and enh.is_open else None,
+        **_tracker_context(request, enh, can_triage),
     }
     return render(request, "enhancements/detail.html", context, status=400 if form is not None and form.errors else 200)
+
+
+def _tracker_context(request: HttpRequest, enh: EnhancementRequest, can_triage: bool) -> dict:
+    """The request's twins, conflicts and waiting or failed changes; for triage, where it may still be sent."""
+    sync = request_sync_state(request_id=enh.pk)
+    sendable = sync.sendable if can_triage and enh.is_open and not sync.in_a_tracker else []
+    return {
+        "sync": sync,
+        "can_retry_sync": roles.is_manager(request.user) or roles.is_engineer(request.user),
+        "send_form": SendToTrackerForm(connections=Connection.objects.filter(pk__in=[c.pk for c in sendable]))
+        if sendable else None,
+        "sendable": sendable,
+    }
+
+
+@require_POST
+@role_required(roles.can_triage_requests)
+def request_send_to_tracker_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The request page's "Send to tracker" button, where routing did not send it to one."""
+    enh = get_object_or_404(EnhancementRequest, pk=pk)
+    form = SendToTrackerForm(request.POST, connections=Connection.objects.filter(enabled=True))
+    if not form.is_valid():
+        messages.error(request, "Choose the tracker to send the request to.")
+        return redirect("enhancements:detail", pk=enh.pk)
+    connection = form.cleaned_data["connection"]
+    try:
+        request_send_to_tracker(request=enh, connection=connection, actor=request.user, channel=Channel.WEB)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"{enh.key} is being sent to {connection.name}.")
+    return redirect("enhancements:detail", pk=enh.pk)
 
 
 @require_POST
@@ -227,12 +271,32 @@ def request_convert_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(lambda user: roles.can_work_tickets(user) or roles.can_triage_requests(user))
 def request_comment_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a comment once per form shown (its form_token); htmx gets the thread back, else a redirect."""
     enh = get_object_or_404(request_list_queryset(), pk=pk)
+    body, token = request.POST.get("body", ""), request.POST.get("form_token", "")
+    error = notice = ""
     try:
-        request_comment_add(request=enh, author=request.user, body=request.POST.get("body", ""), channel=Channel.WEB)
+        comment, earlier = form_token_once(
+            token, lambda: request_comment_add(request=enh, author=request.user, body=body, channel=Channel.WEB)
+        )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect("enhancements:detail", pk=enh.pk)
+        error = " ".join(exc.messages)
+    else:
+        notice = "Comment added." if comment is not None else "This comment was already posted."
+    if request.htmx:
+        context = {
+            "enh": enh, "comments": list(request_comments(enh)), "can_comment": True, "notice": notice,
+            # A refused comment keeps its text and its token for the corrected post.
+            "comment_token": token if error else form_token_new(), "comment_body": body if error else "",
+            "comment_error": error,
+        }
+        return render(request, "enhancements/_thread.html", context)
+    if error:
+        messages.error(request, error)
+        return redirect("enhancements:detail", pk=enh.pk)
+    messages.success(request, notice)
+    anchor = comment.pk if comment is not None else earlier
+    return redirect(reverse("enhancements:detail", args=[enh.pk]) + (f"#comment-{anchor}" if anchor else "#thread"))
 
 
 @role_required(roles.can_triage_requests)
@@ -250,4 +314,6 @@ def request_report_page(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(top_requests_csv(report), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="top-requests-{chosen.code}.csv"'
         return response
-    return render(request, "enhancements/report.html", {"products": products, "report": report})
+    return render(request, "enhancements/report.html", {
+        "products": products, "report": report, "demand_table": chart_table(report.chart["demand_over_time"]),
+    })

@@ -17,7 +17,7 @@ class ConnectionForm(forms.ModelForm):
     class Meta:
         model = Connection
         fields = ["name", "kind", "base_url", "project", "token", "webhook_secret", "status_map",
-                  "priority_map", "version_map", "enabled"]
+                  "priority_map", "version_map", "request_type", "request_status_map", "enabled"]
 
 
 @admin.register(Connection)
@@ -40,16 +40,18 @@ class ConnectionAdmin(admin.ModelAdmin):
 
 @admin.register(OutboxItem)
 class OutboxItemAdmin(admin.ModelAdmin):
-    list_display = ["id", "defect", "connection", "kind", "status", "attempts", "next_attempt_at", "last_error"]
+    list_display = [
+        "id", "defect", "request", "connection", "kind", "status", "attempts", "next_attempt_at", "last_error",
+    ]
     list_filter = ["status", "kind", "connection"]
-    list_select_related = ["defect", "connection"]
+    list_select_related = ["defect", "request", "connection"]
     readonly_fields = [f.name for f in OutboxItem._meta.fields]
 
 
 @admin.register(ExternalIssue)
 class ExternalIssueAdmin(admin.ModelAdmin):
-    list_display = ["defect", "connection", "key", "url"]
-    list_select_related = ["defect", "connection"]
+    list_display = ["defect", "request", "connection", "key", "url"]
+    list_select_related = ["defect", "request", "connection"]
 
 
 @admin.register(InboundEvent)
@@ -60,5 +62,5 @@ class InboundEventAdmin(admin.ModelAdmin):
 
 @admin.register(SyncConflict)
 class SyncConflictAdmin(admin.ModelAdmin):
-    list_display = ["defect", "field", "portal_value", "tracker_value", "winner", "at"]
-    list_select_related = ["defect"]
+    list_display = ["defect", "request", "field", "portal_value", "tracker_value", "winner", "at"]
+    list_select_related = ["defect", "request"]

@@ -24,7 +24,8 @@ class ConnectionSerializer(serializers.ModelSerializer):
         model = Connection
         fields = [
             "id", "name", "kind", "base_url", "project", "token", "has_token", "webhook_secret",
-            "status_map", "priority_map", "version_map", "enabled", "paused", "last_error", "last_error_at",
+            "status_map", "priority_map", "version_map", "request_type", "request_status_map", "enabled", "paused",
+            "last_error", "last_error_at",
             "last_success_at", "last_poll_at", "created_at",
         ]
         read_only_fields = ["paused", "last_error", "last_error_at", "last_success_at", "last_poll_at", "created_at"]

@@ -11,7 +11,8 @@ from core.decorators import role_required
 from core.models import Channel
 from defects.models import Defect
 from defects.severity import Severity
-from sync.config import DEFAULT_PRIORITY_MAPS, DEFAULT_STATUS_MAPS, connection_config
+from enhancements.models import EnhancementRequest
+from sync.config import DEFAULT_PRIORITY_MAPS, DEFAULT_REQUEST_STATUS_MAPS, DEFAULT_STATUS_MAPS, connection_config
 from sync.forms import ConnectionForm, MapForm
 from sync.models import Connection
 from sync.services.connections import (
@@ -24,6 +25,9 @@ from sync.services.connections import (
 MAPS = {
     "status": ("status_map", "Statuses", Defect.Status.choices, DEFAULT_STATUS_MAPS),
     "priority": ("priority_map", "Severities", Severity.choices, DEFAULT_PRIORITY_MAPS),
+    "request-status": (
+        "request_status_map", "Request statuses", EnhancementRequest.Status.choices, DEFAULT_REQUEST_STATUS_MAPS,
+    ),
 }
 
 
@@ -50,7 +54,7 @@ def connection_new(request: HttpRequest) -> HttpResponse:
 @role_required(roles.is_manager)
 def connection_edit(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(Connection, pk=pk)
-    initial = {name: getattr(connection, name) for name in ("name", "kind", "base_url", "project")}
+    initial = {name: getattr(connection, name) for name in ("name", "kind", "base_url", "project", "request_type")}
     form = ConnectionForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         try:

@@ -33,6 +33,11 @@ class ConnectionForm(forms.Form):
     kind = forms.ChoiceField(choices=Connection.Kind.choices)
     base_url = forms.CharField(label="Tracker URL", max_length=300)
     project = forms.CharField(max_length=100, help_text="Project key or identifier; owner/name on GitHub.")
+    request_type = forms.CharField(
+        label="Enhancement requests as", required=False, max_length=100,
+        help_text="The Jira issue type (Story), the GitHub or GitLab label (enhancement), or the Redmine "
+        "tracker's name or id (Feature) of requests sent here. Empty uses the default.",
+    )
     token = forms.CharField(
         label="API token", required=False, max_length=300,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),

@@ -2,15 +2,42 @@
 
 Models hold data and what the database can enforce; the rules live in
 sync.services and sync.outbox.
+
+What syncs is a defect or an enhancement request (its "subject"): the rows
+about one name exactly one of the two, which a check constraint holds. A
+request lives in an app above this one, so it is named by a foreign key by
+string and its rules are reached through sync.hooks.
 """
 
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# Exactly one of the two subject columns is set.
+ONE_SUBJECT = Q(defect__isnull=False, request__isnull=True) | Q(defect__isnull=True, request__isnull=False)
+
+
+class SubjectMixin:
+    """What rows naming a defect or a request share: which one, and its key."""
+
+    @property
+    def subject(self):
+        """The defect or the enhancement request this row is about."""
+        return self.defect if self.defect_id else self.request
+
+    @property
+    def subject_kind(self) -> str:
+        """Which one it is: "defect" or "request"."""
+        return "defect" if self.defect_id else "request"
+
+    @property
+    def subject_key(self) -> str:
+        subject = self.subject
+        return subject.key if subject is not None else ""
+
 
 class Connection(models.Model):
-    """One external tracker project that defects of some teams live in.
+    """One external tracker project that defects of some teams (and requests of product teams) live in.
 
     `token` is write-only: it is stored to call the tracker and never shown,
     returned by the API or logged. `paused` is set by the engine when the
@@ -39,6 +66,15 @@ class Connection(models.Model):
         default=dict, blank=True,
         help_text="Portal release version -> tracker version name. Unlisted versions keep their name.",
     )
+    request_type = models.CharField(
+        max_length=100, blank=True,
+        help_text="How enhancement requests are typed there: the Jira issue type (Story), the GitHub or "
+        "GitLab label (enhancement), the Redmine tracker's name or id (Feature). Empty uses the default.",
+    )
+    request_status_map = models.JSONField(
+        default=dict, blank=True,
+        help_text="Request status -> tracker status name. Empty uses the kind's defaults.",
+    )
     webhook_secret = models.CharField(
         max_length=200, blank=True, help_text="Shared secret for signed webhooks. Write-only."
     )
@@ -63,15 +99,21 @@ class Connection(models.Model):
         return self.enabled and not self.paused
 
 
-class ExternalIssue(models.Model):
-    """The twin of a defect in a tracker: its id, key and URL.
+class ExternalIssue(SubjectMixin, models.Model):
+    """The twin of a defect (or of an enhancement request) in a tracker: its id, key and URL.
 
     `synced` is the last state both sides agreed on (tracker names for status,
     priority and version); a tracker value that differs from it is a change made
     in the tracker, and a value equal to it is our own push coming back.
     """
 
-    defect = models.ForeignKey("defects.Defect", on_delete=models.CASCADE, related_name="external_issues")
+    defect = models.ForeignKey(
+        "defects.Defect", null=True, blank=True, on_delete=models.CASCADE, related_name="external_issues"
+    )
+    request = models.ForeignKey(
+        "enhancements.EnhancementRequest", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="external_issues",
+    )
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="issues")
     external_id = models.CharField(max_length=100)
     key = models.CharField(max_length=100)
@@ -87,17 +129,19 @@ class ExternalIssue(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["connection", "external_id"], name="twin_unique_external"),
             models.UniqueConstraint(fields=["connection", "defect"], name="twin_one_per_defect"),
+            models.UniqueConstraint(fields=["connection", "request"], name="twin_one_per_request"),
+            models.CheckConstraint(condition=ONE_SUBJECT, name="twin_one_subject"),
         ]
 
     def __str__(self) -> str:
         return f"{self.key} ({self.connection})"
 
 
-class OutboxItem(models.Model):
+class OutboxItem(SubjectMixin, models.Model):
     """One change that must reach a tracker, written in the same transaction as the change.
 
-    Rows of one defect are pushed in id order: a row is claimed only when no
-    earlier row of its defect is still pending or claimed.
+    Rows of one defect (or request) are pushed in id order: a row is claimed
+    only when no earlier row of its subject is still pending or claimed.
     """
 
     class Kind(models.TextChoices):
@@ -117,7 +161,13 @@ class OutboxItem(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
-    defect = models.ForeignKey("defects.Defect", on_delete=models.CASCADE, related_name="outbox_items")
+    defect = models.ForeignKey(
+        "defects.Defect", null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_items"
+    )
+    request = models.ForeignKey(
+        "enhancements.EnhancementRequest", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="outbox_items",
+    )
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="outbox_items")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     payload = models.JSONField(default=dict)
@@ -135,11 +185,14 @@ class OutboxItem(models.Model):
         indexes = [
             models.Index(fields=["connection", "status", "next_attempt_at"], name="outbox_due"),
             models.Index(fields=["defect", "connection", "status"], name="outbox_defect_head"),
+            models.Index(fields=["request", "connection", "status"], name="outbox_request_head"),
             models.Index(fields=["status", "claimed_at"], name="outbox_stale"),
         ]
+        constraints = [models.CheckConstraint(condition=ONE_SUBJECT, name="outbox_one_subject")]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.kind} of defect {self.defect_id} ({self.status})"
+        subject = f"defect {self.defect_id}" if self.defect_id else f"request {self.request_id}"
+        return f"#{self.pk} {self.kind} of {subject} ({self.status})"
 
 
 class InboundEvent(models.Model):
@@ -179,14 +232,21 @@ class InboundEvent(models.Model):
         return f"{self.connection} delivery {self.delivery_id} ({self.status})"
 
 
-class SyncConflict(models.Model):
-    """A field changed on both sides between two syncs, and which side won."""
+class SyncConflict(SubjectMixin, models.Model):
+    """A field changed on both sides between two syncs (or a tracker's change the portal refused),
+    and which side won."""
 
     class Winner(models.TextChoices):
         PORTAL = "portal", "Portal"
         TRACKER = "tracker", "Tracker"
 
-    defect = models.ForeignKey("defects.Defect", on_delete=models.CASCADE, related_name="sync_conflicts")
+    defect = models.ForeignKey(
+        "defects.Defect", null=True, blank=True, on_delete=models.CASCADE, related_name="sync_conflicts"
+    )
+    request = models.ForeignKey(
+        "enhancements.EnhancementRequest", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="sync_conflicts",
+    )
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="conflicts")
     field = models.CharField(max_length=40)
     portal_value = models.CharField(max_length=200, blank=True)
@@ -197,7 +257,11 @@ class SyncConflict(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["defect", "-at"], name="conflict_defect")]
+        indexes = [
+            models.Index(fields=["defect", "-at"], name="conflict_defect"),
+            models.Index(fields=["request", "-at"], name="conflict_request"),
+        ]
+        constraints = [models.CheckConstraint(condition=ONE_SUBJECT, name="conflict_one_subject")]
 
     def __str__(self) -> str:
         return f"{self.field}: {self.winner} won"
@@ -210,8 +274,13 @@ class SyncLedger(models.Model):
     portal comment pushed to the tracker is recorded by its portal id. Both keep
     the pair (tracker id, portal id), so an edit or a deletion on either side
     reaches the same comment on the other; `body_sha256` is the tracker body last
-    applied (inbound), by which a poll notices an edit.
+    applied (inbound), by which a poll notices an edit. `thread` says whose
+    comment `comment_id` is: a defect's or an enhancement request's (two tables).
     """
+
+    class Thread(models.TextChoices):
+        DEFECT = "defect", "Defect comment"
+        REQUEST = "request", "Request comment"
 
     class Direction(models.TextChoices):
         INBOUND = "in", "Tracker to portal"
@@ -221,6 +290,7 @@ class SyncLedger(models.Model):
     direction = models.CharField(max_length=3, choices=Direction.choices)
     external_id = models.CharField(max_length=100, blank=True)
     comment_id = models.PositiveBigIntegerField(null=True, blank=True)
+    thread = models.CharField(max_length=8, choices=Thread.choices, default=Thread.DEFECT)
     body_sha256 = models.CharField(max_length=64, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
@@ -231,7 +301,8 @@ class SyncLedger(models.Model):
                 fields=["connection", "external_id"], condition=Q(direction="in"), name="ledger_unique_inbound"
             ),
             models.UniqueConstraint(
-                fields=["connection", "comment_id"], condition=Q(direction="out"), name="ledger_unique_outbound"
+                fields=["connection", "thread", "comment_id"], condition=Q(direction="out"),
+                name="ledger_unique_outbound",
             ),
         ]
 

@@ -3,6 +3,10 @@
 Portal services call `outbox_enqueue` once per change that a tracker must see.
 The row is written in the caller's transaction, so the change and its outbox
 row commit together or not at all; a push is queued only after the commit.
+
+Enhancement requests go through `outbox_enqueue_request`, called by the
+requests app's own services (it sits above this one): the same rules, with
+the product team's connection in place of the engineering team's.
 """
 
 from __future__ import annotations
@@ -25,18 +29,50 @@ log = logging.getLogger(__name__)
 Kind = OutboxItem.Kind
 
 
-def _target_connections(defect: Defect) -> list[Connection]:
-    """The team's connection, and any connection the defect already has a twin in."""
-    ids: set[int] = set(
-        ExternalIssue.objects.filter(defect=defect).values_list("connection_id", flat=True)
-    )
-    team = defect.team
+# The kinds of change an enhancement request's twin hears of.
+REQUEST_KINDS = (Kind.CREATE, Kind.FIELDS, Kind.STATUS, Kind.COMMENT)
+
+
+def _target_connections(subject: dict[str, Any]) -> list[Connection]:
+    """The team's connection, and any connection the defect (or request) already has a twin in.
+
+    `subject` is {"defect": defect} or {"request": request}; both name their team the same way.
+    """
+    (obj,) = subject.values()
+    ids: set[int] = set(ExternalIssue.objects.filter(**subject).values_list("connection_id", flat=True))
+    team = obj.team
     team_connection = getattr(team, "connection_id", None) if team is not None else None
     if team_connection:
         ids.add(team_connection)
     if not ids:
         return []
     return list(Connection.objects.filter(pk__in=ids, enabled=True))
+
+
+def _enqueue(
+    *, subject: dict[str, Any], connections: list[Connection], kind: str, payload: dict[str, Any] | None,
+    channel: str,
+) -> list[OutboxItem]:
+    """The rows of one change for each connection: see outbox_enqueue."""
+    rows: list[OutboxItem] = []
+    for connection in connections:
+        if channel and channel == Channel.tracker(connection.name):
+            continue
+        has_twin = ExternalIssue.objects.filter(**subject, connection=connection).exists()
+        create_queued = OutboxItem.objects.filter(
+            **subject, connection=connection, kind=Kind.CREATE
+        ).exclude(status=OutboxItem.Status.FAILED).exists()
+        if not has_twin and not create_queued and kind != Kind.CREATE:
+            rows.append(OutboxItem.objects.create(**subject, connection=connection, kind=Kind.CREATE))
+            if kind in (Kind.FIELDS, Kind.SEVERITY, Kind.STATUS, Kind.RELEASE):
+                continue  # the create carries the current fields
+        if kind == Kind.CREATE and (has_twin or create_queued):
+            continue
+        rows.append(OutboxItem.objects.create(**subject, connection=connection, kind=kind, payload=payload or {}))
+    if rows:
+        for connection_id in {row.connection_id for row in rows}:
+            transaction.on_commit(lambda cid=connection_id: dispatch_drain(cid))
+    return rows
 
 
 def outbox_enqueue(
@@ -53,27 +89,29 @@ def outbox_enqueue(
     """
     if kind not in Kind.values:
         raise ValueError(f"Unknown outbox kind {kind!r}")
-    rows: list[OutboxItem] = []
-    for connection in _target_connections(defect):
-        if channel and channel == Channel.tracker(connection.name):
-            continue
-        has_twin = ExternalIssue.objects.filter(defect=defect, connection=connection).exists()
-        create_queued = OutboxItem.objects.filter(
-            defect=defect, connection=connection, kind=Kind.CREATE
-        ).exclude(status=OutboxItem.Status.FAILED).exists()
-        if not has_twin and not create_queued and kind != Kind.CREATE:
-            rows.append(OutboxItem.objects.create(defect=defect, connection=connection, kind=Kind.CREATE))
-            if kind in (Kind.FIELDS, Kind.SEVERITY, Kind.STATUS, Kind.RELEASE):
-                continue  # the create carries the defect's current fields
-        if kind == Kind.CREATE and (has_twin or create_queued):
-            continue
-        rows.append(
-            OutboxItem.objects.create(defect=defect, connection=connection, kind=kind, payload=payload or {})
-        )
-    if rows:
-        for connection_id in {row.connection_id for row in rows}:
-            transaction.on_commit(lambda cid=connection_id: dispatch_drain(cid))
-    return rows
+    subject = {"defect": defect}
+    return _enqueue(
+        subject=subject, connections=_target_connections(subject), kind=kind, payload=payload, channel=channel
+    )
+
+
+def outbox_enqueue_request(
+    *, request, kind: str, payload: dict[str, Any] | None = None, channel: str = "",
+    connection: Connection | None = None,
+) -> list[OutboxItem]:
+    """Record that enhancement request `request` changed in a way its trackers must see.
+
+    As outbox_enqueue does for a defect: the rows go to the request's product
+    team's connection and to every connection it already has a twin in (or,
+    with `connection`, to that one only: sending a request there by hand), a
+    create first where there is no twin yet, and never back to the tracker the
+    change came from. `kind` is one of REQUEST_KINDS.
+    """
+    if kind not in REQUEST_KINDS:
+        raise ValueError(f"An enhancement request does not sync {kind!r} changes.")
+    subject = {"request": request}
+    connections = [connection] if connection is not None else _target_connections(subject)
+    return _enqueue(subject=subject, connections=connections, kind=kind, payload=payload, channel=channel)
 
 
 def outbox_enqueue_update(*, defect: Defect, changed: set[str], channel: str = "") -> list[OutboxItem]:
@@ -128,7 +166,7 @@ def outbox_on_comment_changed(*, defect: Defect, comment: Comment, actor, channe
         author = comment.author if comment.author_id else actor
         payload.update(body=comment.body, author=author_name(author))
     pushed = set(SyncLedger.objects.filter(
-        direction=SyncLedger.Direction.OUTBOUND, comment_id=comment.pk
+        direction=SyncLedger.Direction.OUTBOUND, thread=SyncLedger.Thread.DEFECT, comment_id=comment.pk
     ).values_list("connection_id", flat=True))
     # A push still waiting reaches the tracker first (rows of a defect go in order), then this change.
     pushed |= set(OutboxItem.objects.filter(

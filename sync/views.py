@@ -1,6 +1,7 @@
 """The webhook endpoint shared by every tracker kind, and the sync health pages."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_POST
 from core import roles
 from core.decorators import role_required
 from core.models import Channel
+from sync.config import DEFAULT_REQUEST_TYPES, connection_config
 from sync.connectors.base import WebhookRejected
 from sync.selectors import connection_get, connection_health_list, connection_trouble, outbox_item_get
 from sync.services.health import connection_health, connection_resume, outbox_retry
@@ -59,8 +61,13 @@ def connection_list(request: HttpRequest) -> HttpResponse:
 @role_required(can_see_sync)
 def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     connection = connection_get(pk=pk)
+    try:
+        request_type = connection_config(connection).request_type
+    except ValidationError:
+        request_type = connection.request_type or DEFAULT_REQUEST_TYPES.get(connection.kind, "")
     return render(request, "sync/detail.html", {
-        "connection": connection, "health": connection_health(connection), **connection_trouble(connection=connection),
+        "connection": connection, "health": connection_health(connection), "request_type": request_type,
+        **connection_trouble(connection=connection),
     })
 
 
@@ -78,5 +85,5 @@ def connection_resume_view(request: HttpRequest, pk: int) -> HttpResponse:
 def outbox_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     item = outbox_item_get(pk=pk)
     outbox_retry(item=item, actor=request.user, channel=Channel.WEB)
-    messages.success(request, f"Change #{item.pk} of {item.defect.key} will be pushed again.")
+    messages.success(request, f"Change #{item.pk} of {item.subject_key} will be pushed again.")
     return redirect("sync:detail", pk=item.connection_id)

@@ -3,10 +3,11 @@
 from rest_framework import serializers
 
 from core.api import IdField
-from defects.api.serializers import AttachmentSerializer
+from defects.api.serializers import AttachmentSerializer, ExternalIssueSerializer
 from defects.models import Team
 from defects.severity import Impact, Urgency
 from enhancements.models import Conversion, EnhancementRequest, RequestComment, TicketRequestLink
+from sync.models import Connection
 from tickets.models import Component, Product
 
 
@@ -68,10 +69,19 @@ class RequestDetailSerializer(RequestSerializer):
     tickets = RequestTicketSerializer(source="ticket_links", many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
     conversions = ConversionSerializer(many=True, read_only=True)
+    external_issues = ExternalIssueSerializer(many=True, read_only=True, help_text="The request's tracker twins.")
 
     class Meta(RequestSerializer.Meta):
-        fields = RequestSerializer.Meta.fields + ["problem", "workaround", "tickets", "attachments", "conversions"]
+        fields = RequestSerializer.Meta.fields + [
+            "problem", "workaround", "tickets", "attachments", "conversions", "external_issues",
+        ]
         read_only_fields = fields
+
+
+class SendToTrackerSerializer(serializers.Serializer):
+    """POST /api/requests/{id}/send-to-tracker/: create the request's issue in that connection's tracker."""
+
+    connection = IdField(queryset=Connection.objects.all())
 
 
 class DefectConvertSerializer(serializers.Serializer):

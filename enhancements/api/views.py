@@ -28,6 +28,7 @@ from enhancements.api.serializers import (
     RequestSerializer,
     RequestTransitionSerializer,
     RequestUpdateSerializer,
+    SendToTrackerSerializer,
     SimilarRequestQuerySerializer,
 )
 from enhancements.selectors import (
@@ -45,10 +46,14 @@ from enhancements.services.requests import (
     request_link_ticket,
     request_update,
 )
+from enhancements.services.tracker import request_send_to_tracker
 from enhancements.services.transitions import request_retarget, request_transition
 
 # What the detail shows beside the request's own columns.
-DETAIL_PREFETCH = ("ticket_links__ticket", "ticket_links__customer", "attachments", "conversions__defect")
+DETAIL_PREFETCH = (
+    "ticket_links__ticket", "ticket_links__customer", "attachments", "conversions__defect",
+    "external_issues__connection",
+)
 
 
 def _defect_detail(pk: int, request: Request) -> dict:
@@ -127,6 +132,22 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         except DjangoValidationError as exc:
             raise _field_errors(exc) from None
         return self._answer(obj.pk)
+
+    @extend_schema(request=SendToTrackerSerializer, responses={202: RequestDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="send-to-tracker")
+    def send_to_tracker(self, request: Request, pk=None) -> Response:
+        """Send the open request to a tracker by hand (where routing sent it to none); the issue is created
+        by the sync, and `external_issues` lists it once it is there."""
+        obj = self.get_object()
+        data = SendToTrackerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            request_send_to_tracker(
+                request=obj, connection=data.validated_data["connection"], actor=request.user, channel=Channel.API
+            )
+        except DjangoValidationError as exc:
+            raise _field_errors(exc) from None
+        return self._answer(obj.pk, status_code=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=RequestTransitionSerializer, responses=RequestDetailSerializer)
     @action(detail=True, methods=["post"])

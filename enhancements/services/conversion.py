@@ -15,7 +15,9 @@ it later is refused because `converted` is final. Internal comments of either
 side stay on the old defect: a request's thread is read by every role.
 
 A request turned into a defect starts syncing as any new defect does: routed
-to a team with a tracker connection, it is created there (once).
+to a team with a tracker connection, it is created there (once). Likewise a
+defect turned into a request is created in its product team's tracker, and
+the old request's twin is left alone as the old defect's is.
 """
 
 import uuid
@@ -38,6 +40,7 @@ from enhancements.models import Conversion, EnhancementRequest, RequestComment, 
 from enhancements.services.demand import request_refresh_demand
 from enhancements.services.requests import open_request_of, request_key, route_product_team
 from enhancements.services.tickets import ticket_awaits_product
+from enhancements.services.twins import request_twins_created
 from sync.outbox import outbox_enqueue
 from tickets.models import Ticket
 from tickets.services.escalation import defect_key, open_defect_of
@@ -162,6 +165,8 @@ def defect_convert_to_request(
         message=f"{defect.key} {defect.title} is now the enhancement request {request.key}: {reason}",
         url=f"/requests/{request.pk}/",
     )
+    # A new request of a product team with a tracker is created there, as sending one does.
+    request_twins_created(request=request, channel=channel)
     return request
 
 

@@ -12,6 +12,7 @@ from defects.models import RoutingRule, Team
 from enhancements.models import EnhancementRequest, TicketRequestLink
 from enhancements.services.demand import request_refresh_demand
 from enhancements.services.tickets import ticket_awaits_product
+from enhancements.services.twins import request_twins_created, request_twins_edited
 from tickets.models import Component, Ticket
 
 
@@ -135,11 +136,13 @@ def request_create_from_ticket(
     )
     if request.team is not None:
         notify(
-            users=request.team.members.all(), kind=Notification.Kind.ROUTED, actor=actor,
+            users=request.team.members.all(), kind=Notification.Kind.ROUTED, actor=actor, team_wide=True,
             message=f"New enhancement request {request.key} for {request.team}: {request.title}",
             url=f"/requests/{request.pk}/",
         )
     _link(ticket=ticket, request=request, importance=importance, actor=actor, channel=channel)
+    # A product team with a tracker connection: the request is created there too.
+    request_twins_created(request=request, channel=channel)
     return request
 
 
@@ -197,4 +200,5 @@ def request_update(*, request: EnhancementRequest, actor, channel: str, **fields
     if changes:
         request.save(update_fields=[*changes, "updated_at"])
         audit_changes(obj=request, actor=actor, channel=channel, changes=changes)
+        request_twins_edited(request=request, changed=set(changes), channel=channel)
     return request

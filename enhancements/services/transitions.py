@@ -19,11 +19,20 @@ from django.utils import timezone
 from core.audit import audit_changes, audit_record
 from core.models import Notification
 from core.notifications import notify
+from core.words import count_of
+from enhancements.hooks import request_changed
 from enhancements.models import EnhancementRequest, TicketRequestLink
 from enhancements.services.demand import request_refresh_demand
 from enhancements.services.tickets import tickets_back_to_help_desk
+from enhancements.services.twins import request_twins_moved
 
 S = EnhancementRequest.Status
+
+
+def _label(status: str) -> str:
+    """A status as people read it ("Under review"), not as stored, for messages."""
+    return S(status).label if status in S.values else repr(status)
+
 
 MOVES: dict[str, tuple[str, ...]] = {
     S.NEW: (S.UNDER_REVIEW,),
@@ -104,7 +113,7 @@ def _merge_into(*, request: EnhancementRequest, target: EnhancementRequest, acto
     TicketRequestLink.objects.filter(pk__in=moved).update(request=target)
     audit_record(
         obj=target, actor=actor, channel=channel, action="merged",
-        new=f"{len(links)} ticket(s) from {request.key}", reason=why,
+        new=f"{count_of(len(links), 'ticket')} from {request.key}", reason=why,
     )
     request_refresh_demand(request=request)
     request_refresh_demand(request=target)
@@ -149,8 +158,10 @@ def request_transition(
     reason = (reason or "").strip()
     allowed = allowed_transitions(request)
     if to not in allowed:
-        listed = ", ".join(allowed) if allowed else "none"
-        raise ValidationError({"to": f"{request.key} cannot move from {request.status} to {to}; allowed: {listed}."})
+        listed = ", ".join(_label(s) for s in allowed) if allowed else "none"
+        raise ValidationError(
+            {"to": f"{request.key} cannot move from {_label(request.status)} to {_label(to)}; allowed: {listed}."}
+        )
     changes: dict[str, tuple] = {"status": (request.status, to)}
     fields = ["status", "status_changed_at", "updated_at"]
     target = None
@@ -179,6 +190,7 @@ def request_transition(
     request.status_changed_at = timezone.now()
     request.save(update_fields=fields)
     audit_changes(obj=request, actor=actor, channel=channel, changes=changes, action="transition", reason=reason)
+    request_twins_moved(request=request, channel=channel)
     if target is not None:
         # The agents hear of the request that now carries their tickets.
         _merge_into(request=request, target=target, actor=actor, channel=channel)
@@ -189,6 +201,7 @@ def request_transition(
             # The answer is in: the help desk tells the customer.
             tickets_back_to_help_desk(request=request, actor=actor, channel=channel)
         notify_ticket_agents(request=request, actor=actor)
+    request_changed.send(request=target if target is not None else request, actor=actor, channel=channel)
     return request
 
 
@@ -209,4 +222,5 @@ def request_retarget(*, request: EnhancementRequest, target_release, actor, chan
     request.target_release = release
     request.save(update_fields=["target_release", "updated_at"])
     notify_ticket_agents(request=request, actor=actor)
+    request_changed.send(request=request, actor=actor, channel=channel)
     return request

@@ -3,6 +3,12 @@
 Connectors speak in the tracker's own names (status "In Progress", priority
 "Urgent", version "2.4.0"); the engine maps portal values to and from them with
 the connection's typed config, so a connector never sees a portal model.
+
+An issue is the twin of a defect or of an enhancement request (a change's
+`subject`). A request's issue is created with the connection's request type
+(a Jira issue type, a GitHub or GitLab label, a Redmine tracker) and its
+status named by the request status map; everything else (footer, markers,
+adoption) follows the same rules.
 """
 
 from __future__ import annotations
@@ -82,12 +88,12 @@ def has_marker(text: str | None) -> bool:
 DEFECT_MARKER_RE = re.compile(rf"\[{MARKER_PREFIX}([0-9a-f]{{8}}:[0-9a-f]{{32}})\]")
 
 
-# The line every issue Handoff creates ends with, in every tracker: the defect's key and
-# page, then this installation's signed marker. KEY_RE reads the key back; FOOTER_RE
-# matches the whole footer where it closes a Markdown body after a `---` rule.
-FOOTER = "Handoff defect: {key} {url} {marker}"
-KEY_RE = re.compile(r"Handoff defect: (\S+) ")
-FOOTER_RE = re.compile(r"\n*---\nHandoff defect: (\S+) \S+(?: \[handoff:[^\]\s]*\])?\s*$")
+# The line every issue Handoff creates ends with, in every tracker: "defect" or "request",
+# the portal key and page, then this installation's signed marker. KEY_RE reads the key
+# back; FOOTER_RE matches the whole footer where it closes a Markdown body after a `---` rule.
+FOOTER = "Handoff {subject}: {key} {url} {marker}"
+KEY_RE = re.compile(r"Handoff (?:defect|request): (\S+) ")
+FOOTER_RE = re.compile(r"\n*---\nHandoff (?:defect|request): (\S+) \S+(?: \[handoff:[^\]\s]*\])?\s*$")
 
 
 def defect_marker(defect_key: str) -> str:
@@ -233,13 +239,25 @@ class TrackerComment:
 @dataclass(frozen=True)
 class TrackerIssue:
     """An issue as the tracker has it now. `fields` holds tracker names:
-    status, priority, version, title, description."""
+    status, priority, version, title, description.
+
+    `request_fields`: the same issue read as an enhancement request's twin,
+    where the tracker's own state means another status for one (GitHub and
+    GitLab: closed or reopened without our label); None when it reads the same.
+    """
 
     twin: TwinRef
     updated_at: str
     portal_key: str = ""
     fields: Mapping[str, str | None] = field(default_factory=dict)
     comments: tuple[TrackerComment, ...] = ()
+    request_fields: Mapping[str, str | None] | None = None
+
+    def fields_for(self, subject: str) -> Mapping[str, str | None]:
+        """The fields as the twin of a "defect" or of a "request" reads them."""
+        if subject == "request" and self.request_fields is not None:
+            return self.request_fields
+        return self.fields
 
 
 @dataclass(frozen=True)
@@ -256,6 +274,8 @@ class OutboundChange:
     `fields` holds tracker names for the keys the change sets (title,
     description, priority, status, version); `comment` and `file` carry the
     body or bytes with their portal id in `source_id` for the marker.
+    `defect_key` and `defect_url` name the portal record the issue twins: a
+    defect (DEF-n) or, when `subject` is "request", an enhancement request (ENH-n).
     """
 
     kind: str
@@ -271,6 +291,18 @@ class OutboundChange:
     # 1 on the first try. A later try may follow one that reached the tracker
     # without our knowing, so only then must the connector look before posting.
     attempt: int = 1
+    subject: str = "defect"
+
+    @property
+    def is_request(self) -> bool:
+        return self.subject == "request"
+
+
+def footer(change: OutboundChange) -> str:
+    """The footer of the issue `change` is about: what it twins, its key and page, and our marker."""
+    return FOOTER.format(
+        subject=change.subject, key=change.defect_key, url=change.defect_url, marker=defect_marker(change.defect_key)
+    )
 
 
 @dataclass(frozen=True)

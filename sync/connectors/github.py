@@ -19,7 +19,12 @@ How the portal's ideas land in GitHub:
   and a deletion DELETEs it; issue_comment "edited" and "deleted" deliveries
   update or mark the portal twin the same way;
 - GitHub never delivers a webhook twice by itself, so polling `since` the
-  cursor recovers whatever was missed.
+  cursor recovers whatever was missed;
+- an enhancement request's issue carries the connection's request label
+  ("enhancement" by default) and a "status: ..." label from the request status
+  map; delivered, declined, duplicate and converted close it (completed,
+  not_planned, duplicate, not_planned), and closing or reopening it in GitHub
+  reads as delivered, declined, duplicate or under review.
 
 PyGithub is built with retry=None and no pauses between calls: it would
 otherwise sleep on rate limits inside the call, where the outbox should wait.
@@ -46,7 +51,6 @@ from github.Requester import (
 
 from core.safe_urls import GuardedAdapter
 from sync.connectors.base import (
-    FOOTER,
     FOOTER_RE,
     KEY_RE,
     Connector,
@@ -64,7 +68,7 @@ from sync.connectors.base import (
     carries_comment_marker,
     carries_defect_marker,
     comment_marker,
-    defect_marker,
+    footer,
     has_marker,
     is_retried,
     remote_reason,
@@ -85,6 +89,12 @@ CLOSED_REASONS = {
 # What a close or reopen made in GitHub means, as a portal status.
 REASON_STATUS = {"completed": "fixed", "not_planned": "wont_fix", "duplicate": "duplicate"}
 REOPENED_STATUS = "in_progress"
+# The same for an enhancement request's issue.
+REQUEST_CLOSED_REASONS = {
+    "delivered": "completed", "declined": "not_planned", "duplicate": "duplicate", "converted": "not_planned",
+}
+REQUEST_REASON_STATUS = {"completed": "delivered", "not_planned": "declined", "duplicate": "duplicate"}
+REQUEST_REOPENED_STATUS = "under_review"
 SECONDARY_LIMIT_WAIT = 60.0  # GitHub asks to wait at least a minute after a secondary rate limit
 
 
@@ -183,22 +193,28 @@ class GitHubConnector(Connector):
         url = url or f"{self.base_url}/repos/{self.project}/issues/{number}"
         return TwinRef(external_id=str(number), key=f"{self.project}#{number}", url=url)
 
-    def _closing_reason(self, status_name: str) -> str | None:
+    def _closing_reason(self, status_name: str, *, request: bool = False) -> str | None:
         """The state_reason a tracker status closes with, or None for an open status."""
-        for portal, reason in CLOSED_REASONS.items():
-            if self.config.status_map.get(portal, "").lower() == status_name.lower():
+        closed = REQUEST_CLOSED_REASONS if request else CLOSED_REASONS
+        names = self.config.request_status_map if request else self.config.status_map
+        for portal, reason in closed.items():
+            if names.get(portal, "").lower() == status_name.lower():
                 return reason
         return None
 
-    def _status_of(self, issue: Mapping[str, Any]) -> str | None:
+    def _status_of(self, issue: Mapping[str, Any], *, request: bool = False) -> str | None:
+        """The issue's status name: its status label, unless GitHub's open or closed state says otherwise.
+        `request`: read as an enhancement request's issue (its own map and closing reasons)."""
         labels = [label["name"] for label in issue.get("labels") or []]
         named = next((n[len(STATUS_LABEL):] for n in labels if n.startswith(STATUS_LABEL)), None)
-        closing = self._closing_reason(named) if named else None
+        closing = self._closing_reason(named, request=request) if named else None
+        names = self.config.request_status_map if request else self.config.status_map
         if issue.get("state") == "closed" and closing is None:
             # Closed in GitHub without our label: the reason says what it means.
-            return self.config.status_map[REASON_STATUS.get(issue.get("state_reason") or "", "fixed")]
+            reasons, default = (REQUEST_REASON_STATUS, "delivered") if request else (REASON_STATUS, "fixed")
+            return names[reasons.get(issue.get("state_reason") or "", default)]
         if issue.get("state") == "open" and closing is not None:
-            return self.config.status_map[REOPENED_STATUS]  # reopened in GitHub
+            return names[REQUEST_REOPENED_STATUS if request else REOPENED_STATUS]  # reopened in GitHub
         return named
 
     def _tracker_issue(self, issue: Mapping[str, Any], comments: tuple[TrackerComment, ...] = ()) -> TrackerIssue:
@@ -212,10 +228,15 @@ class GitHubConnector(Connector):
             fields["priority"] = severity
         if "milestone" in issue:
             fields["version"] = (issue.get("milestone") or {}).get("title")
+        request_fields = {k: v for k, v in fields.items() if k != "status"}
+        request_status = self._status_of(issue, request=True)
+        if request_status:
+            request_fields["status"] = request_status
         match = KEY_RE.search(issue.get("body") or "")
         return TrackerIssue(
             twin=self._twin(issue["number"], issue.get("html_url", "")), updated_at=issue.get("updated_at", ""),
             portal_key=match.group(1) if match else "", fields=fields, comments=comments,
+            request_fields=request_fields,
         )
 
     @staticmethod
@@ -227,8 +248,7 @@ class GitHubConnector(Connector):
     @staticmethod
     def _body(text: str, change: OutboundChange) -> str:
         text = FOOTER_RE.sub("", text or "").rstrip()
-        footer = FOOTER.format(key=change.defect_key, url=change.defect_url, marker=defect_marker(change.defect_key))
-        return f"{text}\n\n---\n{footer}".lstrip()
+        return f"{text}\n\n---\n{footer(change)}".lstrip()
 
     # ------------------------------------------------------------------ push
     def push(self, change: OutboundChange) -> TwinRef:
@@ -310,7 +330,7 @@ class GitHubConnector(Connector):
         if labels is not None:
             edit["labels"] = labels
         if fields.get("status"):
-            reason = self._closing_reason(fields["status"])
+            reason = self._closing_reason(fields["status"], request=change.is_request)
             if reason and issue.state != "closed":
                 edit.update(state="closed", state_reason=reason)
             elif not reason and issue.state == "closed":
@@ -367,10 +387,13 @@ class GitHubConnector(Connector):
         with self._api("create issue"):
             twin = self.find_by_key(change.defect_key)
             if twin is None:
+                labels = self._labels([], fields) or []
+                if change.is_request:
+                    labels.append(self.config.request_type)
                 issue = self.repo.create_issue(
                     title=fields.get("title", change.defect_key)[:256],
                     body=self._body(fields.get("description", ""), change),
-                    labels=self._labels([], fields) or [],
+                    labels=labels,
                     milestone=self._milestone(fields.get("version")) or NotSet,
                 )
                 twin = self._twin(issue.number, issue.html_url)

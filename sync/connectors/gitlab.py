@@ -34,7 +34,11 @@ How the portal's ideas land in GitLab:
   hook's events about other projects are ignored. A hook names the milestone
   only by id, so a milestone changed in GitLab arrives with the next poll.
 - RateLimit-Remaining: 0 with RateLimit-Reset (epoch seconds), and Retry-After
-  on a 429, hold every call of the account until then (sync/ratelimit.py).
+  on a 429, hold every call of the account until then (sync/ratelimit.py);
+- an enhancement request's issue carries the connection's request label
+  ("enhancement" by default) and "status::..." from the request status map;
+  delivered, declined, duplicate and converted close it, and closing or
+  reopening it in GitLab without a matching label reads as delivered or under review.
 """
 
 from __future__ import annotations
@@ -52,7 +56,6 @@ import requests
 from core.safe_urls import GuardedSession
 from sync.connectors.base import (
     DELETED_IN_HANDOFF,
-    FOOTER,
     FOOTER_RE,
     KEY_RE,
     Connector,
@@ -70,7 +73,7 @@ from sync.connectors.base import (
     carries_comment_marker,
     carries_defect_marker,
     comment_marker,
-    defect_marker,
+    footer,
     has_marker,
     remote_reason,
     transport_error,
@@ -86,6 +89,10 @@ SEVERITY_LABEL = "severity::"
 CLOSED_STATUSES = ("fixed", "released", "wont_fix", "cannot_reproduce", "duplicate", "converted")
 CLOSED_IN_GITLAB = "fixed"
 REOPENED_IN_GITLAB = "in_progress"
+# The same for an enhancement request's issue.
+REQUEST_CLOSED_STATUSES = ("delivered", "declined", "duplicate", "converted")
+REQUEST_CLOSED_IN_GITLAB = "delivered"
+REQUEST_REOPENED_IN_GITLAB = "under_review"
 PER_PAGE = 100
 TITLE_MAX = 255
 
@@ -205,16 +212,23 @@ class GitLabConnector(Connector):
         url = url or f"{self.base_url}/{self.project}/-/issues/{iid}"
         return TwinRef(external_id=str(iid), key=f"{self.project}#{iid}", url=url)
 
-    def _closing(self, status_name: str | None) -> bool:
-        names = {self.config.status_map[s].lower() for s in CLOSED_STATUSES if s in self.config.status_map}
-        return (status_name or "").lower() in names
+    def _closing(self, status_name: str | None, *, request: bool = False) -> bool:
+        statuses, names = (
+            (REQUEST_CLOSED_STATUSES, self.config.request_status_map) if request
+            else (CLOSED_STATUSES, self.config.status_map)
+        )
+        closing = {names[s].lower() for s in statuses if s in names}
+        return (status_name or "").lower() in closing
 
-    def _status_of(self, state: str | None, labels: list[str]) -> str | None:
+    def _status_of(self, state: str | None, labels: list[str], *, request: bool = False) -> str | None:
+        """The status label, unless the state says otherwise; `request`: read as a request's issue."""
         named = next((n[len(STATUS_LABEL):] for n in labels if n.startswith(STATUS_LABEL)), None)
-        if state == "closed" and not self._closing(named):
-            return self.config.status_map[CLOSED_IN_GITLAB]  # closed in GitLab without our label
-        if state == "opened" and named and self._closing(named):
-            return self.config.status_map[REOPENED_IN_GITLAB]  # reopened in GitLab
+        names = self.config.request_status_map if request else self.config.status_map
+        if state == "closed" and not self._closing(named, request=request):
+            # Closed in GitLab without our label.
+            return names[REQUEST_CLOSED_IN_GITLAB if request else CLOSED_IN_GITLAB]
+        if state == "opened" and named and self._closing(named, request=request):
+            return names[REQUEST_REOPENED_IN_GITLAB if request else REOPENED_IN_GITLAB]  # reopened in GitLab
         return named
 
     def _tracker_issue(self, issue: Mapping[str, Any], comments: tuple[TrackerComment, ...] = (),
@@ -232,11 +246,16 @@ class GitLabConnector(Connector):
             fields["priority"] = severity
         if "milestone" in issue:
             fields["version"] = (issue.get("milestone") or {}).get("title")
+        request_fields = {k: v for k, v in fields.items() if k != "status"}
+        request_status = self._status_of(issue.get("state"), labels, request=True)
+        if request_status:
+            request_fields["status"] = request_status
         match = KEY_RE.search(issue.get("description") or "")
         return TrackerIssue(
             twin=self._twin(issue["iid"], url or issue.get("web_url") or ""),
             updated_at=gitlab_time(issue.get("updated_at")),
             portal_key=match.group(1) if match else "", fields=fields, comments=comments,
+            request_fields=request_fields,
         )
 
     @staticmethod
@@ -248,8 +267,7 @@ class GitLabConnector(Connector):
     @staticmethod
     def _description(text: str | None, change: OutboundChange) -> str:
         text = FOOTER_RE.sub("", text or "").rstrip()
-        footer = FOOTER.format(key=change.defect_key, url=change.defect_url, marker=defect_marker(change.defect_key))
-        return f"{text}\n\n---\n{footer}".lstrip()
+        return f"{text}\n\n---\n{footer(change)}".lstrip()
 
     # ------------------------------------------------------------------ push
     def push(self, change: OutboundChange) -> TwinRef:
@@ -360,7 +378,7 @@ class GitLabConnector(Connector):
         if remove:
             edit["remove_labels"] = ",".join(remove)
         if fields.get("status"):
-            closing = self._closing(fields["status"])
+            closing = self._closing(fields["status"], request=change.is_request)
             if closing and issue.get("state") != "closed":
                 edit["state_event"] = "close"
             elif not closing and issue.get("state") == "closed":
@@ -420,6 +438,8 @@ class GitLabConnector(Connector):
                 "description": self._description(fields.get("description", ""), change),
             }
             labels, _ = self._label_changes([], fields)
+            if change.is_request:
+                labels.append(self.config.request_type)
             if labels:
                 data["labels"] = ",".join(labels)
             if fields.get("version"):

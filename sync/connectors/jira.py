@@ -9,7 +9,8 @@ retry, pause or reject in one place.
 
 How the portal's ideas land in Jira:
 - the connection's project is the project key, optionally with the issue type
-  after a colon ("HD" or "HD:Task"; Bug by default);
+  after a colon ("HD" or "HD:Task"; Bug by default); an enhancement request's
+  issue has the connection's request type (Story by default);
 - the token is an API token as "email:token" (Cloud, Basic auth) or a personal
   access token (Data Center, Bearer);
 - status is reached through the workflow's transitions: the one offered now,
@@ -237,7 +238,7 @@ class JiraConnector(Connector):
         elif change.file is not None:
             self._attach(twin, change)
         elif change.fields:
-            self._update(twin, change.fields)
+            self._update(twin, change.fields, self._issue_type(change))
         else:
             # Nothing to set: make sure the issue carries the portal key and link (after linking an existing issue).
             self._call("PUT", f"issue/{twin.external_id}",
@@ -257,19 +258,22 @@ class JiraConnector(Connector):
             edit["fixVersions"] = [{"name": fields["version"]}] if fields["version"] else []
         return edit
 
-    def _update(self, twin: TwinRef, fields: Mapping[str, Any]) -> None:
+    def _issue_type(self, change: OutboundChange) -> str:
+        return self.config.request_type if change.is_request else self.issue_type
+
+    def _update(self, twin: TwinRef, fields: Mapping[str, Any], issue_type: str) -> None:
         edit = self._edit_fields(fields)
         if edit:
             self._call("PUT", f"issue/{twin.external_id}", json={"fields": edit})
         if fields.get("status"):
-            self._reach_status(twin, fields["status"])
+            self._reach_status(twin, fields["status"], issue_type)
 
     def _transitions(self, twin: TwinRef) -> dict[str, str]:
         """The transitions Jira offers from the issue's current status: {to status: transition id}."""
         listed = self._call("GET", f"issue/{twin.external_id}/transitions")["transitions"]
         return {(t.get("to") or {}).get("name", ""): str(t["id"]) for t in listed if (t.get("to") or {}).get("name")}
 
-    def _reach_status(self, twin: TwinRef, target: str) -> None:
+    def _reach_status(self, twin: TwinRef, target: str, issue_type: str) -> None:
         """Move the issue to `target` by the shortest path of transitions the workflow offers.
 
         Jira lists only the transitions out of the current status, so the graph is
@@ -281,7 +285,7 @@ class JiraConnector(Connector):
         """
         current = self._call("GET", f"issue/{twin.external_id}", params={"fields": "status"})
         now = current["fields"]["status"]["name"]
-        graph = _workflows.setdefault((self.base_url, self.project_key, self.issue_type.lower()), {})
+        graph = _workflows.setdefault((self.base_url, self.project_key, issue_type.lower()), {})
         moves = 0
         while now.lower() != target.lower():
             offered = self._transitions(twin)
@@ -345,7 +349,7 @@ class JiraConnector(Connector):
         if twin is None:
             data = {
                 "project": {"key": self.project_key},
-                "issuetype": {"name": self.issue_type},
+                "issuetype": {"name": self._issue_type(change)},
                 "labels": [self._label(change.defect_key), self._signature_label(change.defect_key)],
                 **self._edit_fields({k: v for k, v in fields.items() if k != "version" or v}),
             }
@@ -363,7 +367,7 @@ class JiraConnector(Connector):
         # A repeated create (the first stopped half-way) finishes the same steps; each is idempotent.
         self._remote_link(twin, change)
         if fields.get("status"):
-            self._reach_status(twin, fields["status"])
+            self._reach_status(twin, fields["status"], self._issue_type(change))
         return twin
 
     def _remote_link(self, twin: TwinRef, change: OutboundChange) -> None:

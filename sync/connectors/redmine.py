@@ -19,6 +19,11 @@ journal id: an edit replaces its notes in place (PUT /journals/{id}.json,
 Redmine 5.0 and later); where the server has no such route, a correction note
 naming the original is posted once instead. A deletion edits the note to
 "(deleted in Handoff)": a journal cannot be deleted through the API.
+
+An enhancement request's issue is made in the connection's request tracker
+("Feature" by default; a tracker's name or id, which the project must have
+enabled) and moves by the request status map; a defect's goes to the
+project's first tracker.
 """
 
 from __future__ import annotations
@@ -36,7 +41,6 @@ from redminelib.engines.sync import SyncEngine
 from core.safe_urls import GuardedSession
 from sync.connectors.base import (
     DELETED_IN_HANDOFF,
-    FOOTER,
     KEY_RE,
     Connector,
     ConnectorError,
@@ -52,7 +56,7 @@ from sync.connectors.base import (
     carries_comment_marker,
     carries_defect_marker,
     comment_marker,
-    defect_marker,
+    footer,
     remote_reason,
     transport_error,
 )
@@ -62,7 +66,9 @@ from sync.services.settings import http_timeout
 
 CUSTOM_FIELD = "External Ticket ID"
 # The whole footer at the end of a description, with the "---" rule written when there is no custom field.
-FOOTER_BLOCK_RE = re.compile(r"(?:\s*\n)?(?:---[ \t]*\r?\n)?Handoff defect: \S+ \S+(?: \[handoff:[^\]\s]*\])?\s*$")
+FOOTER_BLOCK_RE = re.compile(
+    r"(?:\s*\n)?(?:---[ \t]*\r?\n)?Handoff (?:defect|request): \S+ \S+(?: \[handoff:[^\]\s]*\])?\s*$"
+)
 # Redmine authenticates with an API key, so its permanent answers name the key.
 PERMANENT = {**BASE_PERMANENT, 401: "the API key is wrong", 403: "the key may not do this"}
 LOOKUP_TTL = 300.0
@@ -141,6 +147,7 @@ class RedmineConnector(Connector):
         found = {
             "project_id": project["id"],
             "tracker_id": (project.get("trackers") or [{"id": None}])[0]["id"],
+            "trackers": {str(t["name"]).lower(): t["id"] for t in project.get("trackers") or []},
             "status": {s["name"].lower(): s["id"] for s in statuses},
             "priority": {p["name"].lower(): p["id"] for p in priorities},
             "version": {v["name"]: v["id"] for v in versions},
@@ -178,6 +185,20 @@ class RedmineConnector(Connector):
             return look[what][name.lower()]
         except KeyError:
             raise RejectedChange(f"Redmine has no {what} named {name!r}.") from None
+
+    def _request_tracker_id(self) -> int:
+        """The project's tracker for enhancement requests: the request type, by name or id."""
+        wanted = self.config.request_type.strip()
+        for refresh in (False, True):
+            trackers = self._lookups(refresh=refresh)["trackers"]
+            if wanted.isdigit() and int(wanted) in trackers.values():
+                return int(wanted)
+            if wanted.lower() in trackers:
+                return trackers[wanted.lower()]
+        raise RejectedChange(
+            f"Redmine project {self.project} has no tracker {wanted!r}: enable it for the project, "
+            "or name another in the connection's request type."
+        )
 
     def _issue_url(self, issue_id: int | str) -> str:
         return f"{self.base_url}/issues/{issue_id}"
@@ -233,11 +254,10 @@ class RedmineConnector(Connector):
             self.client.issue.update(int(twin.external_id), **data)
 
     def _description(self, change: OutboundChange, text: str) -> str:
-        footer = FOOTER.format(key=change.defect_key, url=change.defect_url, marker=defect_marker(change.defect_key))
         if self._lookups()["key_field"]:
-            return f"{text}\n\n{footer}".strip()
+            return f"{text}\n\n{footer(change)}".strip()
         # Without the custom field, the footer is how the key travels (and is found again).
-        return f"{text}\n\n---\n{footer}".strip()
+        return f"{text}\n\n---\n{footer(change)}".strip()
 
     def own_user_id(self) -> int | None:
         """The id of the user the API key belongs to (GET /users/current.json)."""
@@ -254,15 +274,16 @@ class RedmineConnector(Connector):
         return {"project": f"{project.get('identifier', '')} · {project.get('name', '')}",
                 "account": str(me.get("login") or me.get("id") or "")}
 
-    def find_by_key(self, key: str) -> TwinRef | None:
-        """The issue an earlier create of `key` made: naming the key, written by our own user,
-        with this installation's marker in its description."""
+    def find_by_key(self, key: str, subject: str = "defect") -> TwinRef | None:
+        """The issue an earlier create of `key` (a "defect" or a "request") made: naming the key,
+        written by our own user, with this installation's marker in its description."""
         look = self._lookups()
         params: dict[str, Any] = {"project_id": look["project_id"], "status_id": "*", "sort": "id", "limit": 50}
         if look["key_field"]:
             params[f"cf_{look['key_field']}"] = key
         else:
-            params.update({"f[]": "description", "op[description]": "~", "v[description][]": f"Handoff defect: {key} "})
+            params.update({"f[]": "description", "op[description]": "~",
+                           "v[description][]": f"Handoff {subject}: {key} "})
         found = self.client.engine.request("get", f"{self.base_url}/issues.json", params=params)["issues"]
         for issue in found:
             if self._portal_key(issue) != key or not carries_defect_marker(issue.get("description"), key):
@@ -273,7 +294,7 @@ class RedmineConnector(Connector):
         return None
 
     def _create(self, change: OutboundChange) -> TwinRef:
-        existing = self.find_by_key(change.defect_key)
+        existing = self.find_by_key(change.defect_key, change.subject)
         if existing is not None:
             # An earlier try created it and may have stopped before setting the status.
             fields = {k: v for k, v in change.fields.items() if k in ("status", "priority", "version")}
@@ -284,7 +305,9 @@ class RedmineConnector(Connector):
         description = self._description(change, fields.pop("description", ""))
         status = fields.pop("status", None)
         data = {"project_id": look["project_id"], "description": description, **self._ids(fields)}
-        if look["tracker_id"]:
+        if change.is_request:
+            data["tracker_id"] = self._request_tracker_id()
+        elif look["tracker_id"]:
             data["tracker_id"] = look["tracker_id"]
         if look["key_field"]:
             data["custom_fields"] = [{"id": look["key_field"], "value": change.defect_key}]

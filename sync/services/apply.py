@@ -2,6 +2,11 @@
 
 Every change here is made with channel Channel.tracker(<connection name>) and
 no user, so it is audited as made by that tracker and is not queued back to it.
+
+An enhancement request takes its status and new comments from its tracker,
+through the requests app's own services, reached by the slots of sync.hooks
+(that app sits above this one): its status machine refuses what it does not
+allow, and the refusal is the NotApplied here.
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from defects.models import Comment, Defect
 from defects.services.changes import defect_update
 from defects.services.comments import comment_add, comment_delete, comment_edit
 from defects.services.transitions import allowed_transitions, defect_transition
+from sync import hooks
 from sync.config import ConnectionConfig
-from sync.models import Connection
+from sync.models import Connection, ExternalIssue
 from sync.services.translate import description_sections
 
 S = Defect.Status
@@ -126,6 +132,37 @@ def apply_description(*, defect: Defect, connection: Connection, config: Connect
 APPLIERS["description"] = apply_description
 
 
+def apply_request_field(*, request, connection: Connection, config: ConnectionConfig, field: str,
+                        tracker_value) -> None:
+    """A tracker's value of an enhancement request's field. Only the status comes back from a tracker:
+    the request's text is product management's, written in Handoff. Raises NotApplied."""
+    if field != "status":
+        return
+    target = config.portal_request_status(tracker_value, current=request.status)
+    if target is None:
+        raise NotApplied(f"The tracker status {tracker_value!r} is not in the request status map.")
+    if target == request.status:
+        return
+    try:
+        hooks.request_apply_status(
+            request=request, to=target, channel=Channel.tracker(connection.name),
+            reason=f"Set to {tracker_value} in {connection.name}.",
+        )
+    except ValidationError as exc:
+        raise NotApplied("; ".join(exc.messages)) from None
+
+
+def apply_to_twin(*, twin: ExternalIssue, connection: Connection, config: ConnectionConfig, field: str,
+                  tracker_value) -> None:
+    """apply_field for the twin's defect, or apply_request_field for its request. Raises NotApplied."""
+    if twin.request_id:
+        apply_request_field(request=twin.request, connection=connection, config=config, field=field,
+                            tracker_value=tracker_value)
+    else:
+        apply_field(defect=twin.defect, connection=connection, config=config, field=field,
+                    tracker_value=tracker_value)
+
+
 def _signed(body: str, author: str, connection: Connection) -> str:
     return f"{body.strip()}\n\n-- {author or 'someone'}, in {connection.name}"
 
@@ -134,6 +171,13 @@ def apply_comment(*, defect: Defect, connection: Connection, body: str, author: 
     return comment_add(
         actor=None, channel=Channel.tracker(connection.name), body=_signed(body, author, connection),
         visibility="shared", defect=defect,
+    )
+
+
+def apply_request_comment(*, request, connection: Connection, body: str, author: str) -> int:
+    """A tracker's new comment into the request's thread; returns the portal comment's id."""
+    return hooks.request_comment_add(
+        request=request, body=_signed(body, author, connection), channel=Channel.tracker(connection.name)
     )
 
 

@@ -7,7 +7,8 @@
     title    the portal wins   (the title is what the help desk reported)
     description  the portal wins (the report's summary and sections, likewise)
 
-Each conflict is recorded as a SyncConflict and shown on the defect.
+Each conflict is recorded as a SyncConflict and shown on the defect (or the
+enhancement request: only its status is synced back, and the tracker wins).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db import transaction
 from sync.config import ConnectionConfig
 from sync.connectors.base import OutboundChange, TrackerIssue
 from sync.models import ExternalIssue, OutboxItem, SyncConflict
-from sync.services.apply import NotApplied, apply_field
+from sync.services.apply import NotApplied, apply_to_twin
 
 Winner = SyncConflict.Winner
 RULES: dict[str, str] = {
@@ -33,7 +34,7 @@ def record_conflict(
     *, twin: ExternalIssue, field: str, portal_value, tracker_value, winner: str, note: str = ""
 ) -> SyncConflict:
     return SyncConflict.objects.create(
-        defect_id=twin.defect_id, connection_id=twin.connection_id, field=field,
+        defect_id=twin.defect_id, request_id=twin.request_id, connection_id=twin.connection_id, field=field,
         portal_value=str(portal_value or "")[:200], tracker_value=str(tracker_value or "")[:200],
         winner=winner, note=note[:300],
     )
@@ -49,16 +50,17 @@ def resolve_push_conflict(
     Returns True when the tracker's value won: the caller must not push, and the
     tracker's value has been applied to the portal. False: push as planned.
     """
-    tracker_value = current.fields.get(field)
+    fields = current.fields_for(twin.subject_kind)
+    tracker_value = fields.get(field)
     ours = change.fields.get(field)
-    if field not in current.fields or tracker_value == twin.synced.get(field) or tracker_value == ours:
+    if field not in fields or tracker_value == twin.synced.get(field) or tracker_value == ours:
         return False
     winner = RULES.get(field, Winner.PORTAL)
     note = ""
     if winner == Winner.TRACKER:
         try:
-            apply_field(defect=item.defect, connection=item.connection, config=config, field=field,
-                        tracker_value=tracker_value)
+            apply_to_twin(twin=twin, connection=item.connection, config=config, field=field,
+                          tracker_value=tracker_value)
         except NotApplied as exc:
             winner, note = Winner.PORTAL, f"The tracker's value could not be applied: {exc}"
     record_conflict(twin=twin, field=field, portal_value=ours, tracker_value=tracker_value, winner=winner, note=note)

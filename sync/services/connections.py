@@ -20,7 +20,7 @@ from sync.services.health import redact
 SECRET_FIELDS = ("token", "webhook_secret")
 EDITABLE = (
     "name", "kind", "base_url", "token", "project", "status_map", "priority_map", "version_map",
-    "webhook_secret", "enabled",
+    "webhook_secret", "enabled", "request_type", "request_status_map",
 )
 
 
@@ -67,9 +67,13 @@ def _clean(values: dict[str, Any], *, current: Connection | None) -> dict[str, A
             status_map=clean.get("status_map", current.status_map if current else {}),
             priority_map=clean.get("priority_map", current.priority_map if current else {}),
             version_map=clean.get("version_map", current.version_map if current else {}),
+            request_status_map=clean.get("request_status_map", current.request_status_map if current else {}),
+            request_type=clean.get("request_type", current.request_type if current else ""),
         )
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    if isinstance(clean.get("request_type"), str):
+        clean["request_type"] = clean["request_type"].strip()
     if errors:
         raise ValidationError(errors)
     return clean
@@ -110,7 +114,7 @@ def connection_update(*, connection: Connection, actor, channel: str, **values: 
 
 @transaction.atomic
 def connection_delete(*, connection: Connection, actor, channel: str) -> None:
-    """Delete a connection that no defect is linked through. Raises ValidationError otherwise.
+    """Delete a connection that no defect or request is linked through. Raises ValidationError otherwise.
 
     A connection with linked issues is refused rather than deleted: deleting would
     drop the links, the field sources and the comment ledger with it, and a later
@@ -121,7 +125,7 @@ def connection_delete(*, connection: Connection, actor, channel: str) -> None:
     linked = ExternalIssue.objects.filter(connection=connection).count()
     if linked:
         raise ValidationError(
-            f"{linked} defect(s) are linked through {connection.name}; switch it off instead, "
+            f"{linked} defect(s) or request(s) are linked through {connection.name}; switch it off instead, "
             "which stops the sync and keeps the links."
         )
     audit_record(obj=connection, actor=actor, channel=channel, action="deleted",

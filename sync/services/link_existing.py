@@ -82,7 +82,7 @@ def defect_link_existing(
         taken = ExternalIssue.objects.filter(connection=connection, external_id=issue.twin.external_id).first()
         if taken is not None:
             raise ValidationError(
-                {"reference": f"{issue.twin.key} is already linked to {taken.defect.key}."}
+                {"reference": f"{issue.twin.key} is already linked to {taken.subject_key}."}
             )
         # The portal's own title and severity are not overwritten by the tracker's.
         # The description too: the tracker keeps its own text until it is edited there.

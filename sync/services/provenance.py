@@ -1,7 +1,7 @@
 """Where each synced value came from: one FieldSource row per linked pair and field.
 
 A push records the portal side, naming who made the change and through what
-from the defect's own audit trail (the newest change of that field not made by
+from the defect's (or request's) own audit trail (the newest change of that field not made by
 this tracker); a pull records the tracker side, through a webhook delivery (with
 its id), a poll, or a link made by hand.
 """
@@ -16,7 +16,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.models import AuditEntry, Channel
-from defects.models import Defect
 from sync.models import ExternalIssue, FieldSource
 
 # The synced fields, and the defect fields (as the audit trail names them) each one carries.
@@ -26,6 +25,12 @@ AUDITED_AS: dict[str, tuple[str, ...]] = {
     "version": ("planned_release", "fixed_in_release"),
     "title": ("title",),
     "description": ("description",),
+}
+# The same for an enhancement request's twin.
+REQUEST_AUDITED_AS: dict[str, tuple[str, ...]] = {
+    "status": ("status",),
+    "title": ("title",),
+    "description": ("problem", "workaround"),
 }
 LABELS = {
     "status": "Status", "priority": "Severity / priority", "version": "Release", "title": "Title",
@@ -93,12 +98,15 @@ def ledger_record_pushed(*, twin: ExternalIssue, fields: dict) -> None:
 
 
 def _portal_change(twin: ExternalIssue, field: str) -> AuditEntry | None:
-    """The newest audit row that set `field` on the defect (or created it), not made by this tracker."""
+    """The newest audit row that set `field` on the defect or request (or created it), not made by this tracker."""
+    kind = twin.subject_kind
+    model = ExternalIssue._meta.get_field(kind).related_model
+    names = (AUDITED_AS if kind == "defect" else REQUEST_AUDITED_AS).get(field, ())
     return (
         AuditEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(Defect), object_id=twin.defect_id,
+            content_type=ContentType.objects.get_for_model(model), object_id=twin.defect_id or twin.request_id,
         )
-        .filter(Q(field__in=AUDITED_AS[field]) | Q(action="created"))
+        .filter(Q(field__in=names) | Q(action="created"))
         .exclude(channel=Channel.tracker(twin.connection.name))
         .select_related("actor").order_by("-at", "-id").first()
     )

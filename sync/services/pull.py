@@ -11,6 +11,12 @@ the ledger was applied before, and is edited in place when its body changed
 there, or marked deleted when the tracker reports it deleted.
 Only issues already linked to a defect in that connection are applied, and an
 issue no newer than what its link last applied changes no field.
+
+An issue linked to an enhancement request brings back its status (through
+the request's own transitions) and its new comments; the request's text is
+product management's and is not taken from the tracker, and a tracker
+comment edited or deleted later stays as it was first said in the request's
+thread (a request comment is not edited in place).
 """
 
 from __future__ import annotations
@@ -26,7 +32,13 @@ from sync.config import ConnectionConfig, connection_config
 from sync.connectors import connector_for
 from sync.connectors.base import ConnectorError, TrackerIssue, has_marker
 from sync.models import Connection, ExternalIssue, OutboxItem, SyncLedger
-from sync.services.apply import NotApplied, apply_comment, apply_comment_change, apply_field
+from sync.services.apply import (
+    NotApplied,
+    apply_comment,
+    apply_comment_change,
+    apply_request_comment,
+    apply_to_twin,
+)
 from sync.services.conflicts import RULES, Winner, record_conflict
 from sync.services.health import connection_failed, connection_pause, connection_succeeded, redact
 from sync.services.provenance import POLL, Via, ledger_record_pulled
@@ -34,7 +46,11 @@ from sync.services.translate import KIND_OF_FIELD, defect_description, normalize
 
 log = logging.getLogger(__name__)
 
-FIELDS = ("status", "priority", "version", "title", "description")
+# The version before the status: an issue closed with its fix version moves the defect to
+# fixed, which needs the release it is fixed in (defects.services.transitions).
+FIELDS = ("version", "status", "priority", "title", "description")
+# What an enhancement request's twin brings back.
+REQUEST_FIELDS = ("status",)
 KIND_OF_FIELD = {**KIND_OF_FIELD, "title": OutboxItem.Kind.FIELDS, "description": OutboxItem.Kind.FIELDS}
 
 
@@ -83,29 +99,35 @@ def issue_apply(
 ) -> bool:
     """Apply one tracker issue to its defect. False when it must wait (a push of it is in flight).
 
-    Only an issue already linked in `connection` is applied; any other is
-    ignored. Its fields are applied only when the issue is newer than the state
-    the link last applied, so an old event (delayed, or a captured delivery sent
-    again) never turns a defect back. `fresh` is for an issue the portal has
-    just read from the tracker itself (a poll, a link): it is the tracker's
-    current state, and a stamp equal to the one held is taken too, since
-    trackers with one-second stamps can change twice within a second.
+    Only an issue already linked in `connection` is applied (to its defect or
+    enhancement request); any other is ignored. Its fields are applied only
+    when the issue is newer than the state the link last applied, so an old
+    event (delayed, or a captured delivery sent again) never turns a defect
+    back. `fresh` is for an issue the portal has just read from the tracker
+    itself (a poll, a link): it is the tracker's current state, and a stamp
+    equal to the one held is taken too, since trackers with one-second stamps
+    can change twice within a second.
     Comments are applied by their own ids through the ledger either way.
     """
     twin = _twin_for(connection, issue)
     if twin is None:
         return True  # not linked here: never adopted from inbound traffic
-    twin = ExternalIssue.objects.select_for_update().select_related("defect").get(pk=twin.pk)
-    defect = twin.defect
-    open_rows = OutboxItem.objects.filter(defect=defect, connection=connection, status__in=["pending", "claimed"])
+    # Only the twin row is locked: its defect and request columns are nullable (an outer join).
+    twin = ExternalIssue.objects.select_for_update(of=("self",)).select_related("defect", "request").get(pk=twin.pk)
+    kind = twin.subject_kind
+    owner = twin.subject
+    open_rows = OutboxItem.objects.filter(
+        **{kind: owner}, connection=connection, status__in=["pending", "claimed"]
+    )
     if open_rows.filter(status="claimed").exists():
         return False
     newer = is_newer(issue.updated_at, twin.tracker_updated_at, or_equal=fresh)
     synced = dict(twin.synced)
-    for field in FIELDS if newer else ():
-        if field not in issue.fields:
+    fields = issue.fields_for(kind)
+    for field in (FIELDS if kind == "defect" else REQUEST_FIELDS) if newer else ():
+        if field not in fields:
             continue
-        tracker_value = issue.fields[field]
+        tracker_value = fields[field]
         if field == "description":
             tracker_value = normalize_text(tracker_value)
         if tracker_value == synced.get(field):
@@ -116,21 +138,21 @@ def issue_apply(
         note = ""
         if winner == Winner.TRACKER:
             try:
-                apply_field(defect=defect, connection=connection, config=config, field=field,
-                            tracker_value=tracker_value)
+                apply_to_twin(twin=twin, connection=connection, config=config, field=field,
+                              tracker_value=tracker_value)
                 waiting.update(status="done", done_at=timezone.now(), note="Superseded: the tracker's change won.")
                 ledger_record_pulled(twin=twin, field=field, value=tracker_value, via=via, updated_at=issue.updated_at)
             except NotApplied as exc:
                 note = str(exc)
                 winner = Winner.PORTAL
-            defect.refresh_from_db()
+            owner.refresh_from_db()
         if both_changed or note:
-            portal_value = _portal_value(defect, field)
+            portal_value = _portal_value(owner, field) if kind == "defect" else owner.status
             record_conflict(twin=twin, field=field, portal_value=portal_value, tracker_value=tracker_value,
                             winner=winner, note=note)
         synced[field] = tracker_value
     for comment in issue.comments:
-        _apply_tracker_comment(connection=connection, defect=defect, comment=comment)
+        _apply_tracker_comment(connection=connection, twin=twin, comment=comment)
     if newer:
         twin.synced = synced
         twin.tracker_updated_at = issue.updated_at[:40]
@@ -142,8 +164,9 @@ def _body_hash(body: str) -> str:
     return hashlib.sha256(normalize_text(body).encode()).hexdigest()
 
 
-def _apply_tracker_comment(*, connection: Connection, defect, comment) -> None:
-    """One tracker comment into the portal thread: new ones once, edits in place, deletions marked."""
+def _apply_tracker_comment(*, connection: Connection, twin: ExternalIssue, comment) -> None:
+    """One tracker comment into the portal thread: new ones once, edits in place, deletions marked
+    (a request's thread takes new comments only)."""
     if has_marker(comment.body):
         return  # ours: pushed from this installation
     ledger = SyncLedger.objects.filter(
@@ -152,16 +175,24 @@ def _apply_tracker_comment(*, connection: Connection, defect, comment) -> None:
     if ledger is None:
         if comment.deleted:
             return  # deleted before we ever saw it
+        thread = SyncLedger.Thread.REQUEST if twin.request_id else SyncLedger.Thread.DEFECT
         ledger, created = SyncLedger.objects.get_or_create(
-            connection=connection, direction=SyncLedger.Direction.INBOUND, external_id=comment.id
+            connection=connection, direction=SyncLedger.Direction.INBOUND, external_id=comment.id,
+            defaults={"thread": thread},
         )
         if created:
-            posted = apply_comment(defect=defect, connection=connection, body=comment.body, author=comment.author)
-            ledger.comment_id = posted.pk
+            if twin.request_id:
+                ledger.comment_id = apply_request_comment(
+                    request=twin.request, connection=connection, body=comment.body, author=comment.author
+                )
+            else:
+                ledger.comment_id = apply_comment(
+                    defect=twin.defect, connection=connection, body=comment.body, author=comment.author
+                ).pk
             ledger.body_sha256 = _body_hash(comment.body)
             ledger.save(update_fields=["comment_id", "body_sha256"])
         return
-    if ledger.deleted_at is not None or ledger.comment_id is None:
+    if ledger.deleted_at is not None or ledger.comment_id is None or ledger.thread == SyncLedger.Thread.REQUEST:
         return
     if comment.deleted:
         apply_comment_change(connection=connection, comment_id=ledger.comment_id, deleted=True)

@@ -1,7 +1,8 @@
 """Pushing the outbox: claim a row, send it, record the outcome.
 
-Rows of one defect go out in id order: a row is claimed only when no earlier
-row of the same defect and connection is pending or being pushed. Claims use
+Rows of one defect (or enhancement request) go out in id order: a row is
+claimed only when no earlier row of the same subject and connection is
+pending or being pushed. Claims use
 SELECT ... FOR UPDATE SKIP LOCKED where the database has it, and a conditional
 UPDATE everywhere, so two workers never push the same row at once. A worker
 that dies leaves its row claimed; the relay hands it out again once the claim
@@ -38,21 +39,29 @@ Kind = OutboxItem.Kind
 OPEN = (Status.PENDING, Status.CLAIMED)
 
 
-def _earlier_open_rows():
+def _earlier_open_rows(subject: str):
+    """Rows of the same `subject` column ("defect" or "request") before this one, still to go.
+
+    A row names one subject, so for the other column the outer value is NULL
+    and the subquery finds nothing: each row waits only behind its own subject's.
+    """
     return OutboxItem.objects.filter(
-        defect=OuterRef("defect"), connection=OuterRef("connection"), id__lt=OuterRef("id"), status__in=OPEN
+        **{subject: OuterRef(subject)}, connection=OuterRef("connection"), id__lt=OuterRef("id"), status__in=OPEN
     )
+
+
+def _heads(rows):
+    """Only the rows that head their subject's queue."""
+    return rows.exclude(Exists(_earlier_open_rows("defect"))).exclude(Exists(_earlier_open_rows("request")))
 
 
 def _claimable(connection_id: int | None, now):
-    """Due rows that head their defect's queue, on active connections."""
-    due = (
+    """Due rows that head their defect's (or request's) queue, on active connections."""
+    due = _heads(
         OutboxItem.objects.filter(
             status=Status.PENDING, next_attempt_at__lte=now, connection__enabled=True, connection__paused=False
         )
-        .exclude(Exists(_earlier_open_rows()))
-        .order_by("id")
-    )
+    ).order_by("id")
     if connection_id is not None:
         due = due.filter(connection_id=connection_id)
     return due
@@ -67,13 +76,11 @@ def outbox_claim_next(*, connection_id: int | None = None) -> OutboxItem | None:
             row = due.select_for_update(skip_locked=True, of=("self",)).only("id").first()
             if row is None:
                 return None
-            claimed = (
-                OutboxItem.objects.filter(pk=row.pk, status=Status.PENDING)
-                .exclude(Exists(_earlier_open_rows()))
-                .update(status=Status.CLAIMED, claimed_at=now, attempts=F("attempts") + 1)
+            claimed = _heads(OutboxItem.objects.filter(pk=row.pk, status=Status.PENDING)).update(
+                status=Status.CLAIMED, claimed_at=now, attempts=F("attempts") + 1
             )
         if claimed:
-            return OutboxItem.objects.select_related("connection", "defect").get(pk=row.pk)
+            return OutboxItem.objects.select_related("connection", "defect", "request").get(pk=row.pk)
     return None
 
 
@@ -103,12 +110,22 @@ def _done(item: OutboxItem, note: str = "") -> None:
     )
 
 
+def subject_of(item: OutboxItem) -> dict:
+    """The row's subject as a filter: {"defect": ...} or {"request": ...}."""
+    return {"request": item.request} if item.request_id else {"defect": item.defect}
+
+
+def _thread(item: OutboxItem) -> str:
+    return SyncLedger.Thread.REQUEST if item.request_id else SyncLedger.Thread.DEFECT
+
+
 @transaction.atomic
 def _record_success(item: OutboxItem, change: OutboundChange, ref: TwinRef, comment_ref: str = "") -> None:
-    twin = ExternalIssue.objects.select_for_update().filter(connection=item.connection, defect=item.defect).first()
+    subject = subject_of(item)
+    twin = ExternalIssue.objects.select_for_update().filter(connection=item.connection, **subject).first()
     if twin is None:
         twin = ExternalIssue.objects.create(
-            connection=item.connection, defect=item.defect,
+            connection=item.connection, **subject,
             external_id=ref.external_id, key=ref.key, url=ref.url,
         )
     snapshot = dict(twin.synced)
@@ -123,14 +140,16 @@ def _record_success(item: OutboxItem, change: OutboundChange, ref: TwinRef, comm
     ledger_record_pushed(twin=twin, fields=change.fields)
     if item.kind == Kind.COMMENT and change.source_id is not None:
         ledger, _ = SyncLedger.objects.get_or_create(
-            connection=item.connection, direction=SyncLedger.Direction.OUTBOUND, comment_id=change.source_id
+            connection=item.connection, direction=SyncLedger.Direction.OUTBOUND, thread=_thread(item),
+            comment_id=change.source_id,
         )
         if comment_ref and ledger.external_id != comment_ref:
             ledger.external_id = comment_ref[:100]
             ledger.save(update_fields=["external_id"])
     if item.kind == Kind.COMMENT_DELETE and change.source_id is not None:
         SyncLedger.objects.filter(
-            connection=item.connection, direction=SyncLedger.Direction.OUTBOUND, comment_id=change.source_id
+            connection=item.connection, direction=SyncLedger.Direction.OUTBOUND, thread=_thread(item),
+            comment_id=change.source_id,
         ).update(deleted_at=timezone.now())
     _done(item)
 
@@ -145,9 +164,9 @@ def outbox_push(*, item: OutboxItem) -> str:
         connection_pause(connection=connection, error=f"Bad connection settings: {'; '.join(exc.messages)}")
         _retry_later(item, "The connection's settings are invalid.", None)
         return Status.PENDING
-    twin = ExternalIssue.objects.filter(connection=connection, defect=item.defect).first()
+    twin = ExternalIssue.objects.filter(connection=connection, **subject_of(item)).first()
     if item.kind != Kind.CREATE and twin is None:
-        _fail(item, "The defect has no issue in the tracker: its creation did not go through.")
+        _fail(item, f"The {item.subject_kind} has no issue in the tracker: its creation did not go through.")
         return Status.FAILED
     try:
         change = build_change(item, twin, config)

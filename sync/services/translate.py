@@ -1,4 +1,10 @@
-"""Turning an outbox row into the tracker's terms (an OutboundChange)."""
+"""Turning an outbox row into the tracker's terms (an OutboundChange).
+
+A defect's row carries its fields, sections, severity, releases, comments and
+files; an enhancement request's carries its title, its description (the
+customer's problem, then the workaround), its status and its comments. The
+request is read through the row's foreign key: its app sits above this one.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +27,36 @@ def defect_url(defect: Defect) -> str:
     except NoReverseMatch:  # the pages are not wired in this deployment
         path = f"/defects/{defect.pk}/"
     return portal_base_url() + path
+
+
+def request_url(request) -> str:
+    """The page of an enhancement request."""
+    try:
+        path = reverse("enhancements:detail", args=[request.pk])
+    except NoReverseMatch:
+        path = f"/requests/{request.pk}/"
+    return portal_base_url() + path
+
+
+# The request's description in a tracker: the customer's problem, then this section.
+WORKAROUND_HEADING = "Workaround today:"
+
+
+def request_description(request) -> str:
+    """What a request's issue says: the customer's problem or goal, then the workaround when there is one."""
+    parts = [request.problem.strip()]
+    if request.workaround.strip():
+        parts.append(f"{WORKAROUND_HEADING}\n{request.workaround.strip()}")
+    return normalize_text("\n\n".join(p for p in parts if p))
+
+
+def request_create_fields(request, config: ConnectionConfig) -> dict:
+    return {
+        "title": request.title,
+        "description": request_description(request),
+        "status": config.tracker_request_status(request.status),
+        "component": request.component.name if request.component_id else None,
+    }
 
 
 def twin_ref(twin: ExternalIssue | None) -> TwinRef | None:
@@ -102,8 +138,41 @@ def description_sections(text: str | None) -> dict[str, str]:
     return found
 
 
+def _signed_comment(payload: dict) -> str:
+    author = payload.get("author") or "Someone"
+    return f"{payload.get('body', '')}\n\n-- {author}, in Handoff"
+
+
+def build_request_change(
+    item: OutboxItem, twin: ExternalIssue | None, config: ConnectionConfig
+) -> OutboundChange | None:
+    """The change an enhancement request's row sends: create, title and description, status, comment."""
+    request = item.request
+    base = {
+        "kind": item.kind, "defect_key": request.key, "defect_url": request_url(request), "twin": twin_ref(twin),
+        "attempt": item.attempts, "subject": "request",
+    }
+    payload = item.payload or {}
+    if item.kind == Kind.CREATE:
+        return OutboundChange(**base, fields=request_create_fields(request, config))
+    if item.kind == Kind.FIELDS:
+        fields = {}
+        if "title" in payload:
+            fields["title"] = request.title
+        if "description" in payload:
+            fields["description"] = request_description(request)
+        return OutboundChange(**base, fields=fields)
+    if item.kind == Kind.STATUS:
+        return OutboundChange(**base, fields={"status": config.tracker_request_status(payload["status"])})
+    if item.kind == Kind.COMMENT:
+        return OutboundChange(**base, comment=_signed_comment(payload), source_id=payload["comment_id"])
+    return None  # nothing else of a request travels
+
+
 def build_change(item: OutboxItem, twin: ExternalIssue | None, config: ConnectionConfig) -> OutboundChange | None:
     """The change to send, or None when there is nothing left to send (e.g. a deleted attachment)."""
+    if item.request_id:
+        return build_request_change(item, twin, config)
     defect = item.defect
     base = {
         "kind": item.kind,
@@ -130,20 +199,17 @@ def build_change(item: OutboxItem, twin: ExternalIssue | None, config: Connectio
         version = payload.get("fixed_in_release") or payload.get("planned_release")
         return OutboundChange(**base, fields={"version": config.tracker_version(version)})
     if item.kind == Kind.COMMENT:
-        author = payload.get("author") or "Someone"
-        body = f"{payload.get('body', '')}\n\n-- {author}, in Handoff"
-        return OutboundChange(**base, comment=body, source_id=payload["comment_id"])
+        return OutboundChange(**base, comment=_signed_comment(payload), source_id=payload["comment_id"])
     if item.kind in (Kind.COMMENT_EDIT, Kind.COMMENT_DELETE):
         # The tracker's id of the comment, kept when it was pushed there; a comment that
         # never reached this tracker (or came from it) has nothing to change there.
         ledger = SyncLedger.objects.filter(
             connection_id=item.connection_id, direction=SyncLedger.Direction.OUTBOUND,
-            comment_id=payload.get("comment_id"),
+            thread=SyncLedger.Thread.DEFECT, comment_id=payload.get("comment_id"),
         ).exclude(external_id="").first()
         if ledger is None:
             return None
-        author = payload.get("author") or "Someone"
-        body = f"{payload.get('body', '')}\n\n-- {author}, in Handoff" if item.kind == Kind.COMMENT_EDIT else ""
+        body = _signed_comment(payload) if item.kind == Kind.COMMENT_EDIT else ""
         return OutboundChange(**base, comment=body, source_id=payload["comment_id"], comment_ref=ledger.external_id)
     if item.kind == Kind.ATTACHMENT:
         attachment = Attachment.objects.filter(pk=payload.get("attachment_id")).first()

@@ -59,6 +59,10 @@ def jira_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
+# The issue types of a Jira Software project.
+ISSUE_TYPES = ("Bug", "Task", "Story")
+
+
 class FakeJira(FakeServer):
     def __init__(self, *, email: str = "bot@example.com", api_token: str = "jira-api-token",
                  project: str = "HD", components=("Invoices",), versions=("2.4.0",)) -> None:
@@ -130,7 +134,8 @@ class FakeJira(FakeServer):
             "labels": list(issue["labels"]),
             "comment": {"comments": list(issue["comments"]), "maxResults": len(issue["comments"]),
                         "total": len(issue["comments"]), "startAt": 0},
-            "attachment": list(issue["attachments"]),
+            # As Jira answers: each attachment's details, never its bytes.
+            "attachment": [{k: v for k, v in a.items() if k != "data"} for a in issue["attachments"]],
             "created": issue["created"], "updated": issue["updated"],
             "creator": self.user(issue["creator"]), "reporter": self.user(issue.get("reporter") or issue["creator"]),
         }
@@ -161,7 +166,7 @@ class FakeJira(FakeServer):
         fields = (request.json() or {}).get("fields") or {}
         if (fields.get("project") or {}).get("key") != self.project["key"]:
             return error(400, project="valid project is required")
-        if (fields.get("issuetype") or {}).get("name") not in ("Bug", "Task"):
+        if (fields.get("issuetype") or {}).get("name") not in ISSUE_TYPES:
             return error(400, issuetype="valid issue type is required")
         if not fields.get("summary"):
             return error(400, summary="You must specify a summary of the issue.")
