@@ -15,11 +15,24 @@ PASSWORD = "handoff-test-pw"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """No test reads what another cached (ids repeat between tests on SQLite)."""
-    from django.core.cache import cache
+def _fresh_cache(request, settings):
+    """No test reads what another cached (ids repeat between tests on SQLite).
 
-    cache.clear()
+    Caches are this process's memory and sessions live in the database, as in the
+    embedded default, even when CELERY_BROKER_URL names a Redis (as in CI): clearing
+    a Redis cache empties its whole database, the broker's queues with it. Tests
+    marked `integration` start their own processes with their own Redis database.
+    """
+    from django.core.cache import caches
+
+    if not request.node.get_closest_marker("integration"):
+        settings.CACHES = {
+            alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"test-{alias}"}
+            for alias in settings.CACHES
+        }
+        settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+        for alias in settings.CACHES:
+            caches[alias].clear()
 
 
 def _user(username: str, group: str | None) -> User:

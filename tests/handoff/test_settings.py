@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from handoff.env import env_bool, env_broker, env_database, env_int, env_list
+from handoff.env import env_bool, env_broker, env_cache_url, env_database, env_int, env_list
 
 ROOT = Path(__file__).resolve().parents[2]
 # Variables the settings read; cleared so each start-up sees only what the test sets.
 SETTINGS_VARIABLES = (
     "DEBUG", "SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "HANDOFF_MAX_UPLOAD_BYTES",
-    "ALLOWED_HOSTS",
+    "ALLOWED_HOSTS", "CACHE_URL", "HANDOFF_SYNC_CACHE_URL", "CELERY_QUEUE", "HANDOFF_STORAGE",
+    "AWS_STORAGE_BUCKET_NAME",
 )
 
 
@@ -35,6 +36,9 @@ def start_django(**env: str) -> subprocess.CompletedProcess:
         ("DATABASE_URL", "mysql://root@127.0.0.1/handoff"),
         ("CELERY_BROKER_URL", "http://127.0.0.1:6379/0"),
         ("HANDOFF_MAX_UPLOAD_BYTES", "ten megabytes"),
+        ("CACHE_URL", "memcached://127.0.0.1:11211"),
+        ("HANDOFF_SYNC_CACHE_URL", "redis://127.0.0.1:6379/sync"),
+        ("HANDOFF_STORAGE", "nfs"),
     ],
 )
 def test_start_up_stops_on_a_bad_value_and_names_the_variable(variable, value):
@@ -150,3 +154,102 @@ def test_the_api_docs_load_their_assets_from_the_portal_not_a_cdn(api, agent):
     sources = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert any("swagger-ui" in s for s in sources)
     assert not [s for s in sources if s.startswith(("http:", "https:", "//"))]
+
+
+def started_settings(*names: str, **env: str) -> dict:
+    """The values of settings `names` after a start-up with these variables set."""
+    import json
+
+    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    clean.update(env, DJANGO_SETTINGS_MODULE="handoff.settings")
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {list(names)!r}}}, default=str))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_without_redis_caches_are_per_process_and_sessions_live_in_the_database():
+    found = started_settings("CACHES", "SESSION_ENGINE")
+    assert {alias: c["BACKEND"] for alias, c in found["CACHES"].items()} == {
+        "default": LOCMEM_CACHE, "sync": LOCMEM_CACHE,
+    }
+    assert found["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+
+
+def test_a_redis_broker_is_the_shared_cache_and_sessions_are_cached_in_it():
+    found = started_settings("CACHES", "SESSION_ENGINE", CELERY_BROKER_URL="redis://127.0.0.1:6379/3")
+    default, sync = found["CACHES"]["default"], found["CACHES"]["sync"]
+    assert (default["BACKEND"], default["LOCATION"]) == (REDIS_CACHE, "redis://127.0.0.1:6379/3")
+    assert (sync["BACKEND"], sync["LOCATION"]) == (REDIS_CACHE, "redis://127.0.0.1:6379/3")
+    assert found["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+
+
+def test_cache_url_wins_over_the_broker_and_keys_carry_the_queue():
+    found = started_settings(
+        "CACHES", CELERY_BROKER_URL="redis://127.0.0.1:6379/0", CACHE_URL="redis://cache.internal:6380/2",
+        CELERY_QUEUE="staging",
+    )
+    default = found["CACHES"]["default"]
+    assert (default["LOCATION"], default["KEY_PREFIX"]) == ("redis://cache.internal:6380/2", "handoff:staging")
+    # Rate-limit budgets belong to the tracker account, whatever the deployment.
+    assert found["CACHES"]["sync"]["KEY_PREFIX"] == "handoff-sync"
+
+
+def test_the_sync_cache_url_still_names_its_own_redis():
+    found = started_settings(
+        "CACHES", CELERY_BROKER_URL="redis://127.0.0.1:6379/0", HANDOFF_SYNC_CACHE_URL="redis://127.0.0.1:6379/5",
+    )
+    assert found["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/0"
+    assert found["CACHES"]["sync"]["LOCATION"] == "redis://127.0.0.1:6379/5"
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"CELERY_BROKER_URL": "amqp://guest@127.0.0.1//"},
+     {"CELERY_BROKER_URL": "redis://127.0.0.1:6379/0", "CACHE_URL": "locmem://"}],
+    ids=["amqp-broker", "asked-for"],
+)
+def test_caches_stay_per_process_with_an_amqp_broker_or_when_asked(env):
+    found = started_settings("CACHES", "SESSION_ENGINE", **env)
+    assert found["CACHES"]["default"]["BACKEND"] == LOCMEM_CACHE
+    assert found["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+
+
+def test_every_periodic_task_is_sent_through_the_once_per_slot_scheduler():
+    assert started_settings("CELERY_BEAT_SCHEDULER")["CELERY_BEAT_SCHEDULER"] == "handoff.beat:OncePerSlotScheduler"
+
+
+@pytest.mark.parametrize(
+    "value,message",
+    [
+        ("memcached://127.0.0.1:11211", "^CACHE_URL must be a redis://, rediss:// or unix:// URL, got 'memcached'"),
+        ("redis://127.0.0.1:63x9/0", "^CACHE_URL has a port that is not a number"),
+        ("redis:///0", "^CACHE_URL must name a host"),
+        ("redis://127.0.0.1:6379/cache", "^CACHE_URL must end with a database number"),
+    ],
+)
+def test_a_bad_cache_url_names_the_variable(monkeypatch, value, message):
+    monkeypatch.setenv("CACHE_URL", value)
+    with pytest.raises(ImproperlyConfigured, match=message):
+        env_cache_url("CACHE_URL", broker_url="")
+
+
+def test_a_cache_password_is_not_echoed_in_the_error(monkeypatch):
+    monkeypatch.setenv("CACHE_URL", "redis://:s3cret-pw@cache:port/0")
+    with pytest.raises(ImproperlyConfigured) as raised:
+        env_cache_url("CACHE_URL", broker_url="")
+    assert "s3cret-pw" not in str(raised.value)
+
+
+def test_unix_socket_and_tls_cache_urls_are_taken(monkeypatch):
+    for url in ("unix:///run/redis/redis.sock?db=1", "rediss://:pw@cache.example.com:6380/1"):
+        monkeypatch.setenv("CACHE_URL", url)
+        assert env_cache_url("CACHE_URL", broker_url="") == url
