@@ -7,12 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_changes, audit_record
+from core.dates import format_day
 from defects.models import Defect, TicketDefectLink
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
 from releases.code.services.fixed_in import fixed_in_from_code, ship_check, ship_require_reason
 from releases.models import Release
-from tickets.models import Ticket
+from tickets.models import ProductVersion, Ticket
 from tickets.services.slip import tickets_flag_slipped
 
 
@@ -52,6 +53,19 @@ def ship_preview(release: Release) -> dict:
     }
 
 
+def _version_selectable(release: Release, *, actor, channel: str) -> ProductVersion:
+    """The shipped release's product version, created when missing (audited).
+
+    Customers run what shipped: it is then a version their tickets and their
+    installations (the customer portal) can name, with no step in the admin.
+    """
+    version, created = ProductVersion.objects.get_or_create(product_id=release.product_id, name=release.version)
+    if created:
+        audit_record(obj=version, actor=actor, channel=channel, action="created",
+                     new=f"{release.product} {release.version}, shipped")
+    return version
+
+
 @transaction.atomic
 def release_ship(
     *, release: Release, actor, channel: str, move_unfixed_to: Release | None = None, reason: str = ""
@@ -66,6 +80,8 @@ def release_ship(
       `move_unfixed_to` (a later planned release of the same product); its open
       tickets get `planned_fix_slipped` and their agents are notified.
 
+    - The release's version becomes a product version (when it is not one
+      yet), so tickets and installations can name it.
     - Defects without a "fixed in" whose fix the release's tag brings first
       get it (releases.code), each with an audit row naming the commit.
 
@@ -76,7 +92,7 @@ def release_ship(
     release = Release.objects.select_for_update().get(pk=release.pk)
     if release.is_released:
         raise ValidationError(
-            {"status": f"{release.version} was already released on {release.released_at.date().isoformat()}."}
+            {"status": f"{release.version} was already released on {format_day(release.released_at)}."}
         )
     _check_target(release, move_unfixed_to)
     ship_require_reason(release=release, reason=reason)
@@ -89,6 +105,7 @@ def release_ship(
         changes={"status": (Release.Status.PLANNED, Release.Status.RELEASED), "released_at": (None, now)},
         reason=reason.strip(),
     )
+    _version_selectable(release, actor=actor, channel=channel)
     result = ShipResult(release=release)
 
     fixed = list(

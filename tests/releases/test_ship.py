@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from core.audit import audit_history
+from core.dates import format_day
 from core.models import Channel, Notification
 from defects.models import Defect
 from releases.models import Release
@@ -34,7 +35,7 @@ def test_shipping_releases_every_defect_fixed_in_it_and_returns_its_tickets_to_t
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.OPEN
     assert result.released == [defect] and result.tickets_fixed == [ticket]
-    label = f"fixed in 2.4.0, released {release.released_at.date().isoformat()}"
+    label = f"fixed in 2.4.0, released {format_day(release.released_at)}"
     assert release.fix_label == label
     assert audit_history(ticket).filter(action="fix_released", new=label, actor=manager).exists()
     assert audit_history(release).filter(field="status", old="planned", new="released", channel=Channel.WEB).exists()
@@ -106,12 +107,15 @@ def test_a_new_plan_or_the_fix_clears_the_slipped_flag(release, next_release, ma
 
 
 def test_fixing_the_defect_clears_the_slipped_flag(release, next_release, manager, engineer, planned_for):
+    from defects.services.changes import defect_update
     from tests.factories import move
 
     defect = planned_for(release)
     ship(release, manager)
     ticket = Ticket.objects.get(defect_links__defect=defect)
     move(defect, S.IN_VERIFICATION, engineer)
+    assert Ticket.objects.get(pk=ticket.pk).planned_fix_slipped
+    defect_update(defect=defect, actor=engineer, channel=Channel.WEB, fixed_in_release=next_release)
     assert Ticket.objects.get(pk=ticket.pk).planned_fix_slipped
     move(defect, S.FIXED, engineer)
     assert not Ticket.objects.get(pk=ticket.pk).planned_fix_slipped

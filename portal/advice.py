@@ -1,0 +1,96 @@
+"""Upgrade advice for a customer's installations: which releases fix which of their tickets.
+
+No rule of its own: the release to take for a fix is the release report's
+(`releases.services.report.code`: `CodeAdvice.take` on the first releases that
+code traceability found, so a backport to the customer's own maintenance line
+is preferred, else the hand-marked "fixed in"), and the one release that brings
+every fix of an installation is the report's `highest`. Like the report's
+advice, only a release newer than what the installation runs is advised, and
+only a shipped one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.versions import version_sort_key
+from portal.models import Installation
+from portal.selectors import PortalIdentity, customer_installations, portal_tickets
+from releases.models import Release
+from releases.selectors import FIXED_STATUSES
+from releases.services.report.code import HELD, CodeAdvice, Take, highest
+from tickets.selectors import current_defects
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisedTicket:
+    pk: int
+    number: str
+    subject: str
+
+
+@dataclass
+class AdviceLine:
+    """Taking `take` fixes `tickets`."""
+
+    take: Take
+    tickets: list[AdvisedTicket] = field(default_factory=list)
+
+
+@dataclass
+class InstallationAdvice:
+    installation: Installation
+    lines: list[AdviceLine] = field(default_factory=list)  # lowest release first
+    upgrade: Take | None = None  # the one release that brings every line's fixes
+    held: list[AdvisedTicket] = field(default_factory=list)  # fixed in what the installation runs
+
+
+def _is_newer(take: Take, version: str | None) -> bool:
+    return version is None or take.version_key > version_sort_key(version)
+
+
+def installations_advice(identity: PortalIdentity) -> list[InstallationAdvice]:
+    """Each of the customer's installations with the fixes of the contact's visible tickets on its product.
+
+    A fixed number of queries: the installations, the tickets, their current
+    defects, and the code's first releases (CodeAdvice.read: two at most).
+    """
+    installations = customer_installations(identity.customer_id)
+    result = [InstallationAdvice(installation=i) for i in installations]
+    products = {i.product_id for i in installations}
+    if not products:
+        return result
+    tickets = {
+        pk: (product_id, AdvisedTicket(pk, number, subject))
+        for pk, product_id, number, subject in portal_tickets(identity)
+        .filter(product_id__in=products, defect_links__isnull=False)
+        .distinct()
+        .values_list("pk", "product_id", "number", "subject")
+    }
+    # ticket -> (defect id, defect status, fixed-in version, that release's status)
+    defects = {
+        pk: (defect_id, status, fixed_in, fixed_status)
+        for pk, (defect_id, _, status, fixed_in, fixed_status) in current_defects(
+            tickets, "defect__fixed_in_release__version", "defect__fixed_in_release__status"
+        ).items()
+        if status in FIXED_STATUSES and fixed_in
+    }
+    advice = CodeAdvice.read(sorted({d[0] for d in defects.values()}))
+    for entry in result:
+        installed = entry.installation.version.name if entry.installation.version_id else None
+        takes: dict[str, AdviceLine] = {}
+        for ticket_pk, (defect_id, _, fixed_in, fixed_status) in sorted(defects.items()):
+            product_id, ticket = tickets[ticket_pk]
+            if product_id != entry.installation.product_id:
+                continue
+            take = advice.take(defect_id, version=installed, fixed_in=fixed_in)
+            if take is HELD or not _is_newer(take, installed):
+                entry.held.append(ticket)
+                continue
+            if take.version == fixed_in and fixed_status != Release.Status.RELEASED:
+                continue  # fixed, but in a release not shipped yet: the ticket's status says when
+            takes.setdefault(take.version_key, AdviceLine(take)).tickets.append(ticket)
+        entry.lines = [takes[key] for key in sorted(takes)]
+        if entry.lines:
+            entry.upgrade = highest([line.take for line in entry.lines], entry.lines[-1].take.version)
+    return result

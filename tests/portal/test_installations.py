@@ -1,0 +1,108 @@
+"""'Our installations' and the upgrade advice built on them with the release report's rule."""
+
+import pytest
+from django.urls import reverse
+
+from core.models import AuditEntry, Channel
+from defects.models import Defect
+from defects.services.changes import defect_update
+from portal.advice import installations_advice
+from portal.models import Installation
+from portal.selectors import identity_for_session
+from releases.services.releases import release_create
+from releases.services.ship import release_ship
+from tests.factories import escalate, walk
+from tests.portal.conftest import session_key
+from tests.releases.code.conftest import _mirrors, lines, repository, scan, upstream  # noqa: F401
+from tickets.models import ProductVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_contact_adds_and_changes_an_installation_in_the_portal(portal_client, contact, product, version):
+    client = portal_client(contact)
+
+    added = client.post(reverse("portal:installations"), {"product": product.pk, "version": version.pk,
+                                                          "environment": "Production"})
+    installation = Installation.objects.get()
+    changed = client.post(reverse("portal:installation", args=[installation.pk]),
+                          {"product": product.pk, "version": "", "environment": "Staging"})
+
+    assert added.status_code == 302 and changed.status_code == 302
+    installation.refresh_from_db()
+    assert installation.customer == contact.customer and installation.version is None
+    assert installation.environment == "Staging"
+    assert AuditEntry.objects.filter(action="installation changed", channel=f"portal:{contact.email}").exists()
+
+
+def test_an_agent_keeps_a_customers_installations_on_the_staff_side(client, agent, engineer, portal_customer,
+                                                                    product, version):
+    client.force_login(agent)
+    url = reverse("portal_staff:installations", args=[portal_customer.pk])
+
+    client.post(url, {"product": product.pk, "version": version.pk, "environment": "Production"})
+    installation = Installation.objects.get()
+    client.post(url, {"installation": installation.pk, f"i{installation.pk}-product": product.pk,
+                      f"i{installation.pk}-version": "", f"i{installation.pk}-environment": "Test"})
+
+    installation.refresh_from_db()
+    assert installation.environment == "Test" and installation.version is None
+    assert AuditEntry.objects.filter(action="installation changed", actor=agent).exists()
+    client.force_login(engineer)
+    assert client.get(url).status_code == 403
+
+
+def test_the_advice_names_the_release_that_fixes_each_ticket(make_ticket, contact, agent, engineer, manager, product,
+                                                           release, portal_customer):
+    ticket = make_ticket(contact=contact, subject="Totals are off")
+    defect = walk(escalate(ticket, agent), Defect.Status.FIXED, engineer)
+    defect_update(defect=defect, actor=engineer, channel=Channel.WEB, fixed_in_release=release)
+    old = ProductVersion.objects.create(product=product, name="2.3.9")
+    Installation.objects.create(customer=contact.customer, product=product, version=old, environment="Production")
+    identity = identity_for_session(session_key(contact))
+
+    [planned] = installations_advice(identity)
+    assert planned.lines == []  # 2.4.0 has not shipped: the ticket's status says it is planned
+
+    release_ship(release=release, actor=manager, channel=Channel.WEB, reason="Checked by hand.")
+    [entry] = installations_advice(identity)
+    assert entry.upgrade.version == "2.4.0"
+    assert [(line.take.version, [t.number for t in line.tickets]) for line in entry.lines] == [
+        ("2.4.0", [ticket.number])
+    ]
+    current = ProductVersion.objects.get(product=product, name="2.4.0")
+    Installation.objects.filter(pk=entry.installation.pk).update(version=current)
+    [held] = installations_advice(identity)
+    assert held.lines == [] and [t.number for t in held.held] == [ticket.number]
+
+
+@pytest.fixture
+def defect(make_ticket, agent, contact):
+    """Carol's ticket escalated: the defect `lines` fixes on main (2.4.1) and backports to 2.3 (2.3.5)."""
+    return escalate(make_ticket(contact=contact, subject="Totals are rounded twice"), agent,
+                    title="Totals are rounded twice")
+
+
+@pytest.mark.usefixtures("_mirrors")
+def test_a_customer_on_a_maintenance_line_is_advised_the_backport_as_in_the_release_report(
+    lines, scan, defect, product, manager, engineer, contact, portal_client, portal_customer  # noqa: F811
+):
+    for name in ("2.3.5", "2.4.1"):
+        release = release_create(product=product, version=name, actor=manager, channel=Channel.WEB)
+        if name == "2.4.1":
+            fixed = walk(defect, Defect.Status.FIXED, engineer)
+            defect_update(defect=fixed, actor=engineer, channel=Channel.WEB, fixed_in_release=release)
+        release_ship(release=release, actor=manager, channel=Channel.WEB, reason="Tagged.")
+    scan()
+    for name, environment in (("2.3.4", "Production"), ("2.4.0", "Staging")):
+        version = ProductVersion.objects.get_or_create(product=product, name=name)[0]
+        Installation.objects.create(customer=contact.customer, product=product, version=version,
+                                    environment=environment)
+
+    html = portal_client(contact).get(reverse("portal:installations")).content.decode()
+
+    production, staging = sorted(installations_advice(identity_for_session(session_key(contact))),
+                                 key=lambda a: a.installation.environment)
+    assert (production.installation.environment, production.upgrade.label) == ("Production", "2.3.5 (backport)")
+    assert (staging.installation.environment, staging.upgrade.label) == ("Staging", "2.4.1")
+    assert "Upgrade to Billing 2.3.5 (backport)" in html and "Upgrade to Billing 2.4.1" in html
