@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup run test demo migrate worker lint clean bench bench-sync bench-git soak-sync soak-sync-short
+.PHONY: setup run serve test demo migrate worker lint clean bench bench-sync bench-git soak-sync soak-sync-short
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,13 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py load_demo
 
+# Links in emails use the address the portal is served on: HANDOFF_BASE_URL, unless set, follows PORT.
 run: demo
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(MAKE) --no-print-directory serve
+
+# Serve the database as it is (no setup, no demo), on PORT.
+serve:
+	HANDOFF_BASE_URL="$${HANDOFF_BASE_URL:-http://127.0.0.1:$(PORT)}" $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: setup
 	$(VENV)/bin/celery -A handoff worker -B --loglevel=INFO
