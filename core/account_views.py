@@ -1,4 +1,4 @@
-"""Account pages: API tokens (/account/tokens/) and the password reset by email."""
+"""Account pages: API tokens (/account/tokens/), preferences (/account/preferences/) and the password reset by email."""
 
 from urllib.parse import urlsplit
 
@@ -7,13 +7,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from core.forms import TokenForm
+from core.forms import PreferenceForm, TokenForm
 from core.models import Channel
+from core.preferences import preference_of, preference_update, remember_time_zone
 from core.tokens import api_token_issue, api_token_revoke, api_tokens_visible_to
 
 
@@ -41,6 +43,24 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     api_token_revoke(token=token, actor=request.user, channel=Channel.WEB)
     messages.success(request, f"Revoked {token}.")
     return redirect("account-tokens")
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """How my notification emails come (one each, an hourly or a daily digest) and my time zone."""
+    pref = preference_of(request.user)
+    form = PreferenceForm(request.POST or None, initial={"digest": pref.digest, "time_zone": pref.time_zone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            preference_update(user=request.user, actor=request.user, channel=Channel.WEB, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            remember_time_zone(request.session, request.user)
+            messages.success(request, "Saved your preferences.")
+            return redirect("account-preferences")
+    return render(request, "core/preferences.html", {"form": form}, status=400 if form.errors else 200)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -1,7 +1,7 @@
 """Shared pieces of API views."""
 
 from django.db.models import ProtectedError
-from rest_framework import serializers, viewsets
+from rest_framework import routers, serializers, viewsets
 
 from core.api import Conflict
 from core.models import Channel
@@ -38,3 +38,19 @@ class CatalogueViewSet(viewsets.ModelViewSet):
         except ProtectedError as exc:
             used_by = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
             raise Conflict(f"{instance} is still used by {', '.join(used_by)}; it cannot be deleted.") from None
+
+
+class ApiRootView(routers.APIRootView):
+    """The Handoff REST API: tickets, defects, enhancement requests, releases and their reports,
+    tracker connections, notifications and API tokens.
+
+    Every endpoint needs a signed-in user with a role, or a token sent as
+    `Authorization: Token <key>` (POST /api/auth/token/). Lists are paginated
+    (`?page=`). The schema is at /api/schema/ and its interactive docs at /api/docs/.
+    """
+
+
+class ApiRouter(routers.DefaultRouter):
+    """DefaultRouter with a root page that says what the API is."""
+
+    APIRootView = ApiRootView

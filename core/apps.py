@@ -12,6 +12,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Handoff"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        import core.checks  # noqa: F401  (registers the system checks)
+        import core.digest_tasks  # noqa: F401
+        from core.preferences import remember_time_zone
         from core.roles import grant_manager_admin_permissions
 
         def grant_managers(sender, using="default", **kwargs) -> None:
@@ -22,3 +27,10 @@ class CoreConfig(AppConfig):
         # INSTALLED_APPS), so each app's permissions exist when this runs. Held
         # strongly: nothing else keeps this local function alive.
         post_migrate.connect(grant_managers, weak=False, dispatch_uid="core.grant_managers")
+
+        def time_zone_at_sign_in(sender, request, user, **kwargs) -> None:
+            """Dates show in the user's own time zone from their first page on (core.middleware)."""
+            if request is not None and hasattr(request, "session"):
+                remember_time_zone(request.session, user)
+
+        user_logged_in.connect(time_zone_at_sign_in, weak=False, dispatch_uid="core.time_zone_at_sign_in")

@@ -1,9 +1,13 @@
 """Rendering forms: every shown field of a form in one template, for the busiest pages; the account forms."""
 
 from django import forms
+from django.conf import settings
 from django.utils.safestring import SafeString
 
 from core.jinja2 import render_fragment
+from core.models import Preference, SavedView
+from core.preferences import TIME_ZONES
+from core.widgets import LongSelect
 
 
 class FieldGroupsMixin:
@@ -26,3 +30,24 @@ class TokenForm(forms.Form):
     """A new API token's name (/account/tokens/)."""
 
     name = forms.CharField(max_length=100, help_text="A label to tell your tokens apart, e.g. “build server”.")
+
+
+class SavedViewForm(forms.Form):
+    """Save the list's current filters and sort under a name (templates/core/_saved_views.html)."""
+
+    list = forms.ChoiceField(label="List", choices=SavedView.List.choices, widget=forms.HiddenInput)
+    query = forms.CharField(label="Filters", required=False, max_length=4000, widget=forms.HiddenInput)
+    name = forms.CharField(label="Name", max_length=SavedView._meta.get_field("name").max_length)
+    shared = forms.BooleanField(label="Share with everyone", required=False)
+
+
+class PreferenceForm(forms.Form):
+    """How notification emails come, and the time zone dates are shown in (/account/preferences/)."""
+
+    digest = forms.ChoiceField(label="Notification emails", choices=Preference.Digest.choices, widget=forms.RadioSelect)
+    time_zone = forms.ChoiceField(
+        label="Time zone", required=False,
+        choices=[("", f"The portal's ({settings.TIME_ZONE})"), *((zone, zone) for zone in TIME_ZONES)],
+        widget=LongSelect,
+        help_text="Dates and times are shown in it; hover over one to see it to the second.",
+    )

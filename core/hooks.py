@@ -2,7 +2,7 @@
 
 The apps depend on each other in one direction only:
 
-    core  <-  defects  <-  sync  <-  tickets  <-  releases
+    core  <-  defects  <-  sync  <-  tickets  <-  enhancements  <-  releases  <-  portal
 
 The domain of an app (models, services, selectors, hooks, tasks) imports only
 the apps to its left and no presentation module; its presentation (views,

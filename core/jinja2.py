@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from jinja2 import Environment
 
 from core.safe_urls import external_link
+from core.widgets import time_tag
 
 # The TEMPLATES entry's NAME: render_to_string(..., using=ENGINE).
 ENGINE = "jinja2"
@@ -24,6 +25,8 @@ def environment(**options) -> Environment:
     env.globals.update({"url": reverse, "static": static})
     # A tracker's link is data: only a plain http(s) URL becomes an href ("" otherwise).
     env.filters["external_link"] = external_link
+    # Dates as every Django template shows them (core/templatetags/handoff_tags.py's `when`).
+    env.filters["when"] = time_tag
     return env
 
 

@@ -4,18 +4,47 @@ No script, event handler or javascript: URL survives; links get rel=noopener.
 """
 
 import threading
+import xml.etree.ElementTree as etree
 
 import markdown as md
 import nh3
 from django.utils.safestring import SafeString, mark_safe
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.util import AtomicString
+
+from core.mentions import MENTION
 
 _TAGS = {
     "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote",
     "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "a", "table",
-    "thead", "tbody", "tr", "th", "td", "del",
+    "thead", "tbody", "tr", "th", "td", "del", "span",
 }
 _ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
-_EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+# A span keeps one class, the mention's; any other class (or attribute) is dropped.
+_CLASSES = {"span": {"mention"}}
+
+
+class _MentionProcessor(InlineProcessor):
+    """`@alice` as <span class="mention">@alice</span> (core.mentions.MENTION)."""
+
+    def handleMatch(self, m, data):  # noqa: N802 - Markdown's method name
+        element = etree.Element("span")
+        element.set("class", "mention")
+        # Atomic: the name is not read again as Markdown (its underscores, a second mention).
+        element.text = AtomicString(m.group(0))
+        return element, m.start(0), m.end(0)
+
+
+class _Mentions(Extension):
+    def extendMarkdown(self, md_instance):  # noqa: N802 - Markdown's method name
+        # After code spans, escapes, links and autolinks (priorities 190 to 110), so a name
+        # in code or in a link's address stays as written; before emphasis, so the
+        # underscores of a name are not read as emphasis.
+        md_instance.inlinePatterns.register(_MentionProcessor(MENTION.pattern, md_instance), "mention", 105)
+
+
+_EXTENSIONS = ["fenced_code", "tables", "sane_lists", _Mentions()]
 
 # Building a Markdown parser loads its extensions, which costs more than most
 # comments take to convert: one parser per thread (a parser is not thread-safe),
@@ -25,6 +54,7 @@ _cleaner = nh3.Cleaner(
     tags=_TAGS,
     attributes=_ATTRIBUTES,
     url_schemes={"http", "https", "mailto"},
+    allowed_classes=_CLASSES,
     link_rel="noopener noreferrer nofollow",
 )
 

@@ -1,9 +1,13 @@
 """Response headers the portal adds to every page it serves."""
 
+import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.utils import timezone
+
+from core.preferences import TIME_ZONE_SESSION_KEY
 
 NO_STORE = "no-store, private"
 
@@ -39,3 +43,29 @@ class NoStoreForSignedInMiddleware:
     def _is_static(request: HttpRequest) -> bool:
         static_url = "/" + settings.STATIC_URL.lstrip("/")
         return request.path.startswith(static_url)
+
+
+class UserTimeZoneMiddleware:
+    """Show dates in the reader's time zone: the one they chose (kept in their session by
+    core.preferences), else settings.TIME_ZONE. No query: the session is read anyway.
+
+    Must come after SessionMiddleware.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        session = getattr(request, "session", None)
+        name = session.get(TIME_ZONE_SESSION_KEY, "") if session is not None else ""
+        try:
+            if name:
+                timezone.activate(zoneinfo.ZoneInfo(name))
+            else:
+                timezone.deactivate()
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -51,7 +51,15 @@ class AuditEntry(models.Model):
 
 
 class Notification(models.Model):
-    """One message for one user: shown in the in-app list, also emailed when they have an address."""
+    """One message for one user: shown in the in-app list, also emailed when they have an address.
+
+    `subject` names what the message is about (the page it links to: a ticket, a
+    defect, a request), so the list shows one entry per subject with its latest
+    change and a count. `team_wide` marks a message sent to a whole team (a defect
+    routed to it, a comment on one of its defects) rather than to the user for
+    their own work. `emailed_at` is set once the message went out by email, alone
+    or in a digest (core.digests), so a digest never repeats one.
+    """
 
     class Kind(models.TextChoices):
         DEFECT_STATUS = "defect_status", "Defect status changed"
@@ -62,6 +70,7 @@ class Notification(models.Model):
         SEVERITY = "severity", "Severity changed"
         RELEASED = "released", "Fix released"
         REQUEST_STATUS = "request_status", "Enhancement request status changed"
+        MENTION = "mention", "Mentioned in a comment"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -72,10 +81,19 @@ class Notification(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    team_wide = models.BooleanField(default=False)
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox")]
+        indexes = [
+            models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox"),
+            # The list groups a user's messages by subject; a group is read or marked read by it.
+            models.Index(fields=["user", "subject"], name="notification_subject"),
+            # A digest reads the messages of one user not emailed yet.
+            models.Index(fields=["user", "emailed_at"], name="notification_unsent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.message}"
@@ -83,6 +101,75 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class SavedView(models.Model):
+    """A named filter and sort of one of the work lists, kept by a user or shared by a manager.
+
+    `query` is the list's query string, normalised by core.saved_views (no page
+    number, no empty values, keys in order), so the list page can tell which view
+    it is showing. A shared view is offered to everyone who opens that list.
+    """
+
+    class List(models.TextChoices):
+        TICKETS = "tickets", "Tickets"
+        DEFECTS = "defects", "Defects"
+        QUEUE = "queue", "Triage queue"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    list = models.CharField(max_length=10, choices=List.choices)
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000, blank=True)
+    shared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-shared", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "list", "name"], condition=models.Q(shared=False), name="saved_view_unique_personal"
+            ),
+            models.UniqueConstraint(
+                fields=["list", "name"], condition=models.Q(shared=True), name="saved_view_unique_shared"
+            ),
+        ]
+        indexes = [
+            # A list page reads its user's views and the shared ones of that list.
+            models.Index(fields=["list", "owner"], name="saved_view_owner"),
+            models.Index(fields=["list", "shared"], name="saved_view_shared"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_list_display()} view “{self.name}”"
+
+
+class Preference(models.Model):
+    """What a user chose for themselves: how notification emails come, and their time zone.
+
+    No row means the defaults: an email per notification, and the portal's
+    TIME_ZONE. `digest_from` is when the current digest period began (the last
+    digest sent, or the moment the user chose a digest), so a digest holds only
+    what arrived since.
+    """
+
+    class Digest(models.TextChoices):
+        IMMEDIATE = "immediate", "Immediately: one email per notification"
+        HOURLY = "hourly", "Hourly: one email with what happened in the hour"
+        DAILY = "daily", "Daily: one email with what happened in the day"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="preference"
+    )
+    digest = models.CharField(max_length=10, choices=Digest.choices, default=Digest.IMMEDIATE)
+    time_zone = models.CharField(max_length=64, blank=True)
+    digest_from = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["digest", "digest_from"], name="preference_digest_due")]
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user_id}"
 
 
 class ApiToken(models.Model):

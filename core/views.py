@@ -1,32 +1,47 @@
-"""The notifications page."""
+"""The notifications page: one entry per ticket, defect or request, filtered by what matters."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from core.decorators import role_required
 from core.models import Notification
-from core.notifications import notifications_mark_read
+from core.notifications import (
+    FILTERS,
+    notification_filter,
+    notification_group_rows,
+    notification_groups_of,
+    notifications_mark_read,
+)
 
 PAGE_SIZE = 50
 
 
 @role_required()
 def notification_list(request: HttpRequest) -> HttpResponse:
-    """My notifications, newest first, 50 a page."""
-    qs = Notification.objects.filter(user=request.user).select_related("actor")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "core/notifications.html", {"page": page})
+    """My notifications grouped by what they are about, newest first, 50 entries a page;
+    `?show=mine|needs_info|released|unread` narrows them. Four queries whatever the numbers."""
+    show = request.GET.get("show", "")
+    show = show if show in FILTERS else ""
+    page = Paginator(notification_group_rows(notification_filter(request.user, show)), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    filters = [("", "All", "")] + [(name, label, urlencode({"show": name})) for name, (label, _) in FILTERS.items()]
+    return render(request, "core/notifications.html", {
+        "page": page, "groups": notification_groups_of(page.object_list), "show": show, "filters": filters,
+    })
 
 
 @require_POST
 @role_required()
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark one of mine read (404 for anyone else's) and follow its link when asked to."""
+    """Mark one of mine read with every other about the same thing (404 for anyone else's),
+    and follow its link when asked to."""
     note = get_object_or_404(Notification, pk=pk, user=request.user)
-    notifications_mark_read(user=request.user, ids=[note.pk])
+    notifications_mark_read(user=request.user, subjects=[note.subject])
     if request.POST.get("open") and note.url.startswith("/"):
         return redirect(note.url)
     return redirect("notifications")

@@ -1,11 +1,14 @@
-"""Form widgets that stay fast with thousands of choices."""
+"""Form widgets that stay fast with thousands of choices, and the <time> element every page uses."""
 
+from datetime import date, datetime
 from html import escape
 
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
+
+from core.dates import format_day, format_exact, format_moment, machine_value
 
 
 class LongSelect(forms.Select):
@@ -44,6 +47,36 @@ class LongSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe("".join(options)))
 
 
+class DependentSelect(LongSelect):
+    """A <select> whose options belong to a choice made in another field of the form.
+
+    Each option carries its parent's id (`data-parent`), read from the option's model
+    instance through `parent_attr` ("customer_id"); the select names the field it
+    depends on (`data-depends-on`). static/js/dependent-choices.js then offers only the
+    options of the parent chosen, and none before a parent is chosen. The form still
+    checks on the server that the pair fits: this only spares the user the wrong choices.
+    """
+
+    def __init__(self, attrs=None, choices=(), *, depends_on: str, parent_attr: str):
+        super().__init__(attrs, choices)
+        self.depends_on = depends_on
+        self.parent_attr = parent_attr
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = {str(v) for v in self.format_value(value)}
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        final_attrs.update({"name": name, "data-depends-on": self.depends_on})
+        options = []
+        for key, label in self.choices:
+            instance = getattr(key, "instance", None)
+            parent = getattr(instance, self.parent_attr, "") if instance is not None else ""
+            key = str(key)
+            chosen = " selected" if key in selected else ""
+            data = f' data-parent="{escape(str(parent))}"' if parent != "" else ""
+            options.append(f'<option value="{escape(key)}"{data}{chosen}>{escape(label)}</option>')
+        return format_html("<select{}>{}</select>", flatatt(final_attrs), mark_safe("".join(options)))
+
+
 class SuggestInput(forms.TextInput):
     """A text input whose suggestions come from the server as the user types.
 
@@ -75,3 +108,18 @@ class SuggestInput(forms.TextInput):
         if value:
             final_attrs["value"] = value
         return format_html('<input{}><datalist id="{}"></datalist>', flatatt(final_attrs), list_id)
+
+
+def time_tag(value: date | datetime | None, style: str = "") -> SafeString | str:
+    """`<time datetime=... title=...>4 Dec 2026, 19:26</time>`: one style everywhere, the exact moment on hover.
+
+    A moment is shown to the minute ("day" for the day alone) in the reader's time zone;
+    a date shows its day. None and "" give "" (so a template's `|default:"—"` applies).
+    """
+    if value in (None, ""):
+        return ""
+    if isinstance(value, datetime) and style != "day":
+        text = format_moment(value)
+    else:
+        text = format_day(value)
+    return format_html('<time datetime="{}" title="{}">{}</time>', machine_value(value), format_exact(value), text)

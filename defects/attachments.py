@@ -18,6 +18,8 @@ BINARY_TYPES: dict[str, set[str]] = {
     "application/zip": {".zip"},
     "application/gzip": {".gz", ".tgz"},
 }
+# Checked image types a page may show as a preview (<img>); never SVG, which can carry script.
+PREVIEW_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 TEXT_EXTENSIONS = {".txt", ".log", ".csv", ".json", ".xml", ".yaml", ".yml", ".har", ".out", ".trace"}
 _SNIFF_BYTES = 64 * 1024
 

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from core.forms import FieldGroupsMixin
 from core.widgets import LongSelect
 from defects.models import Defect
-from defects.selectors import Catalogues
+from defects.selectors import Catalogues, search_defects
 from defects.severity import Severity
 
 UNROUTED = "unrouted"
@@ -34,6 +34,10 @@ class CatalogueChoiceField(forms.TypedChoiceField):
 class DefectFilterForm(FieldGroupsMixin, forms.Form):
     """The defect list's filters. Invalid values are reported and ignored."""
 
+    q = forms.CharField(
+        label="Search", required=False, max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "Key or words", "type": "search"}),
+    )
     # LongSelect: options rendered in Python, not through a template each (see core/widgets.py).
     team = forms.ChoiceField(label="Team", required=False, widget=LongSelect)
     severity = forms.ChoiceField(
@@ -65,4 +69,6 @@ class DefectFilterForm(FieldGroupsMixin, forms.Form):
             qs = qs.filter(status=data["status"])
         if data.get("product"):
             qs = qs.filter(product_id=data["product"])
+        if data.get("q"):
+            qs = search_defects(qs, data["q"])
         return qs

@@ -4,11 +4,15 @@ Forms only shape input; the services in defects.services decide and their
 ValidationErrors are put back beside the fields (`apply_errors`).
 """
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import QuerySet
+from django.http import QueryDict
 
+from core.form_tokens import form_token_new
 from core.forms import FieldGroupsMixin
 from core.widgets import LongSelect
 from defects.forms import CatalogueChoiceField, DefectFilterForm
@@ -76,6 +80,16 @@ class QueueFilterForm(DefectFilterForm):
     @staticmethod
     def defaults() -> dict:
         return {"team": MINE, "status": OPEN}
+
+    @classmethod
+    def data_for(cls, query: QueryDict) -> QueryDict:
+        """The query the form reads: `query` itself once it sets a filter; otherwise the defaults,
+        with its sort and page kept (a sorted or second page of the default queue stays my teams' open defects)."""
+        if any(name in query for name in cls.base_fields):
+            return query
+        data = query.copy()
+        data.update(cls.defaults())
+        return data
 
     def apply(self, qs: QuerySet[Defect]) -> QuerySet[Defect]:
         self.is_valid()
@@ -151,6 +165,14 @@ class BulkActionForm(FieldGroupsMixin, forms.Form):
     reason = forms.CharField(label="Reason", required=False, widget=forms.TextInput)
 
     NEEDS = {"assign_team": "team", "set_planned_release": "planned_release", "change_status": "to"}
+    # The fields each action uses: the page shows only the chosen action's (static/js/bulk-actions.js).
+    ACTION_FIELDS = {
+        "assign_team": ["team"], "set_planned_release": ["planned_release"], "change_status": ["to", "reason"],
+    }
+
+    @property
+    def action_fields_json(self) -> str:
+        return json.dumps(self.ACTION_FIELDS)
 
     def __init__(self, *args, choices: BulkChoices, **kwargs):
         """`choices`: defects.selectors.bulk_action_choices() (read only when a posted action is checked)."""
@@ -192,6 +214,10 @@ class TransitionForm(FieldGroupsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.defect = defect
         self.fields["to"].choices = manual_transitions(defect)
+        if Defect.Status.FIXED in dict(self.fields["to"].choices) and not (
+            defect.fixed_in_release_id or defect.planned_release_id
+        ):
+            self.fields["to"].help_text = "Fixed needs its release: set the planned or fixed-in release first."
 
     def clean_duplicate_of(self) -> Defect | None:
         value = self.cleaned_data["duplicate_of"].strip().upper()
@@ -249,11 +275,19 @@ class DefectEditForm(FieldGroupsMixin, forms.Form):
 class CommentForm(FieldGroupsMixin, forms.Form):
     body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 4}), help_text="Markdown.")
     visibility = forms.ChoiceField(label="Who sees it", widget=forms.RadioSelect, initial=Comment.Visibility.SHARED)
+    # One comment per form shown, however often it is sent (core.form_tokens); written by the template.
+    form_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    not_grouped = ("form_token",)
 
-    def __init__(self, *args, on_ticket: bool, **kwargs):
+    def __init__(self, *args, on_ticket: bool, to_customer: bool = False, **kwargs):
+        """`to_customer`: the help desk on a ticket may also reply to the customer (the portal shows it)."""
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("form_token", form_token_new())
         if on_ticket:
             choices = [("shared", "Share with engineering"), ("internal", "Internal to my side")]
+            if to_customer:
+                choices.append(("customer", "Reply to the customer (shown in the customer portal)"))
         else:
             choices = [("shared", "Shared with the help desk"), ("internal", "Internal to my side")]
         self.fields["visibility"].choices = choices

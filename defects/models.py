@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from defects.attachments import PREVIEW_TYPES
 from defects.severity import Impact, Severity, Urgency
 
 
@@ -144,7 +145,12 @@ class Defect(models.Model):
     class Meta:
         ordering = ["severity", "-customer_count", "-ticket_count", "created_at"]
         indexes = [
-            models.Index(fields=["status", "severity"], name="defect_status_severity"),
+            # One status in the triage order (the lists' status filter and sort); it also serves
+            # what a (status, severity) index would.
+            models.Index(
+                fields=["status", "severity", "-customer_count", "-ticket_count", "created_at", "id"],
+                name="defect_status_triage_order",
+            ),
             models.Index(fields=["team", "status", "severity"], name="defect_team_status"),
             models.Index(fields=["-created_at"], name="defect_recent"),
             # The triage order (Meta.ordering, then id), whole and per team: lists read
@@ -163,6 +169,11 @@ class Defect(models.Model):
                 fields=["product", "status", "severity", "-customer_count", "-ticket_count", "created_at", "id"],
                 name="defect_product_triage_order",
             ),
+            # The lists' other sortable columns (defects.selectors.DEFECT_SORTS), each ending with the id.
+            models.Index(fields=["title", "id"], name="defect_title_order"),
+            models.Index(fields=["customer_count", "id"], name="defect_customers_order"),
+            models.Index(fields=["ticket_count", "id"], name="defect_tickets_order"),
+            models.Index(fields=["created_at", "id"], name="defect_created_order"),
         ]
 
     def __str__(self) -> str:
@@ -229,6 +240,14 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Sent by a customer's contact through the portal (the only files the portal shows),
+    # with the reply it came with, if any.
+    uploaded_by_contact = models.ForeignKey(
+        "tickets.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.ForeignKey(
+        "Comment", null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -245,6 +264,11 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_previewable(self) -> bool:
+        """An image whose type was checked at upload, which a page may show as a preview."""
+        return self.content_type in PREVIEW_TYPES
+
 
 class Comment(models.Model):
     """A message on a defect or on a ticket, in the thread both sides share.
@@ -257,6 +281,9 @@ class Comment(models.Model):
     class Visibility(models.TextChoices):
         SHARED = "shared", "Shared with the other side"
         INTERNAL = "internal", "Internal to my side"
+        # On a ticket only: a reply to the customer, or the customer's own (author_contact).
+        # Shown in the customer portal; like an internal note, never on the defect or in a tracker.
+        CUSTOMER = "customer", "Reply to the customer"
 
     class Side(models.TextChoices):
         HELPDESK = "helpdesk", "Help desk"
@@ -270,6 +297,10 @@ class Comment(models.Model):
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A customer's reply from the portal: written by one of the ticket's customer's contacts, not a user.
+    author_contact = models.ForeignKey(
+        "tickets.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField(help_text="Markdown")
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.SHARED)

@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
+from core.sorting import DESCENDING, Sorting, SortKey
 from defects.models import Comment, Defect, Team, TicketDefectLink
 from defects.services.comments import defect_thread_comments, ticket_thread_comments
 
@@ -43,6 +44,22 @@ def search_terms(text: str, *, limit: int = 12) -> list[str]:
 # Most severe first, then most customers and tickets, then oldest: the defect_triage_order
 # indexes (whole and per team), with the id last so that pages never overlap.
 TRIAGE_ORDER = ("severity", "-customer_count", "-ticket_count", "created_at", "id")
+# How the defect list and the queue may be sorted (`?sort=customers`, `?sort=-customers`);
+# each key ends with the id and has an index (the Defect model's Meta) that serves it
+# forwards and backwards. The default, severity, is the triage order.
+DEFECT_SORTS = Sorting(
+    {
+        "severity": SortKey(TRIAGE_ORDER),
+        "key": SortKey(("id",), first=DESCENDING),
+        "title": SortKey(("title", "id")),
+        "status": SortKey(("status", *TRIAGE_ORDER)),
+        "customers": SortKey(("customer_count", "id"), first=DESCENDING),
+        "tickets": SortKey(("ticket_count", "id"), first=DESCENDING),
+        # Age: the oldest first on a first click.
+        "created": SortKey(("created_at", "id")),
+    },
+    default="severity",
+)
 # The names a list row shows beside the defect's own columns, as joins (the defect list and
 # the queue name products and teams from the catalogues their filter forms read instead).
 ROW_NAMES = {
@@ -107,6 +124,35 @@ def similar_defects(*, text: str, product=None, limit: int = 10) -> list[Defect]
     return [rows[pk] for pk in ids if pk in rows]
 
 
+_KEY = re.compile(r"[A-Z]{1,10}-\d{1,12}")
+
+
+def search_defects(qs: QuerySet[Defect], text: str) -> QuerySet[Defect]:
+    """The defects of `qs` that `text` names by key ("DEF-12"), or whose title or description hold
+    every word of it (as a word's beginning on PostgreSQL, anywhere elsewhere).
+
+    PostgreSQL matches on the stored search_vector and its GIN index, as similar_defects
+    does (migration defects 0005); SQLite looks for each word in the title and description.
+    Text with no word of three letters or more (stop words aside) is looked for in titles.
+    """
+    text = (text or "").strip()
+    if not text:
+        return qs
+    if _KEY.fullmatch(text.upper()):
+        return qs.filter(key=text.upper())
+    terms = search_terms(text)
+    if not terms:
+        return qs.filter(title__icontains=text)
+    if settings.IS_POSTGRES:
+        query = " & ".join(f"{term}:*" for term in terms)
+        return qs.filter(RawSQL(
+            "defects_defect.search_vector @@ to_tsquery('english', %s)", (query,), output_field=BooleanField()
+        ))
+    for term in terms:
+        qs = qs.filter(Q(title__icontains=term) | Q(description__icontains=term))
+    return qs
+
+
 @dataclass(frozen=True)
 class Catalogues:
     """The (id, name) pairs a defect list's filters offer and its rows are named from, each read once.
@@ -168,9 +214,9 @@ def _thread_rows(comments: QuerySet[Comment], elsewhere: str) -> list[Comment]:
     """
     joined = elsewhere.split("__")[0]
     return list(
-        comments.select_related("author", joined).only(
+        comments.select_related("author", "author_contact", joined).only(
             "defect_id", "ticket_id", "body", "visibility", "side", "created_at", "edited_at", "deleted_at",
-            "deleted_in", f"author__{get_user_model().USERNAME_FIELD}", elsewhere,
+            "deleted_in", f"author__{get_user_model().USERNAME_FIELD}", "author_contact__name", elsewhere,
         )
     )
 
@@ -278,3 +324,19 @@ def defect_page_get(*, pk: int) -> Defect:
         ),
         pk=pk,
     )
+
+
+def open_defects_to_link(*, text: str, product_id: int, limit: int = 10) -> list[Defect]:
+    """Open defects of one product that `text` names by key ("DEF-12") or id, or whose words it shares.
+
+    What an agent finds when the suggestions miss the defect to link a ticket to:
+    search_defects' matching (every word), best-ranked and most severe first.
+    """
+    text = (text or "").strip()
+    if not text:
+        return []
+    qs = defect_list_queryset().filter(product_id=product_id, status__in=Defect.OPEN_STATUSES)
+    named = defect_by_reference(text)
+    if named is not None:
+        return list(qs.filter(pk=named.pk))
+    return list(search_defects(qs, text).order_by(*TRIAGE_ORDER)[:limit])

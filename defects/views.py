@@ -4,18 +4,20 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.dates import MONTHS_3
 
 from core import roles
 from core.decorators import role_required
+from core.models import SavedView
 from core.paths import path_maker
+from core.sorting import Column, list_head
+from core.views_saved import saved_views_bar
 from defects.forms import DefectFilterForm
 from defects.forms_triage import DefectEditForm, TransitionForm
 from defects.models import Attachment, Defect
 from defects.selectors import (
+    DEFECT_SORTS,
     ROW_NAMES,
-    TRIAGE_ORDER,
     converted_request_id,
     defect_catalogues,
     defect_page_get,
@@ -37,12 +39,21 @@ LIST_NAMES = {name: ROW_NAMES[name] for name in ("component_name", "planned_vers
 STATUS_LABELS = dict(Defect.Status.choices)
 
 
+# The defect list's columns; those with a key sort it (defects.selectors.DEFECT_SORTS).
+LIST_HEADERS = [
+    Column("Defect", "key"), Column("Title", "title"), Column("Product"), Column("Severity", "severity"),
+    Column("Status", "status"), Column("Team"), Column("Customers", "customers"), Column("Tickets", "tickets"),
+    Column("Planned"),
+]
+
+
 @role_required()
 def defect_list(request: HttpRequest) -> HttpResponse:
-    """Every role sees defects; most severe and widest impact first."""
+    """Every role sees defects, searched, filtered and sorted; most severe and widest impact first by default."""
     catalogues = defect_catalogues()
     form = DefectFilterForm(request.GET or None, catalogues=catalogues)
-    defects = form.apply(Defect.objects.order_by(*TRIAGE_ORDER))
+    sort = DEFECT_SORTS.chosen(request.GET.get("sort"))
+    defects = form.apply(Defect.objects.order_by(*DEFECT_SORTS.order_by(sort)))
     # Counted and sliced as defects; only the page's rows are read, as values with their joins.
     page = Paginator(defects, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = rows = list(page.object_list.values(*LIST_COLUMNS, **LIST_NAMES))
@@ -51,7 +62,12 @@ def defect_list(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row["url"] = defect_path(row["id"])
         row["status_label"] = STATUS_LABELS.get(row["status"], row["status"])
-    return render(request, "defects/list.html", {"form": form, "page": page})
+    context = {
+        "form": form, "page": page, "head": list_head(DEFECT_SORTS, request.GET, LIST_HEADERS),
+        "sort": "" if sort == DEFECT_SORTS.default else sort,
+        "saved": saved_views_bar(request, SavedView.List.DEFECTS),
+    }
+    return render(request, "defects/list.html", context)
 
 
 TICKET_STATUS_LABELS = dict(Ticket.Status.choices)
@@ -62,14 +78,17 @@ def day_month_year(moment) -> str:
     return f"{moment.day} {MONTHS_3[moment.month].title()} {moment.year:04d}"
 
 
-def linked_ticket_rows(defect_id: int) -> list[dict]:
-    """The defect's linked tickets (defects.selectors.ticket_link_rows) with their URLs from one reverse."""
+def linked_ticket_rows(defect_id: int, *, user) -> list[dict]:
+    """The defect's linked tickets (defects.selectors.ticket_link_rows) with their URLs from one reverse.
+
+    No URL for a user who may not open them (product managers read the list, not the tickets).
+    """
     rows = ticket_link_rows(defect_id=defect_id)
     ticket_path = path_maker("tickets:detail")
+    may_open = roles.can_work_tickets(user) or roles.is_engineer(user)
     for row in rows:
-        row["url"] = ticket_path(row["ticket_id"])
+        row["url"] = ticket_path(row["ticket_id"]) if may_open else ""
         row["status_label"] = TICKET_STATUS_LABELS.get(row["status"], row["status"])
-        row["linked_on"] = day_month_year(timezone.localtime(row["linked_at"]))
     return rows
 
 
@@ -91,7 +110,7 @@ def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_work = roles.can_work_defects(user)
     context = {
         "defect": defect,
-        "links": linked_ticket_rows(defect.pk),
+        "links": linked_ticket_rows(defect.pk, user=user),
         "thread": defect_thread_list(defect=defect, user=user),
         "transition_form": TransitionForm(defect=defect) if can_work else None,
         "edit_form": DefectEditForm(
@@ -113,7 +132,8 @@ def _may_download(user, attachment: Attachment) -> bool:
 
 @role_required()
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    """Serve an attachment as a download, never inline, with the type checked at upload."""
+    """Serve an attachment as a download, with the type checked at upload; `?preview=1` serves a
+    checked image (PNG, JPEG, GIF, WebP) inline for the pages' previews, anything else still as a download."""
     attachment = get_object_or_404(Attachment, pk=pk)
     if not _may_download(request.user, attachment):
         raise Http404("No such attachment.")
@@ -121,8 +141,9 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404("The file is missing from storage.") from None
+    inline = request.GET.get("preview") == "1" and attachment.is_previewable
     response = FileResponse(
-        handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+        handle, as_attachment=not inline, filename=attachment.name, content_type=attachment.content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -16,11 +16,14 @@ from django.views.decorators.http import require_POST
 from core import roles
 from core.decorators import role_required
 from core.jinja2 import render_fragment
-from core.models import Channel
+from core.models import Channel, SavedView
 from core.paths import path_maker
+from core.sorting import Column, list_head
+from core.views_saved import saved_views_bar
 from defects.forms_triage import BulkActionForm, QueueFilterForm
 from defects.models import Defect, TicketDefectLink
 from defects.selectors import (
+    DEFECT_SORTS,
     ROW_NAMES,
     TRIAGE_ORDER,
     bulk_action_choices,
@@ -43,14 +46,23 @@ QUEUE_COLUMNS = (
 TICKETS_SHOWN = 3
 
 
-def queue_queryset() -> QuerySet[Defect]:
-    """Defects in the queue's order (worst first, then oldest), with a row's own columns."""
-    return Defect.objects.only(*QUEUE_COLUMNS).order_by(*TRIAGE_ORDER)
+# The queue's columns; those with a key sort it (defects.selectors.DEFECT_SORTS).
+QUEUE_HEADERS = [
+    Column("Select every defect on this page", select_all="defects"), Column("Defect", "key"),
+    Column("Title", "title"), Column("Severity", "severity"), Column("Customers", "customers"),
+    Column("Tickets", "tickets"), Column("Status", "status"), Column("Planned release"), Column("Age", "created"),
+    Column("Linked tickets"),
+]
+
+
+def queue_queryset(sort: str = DEFECT_SORTS.default) -> QuerySet[Defect]:
+    """Defects in the queue's order (by default worst first, then oldest), with a row's own columns."""
+    return Defect.objects.only(*QUEUE_COLUMNS).order_by(*DEFECT_SORTS.order_by(sort))
 
 
 def _when(moment) -> str:
-    """The date filter's "j M Y H:i" (e.g. 17 Jul 2025 15:24) without its per-call lookups."""
-    return f"{day_month_year(moment)} {moment.hour:02d}:{moment.minute:02d}"
+    """core.dates' moment style ("17 Jul 2025, 15:24") without the date filter's per-call lookups."""
+    return f"{day_month_year(moment)}, {moment.hour:02d}:{moment.minute:02d}"
 
 
 class _CountedUnit:
@@ -116,11 +128,12 @@ def render_rows(rows: list[dict]) -> SafeString:
 @role_required(roles.can_work_defects)
 def defect_queue(request: HttpRequest) -> HttpResponse:
     """GET: the queue, filtered (default: my teams, open). Rows can be selected for bulk actions."""
-    data = request.GET if request.GET else QueueFilterForm.defaults()
+    data = QueueFilterForm.data_for(request.GET)
     catalogues = defect_catalogues(user=request.user, components=True)
     form = QueueFilterForm(data, catalogues=catalogues)
+    sort = DEFECT_SORTS.chosen(request.GET.get("sort"))
     # Counted and sliced as defects; only the page's rows are read as values, with their joins.
-    page = Paginator(form.apply(queue_queryset()), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(form.apply(queue_queryset(sort)), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = rows = list(
         page.object_list.values(*QUEUE_COLUMNS, planned_version=ROW_NAMES["planned_version"])
     )
@@ -129,7 +142,12 @@ def defect_queue(request: HttpRequest) -> HttpResponse:
     bulk = BulkActionForm(auto_id="bulk_%s", choices=bulk_action_choices())
     bulk.offer_teams(catalogues.teams)
     bulk.offer_releases(planned_release_list(product_ids={row["product_id"] for row in rows}))
-    context = {"form": form, "page": page, "rows": render_rows(rows), "bulk": bulk}
+    context = {
+        "form": form, "page": page, "rows": render_rows(rows), "bulk": bulk,
+        "head": list_head(DEFECT_SORTS, request.GET, QUEUE_HEADERS),
+        "sort": "" if sort == DEFECT_SORTS.default else sort,
+        "saved": saved_views_bar(request, SavedView.List.QUEUE),
+    }
     return render(request, "defects/queue.html", context)
 
 

@@ -18,13 +18,15 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from core import roles
 from core.decorators import role_required
+from core.form_tokens import form_token_once
 from core.models import Channel
 from defects.forms_triage import CommentForm, DefectEditForm, TransitionForm, apply_errors
-from defects.models import Defect
-from defects.selectors import product_release_list, team_list
+from defects.models import Comment, Defect
+from defects.selectors import defect_thread_list, product_release_list, team_list
 from defects.services.changes import defect_update
 from defects.services.comments import comment_add
 from defects.services.transitions import defect_transition
+from defects.templatetags.triage_tags import thread_panel
 
 
 def handle_form(
@@ -88,16 +90,54 @@ def defect_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def handle_comment(
+    request: HttpRequest, *, form: CommentForm, add: Callable[[dict], Comment], back: str, title: str,
+    panel: Callable[[CommentForm | None, str], dict],
+) -> HttpResponse:
+    """Add the posted comment once per form shown (its form_token), and answer with the thread.
+
+    With htmx: the thread panel again (`panel(form, notice)`: defects/_thread.html's context),
+    holding the new comment, an empty form and a confirmation, or the form with its errors.
+    Without script: a redirect to the comment with the confirmation as a message, or the
+    form with its errors on a page of its own (400). A repeat of a form already posted adds
+    nothing and answers as the first post did, pointing at the comment it added.
+    """
+    notice = ""
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        token = data.pop("form_token", "")
+        try:
+            comment, earlier = form_token_once(token, lambda: add(data))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            if comment is not None:
+                notice, anchor = "Comment added.", f"#comment-{comment.pk}"
+            else:
+                notice, anchor = "This comment was already posted.", f"#comment-{earlier}" if earlier else "#thread"
+    if request.htmx:
+        return render(request, "defects/_thread.html", panel(None if notice else form, notice))
+    if notice:
+        messages.success(request, notice)
+        return redirect(back + anchor)
+    context = {
+        "form": form, "action": request.path, "title": title, "back": back + "#thread",
+        "form_template": "defects/_comment_form.html",
+    }
+    return render(request, "defects/triage_form.html", context, status=400)
+
+
 @require_POST
 @role_required()
 def defect_comment_page(request: HttpRequest, pk: int) -> HttpResponse:
     defect = _defect(pk)
     form = CommentForm(request.POST, on_ticket=False)
 
-    def run(data: dict) -> None:
-        comment_add(actor=request.user, channel=Channel.WEB, defect=defect, **data)
+    def panel(form: CommentForm | None, notice: str) -> dict:
+        comments = defect_thread_list(defect=defect, user=request.user)
+        return thread_panel(request, comments=comments, here=defect, on_ticket=False, form=form, notice=notice)
 
-    return handle_form(
-        request, form=form, run=run, back=reverse("defects:detail", args=[pk]) + "#thread",
-        title=f"Comment on {defect.key}", submit="Add comment", form_id="comment-form", done="Comment added.",
+    return handle_comment(
+        request, form=form, back=reverse("defects:detail", args=[pk]), title=f"Comment on {defect.key}",
+        add=lambda data: comment_add(actor=request.user, channel=Channel.WEB, defect=defect, **data), panel=panel,
     )

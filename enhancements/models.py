@@ -67,6 +67,8 @@ class EnhancementRequest(models.Model):
             ),
             models.Index(fields=["component", "status"], name="enh_component_status"),
             models.Index(fields=["delivered_release"], name="enh_delivered_release"),
+            # The agent's board: requests whose status moved lately, newest first.
+            models.Index(fields=["-status_changed_at"], name="enh_status_changed"),
         ]
         constraints = [
             models.CheckConstraint(

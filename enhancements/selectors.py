@@ -32,7 +32,9 @@ def request_rows_queryset() -> QuerySet[EnhancementRequest]:
     )
 
 
-def filter_requests(qs: QuerySet[EnhancementRequest], *, product=None, component=None, status=None):
+def filter_requests(qs: QuerySet[EnhancementRequest], *, product=None, component=None, status=None, team=None):
+    if team:
+        qs = qs.filter(team_id=team)
     if product:
         qs = qs.filter(product=product)
     if component:
@@ -176,9 +178,9 @@ def demand_reasons(request_ids, *, limit: int | None = None) -> dict[int, Demand
     return dict(reasons)
 
 
-def request_queue(*, product=None, component=None, status=None) -> QuerySet[EnhancementRequest]:
+def request_queue(*, product=None, component=None, status=None, team=None) -> QuerySet[EnhancementRequest]:
     """The product-management queue, most wanted first (stored demand, then the latest ask)."""
-    qs = filter_requests(request_rows_queryset(), product=product, component=component, status=status)
+    qs = filter_requests(request_rows_queryset(), product=product, component=component, status=status, team=team)
     return qs.order_by(*QUEUE_ORDER)
 
 

@@ -9,7 +9,19 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from handoff.env import env_bool, env_broker, env_database, env_int, env_list, env_str
+from handoff.env import (
+    cache_config,
+    env_bool,
+    env_broker,
+    env_cache_url,
+    env_database,
+    env_hours_by_key,
+    env_int,
+    env_list,
+    env_redis_url,
+    env_str,
+    storage_config,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -43,6 +55,7 @@ INSTALLED_APPS = [
     "tools",
     "enhancements",
     "releases",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -52,7 +65,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Dates in the reader's time zone (their preference, kept in the session).
+    "core.middleware.UserTimeZoneMiddleware",
     "core.middleware.NoStoreForSignedInMiddleware",
+    # The customer portal's own sessions, on /portal/ and /api/portal/ only (never the staff session).
+    "portal.middleware.PortalSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -76,6 +93,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.user_roles",
             ],
+            # `|when` (one date style) and `|markdown` in every template without a {% load %}.
+            "builtins": ["core.templatetags.handoff_tags"],
         },
     },
     # The few hot fragments (core/jinja2.py), under templates/jinja2/: a folder the
@@ -117,8 +136,11 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Uploads are never served from MEDIA_URL: downloads go through a view that
 # checks permissions and forces Content-Disposition: attachment.
 MEDIA_URL = "/media-not-served/"
+# Attachments go through Django's storage API only (never a file path), so HANDOFF_STORAGE
+# picks where they live: `local`, the folder MEDIA_ROOT (shared by every web and worker
+# machine when there are several), or `s3`, an S3-compatible bucket (handoff/env.py).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_config("HANDOFF_STORAGE"),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -136,10 +158,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "handoff@localhost")
 HANDOFF_BASE_URL = env_str("HANDOFF_BASE_URL", "http://127.0.0.1:8000")
+# Whether the address was given: with DEBUG off, a missing one is a start-up warning (core/checks.py).
+HANDOFF_BASE_URL_GIVEN = bool(env_str("HANDOFF_BASE_URL", ""))
 # Release notices left `sending` longer than this by a sender that died are settled:
 # marked sent when the mail server had accepted them, sent again otherwise. Keep it
 # well above CELERY_TASK_TIME_LIMIT, so a slow but living sender is never overtaken.
 HANDOFF_OUTREACH_SENDING_TIMEOUT = env_int("HANDOFF_OUTREACH_SENDING_TIMEOUT", 900, minimum=60)
+
+# How long a customer of each tier may wait for an update to an open ticket before the
+# ticket list flags it ("waiting 3 days"): hours per tier, e.g. "strategic=8,trial=240".
+HANDOFF_WAITING_HOURS = env_hours_by_key("HANDOFF_WAITING_HOURS", {"strategic": 24, "standard": 72, "trial": 168})
 
 # Celery: a real broker when CELERY_BROKER_URL is set, in-process otherwise.
 CELERY_BROKER_URL = env_broker("CELERY_BROKER_URL")
@@ -157,6 +185,22 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Separate deployments (or test runs) sharing one broker each use their own queue.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery") or "celery"
+# Each periodic task is sent once per period however many beats run (handoff/beat.py).
+CELERY_BEAT_SCHEDULER = "handoff.beat:OncePerSlotScheduler"
+
+# Caches every process must agree on (the manager charts, sign-in sessions, the beat's
+# claims) live in Redis whenever there is one: CACHE_URL, or else the broker's Redis.
+# Without Redis each process keeps its own, which is right only for one process.
+# Keys carry the queue's name, so deployments that share a Redis by their queues
+# (CELERY_QUEUE) never read each other's charts or sessions.
+CACHE_URL = env_cache_url("CACHE_URL", broker_url=CELERY_BROKER_URL)
+# With a shared cache a session is read from Redis (no query per request) and written
+# through to the database, so a Redis restart signs nobody out. With per-process
+# caches that would be wrong (a session ended in one process would live on in the
+# cache of another), so sessions stay in the database, which every process shares.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if CACHE_URL else "django.contrib.sessions.backends.db"
+)
 
 # Tracker sync (sync): poll trackers without webhooks, relay what a lost
 # message or a dead worker left in the outbox, and how hard to retry.
@@ -169,18 +213,14 @@ HANDOFF_SYNC_BACKOFF_MAX = env_int("HANDOFF_SYNC_BACKOFF_MAX", 900, minimum=1)
 HANDOFF_WEBHOOK_MAX_BYTES = env_int("HANDOFF_WEBHOOK_MAX_BYTES", 1024 * 1024, minimum=1024)
 HANDOFF_SYNC_HTTP_TIMEOUT = env_int("HANDOFF_SYNC_HTTP_TIMEOUT", 10, minimum=1)
 # Tracker calls in flight at once per tracker account, and where rate-limit waits and
-# in-flight slots are kept: a Redis URL shares them between all worker processes;
-# unset, each process keeps its own (enough for the embedded single-process default).
+# in-flight slots are kept: the shared cache's Redis (CACHE_URL) unless
+# HANDOFF_SYNC_CACHE_URL names another. Its keys are not per deployment: trackers count
+# calls per account, so deployments calling with one account share one budget.
 HANDOFF_SYNC_MAX_IN_FLIGHT = env_int("HANDOFF_SYNC_MAX_IN_FLIGHT", 4, minimum=1)
-HANDOFF_SYNC_CACHE_URL = env_str("HANDOFF_SYNC_CACHE_URL", "")
+HANDOFF_SYNC_CACHE_URL = env_redis_url("HANDOFF_SYNC_CACHE_URL") or CACHE_URL
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "sync": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": HANDOFF_SYNC_CACHE_URL,
-         "KEY_PREFIX": "handoff-sync"}
-        if HANDOFF_SYNC_CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "handoff-sync"}
-    ),
+    "default": cache_config(CACHE_URL, prefix=f"handoff:{CELERY_TASK_DEFAULT_QUEUE}"),
+    "sync": cache_config(HANDOFF_SYNC_CACHE_URL, prefix="handoff-sync"),
 }
 # Tracker base URLs on loopback or private networks are refused unless allowed (tests, the demo).
 HANDOFF_ALLOW_INTERNAL_URLS = env_bool("HANDOFF_ALLOW_INTERNAL_URLS", default=DEBUG)
@@ -193,6 +233,8 @@ CELERY_BEAT_SCHEDULE = {
     "sync-relay": {"task": "sync.relay", "schedule": float(HANDOFF_SYNC_RELAY_SECONDS)},
     "code-scan": {"task": "releases.code.scan_all", "schedule": float(HANDOFF_GIT_SCAN_SECONDS)},
     "outreach-recover": {"task": "releases.recover_notices", "schedule": 300.0},
+    # Hourly and daily notification digests (core.digests): each is sent once its period is over.
+    "notification-digests": {"task": "core.send_digests", "schedule": 300.0},
 }
 
 REST_FRAMEWORK = {

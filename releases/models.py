@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from core.dates import format_day
 from core.versions import version_sort_key
 
 
@@ -43,9 +44,9 @@ class Release(models.Model):
 
     @property
     def fix_label(self) -> str:
-        """How the help desk reads a fix: "fixed in 2.4.1, released 2026-11-26"."""
+        """How the help desk reads a fix: "fixed in 2.4.1, released 26 Nov 2026"."""
         if self.is_released and self.released_at:
-            return f"fixed in {self.version}, released {self.released_at.date().isoformat()}"
+            return f"fixed in {self.version}, released {format_day(self.released_at)}"
         return f"fixed in {self.version}, not released yet"
 
     def save(self, *args, **kwargs):

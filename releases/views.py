@@ -14,11 +14,13 @@ from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from core import roles
-from core.audit import audit_history
+from core.charts import chart_table
 from core.decorators import role_required
+from core.history import history_lines
 from core.jinja2 import render_fragment
 from core.models import Channel
 from core.paths import path_maker
+from core.words import count_of
 from releases.forms import ReleaseCreateForm, ReleaseFilterForm, ReleaseShipForm, ReportFilterForm
 from releases.models import Release
 from releases.selectors import (
@@ -78,7 +80,7 @@ def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "release": release,
         "fixed": fixed,
         "planned": planned,
-        "history": list(audit_history(release)[:HISTORY_LENGTH]),
+        "history": history_lines(release, limit=HISTORY_LENGTH),
     }
     return render(request, "releases/detail.html", context)
 
@@ -102,8 +104,8 @@ def release_ship_page(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Shipped {release.product} {release.version}: {len(result.released)} defect(s) released, "
-                f"{len(result.slipped)} planned defect(s) slipped.",
+                f"Shipped {release.product} {release.version}: {count_of(len(result.released), 'defect')} released, "
+                f"{count_of(len(result.slipped), 'planned defect')} slipped.",
             )
             return redirect("releases:report", pk=release.pk)
     context = {"release": release, "form": form, **ship_preview(release)}
@@ -177,7 +179,7 @@ def release_notify_page(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         if progress["pending"]:
-            messages.success(request, f"Emailing {progress['pending']} contact(s) in the background.")
+            messages.success(request, f"Emailing {count_of(progress['pending'], 'contact')} in the background.")
         else:
             messages.info(request, "Every affected contact has already been told.")
     return redirect(reverse("releases:report", args=[release.pk]) + "#outreach")
@@ -185,4 +187,6 @@ def release_notify_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(roles.is_manager)
 def manager_reports(request: HttpRequest) -> HttpResponse:
-    return render(request, "releases/charts.html", {"charts": manager_charts_cached()})
+    charts = manager_charts_cached()
+    tables = {name: chart_table(chart) for name, chart in charts.items()}
+    return render(request, "releases/charts.html", {"charts": charts, "tables": tables})

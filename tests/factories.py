@@ -10,9 +10,11 @@ from collections.abc import Callable
 
 from core.models import Channel
 from defects.models import Defect, Team
+from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
 from defects.severity import Impact, Urgency
 from enhancements.services.requests import request_create_from_ticket
+from releases.models import Release
 from sync.models import Connection, ExternalIssue
 from sync.services.push import outbox_drain
 from tickets.services.escalation import ticket_escalate, ticket_link_defect
@@ -64,8 +66,15 @@ def link(ticket, defect, actor):
 
 
 def walk(defect: Defect, to: str, actor) -> Defect:
-    """Move `defect` from new along the forward chain to `to`."""
+    """Move `defect` from new along the forward chain to `to`.
+
+    A defect walked to fixed that names no release is first planned for its
+    product's release 9.9.9 (made if missing): fixed needs a release.
+    """
     for step in ROUTE[to]:
+        if step == S.FIXED and defect.planned_release_id is None and defect.fixed_in_release_id is None:
+            planned, _ = Release.objects.get_or_create(product=defect.product, version="9.9.9")
+            defect = defect_update(defect=defect, actor=actor, channel=Channel.WEB, planned_release=planned)
         defect = defect_transition(defect=defect, to=step, actor=actor, channel=Channel.WEB)
     return defect
 

@@ -4,6 +4,7 @@ Tickets are created and escalated in the portal (their numbers and audit trail
 come from the services); here they can be looked up and corrected.
 """
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 
@@ -20,10 +21,25 @@ class ContactInline(admin.TabularInline):
     fields = ("name", "email", "phone")
 
 
+class CustomerAdminForm(forms.ModelForm):
+    class Meta:
+        model = Customer
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out (a form or script from before the customer portal), the scope stays what it was.
+        self.fields["portal_scope"].required = False
+
+    def clean_portal_scope(self) -> str:
+        return self.cleaned_data.get("portal_scope") or self.instance.portal_scope or Customer.PortalScope.OWN
+
+
 @admin.register(Customer)
 class CustomerAdmin(AuditedAdmin):
-    list_display = ("name", "tier", "contact_count", "created_at")
-    list_filter = ("tier",)
+    form = CustomerAdminForm
+    list_display = ("name", "tier", "portal_enabled", "portal_scope", "contact_count", "created_at")
+    list_filter = ("tier", "portal_enabled")
     search_fields = ("name",)
     inlines = [ContactInline]
 

@@ -1,5 +1,6 @@
 """Forms for the ticket pages. They shape input; the services decide the rules."""
 
+import json
 from collections.abc import Callable
 
 from django import forms
@@ -8,12 +9,14 @@ from django.db.models import QuerySet
 from django.urls import reverse_lazy
 
 from core.forms import FieldGroupsMixin
-from core.widgets import LongSelect, SuggestInput
+from core.widgets import DependentSelect, LongSelect, SuggestInput
 from defects.attachments import check_upload
+from defects.forms_triage import IdsField
 from defects.models import Defect
 from defects.severity import Impact, Severity, Urgency
 from tickets.models import Customer, Product, Ticket
 from tickets.selectors import TicketFormChoices
+from tickets.services.bulk import MAX_TICKETS
 
 _TEXTAREA = {"rows": 4}
 
@@ -85,24 +88,40 @@ class TicketFilterForm(FieldGroupsMixin, forms.Form):
         widget=LongSelect(label_field="name"),
     )
     escalated = forms.ChoiceField(label="Escalated", required=False, choices=ESCALATED_CHOICES, widget=LongSelect)
+    assignee = forms.ChoiceField(
+        label="Assigned to", required=False, choices=[("", "Anyone"), ("me", "Me"), ("none", "Nobody")],
+        widget=LongSelect,
+    )
+    waiting = forms.ChoiceField(
+        label="Last update", required=False, choices=[("", "Any time"), ("yes", "Waiting too long")],
+        widget=LongSelect,
+    )
 
-    def __init__(self, *args, products: QuerySet[Product], find_customers: Callable[..., list[Customer]], **kwargs):
-        """`products`: tickets.selectors.product_list(); `find_customers`: tickets.selectors.customer_lookup."""
+    def __init__(
+        self, *args, products: QuerySet[Product], find_customers: Callable[..., list[Customer]], user=None, **kwargs
+    ):
+        """`products`: tickets.selectors.product_list(); `find_customers`: tickets.selectors.customer_lookup;
+        `user`: who "Me" is."""
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = products
         self.fields["customer"].lookup = find_customers
+        self.user = user
 
     def filters(self) -> dict:
         """Keyword arguments for tickets.selectors.filter_tickets from the valid fields."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         escalated = {"yes": True, "no": False}.get(data.get("escalated") or "")
+        assignee = data.get("assignee") or ""
         return {
             "status": data.get("status") or None,
             "customer": data.get("customer"),
             "product": data.get("product"),
             "escalated": escalated,
             "search": data.get("q") or None,
+            "assignee": self.user if assignee == "me" else None,
+            "unassigned": assignee == "none",
+            "waiting": data.get("waiting") == "yes",
         }
 
 
@@ -116,13 +135,22 @@ class _ProductPartChoiceField(forms.ModelChoiceField):
 class TicketCreateForm(forms.Form):
     subject = forms.CharField(label="Subject", max_length=200)
     customer = forms.ModelChoiceField(label="Customer", queryset=None, widget=LongSelect(label_field="name"))
+    # Contacts, components and versions are offered for the customer or product chosen
+    # (DependentSelect); the service still checks that each belongs to it.
     contact = forms.ModelChoiceField(
-        label="Contact", required=False, queryset=None, widget=LongSelect,
+        label="Contact", required=False, queryset=None,
+        widget=DependentSelect(depends_on="customer", parent_attr="customer_id"),
         help_text="Someone at the customer's organisation.",
     )
     product = forms.ModelChoiceField(label="Product", queryset=None)
-    component = _ProductPartChoiceField(label="Component", required=False, queryset=None)
-    version = _ProductPartChoiceField(label="Version", required=False, queryset=None)
+    component = _ProductPartChoiceField(
+        label="Component", required=False, queryset=None,
+        widget=DependentSelect(depends_on="product", parent_attr="product_id"),
+    )
+    version = _ProductPartChoiceField(
+        label="Version", required=False, queryset=None,
+        widget=DependentSelect(depends_on="product", parent_attr="product_id"),
+    )
     environment = forms.CharField(
         label="Environment", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Operating system, browser, database, deployment.",
@@ -257,6 +285,52 @@ class EscalateForm(forms.Form):
         }
 
 
+class TicketIdsField(IdsField):
+    """The tickets a bulk action was posted for: refused before any lookup when more than MAX_TICKETS."""
+
+    def clean(self, value):
+        if isinstance(value, list | tuple) and len(value) > MAX_TICKETS:
+            raise ValidationError(f"Select at most {MAX_TICKETS} tickets at a time.", code="too_many")
+        return super().clean(value)
+
+
+class TicketBulkForm(forms.Form):
+    """One change for the tickets selected on the list (tickets.services.bulk)."""
+
+    ACTIONS = [("assign", "Assign to"), ("unassign", "Unassign"), ("status", "Set help-desk status")]
+    # Which field each action needs, and the fields each uses (the page shows only the chosen
+    # action's, static/js/bulk-actions.js).
+    NEEDS = {"assign": "assignee", "status": "status"}
+    ACTION_FIELDS = {"assign": ["assignee"], "unassign": [], "status": ["status", "reason"]}
+
+    tickets = TicketIdsField(queryset=None, error_messages={"required": "Select at least one ticket."})
+    action = forms.ChoiceField(label="Action", choices=ACTIONS, widget=LongSelect)
+    assignee = forms.TypedChoiceField(
+        label="Assignee", required=False, coerce=int, empty_value=None, widget=LongSelect,
+    )
+    status = forms.ChoiceField(
+        label="Help-desk status", required=False, choices=[("", "—"), *Ticket.Status.choices], widget=LongSelect,
+    )
+    reason = forms.CharField(label="Note", required=False, max_length=500)
+
+    @property
+    def action_fields_json(self) -> str:
+        return json.dumps(self.ACTION_FIELDS)
+
+    def __init__(self, *args, tickets: QuerySet[Ticket], assignees: list[tuple[int, str]], **kwargs):
+        """`tickets`: those the user may change; `assignees`: tickets.selectors.assignable_users()."""
+        super().__init__(*args, **kwargs)
+        self.fields["tickets"].queryset = tickets
+        self.fields["assignee"].choices = [("", "—"), *assignees]
+
+    def clean(self):
+        data = super().clean()
+        needed = self.NEEDS.get(data.get("action"))
+        if needed and not data.get(needed):
+            self.add_error(needed, "Choose a value for this action.")
+        return data
+
+
 class LinkDefectForm(forms.Form):
     defect = forms.ModelChoiceField(queryset=None, widget=forms.HiddenInput)
 
@@ -266,6 +340,30 @@ class LinkDefectForm(forms.Form):
         self.fields["defect"].queryset = defects
 
 
+class UnlinkDefectForm(forms.Form):
+    reason = forms.CharField(
+        label="Why unlink it", widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the history of the ticket and of the defect.",
+    )
+
+
+class ProblemBackForm(forms.Form):
+    reason = forms.CharField(
+        label="What shows the problem is back", widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Engineering reads it when the defect returns to triage.",
+    )
+
+
 class TicketStatusForm(FieldGroupsMixin, forms.Form):
     status = forms.ChoiceField(label="Help-desk status", choices=Ticket.Status.choices, widget=LongSelect)
     reason = forms.CharField(label="Note", required=False)
+
+    def __init__(self, *args, offered: list[tuple[str, str]] | None = None, **kwargs):
+        """`offered`: the statuses the ticket may take now (tickets.services.status.ticket_status_choices).
+
+        Only those are offered; any status is accepted, so that one which does not fit
+        is refused by the service with its reason rather than as an unknown choice.
+        """
+        super().__init__(*args, **kwargs)
+        if offered is not None:
+            self.fields["status"].widget.choices = offered

@@ -12,9 +12,21 @@ class Customer(models.Model):
         STANDARD = "standard", "Standard"
         TRIAL = "trial", "Trial"
 
+    class PortalScope(models.TextChoices):
+        OWN = "own", "Only the tickets they raised"
+        ORGANISATION = "organisation", "All of the organisation's tickets"
+
     name = models.CharField(max_length=200, unique=True)
     # How much the customer's asks weigh in the enhancement-request queue.
     tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.STANDARD)
+    # The customer portal (portal app): whether its contacts may sign in at all, and which tickets they see.
+    portal_enabled = models.BooleanField(
+        default=False, help_text="Its contacts may sign in to the customer portal (by invitation)."
+    )
+    portal_scope = models.CharField(
+        max_length=12, choices=PortalScope.choices, default=PortalScope.OWN,
+        help_text="Which tickets a contact sees in the portal.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -146,6 +158,8 @@ class Ticket(models.Model):
             models.Index(fields=["-created_at", "-id"], name="ticket_recent"),
             models.Index(fields=["status", "-created_at"], name="ticket_status_recent"),
             models.Index(fields=["customer", "-created_at"], name="ticket_customer_recent"),
+            # The customer portal's list of a customer's open tickets: counted off the index alone.
+            models.Index(fields=["customer", "status"], name="ticket_customer_status"),
             models.Index(fields=["product", "-created_at"], name="ticket_product_recent"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             # The release report's newest version per customer (releases.services.report):
@@ -154,6 +168,15 @@ class Ticket(models.Model):
             # The ticket list (page and API) filtered by product and help-desk status:
             # the bounded count is an index-only scan, the page's ids come in order.
             models.Index(fields=["product", "status", "-created_at", "-id"], name="ticket_product_status_recent"),
+            # The list's sortable columns (core/sorting.py): each order ends with the id and is read
+            # off its index in either direction, so a sorted deep page costs what the default one does.
+            models.Index(fields=["updated_at", "id"], name="ticket_updated_order"),
+            models.Index(fields=["subject", "id"], name="ticket_subject_order"),
+            models.Index(fields=["status", "id"], name="ticket_status_order"),
+            # "My tickets": an agent's tickets, newest first.
+            models.Index(fields=["assignee", "-created_at", "-id"], name="ticket_assignee_recent"),
+            # "Waiting too long": open tickets not updated since their tier's limit.
+            models.Index(fields=["status", "updated_at", "customer"], name="ticket_status_updated"),
         ]
 
     def __str__(self) -> str:

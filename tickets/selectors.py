@@ -1,13 +1,18 @@
 """Reads of tickets, shaped for lists: a fixed number of queries per page."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from core import roles
+from core.sorting import DESCENDING, Sorting, SortKey
 from defects.models import Attachment, Defect, TicketDefectLink
 from defects.selectors import ticket_thread_list
 from sync.models import ExternalIssue
@@ -26,7 +31,37 @@ def ticket_links_prefetch() -> Prefetch:
 # What a ticket list row shows, read as dicts for the page's rows alone
 # (LargeTablePaginator's row_fields): no model instances, three per row, for a row
 # that only prints these values.
-ROW_FIELDS = ("pk", "number", "subject", "status", "customer__name", "product__name")
+ROW_FIELDS = (
+    "pk", "number", "subject", "status", "customer__name", "customer__tier", "product__name", "updated_at",
+)
+
+# How the ticket list (page and API) may be sorted: `?sort=updated`, `?sort=-updated`.
+# Each key ends with the id and has an index of its own (the Ticket model's Meta),
+# so a sorted page reads its ids off an index, forwards or backwards.
+TICKET_SORTS = Sorting(
+    {
+        # Opened: the ticket number's order, newest first by default (the ticket_recent index).
+        "created": SortKey(("created_at", "id"), first=DESCENDING),
+        "subject": SortKey(("subject", "id")),
+        "status": SortKey(("status", "id")),
+        # Last updated: the longest waiting first on a first click.
+        "updated": SortKey(("updated_at", "id")),
+    },
+    default="-created",
+)
+
+# The statuses in which the customer waits on the help desk: a ticket in one of them
+# that has not been updated for longer than its customer's tier allows is "waiting".
+# Awaiting customer waits on the customer; resolved and closed tickets wait on nobody.
+WAITING_STATUSES = (
+    Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.AWAITING_ENGINEERING, Ticket.Status.AWAITING_PRODUCT,
+)
+
+
+def waiting_limits() -> dict[str, timedelta]:
+    """Customer tier -> how long its open tickets may go without an update (settings.HANDOFF_WAITING_HOURS)."""
+    hours = settings.HANDOFF_WAITING_HOURS
+    return {tier: timedelta(hours=hours[tier]) for tier in Customer.Tier.values if tier in hours}
 
 
 def current_defects(ticket_ids, *more: str) -> dict[int, tuple]:
@@ -113,9 +148,28 @@ def filter_tickets(
     product=None,
     escalated: bool | None = None,
     search: str | None = None,
+    assignee=None,
+    unassigned: bool = False,
+    waiting: bool = False,
 ) -> QuerySet[Ticket]:
+    """The tickets of `qs` that match every filter given.
+
+    `assignee`: a user's tickets ("My tickets"); `unassigned`: tickets nobody is
+    assigned to; `waiting`: open tickets not updated for longer than their customer's
+    tier allows (waiting_limits).
+    """
     if status:
         qs = qs.filter(status=status)
+    if assignee is not None:
+        qs = qs.filter(assignee=assignee)
+    elif unassigned:
+        qs = qs.filter(assignee__isnull=True)
+    if waiting:
+        now = timezone.now()
+        overdue = Q()
+        for tier, limit in waiting_limits().items():
+            overdue |= Q(customer__tier=tier, updated_at__lt=now - limit)
+        qs = qs.filter(overdue, status__in=WAITING_STATUSES)
     if customer:
         qs = qs.filter(customer=customer)
     if product:
@@ -190,7 +244,8 @@ def ticket_page_get(*, user, pk: int) -> TicketPage:
     defect_ids = [link.defect_id for link in links]
     files = list(
         Attachment.objects.filter(Q(ticket=ticket) | Q(defect_id__in=defect_ids))
-        .only("ticket_id", "defect_id", "name", "size")
+        # content_type: an image is previewed (Attachment.is_previewable).
+        .only("ticket_id", "defect_id", "name", "size", "content_type")
     )
     attachments = [(a, None) for a in files if a.ticket_id == ticket.pk] + [
         (a, link.defect) for link in links for a in files if a.defect_id == link.defect_id
@@ -221,6 +276,17 @@ def customer_lookup(*, text: str) -> list[Customer]:
     if found is not None:
         return [found]
     return list(customers.filter(name__icontains=text)[:2])
+
+
+def assignable_users() -> list[tuple[int, str]]:
+    """(id, username) of the active agents and managers, by username: who a ticket may be assigned to."""
+    user_model = get_user_model()
+    field = user_model.USERNAME_FIELD
+    workers = Group.objects.filter(name__in=[roles.AGENTS, roles.MANAGERS])
+    return list(
+        user_model.objects.filter(Q(groups__in=workers) | Q(is_superuser=True), is_active=True)
+        .distinct().order_by(field).values_list("pk", field)
+    )
 
 
 def product_list() -> QuerySet[Product]:

@@ -74,6 +74,23 @@ CUSTOMERS = {
                         ("Otto Ortiz", "otto@stark.example", "")],
 }
 
+# The customer portal (/portal/): which customers use it, and whether each contact sees every
+# ticket of the organisation or only the ones they raised. Customers not listed keep it off.
+PORTAL = {
+    "Acme Corp": "organisation",
+    "Globex": "organisation",
+    "Initech": "own",
+    "Stark Logistics": "own",
+}
+# Contacts who sign in to the portal with the demo password (their address is their sign-in).
+PORTAL_USERS = ["carol@acme.example", "irene@initech.example"]
+# customer -> what it runs: (product, version, environment)
+INSTALLATIONS = {
+    "Acme Corp": [("Billing", "2.9.0", "Production"), ("Billing", "2.10.0", "Staging"),
+                  ("Customer Portal", "5.1.1", "Production")],
+    "Initech": [("Billing", "2.9.0", "Production"), ("Analytics", "1.4.0", "Production")],
+}
+
 # Each ticket: subject, customer, product, component, version, agent, description,
 # and what happens next:
 #   ("status", s)                      the help-desk status it ends in
@@ -191,3 +208,18 @@ DEFECT_PROGRESS = {
         "path": ["triage", "in_progress", "in_verification"], "planned": "2.10.1",
     },
 }
+
+# How long ago some open tickets were last updated (days), so the ticket list shows one
+# waiting past its customer's limit (three days for a standard customer) and one not yet.
+LAST_UPDATED_DAYS_AGO = {
+    "Does invoice numbering restart each year?": 4,
+    "Export misses the last row": 2,
+}
+
+# Views of the work lists the manager shares with everyone: list, name, query.
+SHARED_VIEWS = [
+    ("tickets", "Waiting too long", "waiting=yes&sort=updated"),
+    ("tickets", "Awaiting engineering", "status=awaiting_engineering&sort=-updated"),
+    ("defects", "Most customers", "sort=-customers"),
+    ("queue", "Needs information", "status=needs_info"),
+]

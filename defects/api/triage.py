@@ -79,6 +79,8 @@ class DefectChangeSerializer(serializers.Serializer):
 
 class CommentSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True, default=None)
+    # A customer's reply from the portal: the contact who wrote it (no author then).
+    author_contact = serializers.CharField(source="author_contact.name", read_only=True, default=None)
     body_html = serializers.SerializerMethodField()
     ticket_number = serializers.CharField(source="ticket.number", read_only=True, default=None)
     defect_key = serializers.CharField(source="defect.key", read_only=True, default=None)
@@ -86,8 +88,8 @@ class CommentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Comment
         fields = [
-            "id", "body", "body_html", "visibility", "side", "author", "defect", "defect_key", "ticket",
-            "ticket_number", "created_at", "edited_at", "deleted_at", "deleted_in",
+            "id", "body", "body_html", "visibility", "side", "author", "author_contact", "defect", "defect_key",
+            "ticket", "ticket_number", "created_at", "edited_at", "deleted_at", "deleted_in",
         ]
         read_only_fields = fields
 
@@ -216,5 +218,6 @@ class TicketThreadMixin:
 
     comments = thread_action(
         "ticket", ticket_thread,
-        "Comments on the ticket and shared ones from its defects. `shared` reaches engineering.",
+        "Comments on the ticket and shared ones from its defects. `shared` reaches engineering; "
+        "`customer` is a reply to the customer, shown in the customer portal (the help desk only).",
     )

@@ -27,7 +27,7 @@ def notify_routed(*, defect: Defect, actor) -> None:
     notify(
         users=defect.team.members.all(), kind=Notification.Kind.ROUTED,
         message=f"{defect.key} {defect.title} ({defect.severity}) was routed to {defect.team}",
-        url=reverse("defects:detail", args=[defect.pk]), actor=actor,
+        url=reverse("defects:detail", args=[defect.pk]), actor=actor, team_wide=True,
     )
 
 
@@ -94,6 +94,9 @@ def _clean(defect: Defect, changes: dict[str, Any]) -> dict[str, Any]:
         errors["severity_reason"] = (
             f"Say why the severity changes from {defect.severity} to {clean['severity']}; the help desk sees it."
         )
+    if defect.status == Defect.Status.FIXED and "fixed_in_release" in clean and clean["fixed_in_release"] is None:
+        # Shipping releases only the defects fixed in it: without one, a fixed defect would wait for ever.
+        errors["fixed_in_release"] = f"{defect.key} is fixed: it keeps the release it is fixed in; choose another."
     if errors:
         raise ValidationError(errors)
     return clean

@@ -8,22 +8,31 @@ Visibility rules (the same for pages and API):
   It does not reach other customers' tickets.
 - An `internal` comment is only ever shown to its own side: help desk
   (agents) or engineering (engineers). Managers see both sides.
+- A `customer` comment is on a ticket only: an agent's reply to the customer,
+  or the customer's own reply from the portal (`author_contact`). It stays on the
+  help-desk side, like an internal note (never on the defect, never in a
+  tracker), and the customer portal shows it.
 - A help-desk shared comment answering a defect in needs_info returns the defect
   to the state it was in before.
+- `@alice` in a comment notifies alice, when she may read the comment where it is
+  (an edit notifies only the people it adds).
 """
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from core import roles
 from core.audit import audit_record
+from core.mentions import mentioned_names
 from core.models import Notification
 from core.notifications import notify
 from defects.hooks import defect_comment_changed, defect_commented, engineering_commented
-from defects.models import Comment, Defect
+from defects.models import Comment, Defect, TicketDefectLink
 from defects.services.transitions import defect_transition
 
 MAX_BODY = 20_000
@@ -56,7 +65,7 @@ def _visible(user) -> Q:
 
 
 def _thread(qs: QuerySet[Comment]) -> QuerySet[Comment]:
-    return qs.select_related("author", "ticket", "defect")
+    return qs.select_related("author", "author_contact", "ticket", "defect")
 
 
 def defect_thread_comments(defect: Defect, user) -> QuerySet[Comment]:
@@ -114,7 +123,7 @@ def _notify_other_side(comment: Comment, *, defect: Defect | None, actor) -> Non
         notify(
             users=defect.team.members.all(), kind=Notification.Kind.COMMENT,
             message=f"{who} commented on {defect.key}{where}",
-            url=reverse("defects:detail", args=[defect.pk]), actor=actor,
+            url=reverse("defects:detail", args=[defect.pk]), actor=actor, team_wide=True,
         )
 
 
@@ -128,21 +137,24 @@ def comment_add(
     unknown visibility, or not exactly one of defect/ticket. The caller checks the
     actor may see the defect or ticket.
     """
-    errors = {}
+    errors = _body_errors(body)
     body = (body or "").strip()
-    if not body:
-        errors["body"] = "Write something."
-    elif len(body) > MAX_BODY:
-        errors["body"] = f"At most {MAX_BODY} characters."
     if visibility not in Comment.Visibility.values:
         errors["visibility"] = f"Choose one of: {', '.join(Comment.Visibility.values)}."
+    elif visibility == Comment.Visibility.CUSTOMER and defect is not None:
+        errors["visibility"] = "Replies to the customer go on the customer's ticket, not on the defect."
+    elif visibility == Comment.Visibility.CUSTOMER and not roles.can_work_tickets(actor):
+        # Engineering's words never reach the customer: the help desk answers them.
+        errors["visibility"] = "Only the help desk replies to the customer."
     if (defect is None) == (ticket is None):
         errors["non_field_errors"] = "A comment goes on a defect or on a ticket."
     if errors:
         raise ValidationError(errors)
     comment = Comment.objects.create(
         defect=defect, ticket=ticket, author=actor if getattr(actor, "is_authenticated", False) else None,
-        body=body, visibility=visibility, side=author_side(actor, on_ticket=ticket is not None),
+        body=body, visibility=visibility,
+        side=Comment.Side.HELPDESK if visibility == Comment.Visibility.CUSTOMER
+        else author_side(actor, on_ticket=ticket is not None),
     )
     audit_record(
         obj=defect if defect is not None else ticket, actor=actor, channel=channel, action="commented",
@@ -153,6 +165,36 @@ def comment_add(
         defect_commented.send(defect=target, comment=comment, actor=actor, channel=channel)
     _answer_needs_info(defect=target, comment=comment, actor=actor, channel=channel)
     _notify_other_side(comment, defect=target, actor=actor)
+    _notify_mentioned(comment, actor=actor)
+    return comment
+
+
+def _body_errors(body: str | None) -> dict[str, str]:
+    body = (body or "").strip()
+    if not body:
+        return {"body": "Write something."}
+    if len(body) > MAX_BODY:
+        return {"body": f"At most {MAX_BODY} characters."}
+    return {}
+
+
+@transaction.atomic
+def customer_reply_add(*, ticket, contact, body: str, channel: str) -> Comment:
+    """The customer's own reply on their ticket (from the portal): a `customer` comment by `contact`.
+
+    It stays on the help-desk side: not shared with engineering, not sent to
+    trackers. Raises ValidationError keyed by "body". The caller checks the
+    contact may see the ticket and holds the transaction.
+    """
+    errors = _body_errors(body)
+    if errors:
+        raise ValidationError(errors)
+    comment = Comment.objects.create(
+        ticket=ticket, author=None, author_contact=contact, body=body.strip(),
+        visibility=Comment.Visibility.CUSTOMER, side=Comment.Side.HELPDESK,
+    )
+    audit_record(obj=ticket, actor=None, channel=channel, action="commented",
+                 new=f"comment {comment.pk} (from the customer)")
     return comment
 
 
@@ -184,12 +226,14 @@ def comment_edit(*, comment: Comment, actor, channel: str, body: str) -> Comment
         raise ValidationError({"body": f"At most {MAX_BODY} characters."})
     if body == comment.body:
         return comment
+    before = comment.body
     comment.body = body
     comment.edited_at = timezone.now()
     comment.save(update_fields=["body", "edited_at"])
     target = _comment_target(comment)
     audit_record(obj=target if target is not None else comment.ticket, actor=actor, channel=channel,
                  action="comment edited", new=f"comment {comment.pk}")
+    _notify_mentioned(comment, actor=actor, before=before)
     if target is not None and comment.is_shared:
         defect_comment_changed.send(defect=target, comment=comment, actor=actor, channel=channel, deleted=False)
     return comment
@@ -214,3 +258,44 @@ def comment_delete(*, comment: Comment, actor, channel: str, where: str = "Hando
     if target is not None and comment.is_shared:
         defect_comment_changed.send(defect=target, comment=comment, actor=actor, channel=channel, deleted=True)
     return comment
+
+
+def _may_read_comment(user, comment: Comment, escalated) -> bool:
+    """Whether `user` reads `comment` where it is; `escalated()`: whether its ticket is linked to a defect."""
+    if not roles.has_any_role(user):
+        return False
+    if not comment.is_shared and comment.side not in user_sides(user):
+        return False
+    if comment.ticket_id is None:
+        return True  # every role reads defects
+    # Agents and managers read every ticket; engineers the escalated ones.
+    return roles.can_work_tickets(user) or (roles.is_engineer(user) and escalated())
+
+
+def _notify_mentioned(comment: Comment, *, actor, before: str = "") -> None:
+    """Notify the active users `comment` mentions (@username, core.mentions) who may read it; after an
+    edit (`before`: the old body), only those it did not mention before. Nobody else learns of it."""
+    earlier = set(mentioned_names(before))
+    names = [name for name in mentioned_names(comment.body) if name not in earlier]
+    if not names:
+        return
+    user_model = get_user_model()
+    handles = user_model.objects.annotate(handle=Lower(user_model.USERNAME_FIELD))
+    users = handles.filter(handle__in=names, is_active=True)
+    linked: list[bool] = []
+
+    def escalated() -> bool:
+        if not linked:
+            linked.append(TicketDefectLink.objects.filter(ticket_id=comment.ticket_id).exists())
+        return linked[0]
+
+    readers = [user for user in users if _may_read_comment(user, comment, escalated)]
+    if comment.ticket_id is not None:
+        where, page = comment.ticket.number, reverse("tickets:detail", args=[comment.ticket_id])
+    else:
+        where, page = comment.defect.key, reverse("defects:detail", args=[comment.defect_id])
+    who = actor.get_username() if getattr(actor, "is_authenticated", False) else "Someone"
+    notify(
+        users=readers, kind=Notification.Kind.MENTION, message=f"{who} mentioned you in a comment on {where}",
+        url=f"{page}#comment-{comment.pk}", actor=actor,
+    )

@@ -7,24 +7,38 @@ from defects.models import Defect, TicketDefectLink
 from defects.severity import Impact, compute_severity, more_severe
 
 
-def defect_refresh_impact(*, defect: Defect, actor, channel: str) -> Defect:
-    """Recount the customers and tickets linked; two customers or more raise the impact.
+def impact_with(defect: Defect, *, customers: int) -> tuple[str, str]:
+    """(impact, severity) the defect takes with `customers` customers linked.
 
-    When tickets from a second customer link, the impact becomes
-    multiple_customers and the severity follows the matrix; it never drops
-    below a severity someone already set higher.
+    Two customers or more make the impact multiple_customers and the severity
+    follows the matrix, never dropping below a severity someone already set
+    higher. Fewer customers change nothing: an impact or severity is never
+    lowered by itself (engineering decides that).
     """
-    counts = TicketDefectLink.objects.filter(defect=defect).aggregate(
+    if customers < 2 or defect.impact == Impact.MULTIPLE_CUSTOMERS:
+        return defect.impact, defect.severity
+    impact = Impact.MULTIPLE_CUSTOMERS
+    return impact, more_severe(defect.severity, compute_severity(impact, defect.urgency))
+
+
+def defect_link_counts(defect: Defect) -> dict[str, int]:
+    """{"customers": n, "tickets": n} linked to the defect now (one query)."""
+    return TicketDefectLink.objects.filter(defect=defect).aggregate(
         customers=Count("ticket__customer", distinct=True), tickets=Count("ticket", distinct=True)
     )
+
+
+def defect_refresh_impact(*, defect: Defect, actor, channel: str) -> Defect:
+    """Recount the customers and tickets linked; two customers or more raise the impact (impact_with)."""
+    counts = defect_link_counts(defect)
+    impact, severity = impact_with(defect, customers=counts["customers"])
     changes: dict[str, tuple] = {}
-    if counts["customers"] >= 2 and defect.impact != Impact.MULTIPLE_CUSTOMERS:
-        changes["impact"] = (defect.impact, Impact.MULTIPLE_CUSTOMERS)
-        defect.impact = Impact.MULTIPLE_CUSTOMERS
-        severity = more_severe(defect.severity, compute_severity(defect.impact, defect.urgency))
-        if severity != defect.severity:
-            changes["severity"] = (defect.severity, severity)
-            defect.severity = severity
+    if impact != defect.impact:
+        changes["impact"] = (defect.impact, impact)
+        defect.impact = impact
+    if severity != defect.severity:
+        changes["severity"] = (defect.severity, severity)
+        defect.severity = severity
     defect.customer_count = counts["customers"]
     defect.ticket_count = counts["tickets"]
     defect.save(update_fields=["impact", "severity", "customer_count", "ticket_count", "updated_at"])

@@ -12,6 +12,14 @@ cannot_reproduce and duplicate are final for this machine.
 
 needs_info, wont_fix and cannot_reproduce need a reason: it is the question or
 the explanation the help desk passes on to the customer.
+
+fixed needs a release: the defect's fixed-in release, or the one it was planned
+for (which then becomes its fixed-in release), so that shipping that release
+moves it on to released.
+
+Outside the machine, a fixed or released defect whose problem came back is
+reopened (defect_reopen, asked for by the help desk): it returns to triage
+without the release its fix was in.
 """
 
 from django.core.exceptions import ValidationError
@@ -19,6 +27,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_changes, audit_record
+from core.dates import format_day
+from core.words import count_of
 from defects.hooks import defect_changed, defect_transitioned
 from defects.models import Defect, TicketDefectLink
 from defects.services.links import defect_refresh_impact
@@ -68,15 +78,35 @@ def release_note(defect: Defect) -> str:
     release = defect.fixed_in_release
     if release is None:
         return "released"
-    when = release.released_at.date().isoformat() if release.released_at else "date not recorded"
+    when = format_day(release.released_at) if release.released_at else "date not recorded"
     return f"fixed in {release.version}, released {when}"
 
 
+def _label(status: str) -> str:
+    return S(status).label if status in S.values else repr(status)
+
+
 def _refuse(defect: Defect, to: str, allowed: list[str]) -> ValidationError:
-    listed = ", ".join(allowed) if allowed else "none"
+    """Named as people read them ("In progress"), not as stored (`in_progress`)."""
+    listed = ", ".join(_label(s) for s in allowed) if allowed else "none"
     return ValidationError(
-        {"to": f"{defect.key} cannot move from {defect.status} to {to}; allowed: {listed}."}
+        {"to": f"{defect.key} cannot move from {_label(defect.status)} to {_label(to)}; allowed: {listed}."}
     )
+
+
+def _fix_release(defect: Defect):
+    """The release a defect moving to fixed is fixed in: its fixed-in release, else the one it was planned for.
+
+    Without either, a fixed defect would wait for a release that never names it
+    (shipping releases only the defects fixed in it), so the move is refused.
+    """
+    release = defect.fixed_in_release or defect.planned_release
+    if release is None:
+        raise ValidationError({"to": (
+            f"Say in which release {defect.key} is fixed before moving it to Fixed: "
+            "set its fixed-in release, or the release it is planned for."
+        )})
+    return release
 
 
 def _check_duplicate_target(defect: Defect, duplicate_of) -> Defect:
@@ -119,7 +149,7 @@ def _merge_into(*, defect: Defect, target: Defect, actor, channel: str, reason: 
     TicketDefectLink.objects.filter(pk__in=moved).update(defect=target)
     audit_record(
         obj=target, actor=actor, channel=channel, action="merged",
-        new=f"{len(links)} ticket(s) from {defect.key}", reason=why,
+        new=f"{count_of(len(links), 'ticket')} from {defect.key}", reason=why,
     )
     defect_refresh_impact(defect=defect, actor=actor, channel=channel)
     defect_refresh_impact(defect=target, actor=actor, channel=channel)
@@ -143,7 +173,9 @@ def defect_transition(
     `defect_transitioned` (defects/hooks.py), both inside this transaction.
 
     Raises ValidationError {"to": "... allowed: a, b"} for a move the machine
-    does not allow, {"reason": ...} when a needed reason is missing and
+    does not allow or a move to fixed that names no release (its fixed-in or
+    planned release; a planned one becomes the fixed-in release), {"reason": ...}
+    when a needed reason is missing and
     {"duplicate_of": ...} for a missing or unsuitable duplicate target.
     Permission checks belong to the caller (views and API). The given instance
     is refreshed under a row lock and returned updated.
@@ -157,8 +189,9 @@ def defect_transition(
         raise _refuse(defect, to, allowed)
     if to in NEEDS_REASON and not reason:
         what = "the question for the help desk" if to == S.NEEDS_INFO else "why, for the customer"
-        raise ValidationError({"reason": f"Moving to {to} needs a reason: {what}."})
+        raise ValidationError({"reason": f"Moving to {_label(to)} needs a reason: {what}."})
     target = _check_duplicate_target(defect, duplicate_of) if to == S.DUPLICATE else None
+    fixed_in = _fix_release(defect) if to == S.FIXED else None
 
     old = defect.status
     changes = {"status": (old, to)}
@@ -171,9 +204,14 @@ def defect_transition(
         changes["duplicate_of"] = (defect.duplicate_of, target)
         defect.duplicate_of = target
         fields.append("duplicate_of")
+    if fixed_in is not None and defect.fixed_in_release_id is None:
+        # Fixed in the release it was planned for: shipping that release releases it.
+        changes["fixed_in_release"] = (None, fixed_in)
+        defect.fixed_in_release = fixed_in
+        fields.append("fixed_in_release")
     defect.save(update_fields=fields)
     audit_changes(obj=defect, actor=actor, channel=channel, changes=changes, action="transition", reason=reason)
-    defect_changed.send(defect=defect, changed=frozenset({"status"}), channel=channel)
+    defect_changed.send(defect=defect, changed=frozenset(changes) - {"duplicate_of"}, channel=channel)
     moved: frozenset[int] = frozenset()
     if target is not None:
         moved = frozenset(_merge_into(defect=defect, target=target, actor=actor, channel=channel, reason=reason))
@@ -182,4 +220,49 @@ def defect_transition(
     )
     if target is not None:
         defect.refresh_from_db()
+    return defect
+
+
+REOPENABLE = (S.FIXED, S.RELEASED)
+
+
+@transaction.atomic
+def defect_reopen(*, defect: Defect, actor, channel: str, reason: str) -> Defect:
+    """The problem of a fixed or released defect came back: it returns to triage, audited.
+
+    The fix did not hold, so the release it was said to be fixed in is cleared
+    (and a planned release that has shipped since); the audit trail keeps both.
+    Its tickets follow and its tracker twins hear of it, as for any move.
+    Raises ValidationError {"reason": ...} without a reason and {"to": ...} for
+    a defect that is not fixed or released. Permission checks belong to the caller.
+    """
+    Defect.objects.select_for_update().filter(pk=defect.pk).exists()
+    defect.refresh_from_db()
+    reason = (reason or "").strip()
+    if defect.status not in REOPENABLE:
+        raise ValidationError({"to": (
+            f"{defect.key} is {defect.get_status_display().lower()}: only a fixed or released defect is reopened."
+        )})
+    if not reason:
+        raise ValidationError({"reason": f"Say what shows the problem of {defect.key} is back."})
+    changes: dict[str, tuple] = {"status": (defect.status, S.TRIAGE)}
+    if defect.fixed_in_release_id is not None:
+        changes["fixed_in_release"] = (defect.fixed_in_release, None)
+        defect.fixed_in_release = None
+    if defect.planned_release_id is not None and defect.planned_release.is_released:
+        changes["planned_release"] = (defect.planned_release, None)
+        defect.planned_release = None
+    defect.status = S.TRIAGE
+    defect.status_reason = reason
+    defect.status_changed_at = timezone.now()
+    defect.needs_info_from = ""
+    defect.save(update_fields=[
+        "status", "status_reason", "status_changed_at", "needs_info_from", *[f for f in changes if f != "status"],
+        "updated_at",
+    ])
+    audit_changes(obj=defect, actor=actor, channel=channel, changes=changes, action="transition", reason=reason)
+    defect_changed.send(defect=defect, changed=frozenset(changes), channel=channel)
+    defect_transitioned.send(
+        defect=defect, actor=actor, channel=channel, reason=reason, duplicate_of=None, moved_ticket_ids=frozenset(),
+    )
     return defect

@@ -7,6 +7,7 @@ forms, and pass them in.
 from django import template
 from django.urls import reverse
 
+from core import roles
 from defects.forms_triage import CommentForm
 from defects.models import Defect
 from defects.services.transitions import release_note
@@ -27,32 +28,39 @@ def defect_triage_panel(context, defect: Defect, transition_form=None, edit_form
     }
 
 
-def _thread_panel(context, *, comments, here, action: str, on_ticket: bool) -> dict:
+def thread_panel(
+    request, *, comments, here, on_ticket: bool, form: CommentForm | None = None, notice: str = ""
+) -> dict:
+    """The context of defects/_thread.html: `comments` and the comment form (a new one unless `form` is given).
+
+    The pages draw it through the tags below; the comment views answer an htmx post
+    with it again, with the new comment and `notice` (defects.views_triage.handle_comment).
+    """
+    if form is None:
+        form = CommentForm(on_ticket=on_ticket, to_customer=on_ticket and roles.can_work_tickets(request.user))
     return {
-        "request": context["request"],
-        "csrf_token": context.get("csrf_token"),
+        "request": request,
         "comments": comments,
-        "form": CommentForm(on_ticket=on_ticket),
-        "action": action,
+        "form": form,
+        "action": reverse("tickets:comment" if on_ticket else "defects:comment", args=[here.pk]),
         "here": here,
         "on_ticket": on_ticket,
+        "notice": notice,
     }
 
 
 @register.inclusion_tag("defects/_thread.html", takes_context=True)
 def defect_thread_panel(context, defect: Defect, comments) -> dict:
     """`comments`: the thread the view read (defects.selectors.defect_thread_list)."""
-    return _thread_panel(
-        context, comments=comments, here=defect, action=reverse("defects:comment", args=[defect.pk]), on_ticket=False
-    )
+    panel = thread_panel(context["request"], comments=comments, here=defect, on_ticket=False)
+    return {**panel, "csrf_token": context.get("csrf_token")}
 
 
 @register.inclusion_tag("defects/_thread.html", takes_context=True)
 def ticket_thread_panel(context, ticket, comments) -> dict:
     """`comments`: the thread the view read (defects.selectors.ticket_thread_list)."""
-    return _thread_panel(
-        context, comments=comments, here=ticket, action=reverse("tickets:comment", args=[ticket.pk]), on_ticket=True
-    )
+    panel = thread_panel(context["request"], comments=comments, here=ticket, on_ticket=True)
+    return {**panel, "csrf_token": context.get("csrf_token")}
 
 
 def engineering_feedback(defect: Defect | None) -> tuple[str, str] | None:

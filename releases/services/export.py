@@ -3,6 +3,8 @@
 import csv
 import io
 
+from django.utils.text import slugify
+
 from core.csvcells import csv_cell
 from releases.services.report import ReleaseReport
 
@@ -56,6 +58,8 @@ def report_csv(report: ReleaseReport) -> str:
 
 
 def report_filename(report: ReleaseReport) -> str:
+    """'fixed-in-billing-2.10.1.csv': the product's name as people know it (slugified), not its code."""
     release = report.release
-    safe = "".join(ch if ch.isalnum() or ch in ".-" else "-" for ch in f"{release.product.code}-{release.version}")
-    return f"fixed-in-{safe}.csv"
+    version = "".join(ch if ch.isalnum() or ch in ".-" else "-" for ch in release.version)
+    product = slugify(release.product.name) or slugify(release.product.code) or "product"
+    return f"fixed-in-{product}-{version}.csv"

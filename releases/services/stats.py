@@ -199,3 +199,4 @@ def manager_charts() -> dict:
         "median_days_to_fix": median_days_to_fix(),
         "awaiting_by_age": awaiting_engineering_by_age(),
     }
+

@@ -41,7 +41,7 @@ def test_a_manager_ships_a_release_opens_the_report_and_downloads_the_csv(
     page.get_by_role("button", name="Ship 2.4.0").click()
 
     expect(page).to_have_url(re.compile(rf"/releases/{release.pk}/report/$"))
-    expect(page.get_by_role("status").first).to_contain_text("Shipped Billing 2.4.0: 1 defect(s) released")
+    expect(page.get_by_role("status").first).to_contain_text("Shipped Billing 2.4.0: 1 defect released")
     expect(page.locator("#report-defects")).to_contain_text(defect.key)
     expect(page.locator(f"#customer-{ticket.customer_id}")).to_contain_text("carol@acme.test")
     expect(page.locator(f"#customer-{ticket.customer_id}")).to_contain_text(ticket.number)
@@ -53,7 +53,7 @@ def test_a_manager_ships_a_release_opens_the_report_and_downloads_the_csv(
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download CSV").click()
     download = download_info.value
-    assert download.suggested_filename == "fixed-in-bill-2.4.0.csv"
+    assert download.suggested_filename == "fixed-in-billing-2.4.0.csv"
     with open(download.path(), encoding="utf-8") as handle:
         rows = list(csv.reader(io.StringIO(handle.read())))
     header, row = rows[0], dict(zip(rows[0], rows[1], strict=True))

@@ -77,7 +77,7 @@ def test_the_manager_sees_open_defects_by_team_and_severity(as_user, agent, mana
     move(escalate(make_ticket(), agent, title="Closed"), S.WONT_FIX, engineer, reason="No")
 
     table = section(as_user(manager).get("/").content.decode(), "open-by-team")
-    rows = re.findall(r"<tr><td>([^<]+)</td>((?:<td class=\"num\">.*?</td>)+)</tr>", table)
+    rows = re.findall(r"<tr><td>([^<]+)</td>(.*?)</tr>", table, re.S)
     cells = {name: re.findall(r">(\d+)<", nums) for name, nums in rows}
     assert cells == {"Billing engineering": ["1", "1", "0", "0", "2"], "Unrouted": ["0", "1", "0", "0", "1"]}
 

@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Lowest first: an app's domain may import the apps before it in this list, never one after.
-LAYERS = ["core", "defects", "sync", "tickets", "enhancements", "releases"]
+LAYERS = ["core", "defects", "sync", "tickets", "enhancements", "releases", "portal"]
 RANK = {app: rank for rank, app in enumerate(LAYERS)}
 
 # A module is presentation when a folder or its own name says so (`defects/api/views.py`,

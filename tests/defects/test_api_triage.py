@@ -26,13 +26,13 @@ def test_an_engineer_moves_a_defect_and_the_answer_shows_it(api, engineer, defec
     assert audit_history(defect).filter(field="status", new="triage", channel=Channel.API, actor=engineer).exists()
 
 
-def test_a_refused_move_is_a_400_naming_the_allowed_ones(api, engineer, defect):
+def test_a_refused_move_is_a_400_naming_the_allowed_ones_by_label(api, engineer, defect):
     response = transition(api(engineer), defect, to="fixed")
     assert response.status_code == 400
     assert response.json() == {
         "to": [
-            f"{defect.key} cannot move from new to fixed; "
-            "allowed: triage, needs_info, wont_fix, cannot_reproduce, duplicate."
+            f"{defect.key} cannot move from New to Fixed; "
+            "allowed: Triage, Needs information, Won't fix, Cannot reproduce, Duplicate."
         ]
     }
 

@@ -104,8 +104,9 @@ def test_a_row_with_few_tickets_names_them_all(as_user, engineer, make_ticket, a
 
 def test_a_row_shows_age_links_and_its_twins_in_trackers(as_user, engineer, ticket, agent):
     from django.utils import timezone
-    from django.utils.formats import date_format
     from django.utils.timesince import timesince
+
+    from core.dates import format_moment
 
     defect = escalate(ticket, agent)
     created = timezone.now() - timezone.timedelta(days=40)
@@ -117,7 +118,7 @@ def test_a_row_shows_age_links_and_its_twins_in_trackers(as_user, engineer, tick
 
     assert f'<a href="/defects/{defect.pk}/">{defect.key}</a>' in row
     assert '<br><a class="muted" href="https://jira.example/browse/BILL-7" rel="noopener noreferrer">BILL-7</a>' in row
-    assert f'title="{date_format(timezone.localtime(created), "j M Y H:i")}">{timesince(created)}</td>' in row
+    assert f'title="{format_moment(created)}">{timesince(created)}</td>' in row
     assert '<span class="badge eng-new">New</span>' in row and "Billing · Billing engineering" in row
 
 
@@ -189,7 +190,7 @@ def test_bulk_status_change_reports_each_row_it_refused(as_user, engineer, make_
     )
     html = response.content.decode()
     assert Defect.objects.get(pk=fresh.pk).status == S.TRIAGE
-    assert f"{started.key}: {started.key} cannot move from triage to triage; allowed: in_progress" in html
+    assert f"{started.key}: {started.key} cannot move from Triage to Triage; allowed: In progress" in html
     assert "done for 1 defect." in html
 
 

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from core.audit import audit_history
 from core.models import Channel
 from defects.models import Defect, TicketDefectLink
+from defects.services.changes import defect_update
 from tests.factories import ROUTE, escalate, link, move, walk
 from tickets.models import Ticket
 
@@ -35,8 +36,12 @@ def other_defect(make_ticket, agent):
 
 @pytest.mark.parametrize("start", list(EXPECTED))
 @pytest.mark.parametrize("to", [s for s in S.values if s != S.RELEASED])
-def test_every_manual_move_is_allowed_or_refused_as_the_machine_says(start, to, ticket, agent, engineer, other_defect):
+def test_every_manual_move_is_allowed_or_refused_as_the_machine_says(
+    start, to, ticket, agent, engineer, other_defect, release
+):
     defect = walk(escalate(ticket, agent), start, engineer)
+    if to == S.FIXED and defect.planned_release_id is None:
+        defect = defect_update(defect=defect, actor=engineer, channel=Channel.WEB, planned_release=release)
     if to in EXPECTED[start]:
         defect = move(defect, to, engineer, **_kwargs(to, other_defect))
         assert defect.status == to
@@ -47,7 +52,7 @@ def test_every_manual_move_is_allowed_or_refused_as_the_machine_says(start, to, 
         message = excinfo.value.message_dict["to"][0]
         assert "allowed: " in message
         for allowed in EXPECTED[start]:
-            assert allowed in message
+            assert S(allowed).label in message
         assert Defect.objects.get(pk=defect.pk).status == start
 
 
@@ -80,8 +85,8 @@ def test_an_unknown_status_is_refused_naming_the_allowed_ones(ticket, agent, eng
     with pytest.raises(ValidationError) as excinfo:
         move(defect, "done", engineer)
     assert excinfo.value.message_dict["to"] == [
-        f"{defect.key} cannot move from new to done; "
-        "allowed: triage, needs_info, wont_fix, cannot_reproduce, duplicate."
+        f"{defect.key} cannot move from New to 'done'; "
+        "allowed: Triage, Needs information, Won't fix, Cannot reproduce, Duplicate."
     ]
 
 
@@ -111,7 +116,7 @@ def test_needs_info_returns_to_the_state_it_came_from(start, ticket, agent, engi
     assert defect.needs_info_from == start
     with pytest.raises(ValidationError) as excinfo:
         move(defect, S.FIXED if start != S.IN_VERIFICATION else S.TRIAGE, engineer)
-    assert f"allowed: {start}," in excinfo.value.message_dict["to"][0]
+    assert f"allowed: {start.label}," in excinfo.value.message_dict["to"][0]
 
     defect = move(defect, start, engineer)
     assert defect.status == start
@@ -190,3 +195,33 @@ def test_the_forward_route_used_by_these_tests_is_the_chain(ticket, agent, engin
     defect = walk(escalate(ticket, agent), S.FIXED, engineer)
     statuses = list(audit_history(defect).filter(field="status").order_by("at", "id").values_list("new", flat=True))
     assert statuses == [str(s) for s in ROUTE[S.FIXED]]
+
+
+def test_a_defect_cannot_be_fixed_without_saying_in_which_release(ticket, agent, engineer):
+    defect = walk(escalate(ticket, agent), S.IN_VERIFICATION, engineer)
+    with pytest.raises(ValidationError) as excinfo:
+        move(defect, S.FIXED, engineer)
+    message = excinfo.value.message_dict["to"][0]
+    assert message == (
+        f"Say in which release {defect.key} is fixed before moving it to Fixed: "
+        "set its fixed-in release, or the release it is planned for."
+    )
+    assert Defect.objects.get(pk=defect.pk).status == S.IN_VERIFICATION
+
+
+def test_fixing_a_defect_planned_for_a_release_makes_it_fixed_in_that_release(ticket, agent, engineer, release):
+    defect = walk(escalate(ticket, agent), S.IN_VERIFICATION, engineer)
+    defect_update(defect=defect, actor=engineer, channel=Channel.WEB, planned_release=release)
+    defect = move(defect, S.FIXED, engineer)
+    assert (defect.status, Defect.objects.get(pk=defect.pk).fixed_in_release) == (S.FIXED, release)
+    assert audit_history(defect).filter(field="fixed_in_release", new=str(release), action="transition").exists()
+
+
+def test_a_fixed_defect_keeps_the_release_it_is_fixed_in(ticket, agent, engineer, release):
+    defect = walk(escalate(ticket, agent), S.IN_VERIFICATION, engineer)
+    defect_update(defect=defect, actor=engineer, channel=Channel.WEB, fixed_in_release=release)
+    defect = move(defect, S.FIXED, engineer)
+    with pytest.raises(ValidationError) as excinfo:
+        defect_update(defect=defect, actor=engineer, channel=Channel.WEB, fixed_in_release=None)
+    assert "keeps the release it is fixed in" in excinfo.value.message_dict["fixed_in_release"][0]
+    assert Defect.objects.get(pk=defect.pk).fixed_in_release == release

@@ -90,7 +90,7 @@ def test_a_bad_transition_is_a_400_naming_the_allowed_moves(api, agent, manager,
     request = request_from(ticket, agent)
     answer = api(manager).post(f"/api/requests/{request.pk}/transition/", {"to": "delivered"}, format="json")
     assert answer.status_code == 400
-    assert "allowed: under_review, declined, duplicate" in answer.json()["to"][0]
+    assert "allowed: Under review, Declined, Duplicate" in answer.json()["to"][0]
 
 
 def test_declining_shows_the_reason_on_the_ticket(api, agent, product_manager, ticket):

@@ -99,3 +99,28 @@ def test_the_report_page_embeds_its_chart_data(as_user, agent, manager, ticket, 
     page = as_user(manager).get(f"/requests/report/?product={product.pk}")
     assert page.status_code == 200
     assert b'id="chart-data"' in page.content and b"demand_over_time" in page.content
+
+
+def test_a_comment_on_a_request_comes_back_in_the_thread_and_a_repeat_counts_once(client, agent, ticket):
+    import re
+
+    from enhancements.models import RequestComment
+    from tests.factories import request_from
+
+    enh = request_from(ticket, agent)
+    client.force_login(agent)
+    page = client.get(f"/requests/{enh.pk}/").content.decode()
+    (token,) = re.findall(r'name="form_token" value="([^"]+)"', page)
+    data = {"body": "Two more customers asked", "form_token": token}
+
+    first = client.post(f"/requests/{enh.pk}/comments/", data, headers={"HX-Request": "true"})
+    again = client.post(f"/requests/{enh.pk}/comments/", data, headers={"HX-Request": "true"})
+
+    (comment,) = RequestComment.objects.filter(request=enh)
+    html = first.content.decode()
+    assert html.lstrip().startswith('<section class="card" id="thread"') and f'id="comment-{comment.pk}"' in html
+    assert "Comment added." in html and "Two more customers asked</textarea>" not in html
+    assert "This comment was already posted." in again.content.decode()
+    plain = client.post(f"/requests/{enh.pk}/comments/", data)
+    assert plain.url == f"/requests/{enh.pk}/#comment-{comment.pk}"
+    assert RequestComment.objects.filter(request=enh).count() == 1

@@ -41,7 +41,7 @@ def test_a_move_off_the_machine_names_the_allowed_ones(ticket, agent, product_ma
     with pytest.raises(ValidationError) as caught:
         move(request, "delivered", product_manager)
     assert caught.value.message_dict["to"] == [
-        f"{request.key} cannot move from new to delivered; allowed: under_review, declined, duplicate."
+        f"{request.key} cannot move from New to Delivered; allowed: Under review, Declined, Duplicate."
     ]
 
 

@@ -155,7 +155,7 @@ def test_the_report_api_downloads_escaped_csv(api, agent, release, fixed_in, mak
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    assert response["Content-Disposition"] == 'attachment; filename="fixed-in-bill-2.4.0.csv"'
+    assert response["Content-Disposition"] == 'attachment; filename="fixed-in-billing-2.4.0.csv"'
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[1][3] == "'=1+1 is not a formula"
 

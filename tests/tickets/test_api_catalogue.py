@@ -40,7 +40,10 @@ def test_a_manager_adds_a_customer_and_the_change_is_audited(api, manager):
     response = api(manager).post("/api/customers/", {"name": "Initech"}, format="json")
     assert response.status_code == 201, response.content
     customer = Customer.objects.get(name="Initech")
-    assert response.json() == {"id": customer.pk, "name": "Initech", "tier": "standard", "contacts": []}
+    assert response.json() == {
+        "id": customer.pk, "name": "Initech", "tier": "standard", "portal_enabled": False, "portal_scope": "own",
+        "contacts": [],
+    }
     assert audit_history(customer).filter(action="created", actor=manager, channel=Channel.API).exists()
 
 

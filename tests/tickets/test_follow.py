@@ -2,6 +2,7 @@ import pytest
 from django.core import mail
 
 from core.audit import audit_history
+from core.dates import format_day
 from core.models import Notification
 from defects.models import Defect
 from tests.factories import escalate, link, move, walk
@@ -64,7 +65,7 @@ def test_fixed_keeps_tickets_waiting_until_the_release_ships(two_tickets, engine
 
     assert _statuses(first, second) == [T.OPEN, T.OPEN]
     note = Notification.objects.filter(user=first.assignee).latest("id")
-    assert f"fixed in 2.4.0, released {release.released_at.date().isoformat()}" in note.message
+    assert f"fixed in 2.4.0, released {format_day(release.released_at)}" in note.message
     assert "Tell the customer" in note.message
 
 
@@ -114,7 +115,7 @@ def test_status_notifications_are_emailed_once_the_change_commits(
     with django_capture_on_commit_callbacks(execute=True):
         move(defect, S.TRIAGE, engineer)
     assert sorted(m.to[0] for m in mail.outbox) == sorted([first.assignee.email, second.assignee.email])
-    assert all("is now triage" in m.subject for m in mail.outbox)
+    assert all("moved to Triage" in m.subject for m in mail.outbox)
 
 
 @pytest.mark.parametrize(

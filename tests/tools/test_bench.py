@@ -11,7 +11,7 @@ from django.core.management import call_command
 from core.models import Channel
 from core.tokens import api_token_issue
 from tools.bench import load, report
-from tools.bench.targets import PERSONAS, build_targets
+from tools.bench.targets import CONTACT, PERSONAS, build_targets, portal_contact
 
 
 def test_p95_is_the_nearest_rank_and_p50_the_median():
@@ -51,6 +51,14 @@ def test_the_load_loop_sends_every_request_and_counts_an_unexpected_status_as_an
     assert "mixed" in report.table([result])
 
 
+def _sign_in_to_the_portal(client) -> None:
+    """Sign the test client in to the portal as the bench's contact, with the seeded password."""
+    client.logout()
+    email, _ = portal_contact()
+    answer = client.post("/portal/sign-in/", {"email": email, "password": "handoff"})
+    assert answer.status_code == 302, answer.content
+
+
 @pytest.mark.django_db
 def test_every_target_answers_200_on_seeded_data(client):
     """Each page and endpoint the bench measures exists and answers its persona (a fast 403 is no result)."""
@@ -58,9 +66,22 @@ def test_every_target_answers_200_on_seeded_data(client):
     targets = build_targets()
     names = {t.name for t in targets}
     assert {"ticket list, first page", "triage queue (my teams)", "dashboard (manager)"} <= names
+    # The work lists sorted, searched and opened through saved views (a shared one among them).
+    assert {
+        "ticket list, sorted", "ticket list, saved views", "defect list, sorted and searched",
+        "defect list, saved views", "triage queue, sorted and searched", "triage queue, saved views",
+    } <= names
+    saved = next(t for t in targets if t.name == "ticket list, saved views")
+    assert "/tickets/?sort=updated&waiting=yes" in saved.paths
     assert any(name.startswith("release report") for name in names)
+    assert {"portal ticket list", "portal ticket page"} <= names
     for target in targets:
         if target.note:
+            continue
+        if target.persona == CONTACT:
+            _sign_in_to_the_portal(client)
+            for path in target.paths:
+                assert client.get(path).status_code in target.expect, (target.name, path)
             continue
         user = User.objects.get(username=PERSONAS[target.persona])
         headers = {}

@@ -1,9 +1,10 @@
 import django_filters
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from tickets.models import Customer, Product, Ticket
-from tickets.selectors import filter_tickets
+from tickets.selectors import TICKET_SORTS, filter_tickets
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -47,11 +48,26 @@ class TicketFilter(django_filters.FilterSet):
     product = django_filters.ModelChoiceFilter(queryset=Product.objects.all())
     escalated = StrictBooleanFilter(help_text="Linked to a defect (true) or not (false).")
     search = django_filters.CharFilter(help_text="A ticket number, or words of the subject or customer name.")
+    assignee = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.all(), help_text="The id of the user the tickets are assigned to.",
+    )
+    waiting = StrictBooleanFilter(
+        help_text="Open tickets not updated for longer than their customer's tier allows (true).",
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=TICKET_SORTS.choices(),
+        help_text="The order: created (the default, newest first), subject, status or updated; "
+        "a leading - reverses it.",
+    )
 
     class Meta:
         model = Ticket
-        fields = ["status", "customer", "product", "escalated", "search"]
+        fields = ["status", "customer", "product", "escalated", "search", "assignee", "waiting", "sort"]
 
     def filter_queryset(self, queryset):
         # One place decides what each filter means, shared with the ticket list page.
-        return filter_tickets(queryset, **self.form.cleaned_data)
+        filters = dict(self.form.cleaned_data)
+        sort = filters.pop("sort", "")
+        filters["waiting"] = bool(filters.get("waiting"))
+        tickets = filter_tickets(queryset, **filters)
+        return tickets.order_by(*TICKET_SORTS.order_by(sort)) if sort else tickets

@@ -48,7 +48,8 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "tier", "contacts"]
+        # portal_enabled and portal_scope: the customer portal's settings (managers change them).
+        fields = ["id", "name", "tier", "portal_enabled", "portal_scope", "contacts"]
 
 
 class ComponentSerializer(serializers.ModelSerializer):

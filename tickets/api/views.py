@@ -20,7 +20,9 @@ from defects.api.triage import TicketThreadMixin
 from defects.models import TicketDefectLink
 from defects.selectors import defect_list_queryset
 from sync.models import ExternalIssue
+from tickets.api.bulk import TicketBulkMixin
 from tickets.api.filters import TicketFilter
+from tickets.api.links import TicketLinksMixin
 from tickets.api.permissions import TicketWorkersWrite
 from tickets.api.serializers import (
     AlreadyEscalatedSerializer,
@@ -102,6 +104,8 @@ class ProductViewSet(CatalogueViewSet):
 class TicketViewSet(
     TicketThreadMixin,
     TicketStatusMixin,
+    TicketBulkMixin,
+    TicketLinksMixin,
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
     """Tickets the user may see: everyone's for agents and managers, escalated ones for engineers."""

@@ -72,12 +72,13 @@ def follow_message(defect: Defect, ticket: Ticket, reason: str) -> tuple[str, st
         return Notification.Kind.NEEDS_INFO, f"Engineering needs information on {defect.key} for {ticket.number}{why}"
     if defect.status == S.RELEASED:
         return (
-            Notification.Kind.DEFECT_STATUS,
+            Notification.Kind.RELEASED,
             f"{defect.key} for {ticket.number}: {release_note(defect)}. Tell the customer.",
         )
     return (
         Notification.Kind.DEFECT_STATUS,
-        f"{defect.key} for {ticket.number} is now {defect.get_status_display().lower()}{why}",
+        # The status as people read it ("moved to In progress"), never its code.
+        f"{defect.key} for {ticket.number} moved to {defect.get_status_display()}{why}",
     )
 
 

@@ -1,7 +1,8 @@
 """Actions posted from the ticket page: a comment and the help desk's own status.
 
-They answer as the defect page's actions do (defects.views_triage.handle_form):
-a redirect back to the page, or the form again with its errors.
+They answer as the defect page's actions do (defects.views_triage.handle_form, and
+handle_comment for a comment): a redirect back to the page, or the form again with
+its errors; a comment posted with htmx gets the thread back with it.
 """
 
 from django.db import transaction
@@ -14,10 +15,13 @@ from core import roles
 from core.decorators import role_required
 from core.models import Channel
 from defects.forms_triage import CommentForm
+from defects.selectors import ticket_thread_list
 from defects.services.comments import comment_add
-from defects.views_triage import handle_form
+from defects.templatetags.triage_tags import thread_panel
+from defects.views_triage import handle_comment, handle_form
 from tickets.forms import TicketStatusForm
 from tickets.selectors import visible_tickets
+from tickets.services.status import ticket_status_choices
 from tickets.services.tickets import ticket_set_status
 
 
@@ -26,14 +30,15 @@ from tickets.services.tickets import ticket_set_status
 def ticket_comment_page(request: HttpRequest, pk: int) -> HttpResponse:
     # Object level: engineers only reach escalated tickets (404 otherwise).
     ticket = get_object_or_404(visible_tickets(request.user), pk=pk)
-    form = CommentForm(request.POST, on_ticket=True)
+    form = CommentForm(request.POST, on_ticket=True, to_customer=roles.can_work_tickets(request.user))
 
-    def run(data: dict) -> None:
-        comment_add(actor=request.user, channel=Channel.WEB, ticket=ticket, **data)
+    def panel(form: CommentForm | None, notice: str) -> dict:
+        comments = ticket_thread_list(ticket=ticket, user=request.user)
+        return thread_panel(request, comments=comments, here=ticket, on_ticket=True, form=form, notice=notice)
 
-    return handle_form(
-        request, form=form, run=run, back=reverse("tickets:detail", args=[pk]) + "#thread",
-        title=f"Comment on {ticket.number}", submit="Add comment", form_id="comment-form", done="Comment added.",
+    return handle_comment(
+        request, form=form, back=reverse("tickets:detail", args=[pk]), title=f"Comment on {ticket.number}",
+        add=lambda data: comment_add(actor=request.user, channel=Channel.WEB, ticket=ticket, **data), panel=panel,
     )
 
 
@@ -42,7 +47,7 @@ def ticket_comment_page(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_status_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The help desk's own status. Engineers cannot close tickets (403)."""
     ticket = get_object_or_404(visible_tickets(request.user), pk=pk)
-    form = TicketStatusForm(request.POST)
+    form = TicketStatusForm(request.POST, offered=ticket_status_choices(ticket))
 
     def run(data: dict) -> None:
         with transaction.atomic():

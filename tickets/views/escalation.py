@@ -1,26 +1,25 @@
-"""Escalating a ticket in the browser: similar defects first, then the form."""
+"""Escalating a ticket in the browser: similar defects (or a search) first, then the form.
+
+Linking to one of them, unlinking, and reopening a released defect: tickets/views/links.py.
+"""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from core import roles
 from core.decorators import role_required
 from core.models import Channel
 from defects.models import Defect
-from defects.selectors import defect_list, similar_defects
+from defects.selectors import open_defects_to_link, similar_defects
 from defects.severity import MATRIX, Impact, Severity, Urgency, compute_severity
-from tickets.forms import EscalateForm, LinkDefectForm, apply_service_errors
+from tickets.forms import EscalateForm, apply_service_errors
 from tickets.models import Ticket
-from tickets.selectors import product_parts, ticket_list, visible_tickets
-from tickets.services.escalation import (
-    AlreadyEscalated,
-    open_defect_of,
-    ticket_escalate,
-    ticket_link_defect,
-)
+from tickets.selectors import product_parts, ticket_list
+from tickets.services.escalation import AlreadyEscalated, open_defect_of, ticket_escalate
+from tickets.views.links import escalate_again_page
 
 
 def severity_matrix() -> list[tuple[str, list[str]]]:
@@ -68,9 +67,15 @@ def ticket_similar_defects_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Open defects like the ticket, with a button to link to each: the escalate page's
     first section (htmx), or a page of its own without script."""
     ticket = _ticket_to_escalate(request, pk)
+    query = request.GET.get("q", "").strip()[:200]
     context = {
         "ticket": ticket,
-        "similar": similar_defects(text=f"{ticket.subject} {ticket.description}", product=ticket.product),
+        "query": query,
+        # A search by key or words finds any open defect of the product; else the suggestions.
+        "similar": (
+            open_defects_to_link(text=query, product_id=ticket.product_id) if query
+            else similar_defects(text=f"{ticket.subject} {ticket.description}", product=ticket.product)
+        ),
     }
     template = "tickets/_similar_defects.html" if request.htmx else "tickets/similar_defects.html"
     return render(request, template, context)
@@ -87,6 +92,10 @@ def ticket_escalate_page(request: HttpRequest, pk: int) -> HttpResponse:
     existing = open_defect_of(ticket)
     if existing is not None:
         return _already_escalated(request, ticket, existing, status=409 if request.method == "POST" else 200)
+    # A ticket whose fix has shipped: is it the same problem back, or a new one?
+    question = escalate_again_page(request, ticket)
+    if question is not None:
+        return question
     form = EscalateForm(
         ticket, request.POST or None, request.FILES or None, parts=product_parts(product_id=ticket.product_id)
     )
@@ -104,28 +113,6 @@ def ticket_escalate_page(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Escalated to engineering as {defect.key} ({defect.severity}), sent to {team}.")
             return redirect("tickets:detail", pk=ticket.pk)
     return _form_page(request, ticket, form, status=400 if form.errors else 200)
-
-
-@require_POST
-@role_required(roles.can_work_tickets)
-def ticket_link_defect_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """Link the ticket to an existing open defect instead of creating one."""
-    ticket = get_object_or_404(visible_tickets(request.user), pk=pk)
-    form = LinkDefectForm(request.POST, defects=defect_list())
-    if not form.is_valid():
-        messages.error(request, "Choose an existing defect to link to.")
-        return redirect("tickets:escalate", pk=ticket.pk)
-    defect = form.cleaned_data["defect"]
-    try:
-        ticket_link_defect(ticket=ticket, defect=defect, actor=request.user, channel=Channel.WEB)
-    except AlreadyEscalated as exc:
-        messages.error(request, str(exc))
-        return redirect("tickets:escalate", pk=ticket.pk)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("tickets:escalate", pk=ticket.pk)
-    messages.success(request, f"Linked to {defect.key}; the ticket now waits on engineering.")
-    return redirect("tickets:detail", pk=ticket.pk)
 
 
 @require_GET

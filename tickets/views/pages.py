@@ -1,21 +1,31 @@
 """The ticket list, the new-ticket page and the ticket page."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Case, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
+from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET
 
 from core import roles
-from core.audit import audit_history
 from core.decorators import role_required
+from core.history import history_lines
 from core.jinja2 import render_fragment
-from core.models import Channel
+from core.models import Channel, SavedView
 from core.paginator import LargeTablePaginator
 from core.paths import path_maker
+from core.sorting import Column, list_head
+from core.views_saved import saved_views_bar
 from defects.models import Defect
+from defects.views import day_month_year
+from defects.views_queue import age_strings
+from portal.selectors import contact_portal
 from releases.code.selectors import fix_first_releases
 from tickets.forms import TicketCreateForm, TicketFilterForm, TicketStatusForm, apply_service_errors
 from tickets.models import Customer, Ticket
@@ -23,6 +33,8 @@ from tickets.models import Customer, Ticket
 # Aliased: this module's list view is called ticket_list too.
 from tickets.selectors import (
     ROW_FIELDS,
+    TICKET_SORTS,
+    WAITING_STATUSES,
     current_defects,
     current_requests,
     customer_lookup,
@@ -30,34 +42,84 @@ from tickets.selectors import (
     product_list,
     ticket_form_choices,
     ticket_page_get,
+    waiting_limits,
 )
 from tickets.selectors import ticket_list as tickets_visible_to
+from tickets.services.status import ticket_status_choices
 from tickets.services.tickets import ticket_create
+from tickets.views.bulk import bulk_form
 
 PAGE_SIZE = 50
 HISTORY_LENGTH = 15
 CUSTOMER_SUGGESTIONS = 20
 SEARCH_COUNT_CAP = 1_000
+MINUTE = timedelta(minutes=1)
+# The ticket list's columns; those with a key sort the list (tickets.selectors.TICKET_SORTS).
+TICKET_COLUMNS = [
+    Column("Ticket", "created"), Column("Subject", "subject"), Column("Customer"), Column("Product"),
+    Column("Help-desk status", "status"), Column("Engineering status"), Column("Enhancement request"),
+    Column("Last updated", "updated"),
+]
+SELECT_COLUMN = Column("Select every ticket on this page", select_all="tickets")
+# Every agent's and manager's first view of the list.
+MY_TICKETS = (("My tickets", "assignee=me"),)
+
+
 @role_required()
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    """Tickets the user may see, filtered, 50 a page, with both statuses per row."""
-    form = TicketFilterForm(request.GET or None, products=product_list(), find_customers=customer_lookup)
+    """Tickets the user may see, filtered and sorted, 50 a page, with both statuses per row.
+
+    Agents and managers also get their saved views' "My tickets" and the bulk actions
+    (a checkbox per row; tickets/views/bulk.py applies them).
+    """
+    form = TicketFilterForm(
+        request.GET or None, products=product_list(), find_customers=customer_lookup, user=request.user
+    )
     filters = form.filters()
-    tickets = filter_tickets(tickets_visible_to(user=request.user), **filters)
+    sort = TICKET_SORTS.chosen(request.GET.get("sort"))
+    tickets = filter_tickets(tickets_visible_to(user=request.user), **filters).order_by(*TICKET_SORTS.order_by(sort))
     # Each match of a text search is read from the table to be checked: counted
     # exactly up to SEARCH_COUNT_CAP, "About N" beyond (the planner's estimate).
     count_cap = SEARCH_COUNT_CAP if filters["search"] else None
     paginator = LargeTablePaginator(tickets, PAGE_SIZE, count_cap=count_cap, row_fields=ROW_FIELDS)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "tickets/list.html", {"form": form, "page": page, "rows": list_rows(page.object_list)})
+    can_bulk = roles.can_work_tickets(request.user)
+    context = {
+        "form": form, "page": page, "rows": list_rows(page.object_list, selectable=can_bulk),
+        "head": list_head(TICKET_SORTS, request.GET, [SELECT_COLUMN, *TICKET_COLUMNS] if can_bulk else TICKET_COLUMNS),
+        # Kept by the filter form, so filtering again keeps the order.
+        "sort": "" if sort == TICKET_SORTS.default else sort,
+        "saved": saved_views_bar(request, SavedView.List.TICKETS, builtins=MY_TICKETS if can_bulk else ()),
+        "bulk": bulk_form(request) if can_bulk and page.object_list else None,
+    }
+    return render(request, "tickets/list.html", context)
 
 
-def list_rows(tickets: list[dict]) -> SafeString:
+def _span(limit: timedelta) -> str:
+    """A waiting limit in words: "1 day", "3 days", "8 hours"."""
+    hours = int(limit.total_seconds() // 3600)
+    if hours % 24 == 0:
+        return f"{hours // 24} day{pluralize(hours // 24)}"
+    return f"{hours} hour{pluralize(hours)}"
+
+
+def waiting_notes() -> dict[str, str]:
+    """Tier -> the hover note of its waiting tickets: "Strategic customers expect an update within 1 day"."""
+    labels = dict(Customer.Tier.choices)
+    return {
+        tier: f"{labels.get(tier, tier)} customers expect an update within {_span(limit)}"
+        for tier, limit in waiting_limits().items()
+    }
+
+
+def list_rows(tickets: list[dict], *, selectable: bool = False) -> SafeString:
     """The rows of the ticket list (dicts of ROW_FIELDS), from templates/jinja2/tickets/list_rows.html.
 
     URLs are reversed once for the page; the rows' current defects read in one query, their
     newest enhancement requests in another. Each row's values are looked up here, so the
     template only writes them: a call from a Jinja2 template costs several times a call here.
+    A row's last update reads "2 days ago", or "Waiting 3 days" once an open ticket has waited
+    longer than its customer's tier allows (tickets.selectors.waiting_limits).
     """
     ids = [ticket["pk"] for ticket in tickets]
     defects, requests = current_defects(ids), current_requests(ids)
@@ -65,6 +127,7 @@ def list_rows(tickets: list[dict]) -> SafeString:
     request_url = path_maker("enhancements:detail")
     status_labels = {value: str(label) for value, label in Ticket.Status.choices}
     defect_labels = {value: str(label) for value, label in Defect.Status.choices}
+    now, ages, limits, notes = timezone.now(), age_strings(), waiting_limits(), waiting_notes()
     rows = []
     for ticket in tickets:
         pk, status = ticket["pk"], ticket["status"]
@@ -77,8 +140,18 @@ def list_rows(tickets: list[dict]) -> SafeString:
             }
         if (request := requests.get(pk)) is not None:
             row["request"] = {**request, "url": request_url(request["id"])}
+        updated, tier = ticket["updated_at"], ticket["customer__tier"]
+        waited = now - updated
+        limit = limits.get(tier)
+        local = timezone.localtime(updated)
+        # core.dates' moment ("4 Dec 2026, 19:26"), written without its per-call lookups: 50 a page.
+        row["updated_iso"] = local.isoformat(timespec="seconds")
+        row["updated_exact"] = f"{day_month_year(local)}, {local.hour:02d}:{local.minute:02d}"
+        row["age"] = "just now" if waited < MINUTE else timesince(updated, now, time_strings=ages, depth=1)
+        if status in WAITING_STATUSES and limit is not None and waited > limit:
+            row["waiting"] = notes[tier]
         rows.append(row)
-    return render_fragment("tickets/list_rows.html", {"rows": rows})
+    return render_fragment("tickets/list_rows.html", {"rows": rows, "selectable": selectable})
 
 
 @require_GET
@@ -132,11 +205,20 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "request__target_release", "request__delivered_release", "request__duplicate_of"
         ).first(),
         "can_send_request": roles.can_work_tickets(request.user) and ticket.is_open,
+        "can_unlink": roles.can_work_tickets(request.user),
+        # The fix has shipped: the help desk's next step is to tell the customer and close.
+        "next_step": (
+            defect if defect and defect.status == Defect.Status.RELEASED and ticket.is_open
+            and roles.can_work_tickets(request.user) else None
+        ),
+        # The contact and the customer portal (its "Invite to the portal" button): the help desk only.
+        "contact_portal": contact_portal(ticket.contact_id) if roles.can_work_tickets(request.user) else None,
         "thread": page.thread,
-        "history": list(audit_history(ticket)[:HISTORY_LENGTH]),
+        "history": history_lines(ticket, limit=HISTORY_LENGTH),
         # The help desk's own status: agents and managers only.
         "status_form": (
-            TicketStatusForm(initial={"status": ticket.status}) if roles.can_work_tickets(request.user) else None
+            TicketStatusForm(initial={"status": ticket.status}, offered=ticket_status_choices(ticket))
+            if roles.can_work_tickets(request.user) else None
         ),
     }
     return render(request, "tickets/detail.html", context)

@@ -5,9 +5,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
+from django.contrib.auth.models import User
 from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 
+from core.models import Channel, SavedView
+from core.saved_views import saved_view_save, saved_view_url
 from defects.models import Defect, Team, TicketDefectLink
 from releases.models import Release
 from tickets.models import Customer, Ticket
@@ -17,6 +20,21 @@ HOOK_GOAL_MS = 50.0
 PASSWORD = "handoff"
 # Seeded people (tools.scale.catalog); every seeded account has the password "handoff".
 PERSONAS = {"agent": "scale-agent-001", "engineer": "scale-engineer-001", "manager": "scale-manager-001"}
+# A customer's contact in the customer portal (its own sign-in): tools.scale.seed_portal's accounts.
+CONTACT = "contact"
+
+
+def portal_contact() -> tuple[str, int] | None:
+    """(address, customer id) of the seeded portal contact whose organisation-wide view holds the most tickets."""
+    customer = (
+        Customer.objects.filter(portal_enabled=True, portal_scope=Customer.PortalScope.ORGANISATION,
+                                contacts__portal_account__isnull=False)
+        .annotate(n=Count("tickets", distinct=True)).order_by("-n", "pk").first()
+    )
+    if customer is None:
+        return None
+    email = customer.contacts.filter(portal_account__isnull=False).order_by("pk").values_list("email", flat=True)[0]
+    return email, customer.pk
 
 
 @dataclass
@@ -50,6 +68,9 @@ class Clients:
     tokens: dict[str, str] = field(default_factory=dict)
 
     def login(self, persona: str) -> None:
+        if persona == CONTACT:
+            self._portal_login()
+            return
         username = PERSONAS[persona]
         session = requests.Session()
         page = session.get(f"{self.base}/accounts/login/", timeout=10)
@@ -65,6 +86,21 @@ class Clients:
                                json={"username": username, "password": PASSWORD})
         if answer.ok:
             self.tokens[persona] = answer.json()["token"]
+
+    def _portal_login(self) -> None:
+        found = portal_contact()
+        if found is None:
+            return
+        session = requests.Session()
+        page = session.get(f"{self.base}/portal/sign-in/", timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        answer = session.post(
+            f"{self.base}/portal/sign-in/", allow_redirects=False, timeout=10,
+            data={"email": found[0], "password": PASSWORD, "csrfmiddlewaretoken": token.group(1) if token else ""},
+        )
+        if answer.status_code != 302:
+            raise RuntimeError(f"could not sign in to the portal as {found[0]}: HTTP {answer.status_code}")
+        self.cookies[CONTACT] = session.cookies
 
     def session_for(self, target: Target) -> requests.Session:
         session = requests.Session()
@@ -88,6 +124,34 @@ def _first_url(names: list[str], *args, query: str = "") -> str | None:
 
 def _missing(name: str, persona: str, why: str) -> Target:
     return Target(name, persona, [], note=why)
+
+
+# The views each list offers the bench's personas: a few of their own and a shared one, as a
+# help desk keeps them. (list, persona or "shared", name, query)
+SAVED_VIEWS = [
+    (SavedView.List.TICKETS, "agent", "My tickets, longest waiting", "assignee=me&sort=updated"),
+    (SavedView.List.TICKETS, "agent", "Awaiting engineering", "status=awaiting_engineering&sort=-updated"),
+    (SavedView.List.TICKETS, "shared", "Waiting too long", "waiting=yes&sort=updated"),
+    (SavedView.List.DEFECTS, "engineer", "Most customers", "sort=-customers&status=in_progress"),
+    (SavedView.List.DEFECTS, "shared", "Critical", "severity=S1"),
+    (SavedView.List.QUEUE, "engineer", "Oldest first", "team=mine&status=open&sort=created"),
+    (SavedView.List.QUEUE, "shared", "Needs information", "status=needs_info"),
+]
+
+
+def saved_view_paths(list_name: str) -> list[str]:
+    """The bench's saved views of a list (SAVED_VIEWS), made or saved over: the paths that open them."""
+    users = {user.username: user for user in User.objects.filter(username__in=[*PERSONAS.values()])}
+    paths = []
+    for kind, who, name, query in SAVED_VIEWS:
+        owner = users.get(PERSONAS["manager" if who == "shared" else who])
+        if kind != list_name or owner is None:
+            continue
+        view, _ = saved_view_save(
+            owner=owner, list_name=kind, name=name, query=query, shared=who == "shared", channel=Channel.SYSTEM,
+        )
+        paths.append(saved_view_url(list_name=kind, query=view.query))
+    return paths
 
 
 def build_targets(hook_target: Callable[[], Target | None] | None = None) -> list[Target]:
@@ -124,6 +188,11 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
         f"{tickets}?q=export",
     ]))
     targets.append(Target(f"ticket list, page {deep_page}", "agent", [f"{tickets}?page={deep_page}"]))
+    targets.append(Target("ticket list, sorted", "agent", [
+        f"{tickets}?sort=updated", f"{tickets}?sort=-subject", f"{tickets}?sort=status&product={product_id}",
+        f"{tickets}?sort=-updated&page={deep_page // 2}",
+    ]))
+    targets.append(Target("ticket list, saved views", "agent", saved_view_paths(SavedView.List.TICKETS)))
     targets.append(Target("ticket page", "agent", [_url("tickets:detail", pk) for pk in recent_escalated]))
     to_escalate = list(
         Ticket.objects.filter(status=Ticket.Status.OPEN).exclude(defect_links__isnull=False)
@@ -139,9 +208,19 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
         targets.append(Target("triage queue (my teams)", "engineer", [queue]))
         if team is not None:
             targets.append(Target("triage queue, filtered", "engineer", [f"{queue}?team={team.pk}&severity=S2"]))
+        targets.append(Target("triage queue, sorted and searched", "engineer", [
+            f"{queue}?sort=created", f"{queue}?sort=-customers", f"{queue}?team=mine&status=open&q=export",
+        ]))
+        targets.append(Target("triage queue, saved views", "engineer", saved_view_paths(SavedView.List.QUEUE)))
     else:
         targets.append(_missing("triage queue", "engineer", "not available"))
-    targets.append(Target("defect list", "engineer", [_url("defects:list")]))
+    defects = _url("defects:list")
+    targets.append(Target("defect list", "engineer", [defects]))
+    targets.append(Target("defect list, sorted and searched", "engineer", [
+        f"{defects}?sort=-customers", f"{defects}?sort=-key&status=in_progress", f"{defects}?q=export",
+        f"{defects}?q=invoice%20timeout&sort=title",
+    ]))
+    targets.append(Target("defect list, saved views", "engineer", saved_view_paths(SavedView.List.DEFECTS)))
     targets.append(Target("release list", "manager", [_url("releases:list")]))
     if release is not None:
         targets.append(Target(f"release report ({release.n} fixes)", "manager", [_url("releases:report", release.pk)]))
@@ -168,6 +247,7 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
     targets.append(Target("similar-defect search (API)", "agent", [
         f"{similar}?{requests.compat.urlencode({'q': title, 'product': pid})}" for title, pid in open_defects
     ], api=True))
+    targets += portal_targets()
     api = "/api"
     targets += [
         Target("API tickets", "agent", [f"{api}/tickets/"], api=True),
@@ -185,7 +265,20 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
     ]
     hook = hook_target() if hook_target else None
     targets.append(hook or _missing("webhook ingest", "hook", "not available"))
-    return [t for t in targets if t.note or all(t.paths)]
+    return [t for t in targets if t.note or (t.paths and all(t.paths))]
+
+
+def portal_targets() -> list[Target]:
+    """The customer portal's ticket list and ticket page, as the contact of the busiest portal customer."""
+    found = portal_contact()
+    if found is None:
+        return [_missing("portal ticket list", CONTACT, "no portal accounts seeded")]
+    home = _url("portal:home")
+    recent = list(Ticket.objects.filter(customer_id=found[1]).order_by("-id").values_list("id", flat=True)[:25])
+    return [
+        Target("portal ticket list", CONTACT, [home, f"{home}?show=all", f"{home}?show=all&page=2"]),
+        Target("portal ticket page", CONTACT, [_url("portal:ticket", pk) for pk in recent]),
+    ]
 
 
 BENCH_QUEUE = "handoff-bench"

@@ -20,6 +20,7 @@ from tools.scale.catalog import already_seeded, build_catalog
 from tools.scale.seed_code import commit_counts, generate_code
 from tools.scale.seed_defects import affected_version_rows, generate_defects
 from tools.scale.seed_history import audit_rows, comment_rows
+from tools.scale.seed_portal import seed_portal
 from tools.scale.seed_requests import generate_requests
 from tools.scale.seed_tickets import generate_tickets
 
@@ -129,6 +130,7 @@ def seed_scale(
             )
         if seeded_defects:
             _count_links(seeded_defects[0].row["id"], seeded_defects[-1].row["id"])
+        log(f"opened {seed_portal(rng, catalog)} customer portal accounts")
     analyze([
         Customer, Contact, User, Ticket, Defect, TicketDefectLink, AuditEntry, Comment, EnhancementRequest,
         TicketRequestLink, Commit, CommitLink, Tag, FixRelease, Build,

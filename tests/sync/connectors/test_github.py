@@ -14,7 +14,7 @@ from defects.services.changes import defect_update
 from defects.services.comments import comment_add, comment_delete, comment_edit
 from defects.services.transitions import defect_transition
 from sync.connectors.base import attachment_marker, comment_marker, defect_marker
-from sync.models import Connection, ExternalIssue, InboundEvent, OutboxItem
+from sync.models import Connection, ExternalIssue, InboundEvent, OutboxItem, SyncConflict
 from sync.outbox import outbox_enqueue
 from sync.services.pull import connection_poll
 from sync.services.push import outbox_drain
@@ -131,6 +131,24 @@ def test_a_comment_made_on_github_reaches_the_defect_by_webhook(
 
 
 def test_closing_the_issue_on_github_as_completed_marks_the_defect_fixed(
+    github, github_connection, escalate, ticket, deliver, engineer, release
+):
+    defect = synced_defect(escalate, ticket)
+    for status in ("triage", "in_progress", "in_verification"):
+        defect_transition(defect=defect, to=status, actor=engineer, channel=Channel.WEB)
+    # Fixed needs the release it is fixed in: the one planned.
+    defect_update(defect=defect, actor=engineer, channel=Channel.WEB, planned_release=release)
+    outbox_drain()
+    github.set(1, state="closed", state_reason="completed")
+    body, headers = github.webhook("issues", 1, action="closed", secret=WEBHOOK_SECRET)
+
+    deliver(github_connection, body, headers)
+
+    defect.refresh_from_db()
+    assert defect.status == "fixed"
+
+
+def test_closing_the_issue_on_github_with_no_release_is_refused_and_shown_as_a_conflict(
     github, github_connection, escalate, ticket, deliver, engineer
 ):
     defect = synced_defect(escalate, ticket)
@@ -143,7 +161,10 @@ def test_closing_the_issue_on_github_as_completed_marks_the_defect_fixed(
     deliver(github_connection, body, headers)
 
     defect.refresh_from_db()
-    assert defect.status == "fixed"
+    assert defect.status == "in_verification"
+    conflict = SyncConflict.objects.get(defect=defect, field="status")
+    assert conflict.winner == SyncConflict.Winner.PORTAL
+    assert f"Say in which release {defect.key} is fixed" in conflict.note
 
 
 def test_a_replayed_delivery_is_applied_once(github, github_connection, escalate, ticket, deliver):

@@ -282,11 +282,13 @@ def test_a_note_edited_on_gitlab_keeps_its_id_and_carries_the_new_body(gitlab, g
 
 
 def test_closing_the_issue_on_gitlab_marks_the_defect_fixed(
-    gitlab, gitlab_connection, escalate, ticket, deliver, engineer
+    gitlab, gitlab_connection, escalate, ticket, deliver, engineer, release
 ):
     defect = synced_defect(escalate, ticket)
     for status in ("triage", "in_progress", "in_verification"):
         defect_transition(defect=defect, to=status, actor=engineer, channel=Channel.WEB)
+    # Fixed needs the release it is fixed in: the one planned.
+    defect_update(defect=defect, actor=engineer, channel=Channel.WEB, planned_release=release)
     outbox_drain()
     gitlab.set(1, state="closed")
 

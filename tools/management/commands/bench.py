@@ -15,7 +15,7 @@ from django.db.models import Count
 from defects.models import Defect, Team, TicketDefectLink
 from tickets.models import Customer, Ticket
 from tools.bench import load, report, server
-from tools.bench.targets import PERSONAS, Clients, build_targets, webhook_target
+from tools.bench.targets import CONTACT, PERSONAS, Clients, build_targets, webhook_target
 from tools.scale.catalog import already_seeded
 from tools.scale.seed import seed_scale
 
@@ -63,7 +63,7 @@ class Command(BaseCommand):
         results = []
         with server.gunicorn(env, port=opts["port"], workers=opts["workers"], log=log_file) as base:
             clients = Clients(base)
-            for persona in PERSONAS:
+            for persona in (*PERSONAS, CONTACT):
                 clients.login(persona)
             targets = [t for t in build_targets(webhook_target) if opts["only"].lower() in t.name.lower()]
             self.stdout.write(report.table([]))

@@ -17,14 +17,19 @@ from django.utils import timezone
 
 from core.models import AuditEntry, Channel
 from core.roles import grant_manager_admin_permissions
+from core.saved_views import saved_view_save
 from defects.models import Defect, RoutingRule, Team
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
 from enhancements.services.requests import request_create_from_ticket
+from portal.models import Installation, PortalAccount
+from portal.services.accounts import portal_invite
+from portal.services.installations import installation_save
 from releases.models import Release
 from releases.services.releases import release_create
 from releases.services.ship import release_ship
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
+from tickets.services.customers import customer_update
 from tickets.services.escalation import open_defect_of, ticket_escalate, ticket_link_defect
 from tickets.services.tickets import ticket_create, ticket_set_status
 from tools import demo_data as data
@@ -58,6 +63,8 @@ class Command(BaseCommand):
             self._progress(users["engineer"], releases)
             self._ship(releases, users["manager"])
             self._follow_up(users)
+            self._portal(users["manager"], customers, products)
+            self._work_lists(users)
         # Said after the commit, so it comes after anything the commit sends (notification emails).
         counts = {
             "users": User.objects.count(),
@@ -73,6 +80,9 @@ class Command(BaseCommand):
         summary = ", ".join(f"{n} {what}" for what, n in counts.items())
         self.stdout.write(f"Demo data ready ({created} new tickets): {summary}.")
         self.stdout.write(f"Sign in as agent, engineer, pm or manager with the password '{data.PASSWORD}'.")
+        self.stdout.write(
+            f"Customer portal: /portal/ as {' or '.join(data.PORTAL_USERS)}, password '{data.PASSWORD}'."
+        )
 
     def _users(self) -> dict[str, User]:
         grant_manager_admin_permissions()
@@ -202,11 +212,7 @@ class Command(BaseCommand):
             defect = _demo_ticket(subject).current_defect
             if defect.status != Defect.Status.NEW:
                 continue  # already moved on by an earlier load (or by someone using the demo)
-            for status in step["path"]:
-                defect = defect_transition(
-                    defect=defect, to=status, actor=engineer, channel=Channel.SYSTEM,
-                    reason=step.get("reason", "") if status == step["path"][-1] else "",
-                )
+            # The releases first: a defect moves to fixed only once it names its release.
             product = defect.product.name
             changes = {
                 field: releases[(product, step[key])]
@@ -214,7 +220,37 @@ class Command(BaseCommand):
                 if key in step
             }
             if changes:
-                defect_update(defect=defect, actor=engineer, channel=Channel.SYSTEM, **changes)
+                defect = defect_update(defect=defect, actor=engineer, channel=Channel.SYSTEM, **changes)
+            for status in step["path"]:
+                defect = defect_transition(
+                    defect=defect, to=status, actor=engineer, channel=Channel.SYSTEM,
+                    reason=step.get("reason", "") if status == step["path"][-1] else "",
+                )
+
+    def _portal(self, manager: User, customers: dict[str, Customer], products: dict[str, Product]) -> None:
+        """The customer portal on for some customers, a few contacts with a password, what customers run."""
+        for name, scope in data.PORTAL.items():
+            customer = customers[name]
+            if not customer.portal_enabled:
+                customer_update(customer=customer, values={"portal_enabled": True, "portal_scope": scope},
+                                actor=manager, channel=Channel.SYSTEM)
+        for email in data.PORTAL_USERS:
+            contact = Contact.objects.get(email=email)
+            if PortalAccount.objects.filter(contact=contact).exists():
+                continue
+            account = portal_invite(contact=contact, actor=manager, channel=Channel.SYSTEM)
+            account.set_password(data.PASSWORD)
+            account.save(update_fields=["password"])
+        for name, installed in data.INSTALLATIONS.items():
+            customer = customers[name]
+            for product_name, version, environment in installed:
+                product = products[product_name]
+                if Installation.objects.filter(customer=customer, product=product, environment=environment).exists():
+                    continue
+                installation_save(
+                    customer=customer, product=product, version=product.versions.get(name=version),
+                    environment=environment, actor=manager, channel=Channel.SYSTEM,
+                )
 
     def _follow_up(self, users) -> None:
         """The help desk tells the customers whose fix has shipped and resolves their tickets."""
@@ -225,4 +261,20 @@ class Command(BaseCommand):
             ticket_set_status(
                 ticket=ticket, status=Ticket.Status.RESOLVED, actor=ticket.assignee or users["agent"],
                 channel=Channel.WEB, reason="Told the customer the fix has shipped.",
+            )
+
+    def _work_lists(self, users) -> None:
+        """The manager's shared views (saved over on a second load), and a few tickets last updated days ago.
+
+        A ticket is aged only while it is fresh from this load: one someone has since worked on keeps its date.
+        """
+        for list_name, name, query in data.SHARED_VIEWS:
+            saved_view_save(
+                owner=users["manager"], list_name=list_name, name=name, query=query, shared=True,
+                channel=Channel.SYSTEM,
+            )
+        now = timezone.now()
+        for subject, days in data.LAST_UPDATED_DAYS_AGO.items():
+            Ticket.objects.filter(subject=subject, updated_at__gt=now - timedelta(hours=1)).update(
+                updated_at=now - timedelta(days=days)
             )

@@ -1,0 +1,63 @@
+"""One way of writing a date or a moment for people: "4 Dec 2026" and "4 Dec 2026, 19:26".
+
+Moments are shown in the reader's time zone: the one activated for the request
+(core.middleware.UserTimeZoneMiddleware: their preference, else settings.TIME_ZONE).
+Pages wrap them in <time> with the exact moment on hover (core.widgets.time_tag);
+sentences built in Python (notification messages, error messages) use the same
+words through format_day and format_moment.
+"""
+
+from datetime import date, datetime
+
+from django.utils import timezone
+from django.utils.dateformat import format as django_format
+from django.utils.dateparse import parse_date, parse_datetime
+
+DAY = "j M Y"
+MOMENT = "j M Y, H:i"
+EXACT = "l j F Y, H:i:s T"
+EXACT_DAY = "l j F Y"
+
+
+def _local(value: datetime) -> datetime:
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
+def format_day(value: date | datetime) -> str:
+    """'4 Dec 2026': the day, in the reader's time zone for a moment."""
+    if isinstance(value, datetime):
+        value = _local(value)
+    return django_format(value, DAY)
+
+
+def format_moment(value: datetime) -> str:
+    """'4 Dec 2026, 19:26' in the reader's time zone."""
+    return django_format(_local(value), MOMENT)
+
+
+def format_exact(value: date | datetime) -> str:
+    """What a hover shows: 'Friday 4 December 2026, 19:26:21 UTC', or the day in full for a date."""
+    if isinstance(value, datetime):
+        return django_format(_local(value), EXACT)
+    return django_format(value, EXACT_DAY)
+
+
+def machine_value(value: date | datetime) -> str:
+    """The `datetime` attribute of <time>: ISO 8601, to the second."""
+    if isinstance(value, datetime):
+        return _local(value).replace(microsecond=0).isoformat()
+    return value.isoformat()
+
+
+def parse_moment(text: str) -> date | datetime | None:
+    """A date or moment written as text (as the audit trail stores one), or None when it is not one."""
+    text = (text or "").strip()
+    if not text or not text[:1].isdigit():
+        return None
+    try:
+        moment = parse_datetime(text)
+        if moment is not None:
+            return moment
+        return parse_date(text)
+    except ValueError:
+        return None

@@ -1,0 +1,111 @@
+"""People read labels, never stored codes, and one date style in their own time zone."""
+
+from datetime import date, datetime
+from datetime import timezone as dt_timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.template import Context, Template
+from django.utils import timezone
+
+from core.dates import format_day, format_moment
+from core.history import history_lines, humanize_code
+from core.jinja2 import environment
+from core.models import Channel
+from core.preferences import preference_update
+from core.widgets import time_tag
+from defects.models import Defect
+from tests.factories import escalate, move, walk
+
+pytestmark = pytest.mark.django_db
+MOMENT = datetime(2026, 12, 4, 19, 26, 21, 416648, tzinfo=dt_timezone.utc)
+
+
+def test_a_moment_is_written_one_way_with_the_exact_time_on_hover():
+    with timezone.override(ZoneInfo("UTC")):
+        html = str(time_tag(MOMENT))
+    assert html == (
+        '<time datetime="2026-12-04T19:26:21+00:00" title="Friday 4 December 2026, 19:26:21 UTC">'
+        "4 Dec 2026, 19:26</time>"
+    )
+
+
+def test_a_day_and_a_date_share_the_style():
+    with timezone.override(ZoneInfo("UTC")):
+        assert ">4 Dec 2026</time>" in str(time_tag(MOMENT, "day"))
+        assert str(time_tag(date(2027, 3, 1))) == (
+            '<time datetime="2027-03-01" title="Monday 1 March 2027">1 Mar 2027</time>'
+        )
+    assert time_tag(None) == ""
+
+
+def test_moments_show_in_the_readers_time_zone():
+    with timezone.override(ZoneInfo("Asia/Tokyo")):
+        assert format_moment(MOMENT) == "5 Dec 2026, 04:26"
+        assert format_day(MOMENT) == "5 Dec 2026"
+        assert "JST" in str(time_tag(MOMENT))
+
+
+def test_django_and_jinja2_templates_write_the_same_time_element():
+    django_html = Template("{{ at|when }}").render(Context({"at": MOMENT}))
+    jinja_html = environment(autoescape=True).from_string("{{ at|when }}").render(at=MOMENT)
+    assert django_html == jinja_html == str(time_tag(MOMENT))
+    assert Template('{{ missing|when|default:"never" }}').render(Context({})) == "never"
+
+
+def test_a_users_time_zone_applies_from_sign_in_on(client, agent, ticket):
+    preference_update(user=agent, digest="immediate", time_zone="Asia/Tokyo", actor=agent, channel=Channel.WEB)
+    type(ticket).objects.filter(pk=ticket.pk).update(created_at=MOMENT)
+    client.force_login(agent)
+    html = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert ">5 Dec 2026, 04:26</time>" in html
+
+
+def test_codes_become_labels():
+    assert humanize_code("awaiting_engineering") == "Awaiting engineering"
+    assert humanize_code("DEF-12") == "DEF-12"
+
+
+def test_history_names_statuses_by_label_and_moments_in_the_date_style(ticket, agent, engineer):
+    defect = escalate(ticket, agent)
+    move(defect, Defect.Status.TRIAGE, engineer)
+    with timezone.override(ZoneInfo("UTC")):
+        ticket_lines = history_lines(ticket, limit=50)
+        defect_lines = history_lines(defect, limit=50)
+    status = next(line for line in ticket_lines if line.field == "status")
+    assert (status.old.text, status.new.text) == ("New", "Awaiting engineering")
+    moved = next(line for line in defect_lines if line.field == "status")
+    assert (moved.verb, moved.old.text, moved.new.text) == ("moved", "New", "Triage")
+    assert moved.channel == "the web" and moved.who == engineer.username
+
+
+def test_a_shipped_release_reads_as_labels_and_a_moment(release, manager, ticket, agent, engineer):
+    from releases.services.ship import release_ship
+
+    defect = escalate(ticket, agent)
+    Defect.objects.filter(pk=defect.pk).update(fixed_in_release=release)
+    walk(defect, Defect.Status.FIXED, engineer)
+    release_ship(release=release, actor=manager, channel=Channel.WEB, reason="Tagged")
+    release.refresh_from_db()
+    lines = {line.field: line for line in history_lines(release, limit=50)}
+    assert lines["status"].new.text == "Released" and lines["status"].verb == "shipped"
+    assert lines["released at"].new.moment == release.released_at
+    fix = next(line for line in history_lines(ticket, limit=50) if line.field == "fixed in release")
+    assert fix.verb == "recorded the fix as released:"
+
+
+def test_the_ticket_page_history_shows_no_stored_codes(as_user, ticket, agent, engineer):
+    walk(escalate(ticket, agent), Defect.Status.IN_PROGRESS, engineer)
+    html = as_user(agent).get(f"/tickets/{ticket.pk}/").content.decode()
+    history = html.split("<h2>History</h2>", 1)[1].split("</section>", 1)[0]
+    assert "<q>Awaiting engineering</q>" in history
+    assert "awaiting_engineering" not in history and "in_progress" not in history
+
+
+def test_a_refused_move_names_statuses_by_label(api, engineer, ticket, agent):
+    defect = escalate(ticket, agent)
+    answer = api(engineer).post(f"/api/defects/{defect.pk}/transition/", {"to": "in_verification"}, format="json")
+    assert answer.status_code == 400
+    message = answer.json()["to"][0]
+    assert "from New to In verification; allowed: Triage, Needs information" in message
+    assert "needs_info" not in message and "in_verification" not in message
