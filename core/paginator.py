@@ -17,8 +17,12 @@ def planner_estimate(queryset) -> int | None:
     """PostgreSQL's own estimate of the rows the queryset returns; None elsewhere."""
     if connections[queryset.db].vendor != "postgresql":
         return None
-    plan = json.loads(queryset.order_by().explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
+    # An empty queryset (.none(), a filter on an empty list) is never sent to the
+    # database, so there is no plan: nothing to estimate, and counting it is free.
+    plan = queryset.order_by().explain(format="json")
+    if not plan:
+        return None
+    return int(json.loads(plan)[0]["Plan"]["Plan Rows"])
 
 
 class LargeTablePaginator(Paginator):

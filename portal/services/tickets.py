@@ -66,7 +66,7 @@ def portal_reply(
     channel = contact_channel(contact)
     comment = customer_reply_add(ticket=ticket, contact=contact, body=body, channel=channel)
     _attach(files, ticket=ticket, contact=contact, comment=comment)
-    ticket = Ticket.objects.select_for_update().select_related("assignee").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=ticket.pk)
     if ticket.status == Ticket.Status.AWAITING_CUSTOMER:
         ticket_set_status(
             ticket=ticket, status=Ticket.Status.OPEN, actor=None, channel=channel, reason="The customer replied."

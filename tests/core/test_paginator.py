@@ -107,3 +107,12 @@ def test_row_fields_read_the_page_as_dicts_in_order_and_the_ids_without_their_jo
 def test_row_fields_must_include_the_primary_key(customers):
     with pytest.raises(ValueError):
         large.LargeTablePaginator(customers, 5, row_fields=("name",))
+
+
+def test_an_empty_queryset_counts_as_no_rows_on_every_database():
+    from tickets.models import Ticket
+
+    paginator = large.LargeTablePaginator(Ticket.objects.none().order_by("-id"), 50)
+
+    assert paginator.count == 0 and not paginator.count_is_estimate
+    assert list(paginator.get_page(1).object_list) == []
