@@ -124,14 +124,23 @@ class ConnectorError(Exception):
     permanent=True (401/403/404/410): retrying will not help; the engine pauses
     the connection and shows `message`. Otherwise (429/5xx/timeouts) the engine
     retries with backoff, no sooner than `retry_after` seconds when given.
-    `answer_error` and `transport_error` below make them from a tracker's answer.
+    `answer_error` and `transport_error` below make them from a tracker's answer;
+    `status` is the tracker's HTTP answer when there was one.
     """
 
-    def __init__(self, message: str, permanent: bool = False, retry_after: float | None = None):
+    def __init__(
+        self, message: str, permanent: bool = False, retry_after: float | None = None, status: int | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.retry_after = retry_after
+        self.status = status
+
+    @property
+    def gone(self) -> bool:
+        """The tracker answered 404: what the call named is not there (any more)."""
+        return self.status == 404
 
 
 class RejectedChange(ConnectorError):
@@ -183,10 +192,12 @@ def answer_error(
       None when it reads the answer further itself.
     """
     if is_retried(code):
-        return ConnectorError(f"{tracker} answered {code} to {where}.", retry_after=retry_after)
+        return ConnectorError(f"{tracker} answered {code} to {where}.", retry_after=retry_after, status=code)
     if code in reasons:
         said = "." if detail is None else f": {detail}"
-        return ConnectorError(f"{tracker} answered {code} ({reasons[code]}) to {where}{said}", permanent=True)
+        return ConnectorError(
+            f"{tracker} answered {code} ({reasons[code]}) to {where}{said}", permanent=True, status=code
+        )
     if code >= 400 and refused is not None:
         return RejectedChange(refused)
     return None

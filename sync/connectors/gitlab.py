@@ -315,7 +315,7 @@ class GitLabConnector(Connector):
             except RejectedChange:
                 self._call("PUT", path, json={"body": f"{DELETED_IN_HANDOFF}\n\n{marker}"})
         except ConnectorError as exc:
-            if not (exc.permanent and " 404 " in exc.message):
+            if not exc.gone:
                 raise
 
     def _attach(self, twin: TwinRef, change: OutboundChange) -> None:

@@ -398,7 +398,7 @@ class JiraConnector(Connector):
         except RejectedChange:
             self._call("PUT", path, json={"body": f"{DELETED_IN_HANDOFF}\n\n{comment_marker(change.source_id or 0)}"})
         except ConnectorError as exc:
-            if not (exc.permanent and " 404 " in exc.message):
+            if not exc.gone:
                 raise
 
     def _attach(self, twin: TwinRef, change: OutboundChange) -> None:

@@ -355,7 +355,7 @@ class RedmineConnector(Connector):
                 data={"journal": {"notes": f"{text}\n\n{marker}"}},
             )
         except ConnectorError as exc:
-            if not (exc.permanent and " 404 " in exc.message):
+            if not exc.gone:
                 raise
             # No editable journals on this server (before Redmine 5.0), or the note is gone:
             # say it in a correction note, once (its marker names the edit).

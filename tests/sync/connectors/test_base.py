@@ -65,6 +65,16 @@ def test_a_success_is_no_error(code):
     assert not is_retried(code)
 
 
+def test_an_error_keeps_the_trackers_status_and_only_a_404_says_the_thing_is_gone():
+    gone = answer_error("Jira", 404, where=WHERE, detail="the comment 404 was deleted")
+    assert gone.status == 404 and gone.gone
+    # A message that merely mentions 404 is not a 404 answer.
+    forbidden = answer_error("Jira", 403, where="DELETE comment 404 ", detail="not yours")
+    assert forbidden.status == 403 and not forbidden.gone
+    assert answer_error("Jira", 503, where=WHERE).status == 503
+    assert not answer_error("Jira", 409, where=WHERE, refused="refused").gone
+
+
 def test_a_timeout_or_a_dropped_connection_is_retried():
     timeout = transport_error("Jira", requests.ReadTimeout(), where=WHERE)
     assert not timeout.permanent and timeout.message == f"Jira did not answer {WHERE} in time."
