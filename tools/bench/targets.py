@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from core.models import Channel, SavedView
 from core.saved_views import saved_view_save, saved_view_url
 from defects.models import Defect, Team, TicketDefectLink
+from enhancements.models import EnhancementRequest
 from releases.models import Release
 from tickets.models import Customer, Ticket
 
@@ -243,6 +244,12 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
         requests_queue, f"{requests_queue}?product={product_id}&status=new",
     ]))
     targets.append(Target("top requests report", "manager", [f"{_url('enhancements:report')}?product={product_id}"]))
+    recent_requests = list(EnhancementRequest.objects.order_by("-id").values_list("id", flat=True)[:25])
+    if recent_requests:
+        targets.append(Target("request page", "manager", [_url("enhancements:detail", pk) for pk in recent_requests]))
+    # The grouped notifications, whole and filtered to what needs the reader.
+    notifications = _url("notifications")
+    targets.append(Target("notifications", "agent", [notifications, f"{notifications}?show=needs_info"]))
     similar = _url("defect-similar") or "/api/defects/similar/"
     targets.append(Target("similar-defect search (API)", "agent", [
         f"{similar}?{requests.compat.urlencode({'q': title, 'product': pid})}" for title, pid in open_defects
@@ -278,6 +285,7 @@ def portal_targets() -> list[Target]:
     return [
         Target("portal ticket list", CONTACT, [home, f"{home}?show=all", f"{home}?show=all&page=2"]),
         Target("portal ticket page", CONTACT, [_url("portal:ticket", pk) for pk in recent]),
+        Target("portal installations", CONTACT, [_url("portal:installations")]),
     ]
 
 
