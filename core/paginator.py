@@ -1,6 +1,7 @@
 """Page numbers that stay fast on hundreds of thousands of rows."""
 
 import json
+from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db import connections
@@ -87,3 +88,42 @@ class LargeTablePagination(BoundedPagination):
     """The API's page numbers (capped page size) with LargeTablePaginator's bounded count."""
 
     django_paginator_class = LargeTablePaginator
+
+
+@dataclass
+class UncountedPage:
+    """A page of a ranked list that is never counted: one row more is read to know whether a next page exists.
+
+    For queues read from the top (most wanted first), where "page 3 of 812" tells
+    nobody anything and counting every row would cost more than the page.
+    """
+
+    rows: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def uncounted_page(queryset, number, per_page: int, *, max_page: int = 1000) -> UncountedPage:
+    """Page `number` (1 when it is not a number; at most `max_page`) of `queryset`, in one read."""
+    try:
+        number = min(max(int(number), 1), max_page)
+    except (TypeError, ValueError):
+        number = 1
+    bottom = (number - 1) * per_page
+    rows = list(queryset[bottom: bottom + per_page + 1])
+    return UncountedPage(rows=rows[:per_page], number=number, has_next=len(rows) > per_page)

@@ -49,6 +49,8 @@ class EnhancementRequest(models.Model):
     customer_count = models.PositiveIntegerField(default=0)
     ticket_count = models.PositiveIntegerField(default=0)
     demand = models.PositiveIntegerField(default=0, help_text="Sum over customers of importance x tier weight.")
+    # How many customers asked at each importance (each at the highest it said), for the queue's reasons.
+    importance_counts = models.JSONField(default=dict, blank=True)
     last_asked_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -133,6 +135,36 @@ class TicketRequestLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} -> {self.request_id}"
+
+
+class RequestDemand(models.Model):
+    """One customer's ask of a request: its links grouped, kept as the links change.
+
+    The queue and the report show each request's weightiest customers; a widely
+    wanted request has thousands of links, so grouping them on every view cost
+    more than the page. `position` is the customer's rank within the request
+    (1 = weightiest: score, then name), so the first few are an index range.
+    """
+
+    # Found by request through the two indexes below, which both start with it.
+    request = models.ForeignKey(
+        EnhancementRequest, on_delete=models.CASCADE, related_name="demand_rows", db_index=False
+    )
+    customer = models.ForeignKey("tickets.Customer", on_delete=models.CASCADE, related_name="+")
+    importance = models.CharField(max_length=12, choices=TicketRequestLink.Importance.choices)
+    tickets = models.PositiveIntegerField()
+    score = models.PositiveIntegerField(help_text="Highest importance x tier weight.")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["request", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "customer"], name="request_demand_unique_pair"),
+        ]
+        indexes = [models.Index(fields=["request", "position"], name="request_demand_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} <- {self.customer_id} ({self.score})"
 
 
 class RequestComment(models.Model):

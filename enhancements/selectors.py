@@ -1,16 +1,13 @@
 """Reads of enhancement requests: similar open ones, the queue with its reasons, a ticket's request."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import BooleanField, Case, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from defects.selectors import search_terms
-from enhancements.models import Conversion, EnhancementRequest, RequestComment, TicketRequestLink
-from enhancements.services.demand import IMPORTANCE_WEIGHT, TIER_WEIGHT
+from enhancements.models import Conversion, EnhancementRequest, RequestComment, RequestDemand, TicketRequestLink
 
 QUEUE_ORDER = ("-demand", "-last_asked_at", "id")
 
@@ -96,6 +93,15 @@ class CustomerAsk:
     importance: str
     tickets: int = 0
 
+    @property
+    def importance_label(self) -> str:
+        return TicketRequestLink.Importance(self.importance).label
+
+    @property
+    def tier_label(self) -> str:
+        tiers = TicketRequestLink._meta.get_field("customer").related_model.Tier
+        return tiers(self.tier).label if self.tier in tiers.values else self.tier
+
 
 @dataclass
 class Demand:
@@ -123,59 +129,35 @@ class Demand:
 SHOWN_ASKS = 5
 
 
-def _weights(column: str, weights: dict[str, int], default: int) -> str:
-    whens = " ".join(f"WHEN {column} = '{key}' THEN {weight}" for key, weight in weights.items())
-    return f"CASE {whens} ELSE {default} END"
+def demand_reasons(requests, *, limit: int | None = None) -> dict[int, Demand]:
+    """Request id -> its customers with tier, highest importance and ticket count (two queries for a page).
 
-
-def demand_reasons(request_ids, *, limit: int | None = None) -> dict[int, Demand]:
-    """Request id -> its customers with tier, highest importance and ticket count (one query for a page).
-
-    The database groups the links per request and customer (a widely wanted
-    request has thousands) and ranks them, the weightiest first (importance x
-    tier, then name); with `limit`, only that many customers per request come
-    back, with one more row per importance counting the customers who asked at it.
+    Reads the per-customer rows the demand service keeps (RequestDemand), ranked
+    within each request; with `limit`, only the first that many customers per
+    request. The counts per importance come from the request itself, so pass
+    requests, not ids.
     """
-    ids = [int(pk) for pk in request_ids]
-    if not ids:
+    requests = list(requests)
+    if not requests:
         return {}
-    links = TicketRequestLink._meta.db_table
-    customers = TicketRequestLink._meta.get_field("customer").related_model._meta.db_table
-    importance = _weights("l.importance", {str(k): w for k, w in IMPORTANCE_WEIGHT.items()}, 1)
-    tier = _weights("c.tier", TIER_WEIGHT, 2)
-    # Grouped per customer on the links alone (their request and customer index), the few
-    # customers kept joined for their names afterwards.
-    sql = f"""
-        WITH per AS (
-            SELECT l.request_id, l.customer_id, MAX({importance}) AS best, COUNT(*) AS tickets
-            FROM {links} l WHERE l.request_id IN ({", ".join(["%s"] * len(ids))})
-            GROUP BY l.request_id, l.customer_id
-        ), ranked AS (
-            SELECT per.request_id, per.best, per.tickets, c.name, c.tier,
-                ROW_NUMBER() OVER (
-                    PARTITION BY per.request_id ORDER BY per.best * {tier} DESC, LOWER(c.name), c.id
-                ) AS n
-            FROM per JOIN {customers} c ON c.id = per.customer_id
-        )
-        SELECT request_id, best, tickets, name, tier, n FROM ranked WHERE %s IS NULL OR n <= %s
-        UNION ALL
-        SELECT request_id, best, COUNT(*), NULL, NULL, 0 FROM per GROUP BY request_id, best
-        ORDER BY 1, 6
-    """
-    importance_of = {w: str(k) for k, w in IMPORTANCE_WEIGHT.items()}
-    reasons: dict[int, Demand] = defaultdict(Demand)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*ids, limit, limit])
-        for request_id, best, tickets, name, tier, n in cursor.fetchall():
-            demand = reasons[request_id]
-            said = importance_of.get(best, "nice_to_have")
-            if n == 0:
-                # A count row: how many customers asked at this importance (at their highest).
-                demand.counts[said] = tickets
-                demand.customer_total += tickets
-            else:
-                demand.customers.append(CustomerAsk(name=name, tier=tier, importance=said, tickets=tickets))
-    return dict(reasons)
+    rows = RequestDemand.objects.filter(request__in=[r.pk for r in requests]).order_by("request_id", "position")
+    if limit is not None:
+        rows = rows.filter(position__lte=limit)
+    reasons: dict[int, Demand] = {
+        r.pk: Demand(counts=dict(r.importance_counts), customer_total=sum(r.importance_counts.values()))
+        for r in requests
+    }
+    rows = list(rows.values_list("request_id", "customer_id", "importance", "tickets"))
+    # The names apart, by id: joined, the planner hashed every customer for a page's few.
+    customer_model = RequestDemand._meta.get_field("customer").related_model
+    customers = {
+        pk: (name, tier) for pk, name, tier in
+        customer_model.objects.filter(pk__in={row[1] for row in rows}).values_list("pk", "name", "tier")
+    } if rows else {}
+    for request_id, customer_id, importance, tickets in rows:
+        name, tier = customers[customer_id]
+        reasons[request_id].customers.append(CustomerAsk(name=name, tier=tier, importance=importance, tickets=tickets))
+    return reasons
 
 
 def request_queue(*, product=None, component=None, status=None, team=None) -> QuerySet[EnhancementRequest]:
@@ -217,18 +199,17 @@ def request_comments(request: EnhancementRequest) -> QuerySet[RequestComment]:
 
 
 def request_ticket_links(request: EnhancementRequest) -> QuerySet[TicketRequestLink]:
-    return TicketRequestLink.objects.filter(request=request).select_related("ticket", "customer").order_by("linked_at")
+    """The request's ticket links, newest first, with what a row shows (page it: a wanted request has thousands)."""
+    return (
+        TicketRequestLink.objects.filter(request=request).select_related("ticket", "customer")
+        .only("ticket__number", "customer__name", "customer__tier", "importance", "linked_at", "request_id")
+        .order_by("-linked_at", "-id")
+    )
 
 
 def _release_model():
     # Reached through the foreign key: releases sits above this app.
     return EnhancementRequest._meta.get_field("target_release").related_model
-
-
-def coming_releases(product_id) -> list:
-    """Releases of the product not shipped yet (what a plan may target)."""
-    coming = _release_model().objects.filter(product_id=product_id, released_at__isnull=True)
-    return list(coming.order_by("version_key"))
 
 
 def product_releases(product_id) -> list:

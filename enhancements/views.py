@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from core.form_tokens import form_token_new, form_token_once
 from core.history import history_lines
 from core.jinja2 import render_fragment
 from core.models import Channel
+from core.paginator import uncounted_page
 from core.paths import path_maker
 from core.words import count_of
 from defects.models import Defect
@@ -31,7 +33,6 @@ from enhancements.forms import (
 from enhancements.models import EnhancementRequest
 from enhancements.selectors import (
     SHOWN_ASKS,
-    coming_releases,
     converted_defect_id,
     demand_reasons,
     product_releases,
@@ -41,6 +42,7 @@ from enhancements.selectors import (
     request_conversions,
     request_list_queryset,
     request_queue,
+    request_rows_queryset,
     request_ticket_links,
     similar_requests,
 )
@@ -61,7 +63,10 @@ from sync.selectors import request_sync_state
 from tickets.forms import apply_service_errors
 from tickets.selectors import ticket_list
 
-QUEUE_PAGE = 50
+QUEUE_PAGE = 25
+# A request page lists its tickets this many at a time, and names this many customers (the weightiest).
+LINKS_PAGE = 25
+SHOWN_CUSTOMERS = 25
 
 
 def _ticket(request: HttpRequest, pk: int):
@@ -142,11 +147,13 @@ def request_queue_page(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"Changed {count_of(count, 'request')}.")
                 return redirect(request.get_full_path())
-    rows = list(request_queue(**{k: v for k, v in chosen.items() if v})[:QUEUE_PAGE])
-    reasons = demand_reasons([row.pk for row in rows], limit=SHOWN_ASKS)
+    page = uncounted_page(request_queue(**{k: v for k, v in chosen.items() if v}), request.GET.get("page"), QUEUE_PAGE)
+    rows = page.rows
+    reasons = demand_reasons(rows, limit=SHOWN_ASKS)
     products, components = queue_filters()
     context = {
         "queue_rows": queue_rows([(row, reasons.get(row.pk)) for row in rows]),
+        "page": page,
         "filters": filters,
         "chosen": chosen,
         "products": products,
@@ -160,7 +167,7 @@ def request_queue_page(request: HttpRequest) -> HttpResponse:
 @role_required()
 def request_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     """One request: its problem, the tickets and customers asking, the thread, and (for triage) its moves."""
-    enh = get_object_or_404(request_list_queryset(), pk=pk)
+    enh = get_object_or_404(request_rows_queryset(), pk=pk)
     converted_to = converted_defect_id(enh)
     if converted_to is not None:
         # A request converted into a defect: its key leads to the defect.
@@ -178,14 +185,17 @@ def request_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, f"{enh.key} moved to {enh.get_status_display()}.")
                 return redirect("enhancements:detail", pk=enh.pk)
+    releases = product_releases(enh.product_id) if can_triage else []
     context = {
         "enh": enh,
         "form": form,
         # (status, label) pairs: the page names the moves as people read them.
         "allowed": [(s, EnhancementRequest.Status(s).label) for s in allowed_transitions(enh)],
-        "coming": coming_releases(enh.product_id),
-        "releases": product_releases(enh.product_id),
-        "links": list(request_ticket_links(enh)),
+        # Releases it may be planned for (not shipped yet) or delivered in: for triage alone.
+        "coming": [r for r in releases if r.released_at is None],
+        "releases": releases,
+        "links": Paginator(request_ticket_links(enh), LINKS_PAGE).get_page(request.GET.get("page")),
+        "asks": demand_reasons([enh], limit=SHOWN_CUSTOMERS)[enh.pk],
         "comments": list(request_comments(enh)),
         "can_comment": roles.can_work_tickets(request.user) or can_triage,
         "comment_token": form_token_new(),

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.models import Channel
+from core.paginator import LargeTablePagination
 from defects.api.serializers import DefectDetailSerializer
 from defects.models import Defect
 from defects.selectors import defect_list_queryset
@@ -71,6 +72,8 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """Requests, most wanted first, filtered by product, component and status."""
 
     permission_classes = [RequestTriage]
+    # A request per ten tickets: counted only so far, as the ticket list is.
+    pagination_class = LargeTablePagination
 
     def get_queryset(self):
         if self.action == "list":

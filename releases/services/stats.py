@@ -10,7 +10,6 @@ from datetime import timezone as dt_timezone
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db.models import (
     Aggregate,
     Count,
@@ -26,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from core.charts import cached_until_change
 from core.models import AuditEntry
 from defects.models import Defect, Team, TicketDefectLink
 from defects.severity import Severity
@@ -177,19 +177,9 @@ def awaiting_engineering_by_age(*, now: datetime | None = None) -> dict:
     }
 
 
-# The charts are trends: a minute old is fresh enough, and they are read again
-# at once after any change (see manager_charts_cached).
-CHARTS_CACHE_SECONDS = 60
-
-
 def manager_charts_cached() -> dict:
-    """manager_charts(), kept for CHARTS_CACHE_SECONDS and only until the next change.
-
-    Every change writes an audit row, so the newest audit id stands for the state of
-    the data: one index lookup instead of six aggregates over the whole history.
-    """
-    newest = AuditEntry.objects.aggregate(newest=Max("id"))["newest"] or 0
-    return cache.get_or_set(f"handoff:manager-charts:{newest}", manager_charts, CHARTS_CACHE_SECONDS)
+    """manager_charts(), kept until the next change (core.charts.cached_until_change)."""
+    return cached_until_change("manager-charts", manager_charts)
 
 
 def manager_charts() -> dict:

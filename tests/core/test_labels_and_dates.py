@@ -46,6 +46,31 @@ def test_moments_show_in_the_readers_time_zone():
         assert "JST" in str(time_tag(MOMENT))
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"])
+def test_the_written_out_formats_say_what_djangos_date_formatter_says(zone):
+    from django.utils.dateformat import format as django_format
+
+    from core.dates import DAY, EXACT, EXACT_DAY, MOMENT, format_exact
+
+    moments = [datetime(2026, month, day, hour, minute, second, tzinfo=dt_timezone.utc)
+               for month, day, hour, minute, second in [(1, 1, 0, 0, 0), (3, 29, 1, 30, 5), (7, 4, 23, 59, 59),
+                                                        (10, 25, 0, 59, 1), (12, 31, 12, 5, 9)]]
+    with timezone.override(ZoneInfo(zone)):
+        for moment in moments:
+            local = timezone.localtime(moment)
+            assert format_moment(moment) == django_format(local, MOMENT)
+            assert format_day(moment) == django_format(local, DAY)
+            expected = django_format(local, EXACT)
+            if expected.endswith(" "):
+                # In the hour a clock goes back Django leaves the zone out; ours still names it.
+                assert format_exact(moment).startswith(expected) and format_exact(moment) != expected.rstrip()
+            else:
+                assert format_exact(moment) == expected
+        for day in (date(2026, 2, 28), date(2024, 2, 29), date(2027, 11, 7)):
+            assert format_day(day) == django_format(day, DAY)
+            assert format_exact(day) == django_format(day, EXACT_DAY)
+
+
 def test_django_and_jinja2_templates_write_the_same_time_element():
     django_html = Template("{{ at|when }}").render(Context({"at": MOMENT}))
     jinja_html = environment(autoescape=True).from_string("{{ at|when }}").render(at=MOMENT)

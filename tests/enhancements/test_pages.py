@@ -3,6 +3,7 @@
 import pytest
 
 from enhancements.models import EnhancementRequest, TicketRequestLink
+from enhancements.services.requests import request_link_ticket
 from tests.factories import request_from
 
 
@@ -49,7 +50,7 @@ def test_the_queue_shows_why_and_bulk_plans(as_user, agent, product_manager, mak
     one = request_from(make_ticket(), agent, title="One")
     two = request_from(make_ticket(), agent, title="Two")
     page = as_user(product_manager).get("/requests/")
-    assert b"Acme Corp" in page.content and b"important" in page.content
+    assert b"Acme Corp <span class=\"muted\">(Standard)</span>: Important" in page.content
     answer = as_user(product_manager).post("/requests/", {"requests": [one.pk, two.pk], "to": "under_review"})
     assert answer.status_code == 302
     assert set(EnhancementRequest.objects.values_list("status", flat=True)) == {"under_review"}
@@ -92,6 +93,26 @@ def test_the_report_csv_is_formula_safe(as_user, agent, manager, ticket, product
     assert answer["Content-Type"].startswith("text/csv")
     row = answer.content.decode().splitlines()[1]
     assert f"'{title}".replace('"', '""') in row
+
+
+def test_the_report_names_tiers_and_importance_by_label(as_user, agent, manager, ticket, product):
+    request_from(ticket, agent, importance="blocks_deal")
+    page = as_user(manager).get(f"/requests/report/?product={product.pk}").content.decode()
+    row = as_user(manager).get(f"/requests/report/?product={product.pk}&format=csv").content.decode().splitlines()[1]
+    for text in (page, row):
+        assert "Acme Corp" in text and "Standard, Blocks a purchase or renewal" in text and "blocks_deal" not in text
+
+
+def test_the_reports_monthly_demand_is_kept_until_the_next_ask(agent, make_ticket, product, django_assert_num_queries):
+    from enhancements.services.report import top_requests
+
+    request = request_from(make_ticket(), agent)
+    first = top_requests(product=product).chart["demand_over_time"]
+    with django_assert_num_queries(4):  # requests, who asks, their names, the newest change: no aggregate
+        assert top_requests(product=product).chart["demand_over_time"] == first
+    request_link_ticket(ticket=make_ticket(), request=request, importance="important", actor=agent, channel="web")
+    again = top_requests(product=product).chart["demand_over_time"]
+    assert sum(again["datasets"][0]["data"]) == sum(first["datasets"][0]["data"]) + 1
 
 
 def test_the_report_page_embeds_its_chart_data(as_user, agent, manager, ticket, product):

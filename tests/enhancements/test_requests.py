@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from core.models import AuditEntry, Channel
 from defects.models import RoutingRule, Team
 from defects.services.routing import route_team
-from enhancements.models import EnhancementRequest, TicketRequestLink
+from enhancements.models import EnhancementRequest, RequestDemand, TicketRequestLink
 from enhancements.selectors import demand_reasons, similar_requests
+from enhancements.services.demand import request_refresh_demand
 from enhancements.services.requests import AlreadyRequested, request_link_ticket
 from enhancements.services.transitions import request_transition
 from tests.factories import escalate, request_from
@@ -71,7 +72,7 @@ def test_tickets_of_many_customers_roll_up_with_demand(make_ticket, agent, other
     assert (request.customer_count, request.ticket_count) == (3, 3)
     # nice (1) x standard (2) + blocks (5) x strategic (3) + important (3) x standard (2)
     assert request.demand == 2 + 15 + 6
-    why = demand_reasons([request.pk])[request.pk]
+    why = demand_reasons([request])[request.pk]
     assert {ask.name: ask.importance for ask in why.customers} == {
         "Acme Corp": "nice_to_have", "Initech": "blocks_deal", "Globex": "important",
     }
@@ -82,6 +83,28 @@ def test_a_second_ticket_of_one_customer_counts_once_at_its_highest(make_ticket,
     request_link_ticket(ticket=make_ticket(), request=request, importance="blocks_deal", actor=agent, channel="web")
     request.refresh_from_db()
     assert (request.customer_count, request.ticket_count, request.demand) == (1, 2, 10)
+
+
+def test_the_queue_reads_each_requests_weightiest_customers_from_rows_kept_as_links_change(make_ticket, agent):
+    request = request_from(make_ticket(), agent, importance="nice_to_have")  # Acme Corp, standard: 2
+    asks = [("Zeta", "strategic", "important"), ("Beta", "trial", "blocks_deal"), ("Alpha", "trial", "blocks_deal")]
+    for name, tier, importance in asks:
+        customer = Customer.objects.create(name=name, tier=tier)
+        for _ in range(2):
+            request_link_ticket(ticket=make_ticket(customer=customer), request=request, importance=importance,
+                                actor=agent, channel=Channel.API)
+    request.refresh_from_db()
+    assert request.importance_counts == {"nice_to_have": 1, "important": 1, "blocks_deal": 2}
+    # Zeta 3 x 3 = 9, then Alpha and Beta 5 x 1 = 5 (by name), then Acme 1 x 2 = 2.
+    assert list(RequestDemand.objects.filter(request=request).values_list("customer__name", "position", "tickets")) \
+        == [("Zeta", 1, 2), ("Alpha", 2, 2), ("Beta", 3, 2), ("Acme Corp", 4, 1)]
+    why = demand_reasons([request], limit=2)[request.pk]
+    assert [ask.name for ask in why.customers] == ["Zeta", "Alpha"]
+    assert (why.customer_total, why.more, why.by_importance["blocks_deal"]) == (4, 2, 2)
+    # A new tier re-ranks: Beta, strategic now, weighs 5 x 3 = 15.
+    Customer.objects.filter(name="Beta").update(tier="strategic")
+    request_refresh_demand(request=request)
+    assert [ask.name for ask in demand_reasons([request], limit=1)[request.pk].customers] == ["Beta"]
 
 
 def test_only_open_requests_of_the_same_product_take_tickets(make_ticket, agent, product_manager):

@@ -9,7 +9,8 @@ from core.models import AuditEntry, Channel
 from core.versions import version_sort_key
 from defects.models import Comment, Defect, TicketDefectLink
 from defects.severity import Impact
-from enhancements.models import EnhancementRequest, TicketRequestLink
+from enhancements.models import EnhancementRequest, RequestDemand, TicketRequestLink
+from enhancements.services.demand import request_refresh_demand
 from releases.code.models import Build, CommitLink, FixRelease, Repository, Tag
 from releases.models import Release
 from tickets.models import Contact, Customer, Ticket
@@ -119,6 +120,21 @@ def test_requests_are_seeded_in_proportion_with_counts_and_demand_from_their_lin
     assert all(r.ticket_count == r.tickets and r.customer_count == r.customers for r in counted)
     assert not TicketRequestLink.objects.exclude(ticket__product=F("request__product")).exists()
     assert not TicketRequestLink.objects.exclude(customer=F("ticket__customer")).exists()
+
+
+def test_seeded_demand_rows_and_counts_are_what_the_demand_service_writes(seeded):
+    def kept():
+        rows = list(RequestDemand.objects.order_by("request_id", "position").values_list(
+            "request_id", "customer_id", "importance", "tickets", "score", "position"))
+        requests = list(EnhancementRequest.objects.order_by("pk").values_list(
+            "pk", "demand", "customer_count", "ticket_count", "importance_counts", "last_asked_at"))
+        return rows, requests
+
+    seeded_state = kept()
+    assert seeded_state[0], "the seed writes demand rows"
+    for request in EnhancementRequest.objects.all():
+        request_refresh_demand(request=request)
+    assert kept() == seeded_state
 
 
 def test_code_is_seeded_with_fixing_commits_tags_and_first_releases_that_match_the_defects(seeded):

@@ -244,7 +244,9 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
         requests_queue, f"{requests_queue}?product={product_id}&status=new",
     ]))
     targets.append(Target("top requests report", "manager", [f"{_url('enhancements:report')}?product={product_id}"]))
-    recent_requests = list(EnhancementRequest.objects.order_by("-id").values_list("id", flat=True)[:25])
+    # The newest requests, and the most wanted (thousands of tickets ask for the first).
+    recent_requests = list(EnhancementRequest.objects.order_by("-id").values_list("id", flat=True)[:20])
+    recent_requests += list(EnhancementRequest.objects.order_by("-ticket_count").values_list("id", flat=True)[:5])
     if recent_requests:
         targets.append(Target("request page", "manager", [_url("enhancements:detail", pk) for pk in recent_requests]))
     # The grouped notifications, whole and filtered to what needs the reader.

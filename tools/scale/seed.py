@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from core.models import AuditEntry
 from defects.models import Comment, Defect, TicketDefectLink
-from enhancements.models import EnhancementRequest, TicketRequestLink
+from enhancements.models import EnhancementRequest, RequestDemand, TicketRequestLink
+from enhancements.services.demand import demand_rows_rebuild
 from releases.code.models import Build, Commit, CommitLink, FixRelease, Tag
 from tickets.models import Contact, Customer, Ticket
 from tools.scale.bulk import analyze, foreign_key_checks_skipped, reserve_ids, write_rows
@@ -116,6 +117,7 @@ def seed_scale(
             log(f"wrote {comments} comments ({time.monotonic() - began:.0f} s)")
             write_rows(EnhancementRequest, request_rows)
             write_rows(TicketRequestLink, request_links)
+            demand_rows_rebuild()
             log(f"wrote {len(request_rows)} requests, {len(request_links)} request links")
             code = generate_code(rng, catalog, seeded_defects, now=now)
             write_rows(Commit, code.commits)
@@ -133,7 +135,7 @@ def seed_scale(
         log(f"opened {seed_portal(rng, catalog)} customer portal accounts")
     analyze([
         Customer, Contact, User, Ticket, Defect, TicketDefectLink, AuditEntry, Comment, EnhancementRequest,
-        TicketRequestLink, Commit, CommitLink, Tag, FixRelease, Build,
+        TicketRequestLink, RequestDemand, Commit, CommitLink, Tag, FixRelease, Build,
     ])
     return SeedSummary(
         customers=len(catalog.customer_ids), tickets=len(seeded.tickets), defects=len(seeded_defects),

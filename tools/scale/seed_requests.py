@@ -51,7 +51,7 @@ def generate_requests(
             "component_id": component.pk if component else None, "status": status, "team_id": None,
             "target_release_id": target, "delivered_release_id": delivered,
             "decline_reason": "Not on the roadmap." if status == "declined" else "", "duplicate_of_id": None,
-            "customer_count": 0, "ticket_count": 0, "demand": 0, "last_asked_at": None,
+            "customer_count": 0, "ticket_count": 0, "demand": 0, "importance_counts": {}, "last_asked_at": None,
             "status_changed_at": None, "created_by_id": None,
         })
     by_id = {row["id"]: row for row in requests}
@@ -80,7 +80,8 @@ def generate_requests(
         row = by_id[request_id]
         row["customer_count"] = len({c for c, _, _, _ in rows})
         row["ticket_count"] = len(rows)
-        row["demand"] = demand_of((c, tier_of.get(c, "standard"), imp) for c, _, imp, _ in rows)
+        said = ((c, tier_of.get(c, "standard"), imp) for c, _, imp, _ in rows)
+        row["demand"], row["importance_counts"] = demand_of(said)
         row["last_asked_at"] = max(at for _, _, _, at in rows)
         row["created_at"] = min(at for _, _, _, at in rows)
     for row in requests:
