@@ -1,11 +1,15 @@
 """Version strings that sort by their numbers: 2.10.0 comes after 2.9.0."""
 
 import re
+from functools import lru_cache
 
 _PART = re.compile(r"(\d+)|([^\d.\-+]+)")
 _ZERO = f"1{0:08d}"
 
 
+# A report compares each of its fixes with each customer version: the same few
+# hundred strings, keyed again tens of thousands of times.
+@lru_cache(maxsize=8192)
 def version_sort_key(version: str) -> str:
     """A text key whose plain ordering is the version ordering.
 

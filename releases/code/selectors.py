@@ -7,6 +7,7 @@ fixed-in-release report and the outreach's upgrade advice).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -62,13 +63,17 @@ def fix_first_releases(defect_ids: Iterable[int], *, include_inherited: bool = F
     """
     # A queryset of ids stays a subquery: the report passes every fix of a few releases.
     ids = defect_ids if isinstance(defect_ids, QuerySet) else list(defect_ids)
-    rows = FixRelease.objects.filter(defect_id__in=ids).select_related("repository", "commit")
+    rows = FixRelease.objects.filter(defect_id__in=ids)
     if not include_inherited:
         rows = rows.filter(inherited=False)
-    best: dict[int, dict[str, FixRelease]] = defaultdict(dict)
-    for row in rows.order_by("defect_id", "version_key", "backport", "repository__name"):
-        best[row.defect_id].setdefault(row.line, row)
-    keys = {(row.repository.product_id, row.version_key) for lines in best.values() for row in lines.values()}
+    # Read as values: a report's fixes have thousands of rows, and model instances cost more than the query.
+    best: dict[int, dict[str, tuple]] = defaultdict(dict)
+    for row in rows.order_by("defect_id", "version_key", "backport", "repository__name").values_list(
+        "defect_id", "line", "version", "version_key", "backport", "inherited", "repository__name",
+        "repository__product_id", "commit__sha",
+    ):
+        best[row[0]].setdefault(row[1], row)
+    keys = {(row[7], row[3]) for lines in best.values() for row in lines.values()}
     releases = {
         (r.product_id, r.version_key): r
         for r in Release.objects.filter(
@@ -78,38 +83,63 @@ def fix_first_releases(defect_ids: Iterable[int], *, include_inherited: bool = F
     result: dict[int, list[FirstRelease]] = {}
     for defect_id, lines in best.items():
         found = []
-        for row in sorted(lines.values(), key=lambda r: r.version_key):
-            release = releases.get((row.repository.product_id, row.version_key))
+        for _, line, version, version_key, backport, inherited, repository, product_id, sha in sorted(
+            lines.values(), key=lambda r: r[3]
+        ):
+            release = releases.get((product_id, version_key))
             found.append(FirstRelease(
-                version=row.version, line=row.line, release_id=release.pk if release else None,
-                released=bool(release and release.is_released), backport=row.backport, inherited=row.inherited,
-                repository=row.repository.name, commit=row.commit.sha,
+                version=version, line=line, release_id=release.pk if release else None,
+                released=bool(release and release.is_released), backport=backport, inherited=inherited,
+                repository=repository, commit=sha,
             ))
         result[defect_id] = found
     return result
 
 
+class UpgradeRule:
+    """The one rule behind fix_upgrade_for and the fixed-in-release report's advice, for one defect.
+
+    From its first releases (fix_first_releases(..., include_inherited=True)):
+    the first release of the customer's own line when it is newer than what
+    they run (2.3.4 -> 2.3.5 when the fix was backported, not 2.4.1); otherwise
+    the lowest release above their version that contains the fix. Built once
+    per defect, so a report asking it for every customer version does a
+    lookup and a bisection per answer.
+    """
+
+    __slots__ = ("own", "released_only", "usable", "usable_keys")
+
+    def __init__(self, firsts: list[FirstRelease], *, released_only: bool = True) -> None:
+        self.released_only = released_only
+        self.own: dict[str, tuple[str, FirstRelease]] = {}
+        for first in firsts:
+            self.own.setdefault(first.line, (version_sort_key(first.version), first))
+        usable = sorted(
+            ((version_sort_key(f.version), f) for f in firsts if f.released or not released_only),
+            key=lambda pair: pair[0],
+        )
+        self.usable = [f for _, f in usable]
+        self.usable_keys = [key for key, _ in usable]
+
+    def decide(self, version: str) -> tuple[bool, FirstRelease | None]:
+        """(whether `version` already holds the fix, the release to take)."""
+        current = version_sort_key(version)
+        own = self.own.get(version_line(version))
+        if own is not None:
+            own_key, first = own
+            if own_key <= current:
+                return True, None  # what they run has it already
+            if first.released or not self.released_only:
+                return False, first
+        later = bisect_right(self.usable_keys, current)
+        return False, (self.usable[later] if later < len(self.usable) else None)
+
+
 def upgrade_from(
     firsts: list[FirstRelease], *, version: str, released_only: bool = True
 ) -> tuple[bool, FirstRelease | None]:
-    """(whether `version` already holds the fix, the release to take) from a defect's first releases.
-
-    `firsts` come from fix_first_releases(..., include_inherited=True). The one
-    rule behind fix_upgrade_for and the fixed-in-release report's advice: the
-    first release of the customer's own line when it is newer than what they
-    run (2.3.4 -> 2.3.5 when the fix was backported, not 2.4.1); otherwise the
-    lowest release above their version that contains the fix.
-    """
-    current = version_sort_key(version)
-    line = version_line(version)
-    own = next((f for f in firsts if f.line == line), None)
-    if own is not None and version_sort_key(own.version) <= current:
-        return True, None  # what they run has it already
-    usable = [f for f in firsts if f.released or not released_only]
-    if own is not None and own in usable:
-        return False, own
-    later = [f for f in usable if version_sort_key(f.version) > current]
-    return False, (later[0] if later else None)
+    """(whether `version` already holds the fix, the release to take) from a defect's first releases (UpgradeRule)."""
+    return UpgradeRule(firsts, released_only=released_only).decide(version)
 
 
 def fix_upgrade_for(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from core.versions import version_sort_key
 from releases.code.models import Repository, Tag
@@ -13,6 +14,7 @@ _NUMBERS = re.compile(r"\d+")
 _FINAL = re.compile(r"^\d+(\.\d+)*$")
 
 
+@lru_cache(maxsize=8192)
 def version_line(version: str) -> str:
     """The maintenance line of a version: its first two numbers (2.3 for 2.3.5, 3.0 for 3)."""
     numbers = [str(int(n)) for n in _NUMBERS.findall(version)[:2]]

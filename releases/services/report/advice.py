@@ -6,7 +6,7 @@ by one, the advice grouped per version.
 """
 
 from bisect import bisect_left, bisect_right
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import replace
 
 from django.db import connection
@@ -198,33 +198,43 @@ def _code_takes(
     gains. Two queries whatever the number of fixes (one when no fix of these
     releases has first releases), and one more for the few that have.
     """
-    window = Defect.objects.filter(fixed_in_release_id__in=list(key_of), status__in=FIXED_STATUSES).values("id")
-    advice = CodeAdvice.read(window)
+    window = Defect.objects.filter(fixed_in_release_id__in=list(key_of), status__in=FIXED_STATUSES)
+    advice = CodeAdvice.read(window.values("id"))
     coded: list[tuple[int, str, str, str]] = []  # (id, severity, fixed-in key, fixed-in version)
     if advice.firsts:
+        # The window again rather than its thousands of ids in an IN list, which cost more to plan than to run.
         coded = [
             (pk, severity, key_of[release_id], releases[key_of[release_id]][1])
-            for pk, severity, release_id in Defect.objects.filter(pk__in=list(advice.firsts))
-            .filter(fixed_in_release_id__in=list(key_of)).values_list("id", "severity", "fixed_in_release_id")
+            for pk, severity, release_id in window.values_list("id", "severity", "fixed_in_release_id")
+            if pk in advice.firsts
         ]
     coded_in = Counter(key for _, _, key, _ in coded)
+    # Fixes whose first releases read the same (most fixes of a release: no backport) get the same
+    # answer for every version, so each version asks once per group, not once per fix.
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for pk, severity, fixed_key, fixed_version in coded:
+        groups[(advice.signature(pk), severity, fixed_key, fixed_version)].append(pk)
     result = []
     for row in rows:
         start = bisect_right(keys, row.version_key)
         row_takes: dict[int, Take | None] = {}
-        for pk, severity, fixed_key, fixed_version in coded:
+        group_takes: list[Take | None] = []
+        for (_, severity, fixed_key, fixed_version), pks in groups.items():
             if fixed_key <= row.version_key:
                 continue
-            take = row_takes[pk] = advice.take(pk, version=row.version, fixed_in=fixed_version)
+            take = advice.take(pks[0], version=row.version, fixed_in=fixed_version)
+            row_takes.update(dict.fromkeys(pks, take))
+            group_takes.append(take)
             if take is HELD:
-                left = row.gains_by_severity.get(severity, 0) - 1
+                left = row.gains_by_severity.get(severity, 0) - len(pks)
                 if left > 0:
                     row.gains_by_severity[severity] = left
                 else:
                     row.gains_by_severity.pop(severity, None)
         # A gain the code says nothing about is taken with the report's release, as the hand marks it.
         by_hand = any(sum(n[i] for n in of.values()) > coded_in[key] for i, key in enumerate(keys[start:], start))
-        row.upgrade = highest([*([Take.of(release.version)] if by_hand else []), *row_takes.values()], release.version)
+        distinct = list(dict.fromkeys(group_takes))  # in the fixes' order
+        row.upgrade = highest([*([Take.of(release.version)] if by_hand else []), *distinct], release.version)
         result.append(row_takes)
     return result
 

@@ -10,11 +10,12 @@ repository, or no tag holds it yet) keeps the hand-marked "fixed in".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db.models import QuerySet
 
 from core.versions import version_sort_key
-from releases.code.selectors import FirstRelease, fix_first_releases, upgrade_from
+from releases.code.selectors import FirstRelease, UpgradeRule, fix_first_releases
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +28,17 @@ class Take:
 
     @classmethod
     def of(cls, version: str, *, backport: bool = False) -> Take:
-        return cls(version, version_sort_key(version), backport)
+        return _take(cls, version, backport)
 
     @property
     def label(self) -> str:
         return f"{self.version} (backport)" if self.backport else self.version
+
+
+@lru_cache(maxsize=4096)
+def _take(cls, version: str, backport: bool) -> Take:
+    # Takes are frozen and a report makes the same few tens of thousands of times.
+    return cls(version, version_sort_key(version), backport)
 
 
 # A fix the customer's version already holds: nothing to take.
@@ -43,6 +50,8 @@ class CodeAdvice:
 
     def __init__(self, firsts: dict[int, list[FirstRelease]]) -> None:
         self.firsts = firsts
+        # Asked for every customer version of a report: each defect's rule is built once.
+        self._rules: dict[int, UpgradeRule] = {}
 
     @classmethod
     def read(cls, defect_ids: QuerySet | list[int]) -> CodeAdvice:
@@ -53,6 +62,10 @@ class CodeAdvice:
     def __contains__(self, defect_id: int) -> bool:
         return defect_id in self.firsts
 
+    def signature(self, defect_id: int) -> tuple:
+        """What take() reads of the defect: fixes with the same signature (and fixed-in) get the same takes."""
+        return tuple((f.version, f.line, f.released, f.backport) for f in self.firsts.get(defect_id, ()))
+
     def take(self, defect_id: int, *, version: str | None, fixed_in: str) -> Take | None:
         """The release a customer on `version` should take for this fix; HELD (None) when they have it.
 
@@ -62,7 +75,10 @@ class CodeAdvice:
         firsts = self.firsts.get(defect_id)
         if not firsts or not version:
             return Take.of(fixed_in)
-        held, first = upgrade_from(firsts, version=version, released_only=True)
+        rule = self._rules.get(defect_id)
+        if rule is None:
+            rule = self._rules[defect_id] = UpgradeRule(firsts, released_only=True)
+        held, first = rule.decide(version)
         if held:
             return HELD
         if first is None:
