@@ -151,13 +151,18 @@ def generate_tickets(
 
 
 def _raise_impact(defects: list[SeededDefect], tickets: list[dict], links: list[dict]) -> None:
-    """Tickets from two customers or more make a defect's impact multiple_customers, as linking does."""
+    """Each defect's customer and ticket counts from its links, and tickets from two customers or
+    more make its impact multiple_customers, as linking does."""
     customer_of = {row["id"]: row["customer_id"] for row in tickets}
     customers: dict[int, set[int]] = {}
+    linked: dict[int, set[int]] = {}
     for link in links:
         customers.setdefault(link["defect_id"], set()).add(customer_of[link["ticket_id"]])
+        linked.setdefault(link["defect_id"], set()).add(link["ticket_id"])
     for defect in defects:
         row = defect.row
+        row["customer_count"] = len(customers.get(row["id"], ()))
+        row["ticket_count"] = len(linked.get(row["id"], ()))
         if len(customers.get(row["id"], ())) >= 2:
             row["impact"] = Impact.MULTIPLE_CUSTOMERS.value
             row["severity"] = more_severe(row["severity"], compute_severity(row["impact"], row["urgency"]))
