@@ -63,7 +63,12 @@ def installations_advice(identity: PortalIdentity) -> list[InstallationAdvice]:
     tickets = {
         pk: (product_id, AdvisedTicket(pk, number, subject))
         for pk, product_id, number, subject in portal_tickets(identity)
-        .filter(product_id__in=products, defect_links__isnull=False)
+        # Only tickets with a fix somewhere in their links: the rest have nothing to advise.
+        .filter(
+            product_id__in=products, defect_links__defect__status__in=FIXED_STATUSES,
+            defect_links__defect__fixed_in_release__isnull=False,
+        )
+        .order_by()
         .distinct()
         .values_list("pk", "product_id", "number", "subject")
     }

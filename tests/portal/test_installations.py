@@ -11,7 +11,7 @@ from portal.models import Installation
 from portal.selectors import identity_for_session
 from releases.services.releases import release_create
 from releases.services.ship import release_ship
-from tests.factories import escalate, walk
+from tests.factories import escalate, link, walk
 from tests.portal.conftest import session_key
 from tests.releases.code.conftest import _mirrors, lines, repository, scan, upstream  # noqa: F401
 from tickets.models import ProductVersion
@@ -106,3 +106,23 @@ def test_a_customer_on_a_maintenance_line_is_advised_the_backport_as_in_the_rele
     assert (production.installation.environment, production.upgrade.label) == ("Production", "2.3.5 (backport)")
     assert (staging.installation.environment, staging.upgrade.label) == ("Staging", "2.4.1")
     assert "Upgrade to Billing 2.3.5 (backport)" in html and "Upgrade to Billing 2.4.1" in html
+
+
+def test_many_fixed_tickets_are_named_twenty_at_a_time_and_an_open_one_is_not_among_them(
+    make_ticket, contact, agent, engineer, manager, product, release, portal_client, portal_customer,
+):
+    defect = escalate(make_ticket(contact=contact, subject="Fixed 0"), agent)
+    for n in range(1, 23):
+        link(make_ticket(contact=contact, subject=f"Fixed {n}"), defect, agent)
+    fixed = walk(defect, Defect.Status.FIXED, engineer)
+    defect_update(defect=fixed, actor=engineer, channel=Channel.WEB, fixed_in_release=release)
+    escalate(make_ticket(contact=contact, subject="Still open"), agent)
+    release_ship(release=release, actor=manager, channel=Channel.WEB, reason="Checked by hand.")
+    current = ProductVersion.objects.get(product=product, name="2.4.0")
+    Installation.objects.create(customer=contact.customer, product=product, version=current, environment="Prod")
+
+    [entry] = installations_advice(identity_for_session(session_key(contact)))
+    assert len(entry.held) == 23 and "Still open" not in [t.subject for t in entry.held]
+    html = portal_client(contact).get(reverse("portal:installations")).content.decode()
+    held = html[html.index("Already fixed in what you run"):]
+    assert held.count('href="/portal/tickets/') == 20 and "and 3 more" in held
