@@ -22,6 +22,9 @@ from releases.code.serializers import FirstReleaseSerializer, first_releases_dat
 from sync.models import Connection, ExternalIssue
 from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
+# Where the ticket views put a ticket's request links: a plain list, so a page of
+# rows does not build a related manager and a queryset per ticket to hold them.
+REQUEST_LINKS_ATTR = "listed_request_links"
 
 class TicketRequestRefSerializer(serializers.Serializer):
     """A ticket's enhancement request as the help desk sees it (read through the ticket's links)."""
@@ -165,7 +168,11 @@ class TicketSerializer(serializers.ModelSerializer):
     @extend_schema_field(TicketRequestRefSerializer(allow_null=True))
     def get_enhancement_request(self, ticket: Ticket) -> dict | None:
         """The ticket's newest enhancement request (the views prefetch request_links), or None."""
-        links = sorted(ticket.request_links.all(), key=lambda link: (link.linked_at, link.pk), reverse=True)
+        # The views' request_links_prefetch as a plain list (REQUEST_LINKS_ATTR), else the relation.
+        links = ticket.__dict__.get(REQUEST_LINKS_ATTR)
+        if links is None:
+            links = ticket.request_links.all()
+        links = sorted(links, key=lambda link: (link.linked_at, link.pk), reverse=True)
         if not links:
             return None
         request = links[0].request
