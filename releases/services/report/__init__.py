@@ -24,7 +24,10 @@ number of defects, tickets and customers.
 """
 
 from django.core.paginator import Paginator
+from django.db.models import Max
 
+from core.charts import cached_until_change
+from releases.code.models import FixRelease
 from releases.models import Release
 from releases.selectors import notice_progress
 from releases.services.report.advice import Newest, upgrade_advice
@@ -110,5 +113,16 @@ def release_report_page(
 
 
 def release_upgrade_advice(release: Release, *, customer: Customer | None = None) -> list[AdviceRow]:
-    """The advice alone, cut as the page shows it (the report page loads it after the rest of the page)."""
-    return upgrade_advice(release, Newest(release), customer=customer, names=ADVICE_NAMES, fixes=ADVICE_FIXES)
+    """The advice alone, cut as the page shows it (the report page loads it after the rest of the page).
+
+    Kept until the next change (core.charts.cached_until_change): it weighs every
+    fix after each customer version against the code's first releases, which a
+    manager's reloads and colleagues opening the same report need not pay again.
+    Scans write first releases without an audit row, so the newest first release
+    is part of the key too.
+    """
+    newest_first = FixRelease.objects.aggregate(newest=Max("id"))["newest"] or 0
+    return cached_until_change(
+        f"release-advice:{release.pk}:{customer.pk if customer else 'all'}:{newest_first}",
+        lambda: upgrade_advice(release, Newest(release), customer=customer, names=ADVICE_NAMES, fixes=ADVICE_FIXES),
+    )

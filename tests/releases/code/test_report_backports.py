@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -96,6 +97,18 @@ def test_the_advice_costs_the_same_queries_with_code_for_one_or_three_fixes(
     upstream.tag("v2.5.1")
     scan()
     assert len(release_upgrade_advice(shipped)[0].gains) == 3
+    cache.clear()  # measured as worked out, not as kept (see the next test)
     with CaptureQueriesContext(connection) as three:
         client.get(url, headers={"HX-Request": "true"})
     assert len(three) == len(one)
+
+
+def test_the_advice_is_kept_until_a_change_or_a_scan(shipped, fixed_in, upstream, scan, django_assert_max_num_queries):
+    first = release_upgrade_advice(shipped)
+    with django_assert_max_num_queries(2):  # the newest first release and the newest change: nothing worked out
+        assert release_upgrade_advice(shipped)[0].gains == first[0].gains
+    defect = fixed_in(shipped, title="A fix found by the next scan")
+    upstream.commit(f"fixes {defect.key}", file="later.txt")
+    upstream.tag("v2.5.1")
+    scan()
+    assert len(release_upgrade_advice(shipped)[0].gains) == len(first[0].gains) + 1
