@@ -112,6 +112,17 @@ def release_ship_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "releases/ship.html", context, status=400 if form.errors else 200)
 
 
+def _advice_rows(upgrades, release) -> SafeString:
+    """The rows of the upgrade advice: templates/jinja2/releases/advice_rows.html.
+
+    A row per version customers run, each naming its customers and up to ten fixes:
+    the Django template engine spent more on them than the advice cost to work out.
+    """
+    return render_fragment("releases/advice_rows.html", {
+        "upgrades": upgrades, "release_version": release.version, "defect_url": path_maker("defects:detail"),
+    })
+
+
 def _defect_rows(defects) -> SafeString:
     """The rows of the report's defects table: templates/jinja2/releases/report_defects.html.
 
@@ -157,7 +168,10 @@ def release_upgrade_advice_page(request: HttpRequest, pk: int) -> HttpResponse:
         # Not everyone's advice in place of the one customer asked for.
         return HttpResponseBadRequest(" ".join(form.errors["customer"]), content_type="text/plain; charset=utf-8")
     upgrades = release_upgrade_advice(release, customer=customer)
-    context = {"release": release, "upgrades": upgrades, "customer_filter": customer}
+    context = {
+        "release": release, "upgrades": upgrades, "customer_filter": customer,
+        "advice_rows": _advice_rows(upgrades, release),
+    }
     template = "releases/_advice.html" if request.htmx else "releases/advice.html"
     return render(request, template, context)
 

@@ -115,6 +115,20 @@ def test_the_release_fixes_table_escapes_every_value():
                          '<td class="num">2</td></tr>')
 
 
+def test_the_upgrade_advice_rows_escape_every_value():
+    fix = SimpleNamespace(pk=7, key=HOSTILE, title=HOSTILE, severity="S1", take_label=HOSTILE)
+    row = SimpleNamespace(customer_count=1, customer_names=[HOSTILE, HOSTILE], more_customers=2, version=HOSTILE,
+                          upgrade=SimpleNamespace(label=HOSTILE), gain_count=1, by_severity=HOSTILE, more_gains=0,
+                          gains=[fix])
+    html = render_fragment("releases/advice_rows.html", {
+        "upgrades": [row], "release_version": HOSTILE, "defect_url": "/defects/{}/".format,
+    })
+    assert "<script>" not in html
+    assert f"<strong>1</strong> customer: {ESCAPED}, {ESCAPED} <span class=\"muted\">and 2 more</span>" in html
+    assert f'<br><a href="/defects/7/">{ESCAPED}</a> {ESCAPED} <span class="muted">(S1, {ESCAPED})</span>' in html
+    assert f"<strong>1</strong> fix ({ESCAPED}):" in html
+
+
 class HostileForm(FieldGroupsMixin, forms.Form):
     name = forms.CharField(label=HOSTILE, required=False)
     who = forms.ChoiceField(label="Who", choices=[("a", HOSTILE)], widget=forms.RadioSelect, required=False)
