@@ -1,6 +1,6 @@
 """How much a request is wanted: counts, a demand score and each customer's ask, kept as links change."""
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Max, Sum
 
 from enhancements.models import EnhancementRequest, RequestDemand, TicketRequestLink
@@ -71,8 +71,12 @@ def demand_rows_rebuild(*, request_ids=None) -> None:
         )
 
 
+@transaction.atomic
 def request_refresh_demand(*, request: EnhancementRequest) -> EnhancementRequest:
     """Regroup the request's links per customer, then recount its customers, tickets and demand from them."""
+    # One regrouping per request at a time: two tickets joining it at once would otherwise each
+    # delete the rows the other had not committed yet, and write them twice.
+    EnhancementRequest.objects.select_for_update().filter(pk=request.pk).exists()
     demand_rows_rebuild(request_ids=[request.pk])
     per_importance = list(
         RequestDemand.objects.filter(request=request).order_by().values("importance")
