@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
 from core.models import Channel
-from core.roles import AGENTS, ENGINEERS, MANAGERS, PRODUCT_MANAGERS
+from core.roles import AGENTS, ALL_ROLES, ENGINEERS, MANAGERS, PRODUCT_MANAGERS
 from defects.models import RoutingRule, Team
 from releases.models import Release
 from tickets.models import Component, Contact, Customer, Product, ProductVersion
@@ -33,6 +33,13 @@ def _fresh_cache(request, settings):
         settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
         for alias in settings.CACHES:
             caches[alias].clear()
+
+
+@pytest.fixture
+def role_groups(transactional_db) -> None:
+    """The role groups again: an earlier transactional test flushes the ones the migration created."""
+    for name in ALL_ROLES:
+        Group.objects.get_or_create(name=name)
 
 
 def _user(username: str, group: str | None) -> User:

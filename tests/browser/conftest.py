@@ -7,10 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 
-from core.roles import ALL_ROLES
 from tests.conftest import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,10 +27,8 @@ TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(autouse=True)
-def _role_groups(transactional_db) -> None:
-    # An earlier transactional test flushes the groups the migration created.
-    for name in ALL_ROLES:
-        Group.objects.get_or_create(name=name)
+def _role_groups(role_groups) -> None:
+    """Every browser test signs in by role (tests/conftest.py's role_groups)."""
 
 
 @pytest.fixture

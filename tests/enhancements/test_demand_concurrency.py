@@ -3,10 +3,8 @@
 import threading
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection, connections
 
-from core.roles import ALL_ROLES
 from enhancements.models import RequestDemand
 from enhancements.services.requests import request_link_ticket
 from tests.factories import request_from
@@ -14,15 +12,9 @@ from tickets.models import Customer
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("role_groups"),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _role_groups(transactional_db) -> None:
-    # An earlier transactional test flushes the groups the migration created.
-    for name in ALL_ROLES:
-        Group.objects.get_or_create(name=name)
 
 
 def test_tickets_of_many_customers_join_one_request_at_once(make_ticket, agent):
