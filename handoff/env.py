@@ -49,8 +49,15 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_database(name: str, default_sqlite_path: str) -> dict:
-    """DATABASE_URL as a Django DATABASES entry; SQLite when unset."""
+def env_database(name: str, default_sqlite_path: str, *, prepared: bool = True) -> dict:
+    """DATABASE_URL as a Django DATABASES entry; SQLite when unset.
+
+    On PostgreSQL, `prepared` binds parameters on the server and lets psycopg prepare a
+    query once it has run a few times on a connection: PostgreSQL then plans it once
+    per connection, not on every request, and planning the joins of a busy page costs
+    more than running them. Off for a pooler that cannot keep prepared statements
+    (PgBouncer in transaction mode before 1.21).
+    """
     import dj_database_url
 
     raw = os.environ.get(name, "").strip()
@@ -68,6 +75,9 @@ def env_database(name: str, default_sqlite_path: str) -> dict:
     if not config.get("NAME"):
         # Caught here rather than at the first query, with the variable named.
         raise ImproperlyConfigured(f"{name} must name a database, e.g. postgres://user@host:5432/handoff")
+    if prepared and config["ENGINE"].endswith("postgresql"):
+        # psycopg's own threshold: a query run once (an odd filter) is never prepared.
+        config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
     return config
 
 

@@ -108,7 +108,9 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env_database("DATABASE_URL", str(BASE_DIR / "db.sqlite3"))}
+DATABASES = {"default": env_database(
+    "DATABASE_URL", str(BASE_DIR / "db.sqlite3"), prepared=env_bool("DATABASE_PREPARED_STATEMENTS", True),
+)}
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

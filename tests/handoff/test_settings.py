@@ -118,6 +118,41 @@ def test_a_postgres_url_becomes_a_postgres_database(monkeypatch):
     assert (config["HOST"], config["PORT"], config["NAME"]) == ("127.0.0.1", 5432, "handoff")
 
 
+def test_postgres_binds_on_the_server_and_prepares_repeated_queries(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/handoff")
+    config = env_database("DATABASE_URL", "unused.sqlite3")
+    assert config["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/handoff")
+    config = env_database("DATABASE_URL", "unused.sqlite3", prepared=False)
+    assert "server_side_binding" not in config.get("OPTIONS", {})
+    assert "prepare_threshold" not in config.get("OPTIONS", {})
+
+
+def test_sqlite_by_url_takes_no_postgres_options(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/demo.sqlite3")
+    assert "server_side_binding" not in env_database("DATABASE_URL", "unused.sqlite3").get("OPTIONS", {})
+
+
+@pytest.mark.django_db
+def test_a_query_run_again_and_again_is_planned_once_per_connection(settings):
+    """On PostgreSQL the same query text, run a few times on a connection, becomes a prepared statement."""
+    from django.db import connection
+
+    from tickets.models import Ticket
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    for _ in range(6):
+        list(Ticket.objects.filter(pk=-1))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "tickets_ticket"' in statement for statement in statements)
+
+
 def test_a_broker_url_with_a_wrong_scheme_names_the_variable(monkeypatch):
     monkeypatch.setenv("CELERY_BROKER_URL", "http://127.0.0.1:6379/0")
     with pytest.raises(ImproperlyConfigured, match="^CELERY_BROKER_URL must be a redis://"):
