@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup run serve test demo migrate worker lint clean bench bench-sync bench-git soak-sync soak-sync-short
+.PHONY: setup run serve test demo migrate worker lint clean bench bench-profile bench-outbox bench-sync bench-git soak-sync soak-sync-short
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,11 +44,21 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/handoff_bench
 bench: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench $(BENCH_ARGS)
 
+# Where each of those targets' time goes (Python, templates, database, session and auth),
+# one request at a time, in-process, on the same database: bench-profile.txt.
+bench-profile: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_profile $(BENCH_ARGS)
+
 # Portal -> Redmine latency (p50/p95) and outbox throughput, on PostgreSQL, Redis,
 # a real worker and a real Redmine (installed from Debian's packages; needs root).
 bench-sync: setup
 	redmine_env="$$(scripts/redmine/start.sh)" && set -a && eval "$$redmine_env" && set +a && \
 	  $(PY) scripts/bench_sync.py
+
+# The outbox under a burst: 10,000 changes committed at once, pushed to the local Jira server
+# by two worker processes, timed and checked for order per defect (its own database).
+bench-outbox: setup
+	$(PY) -m tools.bench.outbox $(BENCH_OUTBOX_ARGS)
 
 # Code traceability: scan a 20,000-commit repository built with git fast-import, then 500
 # new commits, then first releases of 1,000 fixes across 60 tags (a throwaway test database).

@@ -155,6 +155,13 @@ def saved_view_paths(list_name: str) -> list[str]:
     return paths
 
 
+def give_the_engineer_a_queue() -> None:
+    """The bench engineer works in the team with the most defects, as a busy engineer would."""
+    busiest = Team.objects.annotate(n=Count("defects")).order_by("-n").first()
+    if busiest is not None:
+        busiest.members.add(User.objects.get(username=PERSONAS["engineer"]))
+
+
 def build_targets(hook_target: Callable[[], Target | None] | None = None) -> list[Target]:
     """Targets with ids picked from the seeded data: the busiest product, a big release, recent tickets."""
     product_id = (

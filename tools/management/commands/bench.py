@@ -10,12 +10,18 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.db.models import Count
 
-from defects.models import Defect, Team, TicketDefectLink
+from defects.models import Defect, TicketDefectLink
 from tickets.models import Customer, Ticket
 from tools.bench import load, report, server
-from tools.bench.targets import CONTACT, PERSONAS, Clients, build_targets, webhook_target
+from tools.bench.targets import (
+    CONTACT,
+    PERSONAS,
+    Clients,
+    build_targets,
+    give_the_engineer_a_queue,
+    webhook_target,
+)
 from tools.scale.catalog import already_seeded
 from tools.scale.seed import seed_scale
 
@@ -54,7 +60,7 @@ class Command(BaseCommand):
             summary = seed_scale(tickets=opts["tickets"], defects=opts["defects"],
                                  log=lambda message: self.stdout.write(f"  {message}"))
             self.stdout.write(f"Seeded in {summary.seconds:.0f} s.")
-        self._give_the_engineer_a_queue()
+        give_the_engineer_a_queue()
         data = self._data_summary()
         env = server.server_environment(os.environ["DATABASE_URL"])
         server.collect_static(env)
@@ -90,14 +96,6 @@ class Command(BaseCommand):
         )
         Path(opts["output"]).write_text(text)
         self.stdout.write(f"\nWritten to {opts['output']}.")
-
-    def _give_the_engineer_a_queue(self) -> None:
-        """The bench engineer works in the team with the most defects, as a busy engineer would."""
-        from django.contrib.auth.models import User
-
-        busiest = Team.objects.annotate(n=Count("defects")).order_by("-n").first()
-        if busiest is not None:
-            busiest.members.add(User.objects.get(username=PERSONAS["engineer"]))
 
     def _data_summary(self) -> str:
         return (
