@@ -137,6 +137,10 @@ class ExternalIssue(SubjectMixin, models.Model):
         return f"{self.key} ({self.connection})"
 
 
+# An outbox row still to go out: waiting, or being pushed.
+OPEN_ROW = Q(status__in=("pending", "claimed"))
+
+
 class OutboxItem(SubjectMixin, models.Model):
     """One change that must reach a tracker, written in the same transaction as the change.
 
@@ -184,9 +188,13 @@ class OutboxItem(SubjectMixin, models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["connection", "status", "next_attempt_at"], name="outbox_due"),
-            models.Index(fields=["defect", "connection", "status"], name="outbox_defect_head"),
-            models.Index(fields=["request", "connection", "status"], name="outbox_request_head"),
+            # Whether a row heads its queue (sync/services/push.py): an earlier open row of its
+            # subject is one index probe by id, however many of the subject's rows are done.
+            models.Index(fields=["defect", "connection", "id"], condition=OPEN_ROW, name="outbox_defect_queue"),
+            models.Index(fields=["request", "connection", "id"], condition=OPEN_ROW, name="outbox_request_queue"),
             models.Index(fields=["status", "claimed_at"], name="outbox_stale"),
+            # The waiting rows in the order they go out, however many are done (sync/services/push.py).
+            models.Index(fields=["id"], condition=models.Q(status="pending"), name="outbox_pending_order"),
         ]
         constraints = [models.CheckConstraint(condition=ONE_SUBJECT, name="outbox_one_subject")]
 

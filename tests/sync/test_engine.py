@@ -5,12 +5,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.installation import installation
 from core.models import Channel
 from sync.config import connection_config
 from sync.connectors import connector_for
 from sync.connectors.base import ConnectorError, RejectedChange
-from sync.models import ExternalIssue, OutboxItem
+from sync.models import Connection, ExternalIssue, OutboxItem, SyncLedger
 from sync.outbox import outbox_enqueue
+from sync.services import push
 from sync.services.health import connection_resume, outbox_retry
 from sync.services.push import backoff_seconds, outbox_claim_next, outbox_drain, outbox_release_stale
 from sync.services.translate import build_change
@@ -169,6 +171,85 @@ def test_two_claims_never_return_the_same_row(connection, make_ticket, agent, tr
     first, second = outbox_claim_next(), outbox_claim_next()
     assert first.pk != second.pk
     assert outbox_claim_next() is None
+
+
+@pytest.mark.parametrize("windows", [(64, 1024), (2,)], ids=["in the second window", "beyond every window"])
+def test_a_claim_finds_another_defect_s_row_behind_a_long_queue_held_up_by_a_push_in_flight(
+    connection, make_ticket, agent, tracker, monkeypatch, windows,
+):
+    from sync.services import push
+
+    monkeypatch.setattr(push, "CLAIM_WINDOWS", windows)
+    busy = escalate(make_ticket(), agent)
+    outbox_drain()
+    for n in range(70):
+        outbox_enqueue(defect=busy, kind="comment", payload={"comment_id": n + 1, "body": f"C{n}", "author": "A"})
+    other = escalate(make_ticket(subject="Second"), agent, title="Second problem")
+    held = outbox_claim_next()  # the busy defect's first comment, now in flight
+
+    claimed = outbox_claim_next()
+
+    assert held.defect_id == busy.pk
+    assert claimed.defect_id == other.pk and claimed.kind == "create"
+    assert outbox_claim_next() is None  # the rest wait behind the push in flight
+    assert not push.has_due_rows(connection.pk)
+
+
+def test_a_comment_push_writes_the_row_and_its_ledger_entry_and_no_more(
+    connection, ticket, agent, tracker, django_assert_num_queries,
+):
+    defect = escalate(ticket, agent)
+    outbox_drain()
+    outbox_enqueue(defect=defect, kind="comment", payload={"comment_id": 9, "body": "Any news?", "author": "Alice"})
+    item = outbox_claim_next()
+    installation()  # made once per installation, long before
+
+    # The twin's read; the installation's (kept in memory by a worker, read each time inside a
+    # test's transaction); the ledger's get-or-create (read, savepoint, insert, release); the
+    # row marked done; the savepoint of their transaction and its release. The twin's field
+    # snapshot is not rewritten (a comment sets no field), nor the connection's "last
+    # success", noted a moment ago.
+    with django_assert_num_queries(9):
+        push.outbox_push(item=item)
+
+    assert OutboxItem.objects.get(pk=item.pk).status == Status.DONE
+    assert SyncLedger.objects.filter(comment_id=9, direction="out").exists()
+
+
+def test_a_success_is_noted_at_once_after_a_failure_and_otherwise_every_few_seconds(connection):
+    from sync.services.health import connection_failed, connection_succeeded
+
+    connection_succeeded(connection=connection)
+    first = Connection.objects.get(pk=connection.pk).last_success_at
+    connection_succeeded(connection=connection)
+    assert Connection.objects.get(pk=connection.pk).last_success_at == first  # not written again
+
+    connection_failed(connection=connection, error="Tracker answered 502")
+    connection_succeeded(connection=connection)
+    fresh = Connection.objects.get(pk=connection.pk)
+    assert fresh.last_success_at > fresh.last_error_at
+
+
+def test_on_postgresql_a_claim_is_planned_for_its_values_not_from_a_kept_plan(connection, ticket, agent, tracker):
+    from django.db import connection as db
+
+    if db.vendor != "postgresql":
+        pytest.skip("plans kept for prepared statements are PostgreSQL's")
+    escalate(ticket, agent)
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        if "sync_outboxitem" in sql and sql.lstrip().startswith("SELECT"):
+            with db.cursor() as cursor:
+                cursor.execute("SELECT current_setting('plan_cache_mode')")
+                seen.append(cursor.fetchone()[0])
+        return execute(sql, params, many, context)
+
+    with db.execute_wrapper(watch):
+        assert outbox_claim_next() is not None
+        push.has_due_rows(connection.pk)
+
+    assert seen and set(seen) == {"force_custom_plan"}
 
 
 def test_errors_never_show_the_token(connection, ticket, agent, tracker):
