@@ -380,12 +380,13 @@ class JiraConnector(Connector):
 
     def _add_comment(self, twin: TwinRef, change: OutboundChange) -> None:
         marker = comment_marker(change.source_id or 0)
-        recent = self._call("GET", f"issue/{twin.external_id}/comment",
-                            params={"orderBy": "-created", "maxResults": 100})
-        for comment in recent.get("comments", []):
-            if carries_comment_marker(comment.get("body"), change.source_id or 0):
-                self.posted_comment_id = str(comment["id"])
-                return  # an earlier try got through
+        if change.attempt > 1:  # only a later try can follow one that got through unseen
+            recent = self._call("GET", f"issue/{twin.external_id}/comment",
+                                params={"orderBy": "-created", "maxResults": 100})
+            for comment in recent.get("comments", []):
+                if carries_comment_marker(comment.get("body"), change.source_id or 0):
+                    self.posted_comment_id = str(comment["id"])
+                    return  # an earlier try got through
         made = self._call("POST", f"issue/{twin.external_id}/comment", json={"body": f"{change.comment}\n\n{marker}"})
         self.posted_comment_id = str((made or {}).get("id") or "")
 

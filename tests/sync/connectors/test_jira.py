@@ -144,6 +144,18 @@ def test_a_shared_comment_reaches_jira_once_even_when_pushed_twice(jira, jira_co
     assert comment_marker(comment.pk) in posted["body"]
 
 
+def test_a_comment_on_its_first_try_is_posted_without_reading_the_issue_s_comments_first(
+    jira, jira_connection, escalate, ticket, engineer,
+):
+    defect = synced_defect(escalate, ticket)
+    comment_add(actor=engineer, channel=Channel.WEB, body="Reproduced on 2.3.1.", visibility="shared", defect=defect)
+
+    outbox_drain()
+
+    assert len(jira.requests_to("POST", "/comment")) == 1
+    assert jira.requests_to("GET", "/comment") == []
+
+
 def test_an_attachment_is_uploaded_as_multipart_with_the_xsrf_header_once(jira, jira_connection, escalate, ticket):
     log = SimpleUploadedFile("export.log", b"ERROR pdf render timeout after 30s\n", content_type="text/plain")
     escalate(ticket, attachments=[check_upload(log)])
@@ -351,17 +363,19 @@ def test_a_success_that_spends_the_last_request_holds_the_next_call_until_the_is
     jira, jira_connection, escalate, ticket
 ):
     defect = synced_defect(escalate, ticket)
-    jira.fail_next(200, body={"startAt": 0, "maxResults": 100, "total": 0, "comments": []},
+    jira.fail_next(201, body={"id": "10500", "body": "One"},
                    headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2099-01-01T00:00Z"},
-                   method="GET", path_contains="/comment")
+                   method="POST", path_contains="/comment")
     outbox_enqueue(defect=defect, kind="comment", payload={"comment_id": 7, "body": "One", "author": "Erin"})
+    outbox_enqueue(defect=defect, kind="comment", payload={"comment_id": 8, "body": "Two", "author": "Erin"})
 
     outbox_drain()
 
-    row = OutboxItem.objects.get(kind="comment")
-    assert row.status == Status.PENDING and "rate limit" in row.last_error
-    assert row.next_attempt_at > timezone.now() + timedelta(days=365)
-    assert not jira.requests_to("POST", "/comment")
+    first, second = OutboxItem.objects.filter(kind="comment").order_by("pk")
+    assert first.status == Status.DONE
+    assert second.status == Status.PENDING and "rate limit" in second.last_error
+    assert second.next_attempt_at > timezone.now() + timedelta(days=365)
+    assert len(jira.requests_to("POST", "/comment")) == 1
 
 
 def test_a_poll_follows_next_page_tokens_through_every_page(jira, jira_connection):
