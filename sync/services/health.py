@@ -4,7 +4,7 @@ and the actions on it (resume, retry a failed row)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
@@ -39,8 +39,17 @@ def connection_failed(*, connection: Connection, error: str) -> None:
     connection.last_error, connection.last_error_at = error, now
 
 
+# "Last success" is shown to the minute; a backlog pushed at dozens of rows a second need
+# not write the connection's row for each of them.
+SUCCESS_NOTED_EVERY = timedelta(seconds=5)
+
+
 def connection_succeeded(*, connection: Connection) -> None:
     now = timezone.now()
+    noted = connection.last_success_at
+    failed = connection.last_error_at
+    if noted and now - noted < SUCCESS_NOTED_EVERY and (failed is None or failed < noted):
+        return
     Connection.objects.filter(pk=connection.pk).update(last_success_at=now)
     connection.last_success_at = now
 
