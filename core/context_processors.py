@@ -1,3 +1,7 @@
+from functools import lru_cache
+
+from django.urls import get_script_prefix, reverse
+
 from core import roles
 
 # The main menu's sections by path prefix, most specific first: one item is current at a time
@@ -26,6 +30,22 @@ def nav_section(path: str) -> str:
     return ""
 
 
+# The menu's and the shortcut list's links (templates/base.html, core/_shortcuts.html), by key.
+NAV_URLS = {
+    "home": "home", "tickets": "tickets:list", "defects": "defects:list", "queue": "defects:queue",
+    "requests": "enhancements:queue", "releases": "releases:list", "reports": "releases:charts",
+    "sync": "sync:list", "notifications": "notifications", "admin": "admin:index", "logout": "logout",
+    "preferences": "account-preferences", "tokens": "account-tokens",
+}
+
+
+@lru_cache(maxsize=8)
+def _nav_urls(script_prefix: str) -> dict[str, str]:
+    # The same links on every page: reversed once per prefix the site is served under,
+    # not two dozen times a page (reverse() reads the prefix of the request being served).
+    return {key: reverse(name) for key, name in NAV_URLS.items()}
+
+
 def user_roles(request) -> dict:
     user = request.user
     return {
@@ -34,4 +54,5 @@ def user_roles(request) -> dict:
         "is_manager": roles.is_manager(user),
         "can_triage_requests": roles.can_triage_requests(user),
         "nav": nav_section(request.path),
+        "nav_urls": _nav_urls(get_script_prefix()),
     }

@@ -44,3 +44,27 @@ def test_the_api_root_says_what_the_api_is(api, agent):
     assert "The default basic root view for DefaultRouter" not in html
     assert "The Handoff REST API" in html
     assert api(agent).get("/api/").json()["tickets"].endswith("/api/tickets/")
+
+
+def test_the_menu_and_shortcut_links_lead_where_their_views_are(as_user, manager):
+    from django.urls import reverse
+
+    from core.context_processors import NAV_URLS
+
+    html = as_user(manager).get("/").content.decode()
+    for name in NAV_URLS.values():
+        assert f'href="{reverse(name)}"' in html or f'action="{reverse(name)}"' in html, name
+
+
+def test_under_a_script_prefix_the_menu_links_carry_it(client, manager):
+    """Served under /helpdesk/ (a WSGI server's SCRIPT_NAME), then at the root: each page its own links."""
+    from django.test.utils import override_script_prefix
+
+    client.force_login(manager)
+    with override_script_prefix("/helpdesk/"):
+        html = client.get("/").content.decode()
+    plain = client.get("/").content.decode()
+
+    menu = html.split('<nav class="mainnav"', 1)[1].split("</nav>", 1)[0]
+    assert 'href="/helpdesk/tickets/"' in menu and 'href="/helpdesk/defects/queue/"' in menu
+    assert 'href="/tickets/"' in plain.split('<nav class="mainnav"', 1)[1]
