@@ -175,6 +175,8 @@ class Ticket(models.Model):
             models.Index(fields=["status", "id"], name="ticket_status_order"),
             # "My tickets": an agent's tickets, newest first.
             models.Index(fields=["assignee", "-created_at", "-id"], name="ticket_assignee_recent"),
+            # The agent's dashboard: my open escalated tickets, most recently updated first.
+            models.Index(fields=["assignee", "-updated_at", "-id"], name="ticket_assignee_updated"),
             # "Waiting too long": open tickets not updated since their tier's limit.
             models.Index(fields=["status", "updated_at", "customer"], name="ticket_status_updated"),
         ]
