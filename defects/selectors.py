@@ -21,6 +21,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
+from core.plans import planned_for_values
 from core.sorting import DESCENDING, Sorting, SortKey
 from defects.models import Comment, Defect, Team, TicketDefectLink
 from defects.services.comments import defect_thread_comments, ticket_thread_comments
@@ -113,13 +114,15 @@ def similar_defects(*, text: str, product=None, limit: int = 10) -> list[Defect]
         ranked = qs.filter(hits).annotate(rank=score)
     ranked = ranked.order_by("-rank", "severity", "-created_at", "pk").values_list("pk", flat=True)
     product_id = getattr(product, "pk", product)
-    if not product_id:
-        ids = list(ranked[:limit])
-    else:
-        # Same product first: two small ranked reads instead of ranking every match at once.
-        ids = list(ranked.filter(product_id=product_id)[:limit])
-        if len(ids) < limit:
-            ids += list(ranked.exclude(product_id=product_id)[: limit - len(ids)])
+    # How many defects share the words decides the plan: core/plans.py.
+    with planned_for_values():
+        if not product_id:
+            ids = list(ranked[:limit])
+        else:
+            # Same product first: two small ranked reads instead of ranking every match at once.
+            ids = list(ranked.filter(product_id=product_id)[:limit])
+            if len(ids) < limit:
+                ids += list(ranked.exclude(product_id=product_id)[: limit - len(ids)])
     rows = defect_list_queryset().in_bulk(ids)
     return [rows[pk] for pk in ids if pk in rows]
 
