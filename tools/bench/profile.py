@@ -92,6 +92,8 @@ def _instrumented(clock: Clock) -> ExitStack:
     from django.template.backends import jinja2 as jinja2_backend
     from rest_framework.authentication import TokenAuthentication
 
+    from portal import middleware as portal_middleware
+
     def on_query(execute, sql, params, many, context):
         clock.queries += 1
         name = "session and auth" if any(table in sql for table in AUTH_TABLES) else "database"
@@ -113,6 +115,9 @@ def _instrumented(clock: Clock) -> ExitStack:
     stack.enter_context(mock.patch.object(auth, "get_user", timed("session and auth", auth.get_user)))
     stack.enter_context(mock.patch.object(
         TokenAuthentication, "authenticate", timed("session and auth", TokenAuthentication.authenticate)))
+    # A customer's contact signs in to the portal with a session of its own (portal/middleware.py).
+    stack.enter_context(mock.patch.object(
+        portal_middleware, "identity_for_session", timed("session and auth", portal_middleware.identity_for_session)))
     return stack
 
 
