@@ -5,6 +5,8 @@ unlinked with a reason that the history keeps.
 Chromium and its fixtures: tests/browser/conftest.py.
 """
 
+import re
+
 import pytest
 
 from core.audit import audit_history
@@ -69,7 +71,9 @@ def test_without_javascript_a_double_click_still_posts_once(page, live_server, a
 
         expect(plain.locator("#thread li.comment")).to_have_count(1)
         expect(plain.locator("#thread")).to_contain_text("Posted from a page without script.")
-        expect(plain.locator(".messages")).to_contain_text("Comment")
+        # Whichever of the two posts the browser shows the answer to: the first ("Comment
+        # added.") or, when the second answers first under load, its refusal.
+        expect(plain.locator(".messages")).to_contain_text(re.compile(r"Comment added|already posted"))
         assert Comment.objects.filter(ticket=ticket).count() == 1
     finally:
         context.close()
