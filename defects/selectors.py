@@ -113,18 +113,25 @@ def similar_defects(*, text: str, product=None, limit: int = 10) -> list[Defect]
             score = score + Case(When(hit, then=Value(1)), default=Value(0), output_field=IntegerField())
         ranked = qs.filter(hits).annotate(rank=score)
     ranked = ranked.order_by("-rank", "severity", "-created_at", "pk").values_list("pk", flat=True)
-    product_id = getattr(product, "pk", product)
-    # How many defects share the words decides the plan: core/plans.py.
-    with planned_for_values():
-        if not product_id:
-            ids = list(ranked[:limit])
-        else:
-            # Same product first: two small ranked reads instead of ranking every match at once.
-            ids = list(ranked.filter(product_id=product_id)[:limit])
-            if len(ids) < limit:
-                ids += list(ranked.exclude(product_id=product_id)[: limit - len(ids)])
+    ids = ranked_ids_product_first(ranked, product=product, limit=limit)
     rows = defect_list_queryset().in_bulk(ids)
     return [rows[pk] for pk in ids if pk in rows]
+
+
+def ranked_ids_product_first(ranked: QuerySet, *, product, limit: int) -> list[int]:
+    """The first `limit` ids of `ranked` (a ranked text search), those of `product` first.
+
+    Two small ranked reads instead of ranking every match at once. How many rows share
+    the words decides the plan, so the reads are planned for their values (core/plans.py).
+    """
+    product_id = getattr(product, "pk", product)
+    with planned_for_values():
+        if not product_id:
+            return list(ranked[:limit])
+        ids = list(ranked.filter(product_id=product_id)[:limit])
+        if len(ids) < limit:
+            ids += list(ranked.exclude(product_id=product_id)[: limit - len(ids)])
+        return ids
 
 
 _KEY = re.compile(r"[A-Z]{1,10}-\d{1,12}")

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import BooleanField, Case, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
-from defects.selectors import search_terms
+from defects.selectors import ranked_ids_product_first, search_terms
 from enhancements.models import Conversion, EnhancementRequest, RequestComment, RequestDemand, TicketRequestLink
 
 QUEUE_ORDER = ("-demand", "-last_asked_at", "id")
@@ -74,14 +74,7 @@ def similar_requests(*, text: str, product=None, limit: int = 10) -> list[Enhanc
             score = score + Case(When(hit, then=Value(1)), default=Value(0), output_field=IntegerField())
         ranked = qs.filter(hits).annotate(rank=score)
     ranked = ranked.order_by("-rank", "-demand", "pk").values_list("pk", flat=True)
-    product_id = getattr(product, "pk", product)
-    if not product_id:
-        ids = list(ranked[:limit])
-    else:
-        # The product's first: two small ranked reads instead of ranking every match at once.
-        ids = list(ranked.filter(product_id=product_id)[:limit])
-        if len(ids) < limit:
-            ids += list(ranked.exclude(product_id=product_id)[: limit - len(ids)])
+    ids = ranked_ids_product_first(ranked, product=product, limit=limit)
     found = request_rows_queryset().in_bulk(ids)
     return [found[pk] for pk in ids if pk in found]
 

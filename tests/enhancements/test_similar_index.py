@@ -25,9 +25,11 @@ def test_the_stored_search_vector_follows_title_and_problem(make_ticket, agent):
 def test_the_similar_request_query_filters_on_what_the_gin_index_answers(product):
     with CaptureQueriesContext(connection) as queries:
         similar_requests(text="export ledger", product=product)
-    assert queries.captured_queries
-    for query in queries.captured_queries:
-        assert "search_vector @@ to_tsquery('english', 'export | ledger')" in query["sql"]
+    # The ranked reads (the rest set their transaction's planning: core/plans.py).
+    searches = [q["sql"] for q in queries.captured_queries if "FROM \"enhancements_enhancementrequest\"" in q["sql"]]
+    assert searches
+    for sql in searches:
+        assert "search_vector @@ to_tsquery('english', 'export | ledger')" in sql
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(
@@ -35,3 +37,22 @@ def test_the_similar_request_query_filters_on_what_the_gin_index_answers(product
             ["export | ledger"],
         )
         assert "request_search_vector" in "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_the_similar_request_search_is_planned_for_the_words_asked(make_ticket, agent):
+    request = request_from(make_ticket(), agent, title="Ledger export per cost centre",
+                           problem="Controllers split the ledger by hand.")
+    seen = []
+
+    def watch(execute, sql, params, many, context):
+        if "search_vector" in sql:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('plan_cache_mode')")
+                seen.append(cursor.fetchone()[0])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        found = similar_requests(text="ledger export")
+
+    assert found == [request]
+    assert seen and set(seen) == {"force_custom_plan"}
