@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Lower
 
@@ -110,9 +111,16 @@ def release_list_rows(releases: Iterable[Release]) -> list[ReleaseRow]:
 
 
 
-def release_defects(release: Release) -> tuple[list[Defect], list[Defect]]:
-    """The release page's two lists: defects fixed in it, and open defects planned for it."""
+# Defects a page of the release page lists: a busy release fixes a thousand and more.
+RELEASE_DEFECTS_PAGE = 50
+
+
+def release_defects(release: Release, *, fixed_page=1, planned_page=1) -> tuple[Page, Page]:
+    """The release page's two lists, a page each: defects fixed in it, and open defects planned for it."""
     defects = Defect.objects.select_related("team").order_by("severity", "key")
-    fixed = list(defects.filter(fixed_in_release=release))
-    planned = list(defects.filter(planned_release=release, status__in=Defect.OPEN_STATUSES))
-    return fixed, planned
+    fixed = defects.filter(fixed_in_release=release)
+    planned = defects.filter(planned_release=release, status__in=Defect.OPEN_STATUSES)
+    return (
+        Paginator(fixed, RELEASE_DEFECTS_PAGE).get_page(fixed_page),
+        Paginator(planned, RELEASE_DEFECTS_PAGE).get_page(planned_page),
+    )

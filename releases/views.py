@@ -75,7 +75,9 @@ def _release(pk: int) -> Release:
 @role_required()
 def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
     release = _release(pk)
-    fixed, planned = release_defects(release)
+    fixed, planned = release_defects(
+        release, fixed_page=request.GET.get("fixed"), planned_page=request.GET.get("planned"),
+    )
     context = {
         "release": release,
         "fixed": fixed,

@@ -290,3 +290,31 @@ def test_the_upgrade_advice_for_a_customer_it_does_not_concern_is_refused(client
         response = client.get(url, {"customer": value}, headers={"HX-Request": "true"})
         assert response.status_code == 400
         assert "Select a valid choice" in response.content.decode()
+
+
+def test_a_release_page_lists_its_fixes_a_page_at_a_time_with_the_same_queries(
+    client, manager, release, many_fixed,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from releases.selectors import RELEASE_DEFECTS_PAGE
+
+    client.force_login(manager)
+    url = reverse("releases:detail", args=[release.pk])
+    many_fixed(release, 0, 3)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    many_fixed(release, 3, RELEASE_DEFECTS_PAGE)
+    with CaptureQueriesContext(connection) as large:
+        first = client.get(url).content.decode()
+
+    assert len(large) == len(small)
+    shown = first.split('id="fixed-heading"', 1)[1].split("</section>", 1)[0]
+    assert f"({RELEASE_DEFECTS_PAGE + 3})" in shown
+    assert shown.count('href="/defects/') == RELEASE_DEFECTS_PAGE
+    assert "Page 1 of 2" in shown and "?fixed=2#fixed-heading" in shown
+
+    second = client.get(url, {"fixed": 2}).content.decode()
+    rest = second.split('id="fixed-heading"', 1)[1].split("</section>", 1)[0]
+    assert rest.count('href="/defects/') == 3 and "Page 2 of 2" in rest
