@@ -152,6 +152,8 @@ class Defect(models.Model):
                 name="defect_status_triage_order",
             ),
             models.Index(fields=["team", "status", "severity"], name="defect_team_status"),
+            # The manager's dashboard: every open defect counted by team and severity.
+            models.Index(fields=["status", "team", "severity"], name="defect_status_team"),
             models.Index(fields=["-created_at"], name="defect_recent"),
             # The triage order (Meta.ordering, then id), whole and per team: lists read
             # their first page off the index instead of sorting 50,000 defects.

@@ -168,12 +168,20 @@ def manager_request_board() -> list[dict]:
 def manager_board() -> list[dict]:
     """Open defects per team (Unrouted last) and severity, aggregated in the database.
 
-    Grouped by team id alone (no join, so the team and status index can answer);
-    the few team names are read apart.
+    Counted per team and severity (no join): the status, team and severity index answers
+    it alone, and one plain count per group costs the database a third of a filtered
+    count per severity over every open defect. The few team names are read apart.
     """
-    rows = list(
-        Defect.objects.filter(status__in=Defect.OPEN_STATUSES).values("team_id").annotate(**_by_severity()).order_by()
+    counted = (
+        Defect.objects.filter(status__in=Defect.OPEN_STATUSES)
+        .values_list("team_id", "severity").annotate(n=Count("severity")).order_by()
     )
+    by_team: dict = {}
+    for team_id, severity, n in counted:
+        row = by_team.setdefault(team_id, {"team_id": team_id, **dict.fromkeys(Severity.values, 0), "total": 0})
+        row[severity] = n
+        row["total"] += n
+    rows = list(by_team.values())
     names = dict(Team.objects.filter(pk__in=[r["team_id"] for r in rows if r["team_id"]]).values_list("id", "name"))
     named = sorted(
         (dict(r, team__name=names[r["team_id"]]) for r in rows if r["team_id"] in names),
