@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from core.widgets import LongSelect
 from defects.attachments import check_upload
 from defects.services.comments import MAX_BODY
 from tickets.forms import MultipleFileField, apply_service_errors
@@ -58,6 +59,10 @@ class PasswordForm(forms.Form):
 
 
 class _VersionField(forms.ModelChoiceField):
+    """Every product's versions: hundreds of options, drawn in Python (core.widgets.LongSelect)."""
+
+    widget = LongSelect
+
     def label_from_instance(self, obj) -> str:
         return f"{obj.product.name} {obj.name}"
 

@@ -126,3 +126,18 @@ def test_many_fixed_tickets_are_named_twenty_at_a_time_and_an_open_one_is_not_am
     html = portal_client(contact).get(reverse("portal:installations")).content.decode()
     held = html[html.index("Already fixed in what you run"):]
     assert held.count('href="/portal/tickets/') == 20 and "and 3 more" in held
+
+
+def test_the_version_choice_lists_hundreds_of_versions_without_a_template_per_option(portal_client, contact, product):
+    for n in range(300):
+        ProductVersion.objects.create(product=product, name=f"3.{n}.<b>")
+
+    page = portal_client(contact).get(reverse("portal:installations"))
+
+    html = page.content.decode()
+    assert html.count(f">{product.name} 3.") == 300
+    assert f">{product.name} 3.7.&lt;b&gt;</option>" in html  # escaped
+    assert '<option value="" selected>Not sure</option>' in html
+    # Drawn by core.widgets.LongSelect, not Django's option template 300 times over (the
+    # few products still go through it).
+    assert [t.name for t in page.templates].count("django/forms/widgets/select_option.html") < 10
