@@ -6,14 +6,9 @@ from django.db import connection
 from core.plans import planned_for_values
 from defects.models import Defect
 from defects.selectors import similar_defects
+from tests.plans import plan_cache_mode, plan_modes
 
 pytestmark = pytest.mark.django_db
-
-
-def _setting() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('plan_cache_mode')")
-        return cursor.fetchone()[0]
 
 
 @pytest.fixture
@@ -24,7 +19,7 @@ def postgres_only():
 
 def test_a_block_planned_for_its_values_turns_kept_plans_off_for_its_queries(postgres_only):
     with planned_for_values():
-        assert _setting() == "force_custom_plan"
+        assert plan_cache_mode() == "force_custom_plan"
 
 
 def test_the_similar_defect_search_is_planned_for_the_words_asked(postgres_only, product):
@@ -32,14 +27,8 @@ def test_the_similar_defect_search_is_planned_for_the_words_asked(postgres_only,
         key="DEF-1", product=product, title="Invoice export times out", description="The PDF export stops.",
         impact="single_user", urgency="degraded", severity="S3", status=Defect.Status.NEW,
     )
-    seen = []
 
-    def watch(execute, sql, params, many, context):
-        if "search_vector" in sql:
-            seen.append(_setting())
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(watch):
+    with plan_modes(lambda sql: "search_vector" in sql) as seen:
         found = similar_defects(text="export times out", product=product)
 
     assert found == [defect]

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from enhancements.models import EnhancementRequest
 from enhancements.selectors import similar_requests
 from tests.factories import request_from
+from tests.plans import plan_modes
 
 pytestmark = [
     pytest.mark.django_db,
@@ -42,16 +43,8 @@ def test_the_similar_request_query_filters_on_what_the_gin_index_answers(product
 def test_the_similar_request_search_is_planned_for_the_words_asked(make_ticket, agent):
     request = request_from(make_ticket(), agent, title="Ledger export per cost centre",
                            problem="Controllers split the ledger by hand.")
-    seen = []
 
-    def watch(execute, sql, params, many, context):
-        if "search_vector" in sql:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT current_setting('plan_cache_mode')")
-                seen.append(cursor.fetchone()[0])
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(watch):
+    with plan_modes(lambda sql: "search_vector" in sql) as seen:
         found = similar_requests(text="ledger export")
 
     assert found == [request]

@@ -17,6 +17,7 @@ from sync.services.health import connection_resume, outbox_retry
 from sync.services.push import backoff_seconds, outbox_claim_next, outbox_drain, outbox_release_stale
 from sync.services.translate import build_change
 from tests.factories import escalate
+from tests.plans import plan_modes
 
 pytestmark = pytest.mark.django_db
 
@@ -236,16 +237,8 @@ def test_on_postgresql_a_claim_is_planned_for_its_values_not_from_a_kept_plan(co
     if db.vendor != "postgresql":
         pytest.skip("plans kept for prepared statements are PostgreSQL's")
     escalate(ticket, agent)
-    seen = []
 
-    def watch(execute, sql, params, many, context):
-        if "sync_outboxitem" in sql and sql.lstrip().startswith("SELECT"):
-            with db.cursor() as cursor:
-                cursor.execute("SELECT current_setting('plan_cache_mode')")
-                seen.append(cursor.fetchone()[0])
-        return execute(sql, params, many, context)
-
-    with db.execute_wrapper(watch):
+    with plan_modes(lambda sql: "sync_outboxitem" in sql and sql.lstrip().startswith("SELECT")) as seen:
         assert outbox_claim_next() is not None
         push.has_due_rows(connection.pk)
 
