@@ -318,3 +318,7 @@ def test_a_release_page_lists_its_fixes_a_page_at_a_time_with_the_same_queries(
     second = client.get(url, {"fixed": 2}).content.decode()
     rest = second.split('id="fixed-heading"', 1)[1].split("</section>", 1)[0]
     assert rest.count('href="/defects/') == 3 and "Page 2 of 2" in rest
+
+    for odd in ("x", "0", "99"):  # a page that is no number, or out of range: the nearest page
+        answer = client.get(url, {"fixed": odd})
+        assert answer.status_code == 200 and "Page " in answer.content.decode()
