@@ -128,8 +128,8 @@ def _advice_rows(upgrades, release) -> SafeString:
 def _defect_rows(defects) -> SafeString:
     """The rows of the report's defects table: templates/jinja2/releases/report_defects.html.
 
-    A release fixes a few hundred defects: drawn by the Django template engine (nine
-    lookups a row) the table cost about half the page; Jinja2 draws it as fast as strings.
+    Fifty fixes a page, nine lookups a row: Jinja2 draws them at a fraction of what the
+    Django template engine spent on them.
     """
     return render_fragment(
         "releases/report_defects.html", {"defects": defects, "defect_url": path_maker("defects:detail")}
@@ -140,7 +140,8 @@ def _defect_rows(defects) -> SafeString:
 def release_report_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The fixed-in-release report; `?format=csv` downloads it all; `?customer=` narrows it.
 
-    The page shows the customers to tell a page at a time (`?page=`); the CSV and the API carry them all.
+    The page shows the fixes (`?fixes=`) and the customers to tell (`?page=`) a page at a
+    time; the CSV and the API carry them all.
     """
     release = _release(pk)
     form = ReportFilterForm(request.GET or None, customers=release_affected_customers(release))
@@ -151,11 +152,14 @@ def release_report_page(request: HttpRequest, pk: int) -> HttpResponse:
         return response
     # The upgrade advice is read by its own request (release_upgrade_advice_page), which
     # the page makes once it has loaded: the customers to tell come first.
-    report = report_page(release, customer=form.selected_customer(), page=request.GET.get("page"), with_upgrades=False)
+    report = report_page(
+        release, customer=form.selected_customer(), page=request.GET.get("page"),
+        fixes_page=request.GET.get("fixes"), with_upgrades=False,
+    )
     form.offer(report.affected)
     context = {
         "release": release, "form": form, "report": report, "progress": report.progress,
-        "defect_rows": _defect_rows(report.defects), "customer_filter": report.customer_filter,
+        "defect_rows": _defect_rows(report.fixes.object_list), "customer_filter": report.customer_filter,
     }
     return render(request, "releases/report.html", context)
 

@@ -203,6 +203,39 @@ def test_the_report_page_shows_customers_a_page_at_a_time_by_name(client, manage
     assert [name for name in by_name if f"<h3>{name}" in client.get(url, {"page": 9}).content.decode()] == by_name[25:]
 
 
+def test_the_report_page_shows_fixes_a_page_at_a_time_and_keeps_the_customers_page(
+    client, manager, release, many_fixed,
+):
+    from releases.services.report import FIXES_PER_PAGE
+
+    many_fixed(release, 0, FIXES_PER_PAGE + 3)
+    client.force_login(manager)
+    url = reverse("releases:report", args=[release.pk])
+
+    def fixes_table(html: str) -> str:
+        return html.split('id="defects-heading"', 1)[1].split("</section>", 1)[0]
+
+    first = fixes_table(client.get(url).content.decode())
+    assert first.count('href="/defects/') == FIXES_PER_PAGE
+    assert f"1–{FIXES_PER_PAGE} of {FIXES_PER_PAGE + 3} fixes" in first and "Page 1 of 2" in first
+    assert "?fixes=2#defects-heading" in first
+
+    # The fixes' page and the customers' page move apart: each link keeps the other.
+    html = client.get(url, {"fixes": 2, "page": 2}).content.decode()
+    rest = fixes_table(html)
+    assert rest.count('href="/defects/') == 3 and "Page 2 of 2" in rest
+    assert "?fixes=1&amp;page=2#defects-heading" in rest or "?page=2&amp;fixes=1#defects-heading" in rest
+    assert "26–50 of 53 customers" in html
+    # Every fix still counts: the heading's total and the CSV.
+    assert f"{FIXES_PER_PAGE + 3} defects fixed" in html
+    csv = client.get(url, {"format": "csv", "fixes": 2}).content.decode()
+    assert all(f"DEF-Q{n}," in csv for n in range(FIXES_PER_PAGE + 3))
+
+    for odd in ("x", "0", "99"):  # no number, or out of range: the nearest page
+        answer = client.get(url, {"fixes": odd})
+        assert answer.status_code == 200 and "Page " in fixes_table(answer.content.decode())
+
+
 def test_the_report_page_counts_each_defects_tickets_and_customers_and_offers_only_affected_customers(
     client, agent, release, fixed_in, make_ticket, customer, other_customer
 ):

@@ -47,13 +47,16 @@ from releases.services.report.rows import (
 from tickets.models import Customer
 
 __all__ = [
-    "ADVICE_FIXES", "ADVICE_NAMES", "CUSTOMERS_PER_PAGE", "AdviceRow", "DeliveredRequest", "Fix", "ReleaseReport",
+    "ADVICE_FIXES", "ADVICE_NAMES", "CUSTOMERS_PER_PAGE", "FIXES_PER_PAGE", "AdviceRow", "DeliveredRequest", "Fix",
+    "ReleaseReport",
     "ReportContact", "ReportCustomer", "ReportTicket", "RequestContact", "UpgradeAdvice", "release_report",
     "release_report_page",
     "release_upgrade_advice",
 ]
 
 CUSTOMERS_PER_PAGE = 25
+# The page's table of fixes: a release can fix a thousand defects; the CSV and the API carry them all.
+FIXES_PER_PAGE = 50
 # What one row of the page's advice shows: its first customers and its most severe fixes.
 ADVICE_NAMES = 5
 ADVICE_FIXES = 5
@@ -104,12 +107,20 @@ def release_report(
 
 
 def release_report_page(
-    release: Release, *, customer: Customer | None = None, page: int | str | None = 1, with_upgrades: bool = True
+    release: Release, *, customer: Customer | None = None, page: int | str | None = 1,
+    fixes_page: int | str | None = 1, with_upgrades: bool = True,
 ) -> ReleaseReport:
-    """The report as its page shows it: page `page` of the customers, the advice cut per row."""
-    return release_report(
+    """The report as its page shows it: page `page` of the customers, page `fixes_page` of the
+    fixes (`report.fixes`), the advice cut per row.
+
+    Every fix is still worked out (the customers' tickets come under their most
+    severe fix); only the table shows a page of them.
+    """
+    report = release_report(
         release, customer=customer, page=page, per_page=CUSTOMERS_PER_PAGE, with_upgrades=with_upgrades
     )
+    report.fixes = Paginator(report.defects, FIXES_PER_PAGE).get_page(fixes_page)
+    return report
 
 
 def release_upgrade_advice(release: Release, *, customer: Customer | None = None) -> list[AdviceRow]:

@@ -191,6 +191,8 @@ class ReleaseReport:
     # The enhancement requests it delivers (by key), and whom to tell of them (by name).
     requests: list[DeliveredRequest] = field(default_factory=list)
     request_contacts: list[RequestContact] = field(default_factory=list)
+    # The page's slice of `defects` (release_report_page); None where the whole report is read.
+    fixes: Page | None = None
 
     @property
     def customer_count(self) -> int:
