@@ -26,33 +26,25 @@ def planner_estimate(queryset) -> int | None:
     return int(json.loads(plan)[0]["Plan"]["Plan Rows"])
 
 
-class LargeTablePaginator(Paginator):
-    """A Paginator for big tables: a bounded count and pages fetched by id.
+class BoundedCountPaginator(Paginator):
+    """A Paginator whose count stays cheap on big tables; pages are sliced as Paginator's.
 
-    - count is exact up to COUNT_CAP rows (counting stops there). Beyond, it is
-      the planner's estimate and `count_is_estimate` is true: an exact COUNT(*)
-      over 200,000 rows costs more than the whole page. When the planner expects
-      over TRUST_ESTIMATE_FACTOR times COUNT_CAP rows, far beyond the cap, its
-      estimate is taken without counting: 10,000 rows counted through a join
-      cost as much as the rest of the page.
-    - A page first reads the ids at its offset (an index-only scan), then the
-      rows, their joins and prefetches for those ids alone. Skipping rows is then
-      cheap even 150,000 rows in. One query more than Paginator, whatever the size.
-    - With `row_fields` a page's rows are dicts of those fields ("pk" among them),
-      read for its ids alone: the count and the id scan need none of their joins.
+    count is exact up to COUNT_CAP rows (counting stops there). Beyond, it is the
+    planner's estimate and `count_is_estimate` is true: an exact COUNT(*) over
+    200,000 rows costs more than the whole page. When the planner expects over
+    TRUST_ESTIMATE_FACTOR times COUNT_CAP rows, far beyond the cap, its estimate is
+    taken without counting: 10,000 rows counted through a join cost as much as the
+    rest of the page.
     """
 
     count_is_estimate = False
     # Set when counting stopped at the cap: the list holds more than this many rows for sure.
     counted_past = None
 
-    def __init__(self, *args, count_cap: int | None = None, row_fields: tuple[str, ...] = (), **kwargs):
+    def __init__(self, *args, count_cap: int | None = None, **kwargs):
         """`count_cap` lowers the cap for lists whose rows cost more to count (a text search)."""
         super().__init__(*args, **kwargs)
         self.count_cap = count_cap
-        if row_fields and "pk" not in row_fields:
-            raise ValueError('row_fields must include "pk"')
-        self.row_fields = tuple(row_fields)
 
     @cached_property
     def count(self) -> int:
@@ -68,12 +60,39 @@ class LargeTablePaginator(Paginator):
         self.counted_past = cap
         return max(cap + 1, estimate or 0)
 
-    def page(self, number) -> Page:
-        number = self.validate_number(number)
+    def _bounds(self, number: int) -> tuple[int, int]:
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
+        # An estimate may fall short of the rows there are: a page is never cut at it.
         if top + self.orphans >= self.count and not self.count_is_estimate:
             top = self.count
+        return bottom, top
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom, top = self._bounds(number)
+        return self._get_page(self.object_list[bottom:top], number, self)
+
+
+class LargeTablePaginator(BoundedCountPaginator):
+    """BoundedCountPaginator's count, and pages fetched by id.
+
+    - A page first reads the ids at its offset (an index-only scan), then the
+      rows, their joins and prefetches for those ids alone. Skipping rows is then
+      cheap even 150,000 rows in. One query more than Paginator, whatever the size.
+    - With `row_fields` a page's rows are dicts of those fields ("pk" among them),
+      read for its ids alone: the count and the id scan need none of their joins.
+    """
+
+    def __init__(self, *args, row_fields: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        if row_fields and "pk" not in row_fields:
+            raise ValueError('row_fields must include "pk"')
+        self.row_fields = tuple(row_fields)
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom, top = self._bounds(number)
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         if not ids:
             rows = {}

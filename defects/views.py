@@ -1,7 +1,6 @@
 """Defect pages and attachment downloads."""
 
 from django.contrib.auth import get_user_model
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.dates import MONTHS_3
@@ -9,6 +8,7 @@ from django.utils.dates import MONTHS_3
 from core import roles
 from core.decorators import role_required
 from core.models import SavedView
+from core.paginator import BoundedCountPaginator
 from core.paths import path_maker
 from core.sorting import Column, list_head
 from core.views_saved import saved_views_bar
@@ -54,8 +54,9 @@ def defect_list(request: HttpRequest) -> HttpResponse:
     form = DefectFilterForm(request.GET or None, catalogues=catalogues)
     sort = DEFECT_SORTS.chosen(request.GET.get("sort"))
     defects = form.apply(Defect.objects.order_by(*DEFECT_SORTS.order_by(sort)))
-    # Counted and sliced as defects; only the page's rows are read, as values with their joins.
-    page = Paginator(defects, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counted (exactly up to a cap, estimated beyond) and sliced as defects; only the
+    # page's rows are read, as values with their joins.
+    page = BoundedCountPaginator(defects, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = rows = list(page.object_list.values(*LIST_COLUMNS, **LIST_NAMES))
     catalogues.name_rows(rows)
     defect_path = path_maker("defects:detail")

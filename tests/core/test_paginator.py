@@ -54,6 +54,22 @@ def test_the_ticket_list_says_about_when_the_count_is_an_estimate(client, agent,
     assert "About " in html and " tickets" in html
 
 
+def test_the_defect_list_stops_counting_at_the_cap_and_says_about(client, engineer, product, monkeypatch):
+    from defects.models import Defect
+
+    monkeypatch.setattr(large, "COUNT_CAP", 2)
+    for n in range(4):
+        Defect.objects.create(key=f"DEF-{n}", title=f"Defect {n}", product=product)
+    client.force_login(engineer)
+
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/defects/").content.decode()
+
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 1 and "LIMIT 3" in counts[0]  # counting stopped one past the cap
+    assert 'id="defect-count">About ' in html and all(f"Defect {n}" in html for n in range(4))
+
+
 def test_a_lower_count_cap_stops_counting_sooner(customers):
     fast = large.LargeTablePaginator(customers, 5, count_cap=10)
 
