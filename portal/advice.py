@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Exists, OuterRef
+
 from core.versions import version_sort_key
+from defects.models import TicketDefectLink
 from portal.models import Installation
 from portal.selectors import PortalIdentity, customer_installations, portal_tickets
 from releases.models import Release
@@ -64,12 +67,11 @@ def installations_advice(identity: PortalIdentity) -> list[InstallationAdvice]:
         pk: (product_id, AdvisedTicket(pk, number, subject))
         for pk, product_id, number, subject in portal_tickets(identity)
         # Only tickets with a fix somewhere in their links: the rest have nothing to advise.
-        .filter(
-            product_id__in=products, defect_links__defect__status__in=FIXED_STATUSES,
-            defect_links__defect__fixed_in_release__isnull=False,
-        )
+        # EXISTS rather than a join made DISTINCT: a ticket is read once, not once per fix.
+        .filter(Exists(TicketDefectLink.objects.filter(
+            ticket=OuterRef("pk"), defect__status__in=FIXED_STATUSES, defect__fixed_in_release__isnull=False,
+        )), product_id__in=products)
         .order_by()
-        .distinct()
         .values_list("pk", "product_id", "number", "subject")
     }
     # ticket -> (defect id, defect status, fixed-in version, that release's status)

@@ -59,9 +59,12 @@ class PasswordForm(forms.Form):
 
 
 class _VersionField(forms.ModelChoiceField):
-    """Every product's versions: hundreds of options, drawn in Python (core.widgets.LongSelect)."""
+    """Every product's versions: hundreds of options, drawn in Python (core.widgets.LongSelect)
+    from the (pk, choice_label) pairs that portal.selectors.version_choices() reads."""
 
-    widget = LongSelect
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", LongSelect(label_field="choice_label"))
+        super().__init__(*args, **kwargs)
 
     def label_from_instance(self, obj) -> str:
         return f"{obj.product.name} {obj.name}"

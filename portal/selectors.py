@@ -15,7 +15,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -352,9 +353,15 @@ def product_choices() -> QuerySet[Product]:
 
 
 def version_choices() -> QuerySet[ProductVersion]:
-    """Every product's versions, newest first per product (shipping a release adds its version)."""
-    return ProductVersion.objects.select_related("product").only("pk", "name", "product__name").order_by(
-        "product__name", "-sort_key"
+    """Every product's versions, newest first per product (shipping a release adds its version).
+
+    Each carries `choice_label` ("Billing 2.4"), which the version choice reads as
+    plain pairs instead of a model instance per option (portal.forms._VersionField).
+    """
+    return (
+        ProductVersion.objects.select_related("product").only("pk", "name", "product__name")
+        .annotate(choice_label=Concat("product__name", Value(" "), "name"))
+        .order_by("product__name", "-sort_key")
     )
 
 
