@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404
 
 from core.plans import planned_for_values
 from core.sorting import DESCENDING, Sorting, SortKey
+from core.textsearch import match_and_rank
 from defects.models import Comment, Defect, Team, TicketDefectLink
 from defects.services.comments import defect_thread_comments, ticket_thread_comments
 
@@ -95,13 +96,14 @@ def similar_defects(*, text: str, product=None, limit: int = 10) -> list[Defect]
     if settings.IS_POSTGRES:
         # The stored search_vector column and its GIN index (migration defects 0005):
         # the index finds the matches, and ranking reads the stored vector instead
-        # of parsing every description again.
-        query = " | ".join(terms)
+        # of parsing every description again. The text's rare words pick the rows,
+        # all of its words rank them (core/textsearch.py).
+        match, rank_by = match_and_rank(terms, table="defects_defect", column="search_vector")
         matches = RawSQL(
-            "defects_defect.search_vector @@ to_tsquery('english', %s)", (query,), output_field=BooleanField()
+            "defects_defect.search_vector @@ to_tsquery('english', %s)", (match,), output_field=BooleanField()
         )
         rank = RawSQL(
-            "ts_rank(defects_defect.search_vector, to_tsquery('english', %s))", (query,), output_field=FloatField()
+            "ts_rank(defects_defect.search_vector, to_tsquery('english', %s))", (rank_by,), output_field=FloatField()
         )
         ranked = qs.filter(matches).annotate(rank=rank)
     else:

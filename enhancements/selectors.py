@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import BooleanField, Case, FloatField, IntegerField, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
+from core.textsearch import match_and_rank
 from defects.selectors import ranked_ids_product_first, search_terms
 from enhancements.models import Conversion, EnhancementRequest, RequestComment, RequestDemand, TicketRequestLink
 
@@ -55,13 +56,14 @@ def similar_requests(*, text: str, product=None, limit: int = 10) -> list[Enhanc
     # few winners read with their relations.
     qs = EnhancementRequest.objects.filter(status__in=EnhancementRequest.OPEN_STATUSES)
     if settings.IS_POSTGRES:
-        query = " | ".join(terms)
+        # The text's rare words pick the rows, all of its words rank them (core/textsearch.py).
+        match, rank_by = match_and_rank(terms, table="enhancements_enhancementrequest", column="search_vector")
         matches = RawSQL(
-            "enhancements_enhancementrequest.search_vector @@ to_tsquery('english', %s)", (query,),
+            "enhancements_enhancementrequest.search_vector @@ to_tsquery('english', %s)", (match,),
             output_field=BooleanField(),
         )
         rank = RawSQL(
-            "ts_rank(enhancements_enhancementrequest.search_vector, to_tsquery('english', %s))", (query,),
+            "ts_rank(enhancements_enhancementrequest.search_vector, to_tsquery('english', %s))", (rank_by,),
             output_field=FloatField(),
         )
         ranked = qs.filter(matches).annotate(rank=rank)
