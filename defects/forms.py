@@ -72,3 +72,7 @@ class DefectFilterForm(FieldGroupsMixin, forms.Form):
         if data.get("q"):
             qs = search_defects(qs, data["q"])
         return qs
+
+    def searched(self) -> bool:
+        """Whether apply() searched for text (a text search costs more to count)."""
+        return bool(getattr(self, "cleaned_data", {}).get("q"))

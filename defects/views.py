@@ -8,7 +8,7 @@ from django.utils.dates import MONTHS_3
 from core import roles
 from core.decorators import role_required
 from core.models import SavedView
-from core.paginator import BoundedCountPaginator
+from core.paginator import SEARCH_COUNT_CAP, BoundedCountPaginator
 from core.paths import path_maker
 from core.sorting import Column, list_head
 from core.views_saved import saved_views_bar
@@ -54,9 +54,10 @@ def defect_list(request: HttpRequest) -> HttpResponse:
     form = DefectFilterForm(request.GET or None, catalogues=catalogues)
     sort = DEFECT_SORTS.chosen(request.GET.get("sort"))
     defects = form.apply(Defect.objects.order_by(*DEFECT_SORTS.order_by(sort)))
-    # Counted (exactly up to a cap, estimated beyond) and sliced as defects; only the
-    # page's rows are read, as values with their joins.
-    page = BoundedCountPaginator(defects, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counted (exactly up to a cap, estimated beyond; a lower cap for a text search) and
+    # sliced as defects; only the page's rows are read, as values with their joins.
+    count_cap = SEARCH_COUNT_CAP if form.searched() else None
+    page = BoundedCountPaginator(defects, PAGE_SIZE, count_cap=count_cap).get_page(request.GET.get("page"))
     page.object_list = rows = list(page.object_list.values(*LIST_COLUMNS, **LIST_NAMES))
     catalogues.name_rows(rows)
     defect_path = path_maker("defects:detail")

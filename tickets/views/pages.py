@@ -18,7 +18,7 @@ from core.decorators import role_required
 from core.history import history_lines
 from core.jinja2 import render_fragment
 from core.models import Channel, SavedView
-from core.paginator import LargeTablePaginator
+from core.paginator import SEARCH_COUNT_CAP, LargeTablePaginator
 from core.paths import path_maker
 from core.sorting import Column, list_head
 from core.views_saved import saved_views_bar
@@ -52,7 +52,6 @@ from tickets.views.bulk import bulk_form
 PAGE_SIZE = 50
 HISTORY_LENGTH = 15
 CUSTOMER_SUGGESTIONS = 20
-SEARCH_COUNT_CAP = 1_000
 MINUTE = timedelta(minutes=1)
 # The ticket list's columns; those with a key sort the list (tickets.selectors.TICKET_SORTS).
 TICKET_COLUMNS = [
