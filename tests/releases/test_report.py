@@ -154,8 +154,9 @@ def test_the_report_takes_the_same_number_of_queries_for_2_or_20_defects(release
     # The report with its whole advice; the CSV alone leaves the advice out. One query each for
     # the first releases of the customers' fixes and of the advice's (none here: no repository),
     # and one for the enhancement requests the release delivers (none here; at most four with some:
-    # tests/releases/test_delivered_requests.py).
-    assert len(large) == len(small) <= 14
+    # tests/releases/test_delivered_requests.py). Two index lookups decide whether the
+    # release's links and fixes were kept (releases.services.report.fixes_and_links).
+    assert len(large) == len(small) <= 16
     with CaptureQueriesContext(connection) as csv_only:
         report_csv(release_report(release, with_upgrades=False))
     assert len(csv_only) <= 9
@@ -373,4 +374,22 @@ def test_the_page_takes_the_same_queries_for_2_or_40_customers(release, many_fix
     with CaptureQueriesContext(connection) as large:
         page = release_report_page(release)
     assert page.customer_count == 40 and len(page.customers) == CUSTOMERS_PER_PAGE and len(page.upgrades) == 40
-    assert len(large) == len(small) <= 14
+    assert len(large) == len(small) <= 16
+
+
+def test_the_releases_links_are_kept_until_the_next_change(release, older_release, many_fixed, manager):
+    from defects.services.changes import defect_update
+
+    many_fixed(release, 0, 3)
+    assert len(release_report(release).defects) == 3
+    with CaptureQueriesContext(connection) as warm:
+        assert len(release_report(release).defects) == 3
+    assert not [q for q in warm.captured_queries if '"defects_ticketdefectlink"."ticket_id"' in q["sql"]]
+
+    # A change through a service writes an audit row: the next report reads the links again.
+    moved = Defect.objects.get(key="DEF-Q1")
+    defect_update(defect=moved, actor=manager, channel=Channel.WEB, fixed_in_release=older_release)
+    assert [f.key for f in release_report(release).defects] == ["DEF-Q0", "DEF-Q2"]
+    # So does a link written without an audit row (the newest link is part of the key).
+    many_fixed(release, 3, 1)
+    assert len(release_report(release).defects) == 3

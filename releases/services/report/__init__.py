@@ -27,6 +27,7 @@ from django.core.paginator import Paginator
 from django.db.models import Max
 
 from core.charts import cached_until_change
+from defects.models import TicketDefectLink
 from releases.code.models import FixRelease
 from releases.models import Release
 from releases.selectors import notice_progress
@@ -62,6 +63,19 @@ ADVICE_NAMES = 5
 ADVICE_FIXES = 5
 
 
+def fixes_and_links(release: Release) -> Links:
+    """The release's fixes and their links (Links.read), kept until the next change.
+
+    A release of a thousand fixes has thousands of links, each read with its
+    ticket's customer: most of the report's reading, and the same for every
+    page of it and every colleague. Every change writes an audit row
+    (core.charts.cached_until_change); the newest link is part of the key too,
+    so that a link written without one (a conversion's, a data import's) is seen.
+    """
+    newest_link = TicketDefectLink.objects.aggregate(newest=Max("id"))["newest"] or 0
+    return cached_until_change(f"release-links:{release.pk}:{newest_link}", lambda: Links.read(release))
+
+
 def release_report(
     release: Release, *, customer: Customer | None = None, page: int | str | None = 1,
     per_page: int | None = None, with_upgrades: bool = True,
@@ -72,9 +86,9 @@ def release_report(
     page shows (see release_report_page); without, every customer and the
     whole advice. `with_upgrades=False` leaves the advice out.
     """
-    links = Links.read(release)
+    links = fixes_and_links(release)
     shown_links = links.rows if customer is None else links.only_customer(customer.pk)
-    defects = release_fixes(release, shown_links, narrowed=customer is not None)
+    defects = release_fixes(links.fixed, shown_links, narrowed=customer is not None)
     shown = links.customers if customer is None else [c for c in links.customers if c[0] == customer.pk]
     if per_page is None:
         customer_page = Paginator(shown, max(1, len(shown))).page(1)

@@ -18,11 +18,17 @@ from tickets.models import Contact, Customer, Ticket
 
 @dataclass
 class Links:
-    """Every (defect, ticket, customer) link of the fixes, read once as three integers each."""
+    """Every (defect, ticket, customer) link of the fixes, and the fixes themselves, as plain values.
+
+    Plain so that they are kept cheaply between requests (release_report's
+    `fixes_and_links`): a release of a thousand fixes has a few thousand links.
+    """
 
     rows: list[tuple[int, int, int]]
     # (id, name) of every customer linked, by name.
     customers: list[tuple[int, str]]
+    # (id, key, title, severity, status) of each defect fixed in the release, most severe first.
+    fixed: list[tuple[int, str, str, str, str]]
 
     @classmethod
     def read(cls, release: Release) -> "Links":
@@ -34,14 +40,19 @@ class Links:
         for defect_id, ticket_id, customer_id, name in rows:
             links.append((defect_id, ticket_id, customer_id))
             names[customer_id] = name
-        return cls(links, sorted(names.items(), key=lambda c: (c[1].lower(), c[0])))
+        fixed = list(
+            Defect.objects.filter(fixed_in_release=release, status__in=FIXED_STATUSES)
+            .order_by("severity", "key")
+            .values_list("id", "key", "title", "severity", "status")
+        )
+        return cls(links, sorted(names.items(), key=lambda c: (c[1].lower(), c[0])), fixed)
 
     def only_customer(self, customer_id: int) -> list[tuple[int, int, int]]:
         return [row for row in self.rows if row[2] == customer_id]
 
 
-def release_fixes(release: Release, links: list[tuple[int, int, int]], *, narrowed: bool) -> list[Fix]:
-    """The fixes, most severe first, each counting its linked tickets and customers among `links`.
+def release_fixes(fixed: list[tuple], links: list[tuple[int, int, int]], *, narrowed: bool) -> list[Fix]:
+    """The fixes (Links.fixed), each counting its linked tickets and customers among `links`.
 
     When the report is narrowed to a customer, only that customer's fixes.
     """
@@ -50,14 +61,9 @@ def release_fixes(release: Release, links: list[tuple[int, int, int]], *, narrow
     for defect_id, _, customer_id in links:
         tickets[defect_id] = tickets.get(defect_id, 0) + 1
         customers.setdefault(defect_id, set()).add(customer_id)
-    rows = (
-        Defect.objects.filter(fixed_in_release=release, status__in=FIXED_STATUSES)
-        .order_by("severity", "key")
-        .values_list("id", "key", "title", "severity", "status")
-    )
     return [
         Fix(pk, key, title, severity, status, tickets.get(pk, 0), len(customers.get(pk, ())))
-        for pk, key, title, severity, status in rows
+        for pk, key, title, severity, status in fixed
         if not narrowed or pk in tickets
     ]
 
