@@ -89,3 +89,41 @@ def test_the_api_answers_400_naming_the_statuses_that_fit(api, agent, ticket):
     (message,) = response.json()["status"]
     assert message.endswith(f"It can be: {NO_LINK}.") and "awaiting_engineering" not in message
     assert Ticket.objects.get(pk=ticket.pk).status == T.NEW
+
+
+def offered_on_page(client, ticket) -> list[str]:
+    html = client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    form = html[html.index('id="ticket-status-form"'):]
+    form = form[: form.index("</form>")]
+    return [value for value, _ in T.choices if f'<option value="{value}"' in form]
+
+
+def test_the_page_offers_what_the_rule_allows_from_the_links_it_read(client, agent, engineer, ticket):
+    client.force_login(agent)
+    states = []
+    defect = escalate(ticket, agent)  # open defect: awaiting engineering fits
+    states.append(Ticket.objects.get(pk=ticket.pk))
+    request = request_from(Ticket.objects.get(pk=ticket.pk), agent)  # open request: awaiting product fits
+    states.append(set_status(Ticket.objects.get(pk=ticket.pk), T.OPEN, agent))
+    Defect.objects.filter(pk=defect.pk).update(status=Defect.Status.RELEASED)
+    EnhancementRequest.objects.filter(pk=request.pk).update(status=EnhancementRequest.Status.DECLINED)
+    states.append(Ticket.objects.get(pk=ticket.pk))  # neither fits now, unless it is the current status
+
+    for state in states:
+        Ticket.objects.filter(pk=ticket.pk).update(status=state.status)
+        current = Ticket.objects.get(pk=ticket.pk)
+        assert offered_on_page(client, current) == [value for value, _ in ticket_status_choices(current)]
+    assert T.AWAITING_PRODUCT not in offered_on_page(client, Ticket.objects.get(pk=ticket.pk))
+
+
+def test_the_ticket_page_asks_no_query_of_its_own_for_the_statuses_it_offers(client, agent, ticket):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    escalate(ticket, agent)
+    request_from(Ticket.objects.get(pk=ticket.pk), agent)
+    client.force_login(agent)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("tickets:detail", args=[ticket.pk]))
+    # The rule's own lookups (tickets.services.status) are "does such a link exist" queries.
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("SELECT 1 AS")]

@@ -55,9 +55,27 @@ def ticket_status_fits(ticket: Ticket, status: str) -> bool:
     return status == ticket.status or ticket_links_support(ticket, status)
 
 
-def ticket_status_choices(ticket: Ticket) -> list[tuple[str, str]]:
-    """(value, label) of the help-desk statuses `ticket` may take now, in the model's order (two queries at most)."""
-    return [(value, label) for value, label in T.choices if ticket_status_fits(ticket, value)]
+def links_support(*, defect_statuses, request_open: bool) -> dict[str, bool]:
+    """Whether links already read support each status that needs one: the statuses of the
+    ticket's linked defects, and whether one of its enhancement requests is open."""
+    return {
+        T.AWAITING_ENGINEERING: any(status in ENGINEERING_OWES for status in defect_statuses),
+        T.AWAITING_PRODUCT: request_open,
+    }
+
+
+def ticket_status_choices(ticket: Ticket, *, supported: dict[str, bool] | None = None) -> list[tuple[str, str]]:
+    """(value, label) of the help-desk statuses `ticket` may take now, in the model's order.
+
+    Two queries at most; none with `supported` (links_support), where the caller has
+    read the ticket's links already.
+    """
+    if supported is None:
+        return [(value, label) for value, label in T.choices if ticket_status_fits(ticket, value)]
+    return [
+        (value, label) for value, label in T.choices
+        if value == ticket.status or supported.get(value, True)
+    ]
 
 
 def ticket_check_status(ticket: Ticket, status: str) -> None:

@@ -45,7 +45,7 @@ from tickets.selectors import (
     waiting_limits,
 )
 from tickets.selectors import ticket_list as tickets_visible_to
-from tickets.services.status import ticket_status_choices
+from tickets.services.status import links_support, ticket_status_choices
 from tickets.services.tickets import ticket_create
 from tickets.views.bulk import bulk_form
 
@@ -191,6 +191,11 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     defect = ticket.current_defect
     # Read here, not in ticket_page_get: the code's first releases belong to releases, above tickets.
     first_releases = fix_first_releases([defect.pk]).get(defect.pk, []) if defect else []
+    # The ticket's enhancement requests, newest first (read through its reverse relation).
+    request_links = list(ticket.request_links.select_related(
+        "request__target_release", "request__delivered_release", "request__duplicate_of"
+    ))
+    can_work = roles.can_work_tickets(request.user)
     context = {
         "ticket": ticket,
         "links": page.links,
@@ -199,25 +204,23 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "first_releases": first_releases,
         "open_defect": page.open_defect,
         "can_escalate": page.can_escalate,
-        # The ticket's newest enhancement request, read through its reverse relation.
-        "request_link": ticket.request_links.select_related(
-            "request__target_release", "request__delivered_release", "request__duplicate_of"
-        ).first(),
-        "can_send_request": roles.can_work_tickets(request.user) and ticket.is_open,
-        "can_unlink": roles.can_work_tickets(request.user),
+        "request_link": request_links[0] if request_links else None,
+        "can_send_request": can_work and ticket.is_open,
+        "can_unlink": can_work,
         # The fix has shipped: the help desk's next step is to tell the customer and close.
         "next_step": (
-            defect if defect and defect.status == Defect.Status.RELEASED and ticket.is_open
-            and roles.can_work_tickets(request.user) else None
+            defect if defect and defect.status == Defect.Status.RELEASED and ticket.is_open and can_work else None
         ),
         # The contact and the customer portal (its "Invite to the portal" button): the help desk only.
-        "contact_portal": contact_portal(ticket.contact_id) if roles.can_work_tickets(request.user) else None,
+        "contact_portal": contact_portal(ticket.contact_id) if can_work else None,
         "thread": page.thread,
         "history": history_lines(ticket, limit=HISTORY_LENGTH),
-        # The help desk's own status: agents and managers only.
-        "status_form": (
-            TicketStatusForm(initial={"status": ticket.status}, offered=ticket_status_choices(ticket))
-            if roles.can_work_tickets(request.user) else None
-        ),
+        # The help desk's own status: agents and managers only, offered from the links read above.
+        "status_form": TicketStatusForm(initial={"status": ticket.status}, offered=ticket_status_choices(
+            ticket, supported=links_support(
+                defect_statuses=[link.defect.status for link, _ in page.links],
+                request_open=any(link.request.is_open for link in request_links),
+            ),
+        )) if can_work else None,
     }
     return render(request, "tickets/detail.html", context)
