@@ -5,6 +5,7 @@ No script, event handler or javascript: URL survives; links get rel=noopener.
 
 import threading
 import xml.etree.ElementTree as etree
+from functools import lru_cache
 
 import markdown as md
 import nh3
@@ -66,6 +67,21 @@ def _parser() -> md.Markdown:
     return parser
 
 
+# The same text always makes the same HTML, so a page's description and comments are
+# converted once per process, not on every view: up to this many texts of up to
+# KEPT_LENGTH characters (a few MB at most).
+KEPT_TEXTS = 1024
+KEPT_LENGTH = 4000
+
+
+def _render(text: str) -> str:
+    return _cleaner.clean(_parser().reset().convert(text))
+
+
+_render_kept = lru_cache(maxsize=KEPT_TEXTS)(_render)
+
+
 def render_markdown(text: str) -> SafeString:
-    html = _parser().reset().convert(text or "")
-    return mark_safe(_cleaner.clean(html))  # noqa: S308 - sanitised by nh3 just above
+    text = text or ""
+    html = _render_kept(text) if len(text) <= KEPT_LENGTH else _render(text)
+    return mark_safe(html)  # noqa: S308 - sanitised by nh3 in _render

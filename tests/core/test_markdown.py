@@ -1,4 +1,5 @@
 from django.template import Context, Template
+from django.utils.safestring import SafeString
 
 from core.markdown import render_markdown
 
@@ -56,3 +57,21 @@ def test_one_text_leaves_nothing_behind_for_the_next():
     # The parser is reused: a link reference defined in one comment must not resolve in another.
     assert "http://example.com/a" in render_markdown("[a][ref]\n\n[ref]: http://example.com/a")
     assert "http://example.com/a" not in render_markdown("[a][ref]")
+
+
+def test_a_text_is_converted_once_and_a_long_one_every_time(monkeypatch):
+    from core import markdown
+
+    calls = []
+    real = markdown._parser
+    monkeypatch.setattr(markdown, "_parser", lambda: calls.append(1) or real())
+    markdown._render_kept.cache_clear()
+    text = "Kept **once** <script>x</script>"
+
+    first, again = render_markdown(text), render_markdown(text)
+    assert first == again == "<p>Kept <strong>once</strong> </p>" and len(calls) == 1
+    assert isinstance(again, SafeString)
+
+    long_text = "word " * (markdown.KEPT_LENGTH // 5 + 1)
+    render_markdown(long_text), render_markdown(long_text)
+    assert len(calls) == 3
