@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup run serve test demo migrate worker lint clean bench bench-profile bench-outbox bench-sync bench-git soak-sync soak-sync-short
+.PHONY: setup run serve test demo migrate worker lint clean bench bench-profile bench-compare bench-outbox bench-sync bench-git soak-sync soak-sync-short
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: setup
 # one request at a time, in-process, on the same database: bench-profile.txt.
 bench-profile: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_profile $(BENCH_ARGS)
+
+# This tree against an earlier one (BEFORE=<commit>), both served at once on the bench
+# database, each target measured in alternating bursts: bench-compare.txt.
+bench-compare: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_compare --before $(BEFORE) $(BENCH_ARGS)
 
 # Portal -> Redmine latency (p50/p95) and outbox throughput, on PostgreSQL, Redis,
 # a real worker and a real Redmine (installed from Debian's packages; needs root).

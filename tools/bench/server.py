@@ -65,16 +65,17 @@ def drop_queued(env: dict[str, str]) -> None:
         pass
 
 
-def collect_static(env: dict[str, str]) -> None:
+def collect_static(env: dict[str, str], *, cwd: Path | None = None) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=settings.BASE_DIR, env=env, check=True,
+        cwd=cwd or settings.BASE_DIR, env=env, check=True,
     )
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, port: int, workers: int, log: Path):
-    """Serve the portal with gunicorn until the block ends; yields the base URL."""
+def gunicorn(env: dict[str, str], *, port: int, workers: int, log: Path, cwd: Path | None = None):
+    """Serve the portal (the tree at `cwd`, this one by default) with gunicorn until the block ends;
+    yields the base URL."""
     command = [
         sys.executable, "-m", "gunicorn", "handoff.wsgi:application",
         "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
@@ -83,7 +84,7 @@ def gunicorn(env: dict[str, str], *, port: int, workers: int, log: Path):
     with open(log, "w") as log_file:
         # Its own session, so stopping it also stops a worker still busy with a slow request.
         process = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=env, stdout=log_file, stderr=log_file, start_new_session=True
+            command, cwd=cwd or settings.BASE_DIR, env=env, stdout=log_file, stderr=log_file, start_new_session=True
         )
         base = f"http://127.0.0.1:{port}"
         try:
