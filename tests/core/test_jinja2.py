@@ -139,3 +139,41 @@ def test_field_groups_escape_labels_values_and_choices():
     assert "<script>" not in html
     assert f'<label for="id_name">{ESCAPED}:</label>' in html
     assert f'value="{ESCAPED}"' in html and f" {ESCAPED}</label>" in html
+
+
+def test_the_report_customers_escape_every_value():
+    from datetime import UTC, datetime
+
+    ticket = SimpleNamespace(pk=3, number=HOSTILE, subject=HOSTILE, status="open")
+    row = SimpleNamespace(ticket=ticket, status_label=HOSTILE, can_close=False, defect_keys=HOSTILE)
+    told = SimpleNamespace(contact=SimpleNamespace(name=HOSTILE, email=HOSTILE, phone=HOSTILE), notice=None,
+                           notified_at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC))
+    failed = SimpleNamespace(contact=SimpleNamespace(name="B", email="b@example.test", phone=""), notified_at=None,
+                             notice=SimpleNamespace(get_status_display=lambda: HOSTILE, error=HOSTILE))
+    entry = SimpleNamespace(customer=SimpleNamespace(pk=9, name=HOSTILE), version=HOSTILE, tickets=[row],
+                            contacts=[told, failed])
+    nobody = SimpleNamespace(customer=SimpleNamespace(pk=10, name="Quiet"), version=None, tickets=[], contacts=[])
+    html = render_fragment("releases/report_customers.html", {
+        "customers": [entry, nobody], "ticket_url": "/tickets/{}/".format,
+    })
+    assert "<script>" not in html
+    assert f'<h3>{ESCAPED} <span class="muted">· reported on {ESCAPED}</span></h3>' in html
+    assert f'<li><a href="/tickets/3/">{ESCAPED}</a> {ESCAPED}' in html
+    assert f"(already {ESCAPED.lower()})" in html and f"— {ESCAPED}</span></li>" in html
+    assert f'{ESCAPED} &lt;<a href="mailto:{ESCAPED}">{ESCAPED}</a>&gt; · {ESCAPED}' in html
+    assert "Notified <time" in html and f"{ESCAPED}: {ESCAPED}</span>" in html
+    assert '<h3>Quiet</h3>' in html and '<li class="muted">No contact on file.</li>' in html
+
+
+def test_the_report_requests_escape_every_value():
+    request = SimpleNamespace(pk=5, key=HOSTILE, title=HOSTILE, customer_names=[HOSTILE, HOSTILE],
+                              tickets=[SimpleNamespace(pk=1, number=HOSTILE), SimpleNamespace(pk=2, number="HD-2")])
+    nobody = SimpleNamespace(pk=6, key="ENH-6", title="Quiet", customer_names=[], tickets=[])
+    html = render_fragment("releases/report_requests.html", {
+        "requests": [request, nobody], "ticket_url": "/tickets/{}/".format, "request_url": "/requests/{}/".format,
+    })
+    assert "<script>" not in html
+    assert f'<a href="/requests/5/">{ESCAPED}</a></td><td>{ESCAPED}</td>' in html
+    assert f"<td>{ESCAPED}, {ESCAPED}</td>" in html
+    assert f'<a href="/tickets/1/">{ESCAPED}</a>, <a href="/tickets/2/">HD-2</a>' in html
+    assert "<td>—</td>" in html and "<td>—</td></tr>" in html
