@@ -1,7 +1,7 @@
 """The Jinja2 environment of the few hot fragments under templates/jinja2/.
 
 A fragment drawn many times a page (the triage queue's rows, the ticket list's rows,
-a release's table of fixes, the filter forms' fields) costs the Django template engine
+a release report's fixes, customers and requests, the filter forms' fields) costs the Django template engine
 about as much per `{{ value }}` as the rest of its row; Jinja2 compiles a template to
 Python and draws it nearly as fast as hand-written strings. Autoescaping is on
 (handoff/settings.py).
