@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.timesince import TIME_STRINGS
 
 # Written out rather than through django.utils.dateformat: the site speaks English
 # only, and a list page writes a hundred dates, where Django's formatter (a
@@ -79,3 +80,29 @@ def parse_moment(text: str) -> date | datetime | None:
         return parse_date(text)
     except ValueError:
         return None
+
+
+def day_month_year(moment) -> str:
+    """"17 Jul 2025" of a time already in the reader's zone, for lists that write one a row."""
+    return _day(moment)
+
+
+class _CountedUnit:
+    """One of timesince's unit strings ("%(num)d month"), each count translated once per page.
+
+    A page of 50 ages asks for the same few ("3 months", "2 weeks") again and again.
+    """
+
+    def __init__(self, text):
+        self.text, self.done = text, {}
+
+    def __mod__(self, values: dict) -> str:
+        num = values["num"]
+        if num not in self.done:
+            self.done[num] = self.text % values
+        return self.done[num]
+
+
+def age_strings() -> dict:
+    """timesince's time_strings for one page of ages ("3 days"), each count translated once."""
+    return {unit: _CountedUnit(text) for unit, text in TIME_STRINGS.items()}

@@ -3,7 +3,6 @@
 from django.contrib.auth import get_user_model
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.dates import MONTHS_3
 
 from core import roles
 from core.decorators import role_required
@@ -73,11 +72,6 @@ def defect_list(request: HttpRequest) -> HttpResponse:
 
 
 TICKET_STATUS_LABELS = dict(Ticket.Status.choices)
-
-
-def day_month_year(moment) -> str:
-    """The date filter's "j M Y" (e.g. 17 Jul 2025) of a local time, without its per-call lookups."""
-    return f"{moment.day} {MONTHS_3[moment.month].title()} {moment.year:04d}"
 
 
 def linked_ticket_rows(defect_id: int, *, user) -> list[dict]:

@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
-from django.utils.timesince import TIME_STRINGS, timesince
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from core import roles
+from core.dates import age_strings, day_month_year
 from core.decorators import role_required
 from core.jinja2 import render_fragment
 from core.models import Channel, SavedView
@@ -32,7 +33,7 @@ from defects.selectors import (
 )
 from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
-from defects.views import STATUS_LABELS, day_month_year
+from defects.views import STATUS_LABELS
 from sync.models import ExternalIssue
 
 PAGE_SIZE = 50
@@ -63,27 +64,6 @@ def queue_queryset(sort: str = DEFECT_SORTS.default) -> QuerySet[Defect]:
 def _when(moment) -> str:
     """core.dates' moment style ("17 Jul 2025, 15:24") without the date filter's per-call lookups."""
     return f"{day_month_year(moment)}, {moment.hour:02d}:{moment.minute:02d}"
-
-
-class _CountedUnit:
-    """One of timesince's unit strings ("%(num)d month"), each count translated once per page.
-
-    A page of 50 ages asks for the same few ("3 months", "2 weeks") again and again.
-    """
-
-    def __init__(self, text):
-        self.text, self.done = text, {}
-
-    def __mod__(self, values: dict) -> str:
-        num = values["num"]
-        if num not in self.done:
-            self.done[num] = self.text % values
-        return self.done[num]
-
-
-def age_strings() -> dict:
-    """timesince's time_strings for one page (in the request's language)."""
-    return {unit: _CountedUnit(text) for unit, text in TIME_STRINGS.items()}
 
 
 def render_rows(rows: list[dict]) -> SafeString:

@@ -8,7 +8,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone
 
-from core.dates import format_day, format_moment
+from core.dates import age_strings, day_month_year, format_day, format_moment
 from core.history import history_lines, humanize_code
 from core.jinja2 import environment
 from core.models import Channel
@@ -59,7 +59,7 @@ def test_the_written_out_formats_say_what_djangos_date_formatter_says(zone):
         for moment in moments:
             local = timezone.localtime(moment)
             assert format_moment(moment) == django_format(local, MOMENT)
-            assert format_day(moment) == django_format(local, DAY)
+            assert format_day(moment) == django_format(local, DAY) == day_month_year(local)
             expected = django_format(local, EXACT)
             if expected.endswith(" "):
                 # In the hour a clock goes back Django leaves the zone out; ours still names it.
@@ -134,3 +134,15 @@ def test_a_refused_move_names_statuses_by_label(api, engineer, ticket, agent):
     message = answer.json()["to"][0]
     assert "from New to In verification; allowed: Triage, Needs information" in message
     assert "needs_info" not in message and "in_verification" not in message
+
+
+def test_ages_read_as_django_writes_them_with_each_count_translated_once():
+    from datetime import timedelta
+
+    from django.utils.timesince import timesince
+
+    now = MOMENT
+    ages = age_strings()
+    for delta in (timedelta(minutes=5), timedelta(hours=3), timedelta(days=2), timedelta(days=40), timedelta(days=800)):
+        assert timesince(now - delta, now, time_strings=ages, depth=1) == timesince(now - delta, now, depth=1)
+    assert list(ages["day"].done) == [2]  # "2 days" translated once, then reused

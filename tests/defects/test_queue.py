@@ -325,7 +325,7 @@ def test_row_ages_read_as_timesince_writes_them():
     from django.utils import timezone
     from django.utils.timesince import timesince
 
-    from defects.views_queue import age_strings
+    from core.dates import age_strings
 
     now, ages = timezone.now(), age_strings()
     for minutes in (0, 1, 59, 61, 60 * 24, 60 * 24 * 9, 60 * 24 * 40, 60 * 24 * 400, 60 * 24 * 800 + 7):

@@ -14,6 +14,7 @@ from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET
 
 from core import roles
+from core.dates import age_strings, day_month_year
 from core.decorators import role_required
 from core.history import history_lines
 from core.jinja2 import render_fragment
@@ -23,8 +24,6 @@ from core.paths import path_maker
 from core.sorting import Column, list_head
 from core.views_saved import saved_views_bar
 from defects.models import Defect
-from defects.views import day_month_year
-from defects.views_queue import age_strings
 from portal.selectors import contact_portal
 from releases.code.selectors import fix_first_releases
 from tickets.forms import TicketCreateForm, TicketFilterForm, TicketStatusForm, apply_service_errors
