@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from defects.models import Defect, Team, TicketDefectLink
@@ -96,7 +96,11 @@ def _request_sections(user, board: AgentBoard) -> None:
     """
     since = timezone.now() - timedelta(days=RECENT_REQUEST_DAYS)
     fields = (*TICKET_FIELDS, *REQUEST_FIELDS, "request_links__request__status_changed_at", "updated_at")
-    mine = ticket_list(user=user).filter(assignee=user).order_by()
+    # Each read keeps the MAX_ROWS its section would show first (the order below), not any
+    # MAX_ROWS: an agent may have more tickets waiting than a section counts.
+    mine = ticket_list(user=user).filter(assignee=user).order_by(
+        F("request_links__request__status_changed_at").desc(nulls_last=True), "-updated_at", "-id",
+    )
     waiting = mine.filter(status=Ticket.Status.AWAITING_PRODUCT, request_links__isnull=False).values(*fields)
     changed = mine.filter(
         status__in=OPEN_TICKET_STATUSES, request_links__request__status_changed_at__gte=since,

@@ -98,3 +98,27 @@ def test_the_customer_api_and_admin_recount_demand(api, client, make_ticket, age
     assert answer.status_code == 302, answer.content.decode()[:2000]
     request.refresh_from_db()
     assert request.demand == 3 * 1 + 3 * 3
+
+
+def test_the_agent_board_keeps_the_latest_changes_when_more_tickets_wait_than_it_reads(
+    as_user, agent, make_ticket, monkeypatch,
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from enhancements.models import EnhancementRequest
+    from tickets import dashboard
+
+    monkeypatch.setattr(dashboard, "MAX_ROWS", 3)
+    monkeypatch.setattr(dashboard, "SECTION_ROWS", 2)
+    now = timezone.now()
+    for n in range(8):
+        request = request_from(make_ticket(assignee=agent, subject=f"Wish {n}"), agent, title=f"Wish {n}")
+        # Wish 7 moved last, Wish 0 first; the rows' own order in the table is the other way.
+        EnhancementRequest.objects.filter(pk=request.pk).update(status_changed_at=now - timedelta(days=30 - n))
+
+    board = dashboard.agent_board(agent)
+
+    assert [t["subject"] for t in board.awaiting_product.shown] == ["Wish 7", "Wish 6"]
+    assert board.awaiting_product.more == 1  # three read, two shown
