@@ -19,6 +19,8 @@ The rank is ts_rank over every word either way.
 import time
 
 from django.db import connection
+from django.db.models import BooleanField, Case, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 
 COMMON_SHARE = 0.01
 MIN_ROWS = 20_000
@@ -95,3 +97,32 @@ def match_and_rank(terms: list[str], *, table: str, column: str) -> tuple[str, s
     if common:
         return " & ".join(common), ranking
     return ranking, ranking
+
+
+def ranked_like(qs: QuerySet, terms: list[str], *, fields: tuple[str, ...]) -> QuerySet:
+    """The rows of `qs` like `terms`, each annotated with its `rank` (higher is closer).
+
+    PostgreSQL: the model's stored `search_vector` column and its GIN index (the index
+    finds the matches; ranking reads the stored vector instead of parsing every text
+    again), matched and ranked as match_and_rank says. Elsewhere: the rows holding a
+    term in one of `fields`, ranked by how many terms they hold.
+    """
+    if connection.vendor == "postgresql":
+        table = qs.model._meta.db_table
+        match, rank_by = match_and_rank(terms, table=table, column="search_vector")
+        matches = RawSQL(
+            f"{table}.search_vector @@ to_tsquery('english', %s)", (match,), output_field=BooleanField()
+        )
+        rank = RawSQL(
+            f"ts_rank({table}.search_vector, to_tsquery('english', %s))", (rank_by,), output_field=FloatField()
+        )
+        return qs.filter(matches).annotate(rank=rank)
+    hits = Q()
+    score = Value(0, output_field=IntegerField())
+    for term in terms:
+        hit = Q()
+        for name in fields:
+            hit |= Q(**{f"{name}__icontains": term})
+        hits |= hit
+        score = score + Case(When(hit, then=Value(1)), default=Value(0), output_field=IntegerField())
+    return qs.filter(hits).annotate(rank=score)

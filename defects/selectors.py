@@ -7,23 +7,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import (
     BooleanField,
-    Case,
     Exists,
     F,
-    FloatField,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 
 from core.plans import planned_for_values
 from core.sorting import DESCENDING, Sorting, SortKey
-from core.textsearch import match_and_rank
+from core.textsearch import ranked_like
 from defects.models import Comment, Defect, Team, TicketDefectLink
 from defects.services.comments import defect_thread_comments, ticket_thread_comments
 
@@ -92,28 +87,10 @@ def similar_defects(*, text: str, product=None, limit: int = 10) -> list[Defect]
         return []
     # Ranked as bare ids (no joins carried through the sort of every match), then
     # the few winners read with their relations.
-    qs = Defect.objects.filter(status__in=Defect.OPEN_STATUSES)
-    if settings.IS_POSTGRES:
-        # The stored search_vector column and its GIN index (migration defects 0005):
-        # the index finds the matches, and ranking reads the stored vector instead
-        # of parsing every description again. The text's rare words pick the rows,
-        # all of its words rank them (core/textsearch.py).
-        match, rank_by = match_and_rank(terms, table="defects_defect", column="search_vector")
-        matches = RawSQL(
-            "defects_defect.search_vector @@ to_tsquery('english', %s)", (match,), output_field=BooleanField()
-        )
-        rank = RawSQL(
-            "ts_rank(defects_defect.search_vector, to_tsquery('english', %s))", (rank_by,), output_field=FloatField()
-        )
-        ranked = qs.filter(matches).annotate(rank=rank)
-    else:
-        hits = Q()
-        score = Value(0, output_field=IntegerField())
-        for term in terms:
-            hit = Q(title__icontains=term) | Q(description__icontains=term)
-            hits |= hit
-            score = score + Case(When(hit, then=Value(1)), default=Value(0), output_field=IntegerField())
-        ranked = qs.filter(hits).annotate(rank=score)
+    # search_vector and its GIN index: migration defects 0005 (core/textsearch.py).
+    ranked = ranked_like(
+        Defect.objects.filter(status__in=Defect.OPEN_STATUSES), terms, fields=("title", "description")
+    )
     ranked = ranked.order_by("-rank", "severity", "-created_at", "pk").values_list("pk", flat=True)
     ids = ranked_ids_product_first(ranked, product=product, limit=limit)
     rows = defect_list_queryset().in_bulk(ids)

@@ -2,11 +2,9 @@
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.db.models import BooleanField, Case, FloatField, IntegerField, Q, QuerySet, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 
-from core.textsearch import match_and_rank
+from core.textsearch import ranked_like
 from defects.selectors import ranked_ids_product_first, search_terms
 from enhancements.models import Conversion, EnhancementRequest, RequestComment, RequestDemand, TicketRequestLink
 
@@ -54,27 +52,11 @@ def similar_requests(*, text: str, product=None, limit: int = 10) -> list[Enhanc
         return []
     # Ranked as bare ids (no joins carried through the sort of every match), then the
     # few winners read with their relations.
-    qs = EnhancementRequest.objects.filter(status__in=EnhancementRequest.OPEN_STATUSES)
-    if settings.IS_POSTGRES:
-        # The text's rare words pick the rows, all of its words rank them (core/textsearch.py).
-        match, rank_by = match_and_rank(terms, table="enhancements_enhancementrequest", column="search_vector")
-        matches = RawSQL(
-            "enhancements_enhancementrequest.search_vector @@ to_tsquery('english', %s)", (match,),
-            output_field=BooleanField(),
-        )
-        rank = RawSQL(
-            "ts_rank(enhancements_enhancementrequest.search_vector, to_tsquery('english', %s))", (rank_by,),
-            output_field=FloatField(),
-        )
-        ranked = qs.filter(matches).annotate(rank=rank)
-    else:
-        hits = Q()
-        score = Value(0, output_field=IntegerField())
-        for term in terms:
-            hit = Q(title__icontains=term) | Q(problem__icontains=term)
-            hits |= hit
-            score = score + Case(When(hit, then=Value(1)), default=Value(0), output_field=IntegerField())
-        ranked = qs.filter(hits).annotate(rank=score)
+    # search_vector and its GIN index: migration enhancements 0004 (core/textsearch.py).
+    ranked = ranked_like(
+        EnhancementRequest.objects.filter(status__in=EnhancementRequest.OPEN_STATUSES), terms,
+        fields=("title", "problem"),
+    )
     ranked = ranked.order_by("-rank", "-demand", "pk").values_list("pk", flat=True)
     ids = ranked_ids_product_first(ranked, product=product, limit=limit)
     found = request_rows_queryset().in_bulk(ids)
