@@ -110,3 +110,36 @@ def test_delivered_requests_add_a_constant_number_of_queries(
         html = client.get(url).content.decode()
     assert "Wish 4" in html
     assert len(large) == len(small)
+
+
+def test_the_requests_are_kept_until_the_next_change_and_the_contacts_read_each_time(
+    release, delivered, agent, make_ticket, version
+):
+    from enhancements.models import TicketRequestLink
+    from tickets.services.tickets import ticket_set_status
+
+    asked = Ticket.objects.get(subject="Need VAT lines")
+    assert [t.status for t in release_report(release).requests[0].tickets if t.pk == asked.pk] == [asked.status]
+    with CaptureQueriesContext(connection) as warm:
+        release_report(release)
+    assert not [q for q in warm.captured_queries if '"enhancements_ticketrequestlink"."request_id"' in q["sql"]]
+
+    # A change through a service writes an audit row: the next report reads the requests again.
+    ticket_set_status(ticket=asked, status="awaiting_customer", actor=agent, channel=Channel.WEB)
+    report = release_report(release)
+    assert [t.status for t in report.requests[0].tickets if t.pk == asked.pk] == ["awaiting_customer"]
+
+    # So does a ticket linked without an audit row (the newest request link is part of the key).
+    late = make_ticket(customer=asked.customer, subject="VAT too", version=version)
+    TicketRequestLink.objects.create(ticket=late, request=delivered, customer=late.customer, importance="important")
+    assert late in release_report(release).requests[0].tickets
+
+    # The tickets are built from the kept values with their versions: no query per ticket.
+    tickets = release_report(release).requests[0].tickets
+    with CaptureQueriesContext(connection) as reading:
+        shown = {t.number: (t.subject, t.version.name if t.version_id else None) for t in tickets}
+    assert shown[late.number] == ("VAT too", version.name) and not reading.captured_queries
+
+    # A contact's address is read each time: the email goes where the contact is now.
+    Contact.objects.filter(name="Ivan Initech").update(email="ivan@initech.example")
+    assert "ivan@initech.example" in [c.contact.email for c in release_report(release).request_contacts]

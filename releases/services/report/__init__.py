@@ -28,12 +28,13 @@ from django.db.models import Max
 
 from core.charts import cached_until_change
 from defects.models import TicketDefectLink
+from enhancements.models import TicketRequestLink
 from releases.code.models import FixRelease
 from releases.models import Release
 from releases.selectors import notice_progress
 from releases.services.report.advice import Newest, upgrade_advice
 from releases.services.report.customers import Links, attach_upgrades, customer_entries, release_fixes
-from releases.services.report.requests import delivered_requests
+from releases.services.report.requests import Asked, delivered_requests
 from releases.services.report.rows import (
     AdviceRow,
     DeliveredRequest,
@@ -63,17 +64,22 @@ ADVICE_NAMES = 5
 ADVICE_FIXES = 5
 
 
-def fixes_and_links(release: Release) -> Links:
-    """The release's fixes and their links (Links.read), kept until the next change.
+def fixes_and_links(release: Release) -> tuple[Links, Asked]:
+    """The release's fixes and their links (Links.read), and the requests it delivers with the
+    tickets that asked (Asked.read), kept until the next change.
 
     A release of a thousand fixes has thousands of links, each read with its
     ticket's customer: most of the report's reading, and the same for every
     page of it and every colleague. Every change writes an audit row
-    (core.charts.cached_until_change); the newest link is part of the key too,
+    (core.charts.cached_until_change); the newest links are part of the key too,
     so that a link written without one (a conversion's, a data import's) is seen.
+    The contacts to tell are not kept: they are read each time.
     """
     newest_link = TicketDefectLink.objects.aggregate(newest=Max("id"))["newest"] or 0
-    return cached_until_change(f"release-links:{release.pk}:{newest_link}", lambda: Links.read(release))
+    newest_asked = TicketRequestLink.objects.aggregate(newest=Max("id"))["newest"] or 0
+    return cached_until_change(
+        f"release-links:{release.pk}:{newest_link}:{newest_asked}", lambda: (Links.read(release), Asked.read(release))
+    )
 
 
 def release_report(
@@ -86,7 +92,7 @@ def release_report(
     page shows (see release_report_page); without, every customer and the
     whole advice. `with_upgrades=False` leaves the advice out.
     """
-    links = fixes_and_links(release)
+    links, asked = fixes_and_links(release)
     shown_links = links.rows if customer is None else links.only_customer(customer.pk)
     defects = release_fixes(links.fixed, shown_links, narrowed=customer is not None)
     shown = links.customers if customer is None else [c for c in links.customers if c[0] == customer.pk]
@@ -111,7 +117,7 @@ def release_report(
             names=ADVICE_NAMES if cut else None, fixes=ADVICE_FIXES if cut else None,
         )
     requests, request_contacts = delivered_requests(
-        release, customer_id=customer.pk if customer is not None else None, any_notice=progress["total"] > 0
+        asked, release, customer_id=customer.pk if customer is not None else None, any_notice=progress["total"] > 0
     )
     return ReleaseReport(
         release=release, defects=defects, customers=entries, page=customer_page, upgrades=upgrades,
