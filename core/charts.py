@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Max
+from django.db import connection
 
 from core.models import AuditEntry
 
@@ -32,11 +32,25 @@ def chart_table(chart: dict) -> ChartTable:
 CHARTS_CACHE_SECONDS = 60
 
 
-def cached_until_change(name: str, compute, seconds: int = CHARTS_CACHE_SECONDS):
+def cached_until_change(name: str, compute, seconds: int = CHARTS_CACHE_SECONDS, *, also: tuple = ()):
     """compute(), kept for `seconds` and only until the next change (in the cache every process shares).
 
     Every change writes an audit row, so the newest audit id stands for the state
-    of the data: one index lookup instead of the aggregates a chart runs.
+    of the data: one index lookup instead of the aggregates a chart runs. `also`
+    names models whose rows can be written without one (a conversion's links, a
+    scan's first releases): their newest ids are part of the key too, read in
+    the same query.
     """
-    newest = AuditEntry.objects.aggregate(newest=Max("id"))["newest"] or 0
-    return cache.get_or_set(f"handoff:{name}:{newest}", compute, seconds)
+    key = ":".join(str(n or 0) for n in newest_ids(AuditEntry, *also))
+    return cache.get_or_set(f"handoff:{name}:{key}", compute, seconds)
+
+
+def newest_ids(*models) -> tuple:
+    """The newest id of each model's table (None for an empty one), in one query: one index lookup each."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        f"(SELECT MAX({quote(m._meta.pk.column)}) FROM {quote(m._meta.db_table)})" for m in models
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}")
+        return cursor.fetchone()

@@ -154,9 +154,9 @@ def test_the_report_takes_the_same_number_of_queries_for_2_or_20_defects(release
     # The report with its whole advice; the CSV alone leaves the advice out. One query each for
     # the first releases of the customers' fixes and of the advice's (none here: no repository),
     # and one for the enhancement requests the release delivers (none here; at most four with some:
-    # tests/releases/test_delivered_requests.py). Three index lookups decide whether the
+    # tests/releases/test_delivered_requests.py). One query (three index lookups) decides whether the
     # release's links, fixes and requests were kept (releases.services.report.fixes_and_links).
-    assert len(large) == len(small) <= 17
+    assert len(large) == len(small) <= 15
     with CaptureQueriesContext(connection) as csv_only:
         report_csv(release_report(release, with_upgrades=False))
     assert len(csv_only) <= 9
@@ -374,7 +374,7 @@ def test_the_page_takes_the_same_queries_for_2_or_40_customers(release, many_fix
     with CaptureQueriesContext(connection) as large:
         page = release_report_page(release)
     assert page.customer_count == 40 and len(page.customers) == CUSTOMERS_PER_PAGE and len(page.upgrades) == 40
-    assert len(large) == len(small) <= 17
+    assert len(large) == len(small) <= 15
 
 
 def test_the_releases_links_are_kept_until_the_next_change(release, older_release, many_fixed, manager):

@@ -24,7 +24,6 @@ number of defects, tickets and customers.
 """
 
 from django.core.paginator import Paginator
-from django.db.models import Max
 
 from core.charts import cached_until_change
 from defects.models import TicketDefectLink
@@ -75,10 +74,9 @@ def fixes_and_links(release: Release) -> tuple[Links, Asked]:
     so that a link written without one (a conversion's, a data import's) is seen.
     The contacts to tell are not kept: they are read each time.
     """
-    newest_link = TicketDefectLink.objects.aggregate(newest=Max("id"))["newest"] or 0
-    newest_asked = TicketRequestLink.objects.aggregate(newest=Max("id"))["newest"] or 0
     return cached_until_change(
-        f"release-links:{release.pk}:{newest_link}:{newest_asked}", lambda: (Links.read(release), Asked.read(release))
+        f"release-links:{release.pk}", lambda: (Links.read(release), Asked.read(release)),
+        also=(TicketDefectLink, TicketRequestLink),
     )
 
 
@@ -152,8 +150,8 @@ def release_upgrade_advice(release: Release, *, customer: Customer | None = None
     Scans write first releases without an audit row, so the newest first release
     is part of the key too.
     """
-    newest_first = FixRelease.objects.aggregate(newest=Max("id"))["newest"] or 0
     return cached_until_change(
-        f"release-advice:{release.pk}:{customer.pk if customer else 'all'}:{newest_first}",
+        f"release-advice:{release.pk}:{customer.pk if customer else 'all'}",
         lambda: upgrade_advice(release, Newest(release), customer=customer, names=ADVICE_NAMES, fixes=ADVICE_FIXES),
+        also=(FixRelease,),
     )

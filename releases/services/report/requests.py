@@ -101,11 +101,14 @@ def delivered_requests(
         by_id[contact.pk] = contact
         everyone.setdefault(contact.customer_id, []).append(contact)
     recipients: dict[int, RequestContact] = {}
+    # (contact, request) pairs already listed: by id, since comparing the rows compares every ticket in them.
+    listed: set[tuple[int, int]] = set()
     for request in requests:
         for ticket in request.tickets:
             for contact in [by_id[ticket.contact_id]] if ticket.contact_id else everyone.get(ticket.customer_id, []):
                 recipient = recipients.setdefault(contact.pk, RequestContact(contact=contact))
-                if request not in recipient.requests:
+                if (contact.pk, request.pk) not in listed:
+                    listed.add((contact.pk, request.pk))
                     recipient.requests.append(request)
                 recipient.tickets.append(ticket)
     contacts = sorted(recipients.values(), key=lambda r: (r.contact.name.lower(), r.contact.pk))
