@@ -2,12 +2,35 @@
 
 from django import forms
 from django.conf import settings
+from django.forms.renderers import DjangoTemplates, Jinja2
+from django.template import TemplateDoesNotExist
+from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
 from core.jinja2 import render_fragment
 from core.models import Preference, SavedView
 from core.preferences import TIME_ZONES
 from core.widgets import LongSelect
+
+
+class WidgetRenderer(Jinja2):
+    """Form widgets drawn by Jinja2 from the copies of its widget templates Django ships for it.
+
+    The same HTML but for blank lines, in a third of the time: a ticket page's comment
+    form took 1.7 ms through the Django engine's nested widget templates. A template
+    Django has no Jinja2 copy of (the admin's own widgets) is drawn by the Django
+    engine, as before.
+    """
+
+    @cached_property
+    def django(self):
+        return DjangoTemplates()
+
+    def get_template(self, template_name):
+        try:
+            return super().get_template(template_name)
+        except TemplateDoesNotExist:
+            return self.django.get_template(template_name)
 
 
 class FieldGroupsMixin:

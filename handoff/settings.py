@@ -108,6 +108,9 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets drawn by Jinja2 from Django's own Jinja2 copies of its widget templates.
+FORM_RENDERER = "core.forms.WidgetRenderer"
+
 DATABASES = {"default": env_database(
     "DATABASE_URL", str(BASE_DIR / "db.sqlite3"), prepared=env_bool("DATABASE_PREPARED_STATEMENTS", True),
 )}

@@ -60,3 +60,14 @@ def test_a_suggest_input_is_a_text_input_whose_datalist_htmx_fills():
 
 def test_an_empty_suggest_input_has_no_value():
     assert "value=" not in str(LookupForm({})["who"])
+
+
+def test_widgets_are_drawn_by_jinja2_and_the_admins_own_by_the_django_engine():
+    from django.forms.renderers import get_default_renderer
+    from django.template.backends.django import Template as DjangoTemplate
+    from django.template.backends.jinja2 import Template as JinjaTemplate
+
+    renderer = get_default_renderer()
+    assert isinstance(renderer.get_template("django/forms/widgets/radio.html"), JinjaTemplate)
+    # Django ships no Jinja2 copy of the admin's widgets: they still render, through its own engine.
+    assert isinstance(renderer.get_template("admin/widgets/related_widget_wrapper.html"), DjangoTemplate)

@@ -41,7 +41,9 @@ def field_group(field) -> str:
 
 
 def same_html(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r">\s+<", "> <", html)).strip()
+    """`html` with its blank runs cut: Django's Jinja2 widget templates (core.forms.WidgetRenderer)
+    leave out some of the line breaks between tags that its Django ones write."""
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
 
 
 def forms_to_compare(engineer, product, component, release, defect):
