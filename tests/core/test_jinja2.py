@@ -177,3 +177,21 @@ def test_the_report_requests_escape_every_value():
     assert f"<td>{ESCAPED}, {ESCAPED}</td>" in html
     assert f'<a href="/tickets/1/">{ESCAPED}</a>, <a href="/tickets/2/">HD-2</a>' in html
     assert "<td>—</td>" in html and "<td>—</td></tr>" in html
+
+
+def test_the_agents_board_escapes_every_value():
+    from tickets.dashboard import AgentBoard, BoardSection
+
+    asked = {"id": 3, "number": HOSTILE, "subject": HOSTILE, "customer__name": HOSTILE,
+             "defect": {"key": HOSTILE, "status": "fixed", "status_label": HOSTILE, "planned": None, "fixed": HOSTILE}}
+    waiting = {"id": 4, "number": "HD-4", "subject": HOSTILE, "customer__name": "Acme",
+               "request": {"id": 8, "key": HOSTILE, "status": "planned", "label": HOSTILE}}
+    board = AgentBoard(fixed=BoardSection([asked]), awaiting_product=BoardSection([waiting]))
+    from tickets.views.dashboard import _agent_sections
+
+    html = _agent_sections(board)
+    assert "<script>" not in html
+    assert f'<li><a href="/tickets/3/">{ESCAPED}</a> {ESCAPED}' in html
+    assert f'{ESCAPED} <span class="badge eng-fixed">{ESCAPED}</span>' in html and f"· fixed in {ESCAPED}" in html
+    assert f'<a href="/requests/8/">{ESCAPED}</a> <span class="badge enh-planned">{ESCAPED}</span>' in html
+    assert '<p class="muted">No questions from engineering.</p>' in html
