@@ -9,8 +9,10 @@ row comparison the index answers at once: `(created_at, id) < (…, …)`.
 Anchors hold only while no row moves: they are kept per list (its SQL and
 parameters, so per filter, order and reader) and only until the next change
 (the newest audit row, and the newest row of the list's table for rows
-written without one), as core.charts.cached_until_change keeps figures. A
-jump to a page nobody has read since the last change costs what it did.
+written without one), as core.charts.cached_until_change keeps figures, and
+for a minute at most: two changes committed out of order can leave the first
+unseen by the key. A jump to a page nobody has read since the last change
+costs what it did.
 """
 
 import hashlib
