@@ -87,7 +87,7 @@ class ReportFilterForm(forms.Form):
     def offer(self, customers: list[tuple[int, str]]) -> None:
         """Offer these (id, name) pairs, already read (the report page reads them to page its customers)."""
         field = self.fields["customer"]
-        field.widget.choices = [("", field.empty_label), *customers]
+        field.widget.offer([("", field.empty_label), *customers])
 
     def selected_customer(self) -> Customer | None:
         self.is_valid()

@@ -147,10 +147,11 @@ def _customer_rows(report) -> SafeString:
     })
 
 
-def _request_rows(report) -> SafeString:
-    """The delivered requests with the tickets that asked: templates/jinja2/releases/report_requests.html."""
+def _request_section(report) -> SafeString:
+    """The delivered requests with the tickets that asked, and the contacts to tell of them:
+    templates/jinja2/releases/report_requests.html."""
     return render_fragment("releases/report_requests.html", {
-        "requests": report.requests, "ticket_url": path_maker("tickets:detail"),
+        "requests": report.requests, "contacts": report.request_contacts, "ticket_url": path_maker("tickets:detail"),
         "request_url": path_maker("enhancements:detail"),
     })
 
@@ -179,7 +180,8 @@ def release_report_page(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "release": release, "form": form, "report": report, "progress": report.progress,
         "defect_rows": _defect_rows(report.fixes.object_list), "customer_filter": report.customer_filter,
-        "customer_rows": _customer_rows(report), "request_rows": _request_rows(report),
+        "customer_rows": _customer_rows(report),
+        "request_section": _request_section(report) if report.requests else "",
     }
     return render(request, "releases/report.html", context)
 

@@ -1,6 +1,7 @@
 """The Jinja2 fragments: found only by their own engine, and every value escaped as Django escapes it."""
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -142,7 +143,6 @@ def test_field_groups_escape_labels_values_and_choices():
 
 
 def test_the_report_customers_escape_every_value():
-    from datetime import UTC, datetime
 
     ticket = SimpleNamespace(pk=3, number=HOSTILE, subject=HOSTILE, status="open")
     row = SimpleNamespace(ticket=ticket, status_label=HOSTILE, can_close=False, defect_keys=HOSTILE)
@@ -169,10 +169,14 @@ def test_the_report_requests_escape_every_value():
     request = SimpleNamespace(pk=5, key=HOSTILE, title=HOSTILE, customer_names=[HOSTILE, HOSTILE],
                               tickets=[SimpleNamespace(pk=1, number=HOSTILE), SimpleNamespace(pk=2, number="HD-2")])
     nobody = SimpleNamespace(pk=6, key="ENH-6", title="Quiet", customer_names=[], tickets=[])
+    told = SimpleNamespace(contact=SimpleNamespace(name=HOSTILE), notified_at=datetime(2026, 12, 1, 9, 30, tzinfo=UTC))
+    waiting = SimpleNamespace(contact=SimpleNamespace(name="Ivan"), notified_at=None)
     html = render_fragment("releases/report_requests.html", {
-        "requests": [request, nobody], "ticket_url": "/tickets/{}/".format, "request_url": "/requests/{}/".format,
+        "requests": [request, nobody], "contacts": [told, waiting],
+        "ticket_url": "/tickets/{}/".format, "request_url": "/requests/{}/".format,
     })
     assert "<script>" not in html
+    assert f'To tell: {ESCAPED} (told <time datetime="2026-12-01' in html and "</time>), Ivan.</p>" in html
     assert f'<a href="/requests/5/">{ESCAPED}</a></td><td>{ESCAPED}</td>' in html
     assert f"<td>{ESCAPED}, {ESCAPED}</td>" in html
     assert f'<a href="/tickets/1/">{ESCAPED}</a>, <a href="/tickets/2/">HD-2</a>' in html

@@ -1,3 +1,4 @@
+import pytest
 from django import forms
 
 from core.widgets import LongSelect, SuggestInput
@@ -71,3 +72,18 @@ def test_widgets_are_drawn_by_jinja2_and_the_admins_own_by_the_django_engine():
     assert isinstance(renderer.get_template("django/forms/widgets/radio.html"), JinjaTemplate)
     # Django ships no Jinja2 copy of the admin's widgets: they still render, through its own engine.
     assert isinstance(renderer.get_template("admin/widgets/related_widget_wrapper.html"), DjangoTemplate)
+
+
+def test_a_long_select_shows_offered_pairs_as_choices_would(monkeypatch):
+    from django.forms import widgets as django_widgets
+
+    pairs = [("", "Every customer"), (1, "Acme <Corp>"), (2, "Initech")]
+    by_choices = LongSelect()
+    by_choices.choices = pairs
+    offered = LongSelect()
+    # Offered pairs are shown as they are, without Django normalising each one first.
+    monkeypatch.setattr(django_widgets, "normalize_choices", lambda *a, **k: pytest.fail("normalised"))
+    offered.offer(pairs)
+    assert offered.render("customer", "2") == by_choices.render("customer", "2")
+    assert '<option value="2" selected>Initech</option>' in offered.render("customer", "2")
+    assert "Acme &lt;Corp&gt;" in offered.render("customer", "")
