@@ -16,6 +16,7 @@ costs what it did.
 """
 
 import hashlib
+import time
 
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
@@ -26,8 +27,7 @@ from django.db.models.fields.tuple_lookups import (
     TupleLessThanOrEqual,
 )
 
-from core.charts import newest_ids
-from core.models import AuditEntry
+from core.charts import data_version
 
 # Pages that start this many rows in or more are read from anchors.
 ANCHOR_FROM = 5_000
@@ -45,8 +45,7 @@ class Anchors:
         self.descending = descending
         sql, params = queryset.values_list("pk").query.sql_with_params()
         digest = hashlib.sha256(f"{sql}\x00{params!r}".encode()).hexdigest()[:32]
-        version = ":".join(str(n or 0) for n in newest_ids(AuditEntry, queryset.model))
-        self.key = f"handoff:anchors:{digest}:{version}"
+        self.key = f"handoff:anchors:{digest}:{data_version(queryset.model)}"
 
     @classmethod
     def of(cls, queryset) -> "Anchors | None":
@@ -79,7 +78,9 @@ class Anchors:
 
     def ids(self, bottom: int, top: int) -> list:
         """The primary keys of rows bottom..top-1 of the list, read from the nearest anchor."""
-        known: dict[int, tuple] = cache.get(self.key) or {}
+        # (when the first of them was found, position -> key): they are kept ANCHORS_SECONDS from
+        # then, however often they are read or added to, so a change the key missed is seen in time.
+        born, known = cache.get(self.key) or (time.time(), {})
         start, anchor, forwards = self._nearest(known, bottom, top)
         if anchor is None:
             rows = list(self.queryset.values_list(*self.fields)[bottom:top])
@@ -89,12 +90,13 @@ class Anchors:
             # Backwards from an anchor after the page: its rows come nearest first.
             rows = list(self._from(anchor, reverse=True).values_list(*self.fields)[start + 1 - top:start + 1 - bottom])
             rows.reverse()
-        if rows:
-            known[bottom] = rows[0]
-            known[bottom + len(rows) - 1] = rows[-1]
+        found = {bottom: rows[0], bottom + len(rows) - 1: rows[-1]} if rows else {}
+        left = born + ANCHORS_SECONDS - time.time()
+        if left > 0 and any(known.get(position) != key for position, key in found.items()):
+            known.update(found)
             if len(known) > ANCHORS_KEPT:
                 known = dict(list(known.items())[-ANCHORS_KEPT:])
-            cache.set(self.key, known, ANCHORS_SECONDS)
+            cache.set(self.key, (born, known), left)
         return [row[-1] for row in rows]
 
     @staticmethod

@@ -41,8 +41,13 @@ def cached_until_change(name: str, compute, seconds: int = CHARTS_CACHE_SECONDS,
     scan's first releases): their newest ids are part of the key too, read in
     the same query.
     """
-    key = ":".join(str(n or 0) for n in newest_ids(AuditEntry, *also))
-    return cache.get_or_set(f"handoff:{name}:{key}", compute, seconds)
+    return cache.get_or_set(f"handoff:{name}:{data_version(*also)}", compute, seconds)
+
+
+def data_version(*also) -> str:
+    """The state of the data as a cache key's part: the newest audit row's id, and the newest id
+    of each model in `also` (for rows written without an audit row), in one query."""
+    return ":".join(str(n or 0) for n in newest_ids(AuditEntry, *also))
 
 
 def newest_ids(*models) -> tuple:

@@ -1,6 +1,7 @@
 """Deep pages read from remembered rows (core.anchors) hold exactly the rows that skipping reads."""
 
 import random
+from types import SimpleNamespace
 
 import pytest
 from django.core.paginator import Paginator
@@ -98,3 +99,29 @@ def test_a_nullable_column_cannot_be_sought():
     assert Ticket._meta.get_field("assignee").null
     assert Anchors.of(Ticket.objects.order_by("assignee_id", "id")) is None
     assert Anchors.of(Ticket.objects.order_by("-created_at", "-id")) is not None
+
+
+def test_anchors_are_kept_a_minute_from_the_first_however_often_they_are_read(contacts, monkeypatch):
+    from core import anchors as module
+
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(module, "time", SimpleNamespace(time=lambda: clock.now))
+    sets = []
+    real_set = module.cache.set
+
+    def kept(key, value, timeout):
+        sets.append(timeout)
+        real_set(key, value, timeout)
+
+    monkeypatch.setattr(module.cache, "set", kept)
+    listed = Contact.objects.order_by("name", "id")
+
+    large.LargeTablePaginator(listed, PER_PAGE).page(15)
+    assert sets == [module.ANCHORS_SECONDS]
+    clock.now = 1030.0
+    large.LargeTablePaginator(listed, PER_PAGE).page(15)  # nothing new found: nothing written
+    large.LargeTablePaginator(listed, PER_PAGE).page(16)  # new anchors: kept only what is left of the minute
+    assert sets == [module.ANCHORS_SECONDS, 30.0]
+    clock.now = 1070.0
+    large.LargeTablePaginator(listed, PER_PAGE).page(17)  # past the minute: not kept longer
+    assert sets == [module.ANCHORS_SECONDS, 30.0]
