@@ -12,9 +12,10 @@ from defects.models import Comment
 from defects.severity import Impact, Urgency
 from sync.models import Connection, InboundEvent, OutboxItem
 from sync.outbox import outbox_enqueue
+from sync.services import webhooks
 from sync.services.push import outbox_drain
 from sync.tasks import sync_relay
-from tests.factories import escalate, hmac_signature, synced_defect
+from tests.factories import connect, escalate, hmac_signature, synced_defect
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +104,59 @@ def test_an_unreadable_delivery_is_kept_with_its_error_and_answered_400(client, 
     assert response.status_code == 400
     event = InboundEvent.objects.get()
     assert (event.status, event.error) == (InboundEvent.Status.FAILED, "Unreadable payload.")
+
+
+def test_a_resend_of_a_body_whose_delivery_failed_is_stored_again(client, hooked, connection):
+    body = b"not json"
+    first = post_hook(client, connection, body, hmac_signature("hook-secret", body), delivery="d-1")
+    again = post_hook(client, connection, body, hmac_signature("hook-secret", body), delivery="d-2")
+
+    assert (first.status_code, again.status_code) == (400, 400)
+    assert sorted(InboundEvent.objects.values_list("delivery_id", flat=True)) == ["d-1", "d-2"]
+
+
+def test_the_same_body_to_another_connection_is_not_a_duplicate(client, hooked, connection, team, tracker):
+    other = connect(team, name="second-tracker", kind="fake", base_url="https://tracker.example", project="OPS",
+                    status_map=connection.status_map, priority_map=connection.priority_map)
+    Connection.objects.filter(pk__in=[connection.pk, other.pk]).update(webhook_secret="hook-secret")
+    body = json.dumps({"issue": tracker.only_issue().id}).encode()
+
+    answers = [post_hook(client, hook, body, hmac_signature("hook-secret", body)).status_code
+               for hook in (connection, other, other)]
+
+    assert answers == [202, 202, 200]
+    assert InboundEvent.objects.filter(connection=other).count() == 1
+
+
+def test_a_resend_whose_first_delivery_was_deleted_meanwhile_is_stored(client, hooked, connection, monkeypatch):
+    body = b"not json"
+    post_hook(client, connection, body, hmac_signature("hook-secret", body), delivery="d-1")
+    looked_up = webhooks._first_delivery
+
+    def deleted_first(*args):  # say, from the admin, between the insert and the look-up
+        InboundEvent.objects.all().delete()
+        return looked_up(*args)
+
+    monkeypatch.setattr(webhooks, "_first_delivery", deleted_first)
+    again = post_hook(client, connection, body, hmac_signature("hook-secret", body), delivery="d-1")
+
+    assert again.status_code == 400
+    assert list(InboundEvent.objects.values_list("delivery_id", flat=True)) == ["d-1"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_delivery_is_stored_by_one_statement_after_the_connection_is_read(client, hooked, connection, tracker):
+    # Its id and its body are checked by the insert itself, not by reads before it.
+    body = json.dumps({"issue": tracker.only_issue().id}).encode()
+
+    with CaptureQueriesContext(db) as seen:
+        response = post_hook(client, connection, body, hmac_signature("hook-secret", body))
+
+    assert response.status_code == 202
+    first, second = (query["sql"] for query in seen.captured_queries[:2])
+    assert first.startswith('SELECT "sync_connection".')
+    assert second.lstrip().startswith('INSERT INTO "sync_inboundevent"')
+    assert InboundEvent.objects.get().delivery_id == "d-1"
 
 
 def test_the_sync_list_page_reads_a_fixed_number_of_queries(client, manager, tracker):
