@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: setup run serve test demo migrate worker lint clean bench bench-profile bench-compare bench-outbox bench-sync bench-git soak-sync soak-sync-short
+.PHONY: setup run serve test demo migrate worker lint clean bench bench-profile bench-throughput bench-compare bench-outbox bench-sync bench-git soak-sync soak-sync-short
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: setup
 # one request at a time, in-process, on the same database: bench-profile.txt.
 bench-profile: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_profile $(BENCH_ARGS)
+
+# Requests a second at 8 clients, sent by wrk (Debian's package wrk), and each request's CPU
+# by process group, on the bench database: bench-throughput.txt.
+bench-throughput: setup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_throughput $(BENCH_ARGS)
 
 # This tree against an earlier one (BEFORE=<commit>), both served at once on the bench
 # database, each target measured in alternating bursts: bench-compare.txt.

@@ -1,0 +1,122 @@
+"""The throughput bench's parts: the requests wrk sends, over real HTTP, and how a run is reported."""
+
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from tools.bench import throughput
+from tools.bench.targets import Clients, Target
+from tools.bench.throughput import Request
+from tools.management.commands.bench_throughput import requests_for
+
+needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (Debian's package wrk)")
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as wrk expects
+    seen: list[tuple[str, str, str, bytes]] = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.seen.append(("POST", self.path, self.headers.get("X-Delivery", ""), body))
+        self._answer(202)
+
+    def do_GET(self):
+        self.seen.append(("GET", self.path, self.headers.get("Cookie", ""), b""))
+        self._answer(403 if self.path == "/forbidden" else 200)
+
+    def _answer(self, status: int):
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def recorder():
+    _Recorder.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", _Recorder.seen
+    server.shutdown()
+
+
+def test_the_requests_file_holds_each_request_as_http_after_its_length():
+    sent = [Request("POST", "/hooks/1/", {"X-Delivery": "a"}, b'{"n": 1}'), Request("GET", "/tickets/", {})]
+
+    raw = throughput.raw_requests(sent, "127.0.0.1:8000")
+
+    first = b'POST /hooks/1/ HTTP/1.1\r\nHost: 127.0.0.1:8000\r\nX-Delivery: a\r\nContent-Length: 8\r\n\r\n{"n": 1}'
+    second = b"GET /tickets/ HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n"
+    assert raw == b"%d\n" % len(first) + first + b"%d\n" % len(second) + second
+
+
+@needs_wrk
+def test_wrk_sends_every_delivery_once_before_any_twice_from_each_thread(recorder, tmp_path):
+    base, seen = recorder
+    deliveries = [Request("POST", "/hooks/1/", {"X-Delivery": f"d-{n}"}, f'{{"n": {n}}}'.encode())
+                  for n in range(20_000)]
+
+    run = throughput.measure("hooks", base, deliveries, clients=2, seconds=1, goal_per_second=None,
+                             workdir=tmp_path)
+
+    assert run.requests > 0 and run.bad == 0 and run.errors == 0
+    assert run.requests < len(deliveries)  # the recorder is slower than that: nothing repeated
+    delivered = [delivery for _, _, delivery, _ in seen]
+    assert len(delivered) >= run.requests and len(set(delivered)) == len(delivered)
+    assert all(body == b'{"n": %s}' % delivery[2:].encode() for _, _, delivery, body in seen)
+    assert run.per_second == pytest.approx(run.requests / run.seconds)
+    assert run.cpu["load generator"] > 0 and "idle" in run.cpu
+
+
+@needs_wrk
+def test_an_answer_other_than_ok_is_counted_bad_and_fails_the_run(recorder, tmp_path):
+    base, seen = recorder
+    pages = [Request("GET", "/tickets/", {"Cookie": "sessionid=abc"}), Request("GET", "/forbidden", {})]
+
+    run = throughput.measure("pages", base, pages, clients=1, seconds=1, goal_per_second=10, workdir=tmp_path)
+
+    forbidden = sum(1 for _, path, _, _ in seen if path == "/forbidden")
+    assert run.bad > 0 and run.bad <= forbidden <= run.bad + 1  # one may still be on its way at the end
+    assert abs(run.bad - run.requests / 2) <= 1  # the two pages in turn
+    assert ("GET", "/tickets/", "sessionid=abc", b"") in seen
+    assert run.verdict.startswith(f"{run.bad} bad answers")
+
+
+def test_a_run_meets_its_goal_in_requests_a_second_and_the_table_splits_its_cpu():
+    run = throughput.Run("webhook", 500.0, requests=12_000, seconds=20.0, p50_ms=11.0, p95_ms=16.0,
+                         cpu={"web workers": 30.0, "PostgreSQL": 4.0, "load generator": 1.0})
+
+    assert run.per_second == 600.0 and run.verdict == "ok"
+    assert run.cpu_ms_per_request("web workers") == 2.5
+    line = throughput.table([run]).splitlines()[-1]
+    assert line.startswith("webhook") and "600.0" in line and "2.50 ms" in line and line.endswith("ok")
+    assert throughput.Run("slow", 500.0, requests=100, seconds=1.0).verdict == "BELOW"
+
+
+def test_the_command_sends_a_page_with_its_persona_s_cookie_an_api_list_with_its_token_and_new_deliveries():
+    clients = Clients("http://127.0.0.1:1", tokens={"agent": "t0ken"})
+    jar = requests.cookies.RequestsCookieJar()
+    jar.set("sessionid", "abc")
+    clients.cookies["agent"] = jar
+    page = Target("list", "agent", ["/tickets/", "/tickets/?page=2"])
+    api = Target("api", "agent", ["/api/tickets/"], api=True)
+    hook = Target("hook", "hook", ["/hooks/1/"], method="POST",
+                  body=lambda n: (b'{"n": %d}' % n, {"X-Delivery": f"d-{n}"}))
+
+    signed_in = {"Cookie": "sessionid=abc"}
+    assert requests_for(page, clients, bodies=0) == [
+        Request("GET", "/tickets/", signed_in), Request("GET", "/tickets/?page=2", signed_in),
+    ]
+    assert requests_for(api, clients, bodies=0) == [Request("GET", "/api/tickets/", {"Authorization": "Token t0ken"})]
+    deliveries = requests_for(hook, clients, bodies=3)
+    assert [(d.headers["X-Delivery"], d.body) for d in deliveries] == [
+        ("d-0", b'{"n": 0}'), ("d-1", b'{"n": 1}'), ("d-2", b'{"n": 2}'),
+    ]
