@@ -13,7 +13,7 @@ from core.pagination import BoundedPagination
 COUNT_CAP = 10_000
 # A text search reads each match from the table to check it: a list searched counts
 # exactly up to this many rows (count_cap), and says "about" beyond.
-SEARCH_COUNT_CAP = 1_000
+SEARCH_COUNT_CAP = 500
 # The planner's estimate is trusted without a count above this many times COUNT_CAP.
 TRUST_ESTIMATE_FACTOR = 5
 
