@@ -1,5 +1,6 @@
 """The throughput bench's parts: the requests wrk sends, over real HTTP, and how a run is reported."""
 
+import os
 import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -120,3 +121,17 @@ def test_the_command_sends_a_page_with_its_persona_s_cookie_an_api_list_with_its
     assert [(d.headers["X-Delivery"], d.body) for d in deliveries] == [
         ("d-0", b'{"n": 0}'), ("d-1", b'{"n": 1}'), ("d-2", b'{"n": 2}'),
     ]
+
+
+def test_cpu_is_counted_per_process_so_one_that_ended_meanwhile_takes_nothing_away():
+    before = {10: ("PostgreSQL", 5.0), 11: ("PostgreSQL", 9.0), 20: ("web workers", 1.0)}
+    after = {10: ("PostgreSQL", 6.5), 20: ("web workers", 3.0), 21: ("web workers", 0.5)}  # 11 closed, 21 new
+
+    assert throughput.cpu_used(before, after) == {"PostgreSQL": 1.5, "web workers": 2.5}
+
+
+def test_the_cpu_reading_finds_this_process_among_the_running_ones():
+    reading = throughput.cpu_seconds((("pytest", "pytest"),))
+
+    group, seconds = reading[os.getpid()]
+    assert seconds > 0 and group in ("pytest", "the rest")

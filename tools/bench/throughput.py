@@ -132,10 +132,10 @@ end
 """.replace("NOT_OK", " and ".join(f"status ~= {status}" for status in OK_STATUSES))
 
 
-def cpu_seconds(groups: Iterable[tuple[str, str]] = GROUPS) -> dict[str, float]:
-    """CPU seconds (user and system) used so far by each group of running processes."""
+def cpu_seconds(groups: Iterable[tuple[str, str]] = GROUPS) -> dict[int, tuple[str, float]]:
+    """pid -> (its group, CPU seconds it has used, user and system), for every running process."""
     tick = os.sysconf("SC_CLK_TCK")
-    used: dict[str, float] = {}
+    used: dict[int, tuple[str, float]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -146,7 +146,22 @@ def cpu_seconds(groups: Iterable[tuple[str, str]] = GROUPS) -> dict[str, float]:
         except OSError:
             continue  # ended meanwhile
         group = next((name for name, needle in groups if needle in command), "the rest")
-        used[group] = used.get(group, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+        used[int(entry.name)] = (group, (int(fields[11]) + int(fields[12])) / tick)
+    return used
+
+
+def cpu_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds each group used between two readings, process by process.
+
+    A process that ended between them is left out (what it used is no longer
+    readable), rather than subtracted: a database connection closed during a run
+    must not make PostgreSQL's share negative.
+    """
+    used: dict[str, float] = {}
+    for pid, (group, seconds) in after.items():
+        earlier = before.get(pid)
+        start = earlier[1] if earlier is not None and earlier[0] == group else 0.0
+        used[group] = used.get(group, 0.0) + seconds - start
     return used
 
 
@@ -177,7 +192,7 @@ def measure(name: str, base: str, requests: list[Request], *, clients: int, seco
         name, goal_per_second, requests=numbers["requests"], seconds=numbers["microseconds"] / 1e6,
         p50_ms=numbers["p50"] / 1000, p95_ms=numbers["p95"] / 1000, bad=numbers["bad"], errors=numbers["errors"],
     )
-    run.cpu = {group: after.get(group, 0.0) - before.get(group, 0.0) for group in after}
+    run.cpu = cpu_used(before, after)
     # wrk has ended by the second reading: the kernel keeps what it used as this process's child's.
     run.cpu["load generator"] = _children_cpu() - children_before
     run.cpu["idle"] = max(0.0, wall * (os.cpu_count() or 1) - sum(run.cpu.values()))
