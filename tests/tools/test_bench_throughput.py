@@ -100,6 +100,8 @@ def test_a_run_meets_its_goal_in_requests_a_second_and_the_table_splits_its_cpu(
     line = throughput.table([run]).splitlines()[-1]
     assert line.startswith("webhook") and "600.0" in line and "2.50 ms" in line and line.endswith("ok")
     assert throughput.Run("slow", 500.0, requests=100, seconds=1.0).verdict == "BELOW"
+    one_client = throughput.Run("page", None, goal_p95_ms=20.0, requests=1000, seconds=20.0, p95_ms=21.0)
+    assert one_client.verdict == "SLOW" and "p95 < 20 ms" in throughput.table([one_client])
 
 
 def test_the_command_sends_a_page_with_its_persona_s_cookie_an_api_list_with_its_token_and_new_deliveries():

@@ -44,6 +44,7 @@ class Run:
     name: str
     goal_per_second: float | None
     requests: int = 0
+    goal_p95_ms: float | None = None
     seconds: float = 0.0
     p50_ms: float = 0.0
     p95_ms: float = 0.0
@@ -62,6 +63,8 @@ class Run:
     def verdict(self) -> str:
         if self.bad or self.errors:
             return f"{self.bad} bad answers, {self.errors} socket errors"
+        if self.goal_p95_ms is not None:
+            return "ok" if self.p95_ms < self.goal_p95_ms else "SLOW"
         if self.goal_per_second is None:
             return ""
         return "ok" if self.per_second >= self.goal_per_second else "BELOW"
@@ -173,7 +176,7 @@ def wrk_path() -> str:
 
 
 def measure(name: str, base: str, requests: list[Request], *, clients: int, seconds: float,
-            goal_per_second: float | None, workdir: Path) -> Run:
+            goal_per_second: float | None, workdir: Path, goal_p95_ms: float | None = None) -> Run:
     """Run wrk against `base` with `clients` connections for `seconds`; CPU read before and after."""
     threads = max(1, min(clients, os.cpu_count() or 1))
     script, data = workdir / "requests.lua", workdir / "requests.http"
@@ -189,8 +192,9 @@ def measure(name: str, base: str, requests: list[Request], *, clients: int, seco
     last = answer.stdout.strip().splitlines()[-1]
     numbers = json.loads(last)
     run = Run(
-        name, goal_per_second, requests=numbers["requests"], seconds=numbers["microseconds"] / 1e6,
-        p50_ms=numbers["p50"] / 1000, p95_ms=numbers["p95"] / 1000, bad=numbers["bad"], errors=numbers["errors"],
+        name, goal_per_second, goal_p95_ms=goal_p95_ms, requests=numbers["requests"],
+        seconds=numbers["microseconds"] / 1e6, p50_ms=numbers["p50"] / 1000, p95_ms=numbers["p95"] / 1000,
+        bad=numbers["bad"], errors=numbers["errors"],
     )
     run.cpu = cpu_used(before, after)
     # wrk has ended by the second reading: the kernel keeps what it used as this process's child's.
@@ -207,12 +211,13 @@ def _children_cpu() -> float:
 
 def table(runs: list[Run]) -> str:
     groups = ["web workers", "PostgreSQL", "load generator", "Redis", "the rest", "idle"]
-    head = f"{'target':<34} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'goal':>9}  " + "  ".join(
+    head = f"{'target':<34} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'goal':>12}  " + "  ".join(
         f"{g:>14}" for g in groups) + "  result"
     lines = [head, "-" * len(head)]
     for run in runs:
-        goal = f">= {run.goal_per_second:.0f}/s" if run.goal_per_second else ""
+        goal = (f"p95 < {run.goal_p95_ms:.0f} ms" if run.goal_p95_ms
+                else f">= {run.goal_per_second:.0f}/s" if run.goal_per_second else "")
         cpu = "  ".join(f"{run.cpu_ms_per_request(g):>11.2f} ms" for g in groups)
         lines.append(f"{run.name[:34]:<34} {run.per_second:>7.1f} {run.p50_ms:>7.1f} {run.p95_ms:>7.1f} "
-                     f"{goal:>9}  {cpu}  {run.verdict}")
+                     f"{goal:>12}  {cpu}  {run.verdict}")
     return "\n".join(lines)
