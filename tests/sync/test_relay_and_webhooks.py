@@ -145,7 +145,9 @@ def test_a_resend_whose_first_delivery_was_deleted_meanwhile_is_stored(client, h
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_new_delivery_is_stored_by_one_statement_after_the_connection_is_read(client, hooked, connection, tracker):
+def test_a_new_delivery_is_stored_by_one_statement_after_the_connection_is_read(
+    role_groups, client, hooked, connection, tracker
+):
     # Its id and its body are checked by the insert itself, not by reads before it.
     body = json.dumps({"issue": tracker.only_issue().id}).encode()
 
