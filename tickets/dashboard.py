@@ -85,50 +85,67 @@ def agent_board(user) -> AgentBoard:
     return board
 
 
+# What orders a request row and places it in its sections; the rest is read for the rows shown.
+REQUEST_KEYS = (
+    "id", "status", "updated_at", "request_links__request_id", "request_links__request__status_changed_at",
+    "request_links__linked_at", "request_links__id",
+)
+
+
 def _request_sections(user, board: AgentBoard) -> None:
-    """My open tickets that asked product management, each with its request (two queries).
+    """My open tickets that asked product management, each with its request (three queries).
 
     Read through the reverse relation of the enhancements app's links (the app
-    above this one). A ticket asking for two requests shows its newest. The two
+    above this one). A ticket that asked for two requests shows its newest. The two
     sections are two reads, each off its own index (my tickets by status; requests
     by when their status moved), rather than one read with an OR that no index
-    serves and that joins every link of every open ticket of mine.
+    serves and that joins every link of every open ticket of mine. Those reads take
+    only what orders and places a row: an agent may have hundreds of tickets waiting,
+    and the customer, the request's key and its releases are read for the few rows
+    the page lists (_fill_shown).
     """
     since = timezone.now() - timedelta(days=RECENT_REQUEST_DAYS)
-    fields = (*TICKET_FIELDS, *REQUEST_FIELDS, "request_links__request__status_changed_at", "updated_at")
     # Each read keeps the MAX_ROWS its section would show first (the order below), not any
     # MAX_ROWS: an agent may have more tickets waiting than a section counts.
     mine = ticket_list(user=user).filter(assignee=user).order_by(
         F("request_links__request__status_changed_at").desc(nulls_last=True), "-updated_at", "-id",
     )
-    waiting = mine.filter(status=Ticket.Status.AWAITING_PRODUCT, request_links__isnull=False).values(*fields)
-    changed = mine.filter(
-        status__in=OPEN_TICKET_STATUSES, request_links__request__status_changed_at__gte=since,
-    ).values(*fields)
-    rows = [*waiting[:MAX_ROWS], *changed[:MAX_ROWS]]
+    waiting = mine.filter(status=Ticket.Status.AWAITING_PRODUCT, request_links__isnull=False)
+    changed = mine.filter(status__in=OPEN_TICKET_STATUSES, request_links__request__status_changed_at__gte=since)
+    # A ticket that asked for several requests (one open at a time) is listed with its newest,
+    # as the ticket list shows it (tickets.selectors.current_requests): the last linked.
+    newest: dict[int, tuple] = {}
+    for row in (*waiting.values_list(*REQUEST_KEYS)[:MAX_ROWS], *changed.values_list(*REQUEST_KEYS)[:MAX_ROWS]):
+        kept = newest.get(row[0])
+        if kept is None or row[5:] > kept[5:]:
+            newest[row[0]] = row
     epoch = since - timedelta(days=365 * 100)
-    rows.sort(key=lambda row: (
-        row["request_links__request__status_changed_at"] or epoch, row["updated_at"], row["id"],
-    ), reverse=True)
-    seen = set()
-    for row in rows:
-        if row["id"] in seen:
-            continue
-        seen.add(row["id"])
-        ticket = {name: row[name] for name in TICKET_FIELDS}
-        status = row["request_links__request__status"]
-        ticket["request"] = {
-            "id": row["request_links__request_id"], "key": row["request_links__request__key"], "status": status,
-            "label": request_badge(
-                status, row["request_links__request__target_release__version"],
-                row["request_links__request__delivered_release__version"],
-            ),
-        }
-        changed_at = row["request_links__request__status_changed_at"]
+    rows = sorted(newest.values(), key=lambda row: (row[4] or epoch, row[2], row[0]), reverse=True)
+    for ticket_id, status, _, request_id, changed_at, *_ in rows:
+        # One dict per ticket: a ticket in both sections is filled once for both.
+        ticket = {"id": ticket_id, "status": status, "request": {"id": request_id}}
         if changed_at is not None and changed_at >= since:
             board.requests_changed.tickets.append(ticket)
-        if ticket["status"] == Ticket.Status.AWAITING_PRODUCT:
+        if status == Ticket.Status.AWAITING_PRODUCT:
             board.awaiting_product.tickets.append(ticket)
+    _fill_shown([*board.awaiting_product.shown, *board.requests_changed.shown])
+
+
+def _fill_shown(tickets: list[dict]) -> None:
+    """What the board lists of each shown ticket and its request: one query for all of them."""
+    wanted = {(ticket["id"], ticket["request"]["id"]): ticket for ticket in tickets}
+    if not wanted:
+        return
+    found = Ticket.objects.filter(
+        pk__in={ticket_id for ticket_id, _ in wanted},
+        request_links__request_id__in={request_id for _, request_id in wanted},
+    ).values_list(*TICKET_FIELDS, *REQUEST_FIELDS)
+    for ticket_id, number, subject, _, customer, request_id, key, status, target, delivered in found:
+        ticket = wanted.get((ticket_id, request_id))
+        if ticket is None:
+            continue  # another ticket's request among those read
+        ticket.update(number=number, subject=subject, customer__name=customer)
+        ticket["request"].update(key=key, status=status, label=request_badge(status, target, delivered))
 
 
 def _by_severity() -> dict:

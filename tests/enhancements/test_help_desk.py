@@ -122,3 +122,33 @@ def test_the_agent_board_keeps_the_latest_changes_when_more_tickets_wait_than_it
 
     assert [t["subject"] for t in board.awaiting_product.shown] == ["Wish 7", "Wish 6"]
     assert board.awaiting_product.more == 1  # three read, two shown
+
+
+def test_the_agent_board_lists_each_ticket_with_its_newest_request_when_requests_are_shared(
+    as_user, agent, make_ticket,
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from enhancements.models import EnhancementRequest, TicketRequestLink
+    from tickets import dashboard
+
+    first, second = make_ticket(assignee=agent, subject="Both"), make_ticket(assignee=agent, subject="Older only")
+    older = request_from(second, agent, title="Older wish")
+    newer = request_from(first, agent, title="Newer wish")
+    # The first ticket also asked for the older one, before (a ticket has one open request at a time).
+    earlier = TicketRequestLink.objects.create(
+        ticket=first, request=older, customer_id=first.customer_id, importance="important"
+    )
+    long_ago = timezone.now() - timedelta(days=40)
+    TicketRequestLink.objects.filter(pk=earlier.pk).update(linked_at=long_ago)
+    # The older request moved since; the newer one has not moved yet (no status change).
+    EnhancementRequest.objects.filter(pk=older.pk).update(status_changed_at=long_ago + timedelta(days=1))
+
+    board = dashboard.agent_board(agent)
+
+    shown = {t["subject"]: (t["request"]["key"], t["customer__name"]) for t in board.awaiting_product.shown}
+    assert shown == {"Both": (newer.key, first.customer.name), "Older only": (older.key, second.customer.name)}
+    html = as_user(agent).get("/").content.decode()
+    assert html.count(older.key) == 1 and html.count(newer.key) == 1
