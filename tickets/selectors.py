@@ -222,9 +222,13 @@ class TicketPage:
     thread: list
 
 
-def ticket_page_get(*, user, pk: int) -> TicketPage:
-    """The ticket `user` may see (Http404 otherwise) and what its page shows of its links, files and thread."""
-    ticket = get_object_or_404(ticket_list(user=user).annotate(**fact_names()), pk=pk)
+def ticket_page_get(*, user, pk: int, facts: dict | None = None) -> TicketPage:
+    """The ticket `user` may see (Http404 otherwise) and what its page shows of its links, files and thread.
+
+    `facts` adds annotations to the ticket's own read (an app above this one names
+    what it shows of the ticket, such as the contact's standing in the portal).
+    """
+    ticket = get_object_or_404(ticket_list(user=user).annotate(**fact_names(), **(facts or {})), pk=pk)
     # The links, newest first (where ticket.current_defect reads them), then their
     # defects' twins in external trackers: two queries.
     prefetch_related_objects([ticket], Prefetch(

@@ -24,7 +24,7 @@ from core.paths import path_maker
 from core.sorting import Column, list_head
 from core.views_saved import saved_views_bar
 from defects.models import Defect
-from portal.selectors import contact_portal
+from portal.selectors import CONTACT_PORTAL_FACTS, contact_portal
 from releases.code.selectors import fix_first_releases
 from tickets.forms import TicketCreateForm, TicketFilterForm, TicketStatusForm, apply_service_errors
 from tickets.models import Customer, Ticket
@@ -185,7 +185,9 @@ def ticket_create_page(request: HttpRequest) -> HttpResponse:
 @role_required()
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The ticket with its dual status. Engineers see escalated tickets only (404 otherwise)."""
-    page = ticket_page_get(user=request.user, pk=pk)
+    can_work = roles.can_work_tickets(request.user)
+    # The contact and the customer portal (its "Invite to the portal" button): the help desk only.
+    page = ticket_page_get(user=request.user, pk=pk, facts=CONTACT_PORTAL_FACTS if can_work else None)
     ticket = page.ticket
     defect = ticket.current_defect
     # Read here, not in ticket_page_get: the code's first releases belong to releases, above tickets.
@@ -194,7 +196,6 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     request_links = list(ticket.request_links.select_related(
         "request__target_release", "request__delivered_release", "request__duplicate_of"
     ))
-    can_work = roles.can_work_tickets(request.user)
     context = {
         "ticket": ticket,
         "links": page.links,
@@ -210,8 +211,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "next_step": (
             defect if defect and defect.status == Defect.Status.RELEASED and ticket.is_open and can_work else None
         ),
-        # The contact and the customer portal (its "Invite to the portal" button): the help desk only.
-        "contact_portal": contact_portal(ticket.contact_id) if can_work else None,
+        "contact_portal": contact_portal(ticket) if can_work else None,
         "thread": page.thread,
         "history": history_lines(ticket, limit=HISTORY_LENGTH),
         # The help desk's own status: agents and managers only, offered from the links read above.
