@@ -215,9 +215,9 @@ def defect_thread_list(*, defect: Defect, user) -> list[Comment]:
     return _thread_rows(defect_thread_comments(defect, user), "ticket__number")
 
 
-def ticket_thread_list(*, ticket, user) -> list[Comment]:
-    """The ticket page's thread as `user` may read it: one query."""
-    return _thread_rows(ticket_thread_comments(ticket, user), "defect__key")
+def ticket_thread_list(*, ticket, user, defect_ids: list[int] | None = None) -> list[Comment]:
+    """The ticket page's thread as `user` may read it (`defect_ids`: its links' defects, if read): one query."""
+    return _thread_rows(ticket_thread_comments(ticket, user, defect_ids=defect_ids), "defect__key")
 
 
 def defect_by_reference(reference: str) -> Defect | None:

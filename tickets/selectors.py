@@ -261,7 +261,7 @@ def ticket_page_get(*, user, pk: int, facts: dict | None = None) -> TicketPage:
         attachments=attachments,
         open_defect=open_defect,
         can_escalate=roles.can_work_tickets(user) and ticket.is_open and open_defect is None,
-        thread=ticket_thread_list(ticket=ticket, user=user),
+        thread=ticket_thread_list(ticket=ticket, user=user, defect_ids=defect_ids),
     )
 
 

@@ -132,3 +132,27 @@ def test_thread_reads_take_one_query_whatever_their_length(linked, engineer, age
         assert [c.author.username for c in thread]
     with django_assert_num_queries(1):
         assert len(list(defect_thread(defect, engineer))) == 10
+
+
+def test_the_ticket_page_s_thread_read_with_its_defects_known_is_the_same_thread(
+    linked, make_ticket, engineer, agent, manager, django_assert_num_queries
+):
+    from defects.selectors import ticket_thread_list
+
+    defect, first, second = linked
+    other = escalate(make_ticket(subject="Elsewhere"), agent, title="Another defect")
+    say(engineer, "Shared on the defect", defect=defect)
+    say(engineer, "Internal on the defect", INTERNAL, defect=defect)
+    say(agent, "Internal on the ticket", INTERNAL, ticket=first)
+    say(agent, "Shared from the other ticket", ticket=second)
+    say(engineer, "On a defect this ticket is not linked to", defect=other)
+    say(agent, "Shared on the ticket", ticket=first)
+
+    for reader in (agent, engineer, manager):
+        expected = bodies(ticket_thread(first, reader))  # also reads the reader's roles, once
+        with django_assert_num_queries(1):
+            known = bodies(ticket_thread_list(ticket=first, user=reader, defect_ids=[defect.pk]))
+        assert known == expected
+    assert bodies(ticket_thread_list(ticket=first, user=agent, defect_ids=[defect.pk])) == [
+        "Shared on the defect", "Internal on the ticket", "Shared on the ticket",
+    ]
