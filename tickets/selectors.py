@@ -222,6 +222,19 @@ class TicketPage:
     thread: list
 
 
+# What the ticket page shows of its links and their defects (and the next step, the
+# engineering feedback and the dual status read of the current one): a defect's long
+# texts are left unread.
+PAGE_LINK_FIELDS = (
+    "ticket_id", "defect_id", "linked_at",
+    "defect__key", "defect__title", "defect__severity", "defect__severity_reason", "defect__status",
+    "defect__status_reason", "defect__team__name",
+    "defect__planned_release__version", "defect__planned_release__planned_date",
+    "defect__fixed_in_release__version", "defect__fixed_in_release__status",
+    "defect__fixed_in_release__released_at",
+)
+
+
 def ticket_page_get(*, user, pk: int, facts: dict | None = None) -> TicketPage:
     """The ticket `user` may see (Http404 otherwise) and what its page shows of its links, files and thread.
 
@@ -235,7 +248,7 @@ def ticket_page_get(*, user, pk: int, facts: dict | None = None) -> TicketPage:
         "defect_links",
         queryset=TicketDefectLink.objects.select_related(
             "defect", "defect__team", "defect__planned_release", "defect__fixed_in_release"
-        ).order_by("-linked_at", "-id"),
+        ).only(*PAGE_LINK_FIELDS).order_by("-linked_at", "-id"),
         to_attr=Ticket.LINKS_ATTR,
     ))
     links = ticket.linked()

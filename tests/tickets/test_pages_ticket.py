@@ -325,3 +325,48 @@ def test_the_thread_costs_the_same_queries_for_two_comments_or_eight_edited_and_
 
         assert len(many.captured_queries) == len(few.captured_queries), page
         assert "(edited)" in html and "Deleted in Handoff." in html
+
+
+def test_the_ticket_page_reads_what_it_shows_of_its_defects_and_requests_and_not_their_long_texts(
+    client, agent, ticket, team, release
+):
+    """The links' defects and the requests are read column by column (PAGE_LINK_FIELDS, REQUEST_LINK_FIELDS).
+
+    Everything the page shows of them comes in those reads: no field is fetched on its own
+    afterwards, and the long texts no part of the page shows are never read.
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from enhancements.models import EnhancementRequest
+    from tests.factories import request_from
+
+    release.planned_date = datetime.date(2027, 3, 1)
+    release.save()
+    defect = escalate(ticket, agent, steps_to_reproduce="Open the invoice and wait")
+    Defect.objects.filter(pk=defect.pk).update(
+        status=Defect.Status.NEEDS_INFO, status_reason="Which browser?", severity_reason="Blocks month-end billing",
+        team=team, planned_release=release,
+    )
+    enhancement = request_from(ticket, agent)
+    EnhancementRequest.objects.filter(pk=enhancement.pk).update(
+        status=EnhancementRequest.Status.PLANNED, target_release=release
+    )
+    client.force_login(agent)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(detail(ticket)).content.decode()
+
+    for shown in [
+        f">{defect.key}</a>", "PDF export times out on large invoices", "Engineering needs information: Which browser?",
+        "Blocks month-end billing", f"<td>{team.name}</td>", "Planned: 2.4.0", ">1 Mar 2027</time>",
+        f">{enhancement.key}</a> Planned for 2.4.0 (estimate, not a promise)",
+    ]:
+        assert shown in html
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    for unread in ['"defects_defect"."steps_to_reproduce"', '"defects_defect"."description"',
+                   '"enhancements_enhancementrequest"."problem"', '"enhancements_enhancementrequest"."workaround"']:
+        assert unread not in sql
+    # Each of the defect's and the request's tables is read once, with the links.
+    assert sum('FROM "defects_ticketdefectlink"' in q["sql"] for q in queries.captured_queries) == 1
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "defects_defect"')]
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "enhancements_enhancementrequest"')]

@@ -59,6 +59,12 @@ TICKET_COLUMNS = [
     Column("Last updated", "updated"),
 ]
 SELECT_COLUMN = Column("Select every ticket on this page", select_all="tickets")
+# What the ticket page shows of its enhancement requests (the newest one's status as the
+# help desk tells it, and whether any is still open).
+REQUEST_LINK_FIELDS = (
+    "ticket_id", "request_id", "linked_at", "request__key", "request__status", "request__decline_reason",
+    "request__target_release__version", "request__delivered_release__version", "request__duplicate_of__key",
+)
 # Every agent's and manager's first view of the list.
 MY_TICKETS = (("My tickets", "assignee=me"),)
 
@@ -195,7 +201,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # The ticket's enhancement requests, newest first (read through its reverse relation).
     request_links = list(ticket.request_links.select_related(
         "request__target_release", "request__delivered_release", "request__duplicate_of"
-    ))
+    ).only(*REQUEST_LINK_FIELDS))
     context = {
         "ticket": ticket,
         "links": page.links,
