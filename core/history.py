@@ -133,4 +133,8 @@ def describe(entry: AuditEntry, model: type[models.Model]) -> HistoryLine:
 def history_lines(obj: models.Model, *, limit: int) -> list[HistoryLine]:
     """The newest `limit` changes of `obj`, ready to show (one query)."""
     model = type(obj)
-    return [describe(entry, model) for entry in audit_history(obj)[:limit]]
+    # describe() reads these alone: not the actor's other columns (their password hash among them).
+    entries = audit_history(obj).only(
+        "at", "actor_id", "channel", "action", "field", "old", "new", "reason", "actor__username"
+    )
+    return [describe(entry, model) for entry in entries[:limit]]

@@ -104,6 +104,23 @@ def test_history_names_statuses_by_label_and_moments_in_the_date_style(ticket, a
     assert moved.channel == "the web" and moved.who == engineer.username
 
 
+def test_history_reads_its_lines_in_one_query_without_the_actors_other_columns(ticket, agent, engineer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    defect = escalate(ticket, agent)
+    move(defect, Defect.Status.TRIAGE, engineer)
+    with CaptureQueriesContext(connection) as queries:
+        lines = history_lines(defect, limit=50)
+    assert {line.who for line in lines} == {agent.username, engineer.username}
+    assert all(line.reason is not None and line.channel for line in lines)
+    # The content type is cached once read; the entries and their actors' names come in one query.
+    reads = [q["sql"] for q in queries.captured_queries if "handoff_auditentry" in q["sql"]]
+    assert len(reads) == 1 and len(queries.captured_queries) <= 2
+    assert '"auth_user"."username"' in reads[0] and '"auth_user"."password"' not in reads[0]
+    assert '"handoff_auditentry"."object_repr"' not in reads[0]
+
+
 def test_a_shipped_release_reads_as_labels_and_a_moment(release, manager, ticket, agent, engineer):
     from releases.services.ship import release_ship
 
