@@ -2,12 +2,11 @@
 
 import os
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
+from tests.fakes.server import FakeServer, Response
 from tools.bench import throughput
 from tools.bench.targets import Clients, Target
 from tools.bench.throughput import Request
@@ -16,37 +15,21 @@ from tools.management.commands.bench_throughput import requests_for
 needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (Debian's package wrk)")
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as wrk expects
-    seen: list[tuple[str, str, str, bytes]] = []
+class _Recorder(FakeServer):
+    """POSTs answered 202, GETs 200 (403 at /forbidden); FakeServer logs every request it serves."""
 
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.seen.append(("POST", self.path, self.headers.get("X-Delivery", ""), body))
-        self._answer(202)
-
-    def do_GET(self):
-        self.seen.append(("GET", self.path, self.headers.get("Cookie", ""), b""))
-        self._answer(403 if self.path == "/forbidden" else 200)
-
-    def _answer(self, status: int):
-        self.send_response(status)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args):
-        pass
+    def __init__(self) -> None:
+        super().__init__()
+        self.route("POST", r"/.*", lambda request: Response(202, "ok"))
+        self.route("GET", r"/forbidden", lambda request: Response(403, "ok"))
+        self.route("GET", r"/.*", lambda request: Response(200, "ok"))
 
 
 @pytest.fixture
 def recorder():
-    _Recorder.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _Recorder.seen
-    server.shutdown()
+    server = _Recorder().start()
+    yield server.origin, server.log
+    server.stop()
 
 
 def test_the_requests_file_holds_each_request_as_http_after_its_length():
@@ -70,9 +53,9 @@ def test_wrk_sends_every_delivery_once_before_any_twice_from_each_thread(recorde
 
     assert run.requests > 0 and run.bad == 0 and run.errors == 0
     assert run.requests < len(deliveries)  # the recorder is slower than that: nothing repeated
-    delivered = [delivery for _, _, delivery, _ in seen]
+    delivered = [request.header("X-Delivery") for request in seen]
     assert len(delivered) >= run.requests and len(set(delivered)) == len(delivered)
-    assert all(body == b'{"n": %s}' % delivery[2:].encode() for _, _, delivery, body in seen)
+    assert all(request.body == b'{"n": %s}' % request.header("X-Delivery")[2:].encode() for request in seen)
     assert run.per_second == pytest.approx(run.requests / run.seconds)
     assert run.cpu["load generator"] > 0 and "idle" in run.cpu
 
@@ -84,10 +67,11 @@ def test_an_answer_other_than_ok_is_counted_bad_and_fails_the_run(recorder, tmp_
 
     run = throughput.measure("pages", base, pages, clients=1, seconds=1, goal_per_second=10, workdir=tmp_path)
 
-    forbidden = sum(1 for _, path, _, _ in seen if path == "/forbidden")
+    forbidden = sum(1 for request in seen if request.path == "/forbidden")
     assert run.bad > 0 and run.bad <= forbidden <= run.bad + 1  # one may still be on its way at the end
     assert abs(run.bad - run.requests / 2) <= 1  # the two pages in turn
-    assert ("GET", "/tickets/", "sessionid=abc", b"") in seen
+    sent = [(request.method, request.path, request.header("Cookie"), request.body) for request in seen]
+    assert ("GET", "/tickets/", "sessionid=abc", b"") in sent
     assert run.verdict.startswith(f"{run.bad} bad answers")
 
 
