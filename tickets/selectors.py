@@ -220,6 +220,7 @@ class TicketPage:
     open_defect: Defect | None
     can_escalate: bool
     thread: list
+    request_links: list  # its enhancement requests' links, newest first
 
 
 # What the ticket page shows of its links and their defects (and the next step, the
@@ -232,6 +233,12 @@ PAGE_LINK_FIELDS = (
     "defect__planned_release__version", "defect__planned_release__planned_date",
     "defect__fixed_in_release__version", "defect__fixed_in_release__status",
     "defect__fixed_in_release__released_at",
+)
+# What it shows of its enhancement requests: the newest one's status as the help desk
+# tells it, and whether any is still open.
+PAGE_REQUEST_LINK_FIELDS = (
+    "ticket_id", "request_id", "linked_at", "request__key", "request__status", "request__decline_reason",
+    "request__target_release__version", "request__delivered_release__version", "request__duplicate_of__key",
 )
 
 
@@ -275,6 +282,10 @@ def ticket_page_get(*, user, pk: int, facts: dict | None = None) -> TicketPage:
         open_defect=open_defect,
         can_escalate=roles.can_work_tickets(user) and ticket.is_open and open_defect is None,
         thread=ticket_thread_list(ticket=ticket, user=user, defect_ids=defect_ids),
+        # Through the reverse relation of the enhancements app's links (that app sits above this one).
+        request_links=list(ticket.request_links.select_related(
+            "request__target_release", "request__delivered_release", "request__duplicate_of"
+        ).only(*PAGE_REQUEST_LINK_FIELDS)),
     )
 
 

@@ -330,7 +330,7 @@ def test_the_thread_costs_the_same_queries_for_two_comments_or_eight_edited_and_
 def test_the_ticket_page_reads_what_it_shows_of_its_defects_and_requests_and_not_their_long_texts(
     client, agent, ticket, team, release
 ):
-    """The links' defects and the requests are read column by column (PAGE_LINK_FIELDS, REQUEST_LINK_FIELDS).
+    """The links' defects and the requests are read column by column (PAGE_LINK_FIELDS, PAGE_REQUEST_LINK_FIELDS).
 
     Everything the page shows of them comes in those reads: no field is fetched on its own
     afterwards, and the long texts no part of the page shows are never read.

@@ -59,12 +59,6 @@ TICKET_COLUMNS = [
     Column("Last updated", "updated"),
 ]
 SELECT_COLUMN = Column("Select every ticket on this page", select_all="tickets")
-# What the ticket page shows of its enhancement requests (the newest one's status as the
-# help desk tells it, and whether any is still open).
-REQUEST_LINK_FIELDS = (
-    "ticket_id", "request_id", "linked_at", "request__key", "request__status", "request__decline_reason",
-    "request__target_release__version", "request__delivered_release__version", "request__duplicate_of__key",
-)
 # Every agent's and manager's first view of the list.
 MY_TICKETS = (("My tickets", "assignee=me"),)
 
@@ -198,10 +192,6 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     defect = ticket.current_defect
     # Read here, not in ticket_page_get: the code's first releases belong to releases, above tickets.
     first_releases = fix_first_releases([defect.pk]).get(defect.pk, []) if defect else []
-    # The ticket's enhancement requests, newest first (read through its reverse relation).
-    request_links = list(ticket.request_links.select_related(
-        "request__target_release", "request__delivered_release", "request__duplicate_of"
-    ).only(*REQUEST_LINK_FIELDS))
     context = {
         "ticket": ticket,
         "links": page.links,
@@ -210,7 +200,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "first_releases": first_releases,
         "open_defect": page.open_defect,
         "can_escalate": page.can_escalate,
-        "request_link": request_links[0] if request_links else None,
+        "request_link": page.request_links[0] if page.request_links else None,
         "can_send_request": can_work and ticket.is_open,
         "can_unlink": can_work,
         # The fix has shipped: the help desk's next step is to tell the customer and close.
@@ -224,7 +214,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "status_form": TicketStatusForm(initial={"status": ticket.status}, offered=ticket_status_choices(
             ticket, supported=links_support(
                 defect_statuses=[link.defect.status for link, _ in page.links],
-                request_open=any(link.request.is_open for link in request_links),
+                request_open=any(link.request.is_open for link in page.request_links),
             ),
         )) if can_work else None,
     }
