@@ -9,6 +9,11 @@ PRODUCT_MANAGERS = "Product managers"
 ALL_ROLES = (AGENTS, ENGINEERS, MANAGERS, PRODUCT_MANAGERS)
 
 
+def remember_groups(user, names) -> None:
+    """Keep the user's group names, read with the user (core.auth.RoleModelBackend), for this request."""
+    user._handoff_groups = set(names)
+
+
 def _groups(user) -> set[str]:
     if not getattr(user, "is_authenticated", False):
         return set()

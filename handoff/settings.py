@@ -123,7 +123,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Axes first: it refuses a locked-out account or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "core.auth.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's model backend, reading a signed-in user's roles with the user (one query).
+    "core.auth.RoleModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -1,0 +1,54 @@
+"""A signed-in request reads its user and the user's roles together (core.auth.RoleModelBackend)."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from core import roles
+from core.auth import RoleModelBackend
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_a_signed_in_page_reads_the_users_roles_in_the_users_own_query(client, agent):
+    if connection.vendor != "postgresql":
+        pytest.skip("the roles are read beside the user's row on PostgreSQL only")
+    signed_in(client, agent)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/tickets/").status_code == 200
+    sqls = [query["sql"] for query in queries.captured_queries]
+    user_reads = [sql for sql in sqls if 'FROM "auth_user"' in sql]
+    assert len(user_reads) == 1 and "ARRAY(SELECT" in user_reads[0]
+    others = [sql for sql in sqls if sql not in user_reads]
+    assert not [sql for sql in others if '"auth_group"' in sql or '"auth_user_groups"' in sql]
+
+
+def test_the_backend_gives_each_user_their_own_roles_and_none_to_a_user_without_groups(agent, engineer, outsider):
+    backend = RoleModelBackend()
+    assert roles.is_agent(backend.get_user(agent.pk)) and not roles.is_engineer(backend.get_user(agent.pk))
+    assert roles.is_engineer(backend.get_user(engineer.pk))
+    nobody = backend.get_user(outsider.pk)
+    assert nobody == outsider and not roles.has_any_role(nobody)
+    assert backend.get_user(10**9) is None
+
+
+def test_a_role_taken_away_counts_from_the_next_page(client, agent):
+    signed_in(client, agent)
+    assert client.get("/tickets/").status_code == 200
+    agent.groups.remove(Group.objects.get(name=roles.AGENTS))
+    assert client.get("/tickets/").status_code == 403
+
+
+def test_a_deactivated_user_is_signed_out_on_the_next_page(client, agent):
+    signed_in(client, agent)
+    agent.is_active = False
+    agent.save(update_fields=["is_active"])
+    answer = client.get("/tickets/")
+    assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
