@@ -16,6 +16,7 @@ class CoreConfig(AppConfig):
 
         import core.checks  # noqa: F401  (registers the system checks)
         import core.digest_tasks  # noqa: F401
+        from core import lookups
         from core.preferences import remember_time_zone
         from core.roles import grant_manager_admin_permissions
 
@@ -26,6 +27,7 @@ class CoreConfig(AppConfig):
         # Connected after django.contrib.auth's own handler (auth comes first in
         # INSTALLED_APPS), so each app's permissions exist when this runs. Held
         # strongly: nothing else keeps this local function alive.
+        lookups.register()
         post_migrate.connect(grant_managers, weak=False, dispatch_uid="core.grant_managers")
 
         def time_zone_at_sign_in(sender, request, user, **kwargs) -> None:

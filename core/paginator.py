@@ -108,9 +108,9 @@ class LargeTablePaginator(BoundedCountPaginator):
         if not ids:
             rows = {}
         elif self.row_fields:
-            rows = {row["pk"]: row for row in self.object_list.filter(pk__in=ids).values(*self.row_fields)}
+            rows = {row["pk"]: row for row in self.object_list.filter(pk__any_of=ids).values(*self.row_fields)}
         else:
-            rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
+            rows = {row.pk: row for row in self.object_list.filter(pk__any_of=ids)}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 

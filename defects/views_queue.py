@@ -75,7 +75,7 @@ def render_rows(rows: list[dict]) -> SafeString:
     """
     ids = [row["id"] for row in rows]
     first = (
-        TicketDefectLink.objects.filter(defect_id__in=ids)
+        TicketDefectLink.objects.filter(defect_id__any_of=ids)
         .annotate(rank=Window(RowNumber(), partition_by=F("defect_id"), order_by=(F("linked_at"), F("id"))))
         .filter(rank__lte=TICKETS_SHOWN)
     )
@@ -90,7 +90,8 @@ def render_rows(rows: list[dict]) -> SafeString:
     for defect_id, ticket_id, number in links:
         tickets.setdefault(defect_id, []).append((ticket_path(ticket_id), number))
     twins: dict[int, list] = {}
-    for defect_id, key, url in ExternalIssue.objects.filter(defect_id__in=ids).values_list("defect_id", "key", "url"):
+    twin_rows = ExternalIssue.objects.filter(defect_id__any_of=ids).values_list("defect_id", "key", "url")
+    for defect_id, key, url in twin_rows:
         twins.setdefault(defect_id, []).append((url, key))
     now, ages = timezone.now(), age_strings()
     for row in rows:

@@ -137,8 +137,8 @@ def _fill_shown(tickets: list[dict]) -> None:
     if not wanted:
         return
     found = Ticket.objects.filter(
-        pk__in={ticket_id for ticket_id, _ in wanted},
-        request_links__request_id__in={request_id for _, request_id in wanted},
+        pk__any_of={ticket_id for ticket_id, _ in wanted},
+        request_links__request_id__any_of={request_id for _, request_id in wanted},
     ).values_list(*TICKET_FIELDS, *REQUEST_FIELDS)
     for ticket_id, number, subject, _, customer, request_id, key, status, target, delivered in found:
         ticket = wanted.get((ticket_id, request_id))

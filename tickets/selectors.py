@@ -71,7 +71,7 @@ def current_defects(ticket_ids, *more: str) -> dict[int, tuple]:
     One query for a page of tickets; a ticket never escalated is not in the dict.
     """
     links = (
-        TicketDefectLink.objects.filter(ticket_id__in=list(ticket_ids))
+        TicketDefectLink.objects.filter(ticket_id__any_of=ticket_ids)
         .order_by("ticket_id", "linked_at", "id")
         .values_list("ticket_id", "defect_id", "defect__key", "defect__status", *more)
     )
@@ -108,7 +108,7 @@ def current_requests(ticket_ids) -> dict[int, dict]:
     A ticket that never asked for one is not in the dict.
     """
     rows = (
-        Ticket.objects.filter(pk__in=list(ticket_ids), request_links__isnull=False)
+        Ticket.objects.filter(pk__any_of=ticket_ids, request_links__isnull=False)
         .order_by("pk", "request_links__linked_at", "request_links__id")
         .values_list("pk", *REQUEST_FIELDS)
     )
@@ -261,14 +261,14 @@ def ticket_page_get(*, user, pk: int, facts: dict | None = None) -> TicketPage:
     links = ticket.linked()
     twins: dict[int, list] = {}
     if links:
-        issues = ExternalIssue.objects.filter(defect_id__in=[link.defect_id for link in links])
+        issues = ExternalIssue.objects.filter(defect_id__any_of=[link.defect_id for link in links])
         for defect_id, key, url in issues.values_list("defect_id", "key", "url"):
             twins.setdefault(defect_id, []).append({"key": key, "url": url})
     open_defect = next((link.defect for link in links if link.defect.is_open), None)
     # The ticket's own files, then those sent to engineering with its defects: one query.
     defect_ids = [link.defect_id for link in links]
     files = list(
-        Attachment.objects.filter(Q(ticket=ticket) | Q(defect_id__in=defect_ids))
+        Attachment.objects.filter(Q(ticket=ticket) | Q(defect_id__any_of=defect_ids))
         # content_type: an image is previewed (Attachment.is_previewable).
         .only("ticket_id", "defect_id", "name", "size", "content_type")
     )
