@@ -20,6 +20,8 @@ class CoreConfig(AppConfig):
         from core.preferences import remember_time_zone
         from core.roles import grant_manager_admin_permissions
 
+        lookups.register()
+
         def grant_managers(sender, using="default", **kwargs) -> None:
             """After every migrate, the Managers group holds the admin permissions (new models included)."""
             grant_manager_admin_permissions(using=using)
@@ -27,7 +29,6 @@ class CoreConfig(AppConfig):
         # Connected after django.contrib.auth's own handler (auth comes first in
         # INSTALLED_APPS), so each app's permissions exist when this runs. Held
         # strongly: nothing else keeps this local function alive.
-        lookups.register()
         post_migrate.connect(grant_managers, weak=False, dispatch_uid="core.grant_managers")
 
         def time_zone_at_sign_in(sender, request, user, **kwargs) -> None:
