@@ -259,14 +259,14 @@ def ticket_page_get(*, user, pk: int, facts: dict | None = None) -> TicketPage:
         to_attr=Ticket.LINKS_ATTR,
     ))
     links = ticket.linked()
+    defect_ids = [link.defect_id for link in links]
     twins: dict[int, list] = {}
     if links:
-        issues = ExternalIssue.objects.filter(defect_id__any_of=[link.defect_id for link in links])
+        issues = ExternalIssue.objects.filter(defect_id__any_of=defect_ids)
         for defect_id, key, url in issues.values_list("defect_id", "key", "url"):
             twins.setdefault(defect_id, []).append({"key": key, "url": url})
     open_defect = next((link.defect for link in links if link.defect.is_open), None)
     # The ticket's own files, then those sent to engineering with its defects: one query.
-    defect_ids = [link.defect_id for link in links]
     files = list(
         Attachment.objects.filter(Q(ticket=ticket) | Q(defect_id__any_of=defect_ids))
         # content_type: an image is previewed (Attachment.is_previewable).

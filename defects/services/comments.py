@@ -87,7 +87,7 @@ def ticket_thread_comments(ticket, user, *, defect_ids: list[int] | None = None)
     """
     if defect_ids is not None:
         mine = Comment.objects.filter(
-            Q(ticket=ticket) | Q(defect_id__in=defect_ids, visibility=Comment.Visibility.SHARED)
+            Q(ticket=ticket) | Q(defect_id__any_of=defect_ids, visibility=Comment.Visibility.SHARED)
         )
         return mine.filter(_visible(user)).order_by("created_at", "id")
     # A UNION of two indexed lookups: an OR across ticket_id and a join to the links would scan every comment.

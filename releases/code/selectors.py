@@ -62,8 +62,10 @@ def fix_first_releases(defect_ids: Iterable[int], *, include_inherited: bool = F
     (one when none has a first release); `defect_ids` may be a queryset of ids.
     """
     # A queryset of ids stays a subquery: the report passes every fix of a few releases.
-    ids = defect_ids if isinstance(defect_ids, QuerySet) else list(defect_ids)
-    rows = FixRelease.objects.filter(defect_id__in=ids)
+    if isinstance(defect_ids, QuerySet):
+        rows = FixRelease.objects.filter(defect_id__in=defect_ids)
+    else:
+        rows = FixRelease.objects.filter(defect_id__any_of=defect_ids)
     if not include_inherited:
         rows = rows.filter(inherited=False)
     # Read as values: a report's fixes have thousands of rows, and model instances cost more than the query.
