@@ -199,3 +199,34 @@ def test_the_agents_board_escapes_every_value():
     assert f'{ESCAPED} <span class="badge eng-fixed">{ESCAPED}</span>' in html and f"· fixed in {ESCAPED}" in html
     assert f'<a href="/requests/8/">{ESCAPED}</a> <span class="badge enh-planned">{ESCAPED}</span>' in html
     assert '<p class="muted">No questions from engineering.</p>' in html
+
+
+def test_the_portal_installations_escape_every_value_and_name_twenty_tickets_a_line():
+    from portal.views.pages import advice_entries
+
+    ticket = SimpleNamespace(pk=3, number=HOSTILE, subject=HOSTILE)
+    product = SimpleNamespace(name=HOSTILE)
+    advised = SimpleNamespace(
+        installation=SimpleNamespace(pk=5, product=product, version_id=2, version=SimpleNamespace(name=HOSTILE),
+                                     environment=HOSTILE),
+        upgrade=SimpleNamespace(label=HOSTILE),
+        lines=[SimpleNamespace(take=SimpleNamespace(label=HOSTILE), tickets=[ticket] * 23)], held=[ticket] * 2,
+    )
+    unknown = SimpleNamespace(
+        installation=SimpleNamespace(pk=6, product=SimpleNamespace(name="Billing"), version_id=None, version=None,
+                                     environment="Test"),
+        upgrade=None, lines=[], held=[],
+    )
+    html = advice_entries([advised, unknown])
+    assert "<script>" not in html
+    assert f"<h2>{ESCAPED} {ESCAPED} <span class=\"muted\">· {ESCAPED}</span></h2>" in html
+    assert f"<strong>Upgrade to {ESCAPED} {ESCAPED}</strong>" in html
+    line = html.split('<ul class="advice">')[1].split("</ul>")[0]
+    assert line.count('<a href="/portal/tickets/3/">') == 20 and line.endswith(" and 3 more</li>\n    ")
+    assert f'<a href="/portal/tickets/3/">{ESCAPED}</a> {ESCAPED}; ' in line
+    assert (f'Already fixed in what you run: <a href="/portal/tickets/3/">{ESCAPED}</a>, '
+            f'<a href="/portal/tickets/3/">{ESCAPED}</a>.</p>') in html
+    assert '<a href="/portal/installations/5/">Change</a>' in html
+    assert "<h2>Billing (version not known) <span class=\"muted\">· Test</span></h2>" in html
+    assert "No upgrade needed for your tickets." in html
+    assert "No installations yet" in advice_entries([])
