@@ -115,9 +115,13 @@ def release_list_rows(releases: Iterable[Release]) -> list[ReleaseRow]:
 RELEASE_DEFECTS_PAGE = 50
 
 
+# What a table of a release's defects shows (releases/views.py, _defect_table): not their long texts.
+TABLE_FIELDS = ("id", "key", "title", "severity", "status", "team__name", "customer_count", "ticket_count")
+
+
 def release_defects(release: Release, *, fixed_page=1, planned_page=1) -> tuple[Page, Page]:
     """The release page's two lists, a page each: defects fixed in it, and open defects planned for it."""
-    defects = Defect.objects.select_related("team").order_by("severity", "key")
+    defects = Defect.objects.select_related("team").only(*TABLE_FIELDS).order_by("severity", "key")
     fixed = defects.filter(fixed_in_release=release)
     planned = defects.filter(planned_release=release, status__in=Defect.OPEN_STATUSES)
     return (

@@ -21,6 +21,7 @@ from core.jinja2 import render_fragment
 from core.models import Channel
 from core.paths import path_maker
 from core.words import count_of
+from defects.models import Defect
 from releases.forms import ReleaseCreateForm, ReleaseFilterForm, ReleaseShipForm, ReportFilterForm
 from releases.models import Release
 from releases.selectors import (
@@ -42,6 +43,7 @@ from tickets.selectors import product_list
 
 PAGE_SIZE = 50
 HISTORY_LENGTH = 15
+DEFECT_STATUS_LABELS = {value: str(label) for value, label in Defect.Status.choices}
 
 
 @role_required()
@@ -82,6 +84,8 @@ def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "release": release,
         "fixed": fixed,
         "planned": planned,
+        "fixed_table": _defect_table(fixed.object_list, empty="No defect is marked fixed in this release yet."),
+        "planned_table": _defect_table(planned.object_list, empty="No open defect is planned for this release."),
         "history": history_lines(release, limit=HISTORY_LENGTH),
     }
     return render(request, "releases/detail.html", context)
@@ -110,8 +114,27 @@ def release_ship_page(request: HttpRequest, pk: int) -> HttpResponse:
                 f"{count_of(len(result.slipped), 'planned defect')} slipped.",
             )
             return redirect("releases:report", pk=release.pk)
-    context = {"release": release, "form": form, **ship_preview(release)}
+    preview = ship_preview(release)
+    context = {
+        "release": release, "form": form, "code": preview["code"],
+        "released_table": _defect_table(preview["released"], empty="No defect is marked fixed in this release."),
+        "slipped_table": _defect_table(
+            preview["slipped"], empty="Nothing planned for this release is left unfixed."
+        ),
+    }
     return render(request, "releases/ship.html", context, status=400 if form.errors else 200)
+
+
+def _defect_table(defects, *, empty: str) -> SafeString:
+    """A table of a release's defects (templates/jinja2/releases/defect_table.html), or `empty` when none.
+
+    Up to fifty rows a table and two tables a page: the Django template engine spent
+    more on them than the rest of the release page.
+    """
+    return render_fragment("releases/defect_table.html", {
+        "defects": defects, "empty": empty, "defect_url": path_maker("defects:detail"),
+        "status_labels": DEFECT_STATUS_LABELS,
+    })
 
 
 def _advice_rows(upgrades, release) -> SafeString:

@@ -13,6 +13,7 @@ from defects.services.changes import defect_update
 from defects.services.transitions import defect_transition
 from releases.code.services.fixed_in import fixed_in_from_code, ship_check, ship_require_reason
 from releases.models import Release
+from releases.selectors import TABLE_FIELDS
 from tickets.models import ProductVersion, Ticket
 from tickets.services.slip import tickets_flag_slipped
 
@@ -42,14 +43,11 @@ def _check_target(release: Release, target: Release | None) -> None:
 
 def ship_preview(release: Release) -> dict:
     """What shipping would do now: the defects it releases, the ones whose plan slips, and what the code says."""
+    defects = Defect.objects.select_related("team").only(*TABLE_FIELDS).order_by("severity", "pk")
     return {
         "code": ship_check(release),
-        "released": list(
-            Defect.objects.filter(fixed_in_release=release, status=Defect.Status.FIXED).order_by("severity", "pk")
-        ),
-        "slipped": list(
-            Defect.objects.filter(planned_release=release, status__in=Defect.OPEN_STATUSES).order_by("severity", "pk")
-        ),
+        "released": list(defects.filter(fixed_in_release=release, status=Defect.Status.FIXED)),
+        "slipped": list(defects.filter(planned_release=release, status__in=Defect.OPEN_STATUSES)),
     }
 
 

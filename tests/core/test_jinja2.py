@@ -230,3 +230,18 @@ def test_the_portal_installations_escape_every_value_and_name_twenty_tickets_a_l
     assert "<h2>Billing (version not known) <span class=\"muted\">· Test</span></h2>" in html
     assert "No upgrade needed for your tickets." in html
     assert "No installations yet" in advice_entries([])
+
+
+def test_a_release_defect_table_escapes_every_value():
+    from releases.views import _defect_table
+
+    routed = SimpleNamespace(pk=4, key=HOSTILE, title=HOSTILE, severity="S1", status="fixed", team_id=2,
+                             team=SimpleNamespace(name=HOSTILE), customer_count=3, ticket_count=5)
+    unrouted = SimpleNamespace(pk=5, key="DEF-5", title="Quiet", severity="S3", status="new", team_id=None,
+                               team=None, customer_count=0, ticket_count=1)
+    html = _defect_table([routed, unrouted], empty=HOSTILE)
+    assert "<script>" not in html
+    assert f'<td class="nowrap"><a href="/defects/4/">{ESCAPED}</a></td>\n      <td>{ESCAPED}</td>' in html
+    assert '<span class="badge eng-fixed">Fixed</span>' in html and f"<td>{ESCAPED}</td>" in html
+    assert "<td>Unrouted</td>" in html and '<td class="num">3</td>\n      <td class="num">5</td>' in html
+    assert _defect_table([], empty=HOSTILE).strip() == f'<p class="empty">{ESCAPED}</p>'

@@ -363,3 +363,25 @@ def test_a_release_page_lists_its_fixes_a_page_at_a_time_with_the_same_queries(
     for odd in ("x", "0", "99"):  # a page that is no number, or out of range: the nearest page
         answer = client.get(url, {"fixed": odd})
         assert answer.status_code == 200 and "Page " in answer.content.decode()
+
+
+@pytest.mark.parametrize("page", ["releases:detail", "releases:ship"])
+def test_the_release_and_ship_pages_take_the_same_queries_for_2_or_6_defects_with_teams(
+    client, manager, release, fixed_in, planned_for, page
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(manager)
+    url = reverse(page, args=[release.pk])
+    made = [fixed_in(release), planned_for(release)]
+    assert all(defect.team_id for defect in made)  # routed: each row names its team
+    client.get(url)  # the session's first read
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    made += [fixed_in(release), fixed_in(release), planned_for(release), planned_for(release)]
+    with CaptureQueriesContext(connection) as large:
+        html = client.get(url).content.decode()
+    assert len(large) == len(small)
+    assert all(defect.key in html for defect in made)
+    assert html.count("<td>Billing engineering</td>") == 6
