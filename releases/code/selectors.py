@@ -75,6 +75,9 @@ def fix_first_releases(defect_ids: Iterable[int], *, include_inherited: bool = F
         "repository__product_id", "commit__sha",
     ):
         best[row[0]].setdefault(row[1], row)
+    if not best:
+        # Most defects have no fixing commit in a tag: no release to look up (the ticket page asks for each).
+        return {}
     keys = {(row[7], row[3]) for lines in best.values() for row in lines.values()}
     releases = {
         (r.product_id, r.version_key): r
