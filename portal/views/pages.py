@@ -51,6 +51,8 @@ from portal.services.tickets import portal_reply, portal_ticket_create
 from portal.views.common import portal_required
 
 PAGE_SIZE = 25
+# "Our installations": tickets named per advice line (and per "already fixed" line); the rest are counted.
+TICKETS_SHOWN = 20
 
 
 @require_GET
@@ -157,10 +159,6 @@ def installations(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/installations.html", {
         "advice": advice_entries(installations_advice(request.portal)), "form": form,
     }, status=400 if form.errors else 200)
-
-
-# Tickets named per advice line (and per "already fixed" line); the rest are counted.
-TICKETS_SHOWN = 20
 
 
 def advice_entries(advice: list[InstallationAdvice]) -> SafeString:
