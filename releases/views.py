@@ -43,7 +43,8 @@ from tickets.selectors import product_list
 
 PAGE_SIZE = 50
 HISTORY_LENGTH = 15
-DEFECT_STATUS_LABELS = {value: str(label) for value, label in Defect.Status.choices}
+# Lazy labels, as defects/views.py keeps them: each is translated when a page writes it, not at import.
+DEFECT_STATUS_LABELS = dict(Defect.Status.choices)
 
 
 @role_required()
