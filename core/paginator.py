@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
+from rest_framework.response import Response
 
 from core.anchors import ANCHOR_FROM, Anchors
 from core.pagination import BoundedPagination
@@ -115,9 +116,28 @@ class LargeTablePaginator(BoundedCountPaginator):
 
 
 class LargeTablePagination(BoundedPagination):
-    """The API's page numbers (capped page size) with LargeTablePaginator's bounded count."""
+    """The API's page numbers (capped page size) with LargeTablePaginator's bounded count.
+
+    `count` is exact up to COUNT_CAP rows and the planner's estimate beyond, which
+    `count_is_estimate` says, so that a client never takes "about 250,000" for a tally.
+    """
 
     django_paginator_class = LargeTablePaginator
+
+    def get_paginated_response(self, data):
+        paginator = self.page.paginator
+        return Response({
+            "count": paginator.count, "count_is_estimate": paginator.count_is_estimate,
+            "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data,
+        })
+
+    def get_paginated_response_schema(self, schema):
+        answer = super().get_paginated_response_schema(schema)
+        answer["properties"]["count_is_estimate"] = {
+            "type": "boolean", "description": "true when count is the database's estimate (over 10,000 rows)",
+        }
+        answer["required"] = [*answer.get("required", []), "count_is_estimate"]
+        return answer
 
 
 @dataclass

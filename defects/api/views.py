@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from core.api import ListIdentityField
 from core.api_views import CatalogueViewSet
+from core.paginator import LargeTablePagination
 from defects.api.filters import DefectFilter
 from defects.api.serializers import (
     DefectDetailSerializer,
@@ -39,6 +40,8 @@ class DefectViewSet(DefectTriageMixin, viewsets.ReadOnlyModelViewSet):
     """Every role reads defects: agents to follow them, engineers to work them."""
 
     filterset_class = DefectFilter
+    # 250,000 defects take longer to count exactly than to read a page of them.
+    pagination_class = LargeTablePagination
 
     def get_queryset(self):
         qs = defect_list_queryset()

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.models import Channel
+from core.paginator import LargeTablePagination
 from core.permissions import IsStaffRole, ManagersWrite
 from defects.models import Defect
 from releases.code.models import Build, Repository
@@ -92,6 +93,8 @@ class BuildViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gene
     serializer_class = BuildSerializer
     queryset = Build.objects.select_related("repository").order_by("-created_at", "-id")
     permission_classes = [BuildWriters]
+    # Every CI run adds a build: counted exactly up to 10,000, estimated beyond.
+    pagination_class = LargeTablePagination
 
     @extend_schema(request=BuildWriteSerializer, responses={201: BuildSerializer, 200: BuildSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:

@@ -30,3 +30,12 @@ def test_anonymous_visitors_and_outsiders_get_neither_the_schema_nor_its_docs(ap
     assert anonymous.status_code in (401, 403)
     assert b"Handoff API" not in anonymous.content
     assert api(outsider).get(path).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/api/tickets/", "/api/defects/", "/api/builds/", "/api/requests/"])
+def test_the_large_lists_document_that_their_count_may_be_an_estimate(api, agent, path):
+    schema = api(agent).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    listed = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][listed.rsplit("/", 1)[-1]]
+    assert page["properties"]["count_is_estimate"]["type"] == "boolean"
+    assert "count_is_estimate" in page["required"]

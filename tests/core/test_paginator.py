@@ -149,3 +149,38 @@ def test_an_empty_queryset_counts_as_no_rows_on_every_database():
 
     assert paginator.count == 0 and not paginator.count_is_estimate
     assert list(paginator.get_page(1).object_list) == []
+
+
+def test_the_api_lists_of_defects_and_builds_count_to_the_cap_and_say_so(api, engineer, product, monkeypatch):
+    from defects.models import Defect
+    from releases.code.models import Build, Repository
+
+    monkeypatch.setattr(large, "COUNT_CAP", 2)
+    for n in range(4):
+        Defect.objects.create(key=f"DEF-{n}", title=f"Defect {n}", product=product)
+    repository = Repository.objects.create(name="app", product=product, url="https://git.example.com/app.git")
+    Build.objects.bulk_create(
+        Build(repository=repository, sha="a" * 40, number=str(n), status=Build.Status.PASSED) for n in range(4)
+    )
+    client = api(engineer)
+
+    for path in ("/api/defects/", "/api/builds/"):
+        with CaptureQueriesContext(connection) as queries:
+            answer = client.get(path)
+        assert answer.status_code == 200, answer.content
+        body = answer.json()
+        # Counting stopped one past the cap (or the planner's estimate was taken), and the answer says so.
+        counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+        assert len(counts) <= 1 and all("LIMIT 3" in sql for sql in counts), path
+        assert body["count_is_estimate"] is True and body["count"] >= 3, path
+        assert len(body["results"]) == 4, path
+
+
+def test_under_the_cap_an_api_count_is_exact(api, agent, make_ticket):
+    for n in range(3):
+        make_ticket(subject=f"Ticket {n}")
+
+    body = api(agent).get("/api/tickets/").json()
+
+    assert body["count"] == 3 and body["count_is_estimate"] is False
+    assert list(body) == ["count", "count_is_estimate", "next", "previous", "results"]
