@@ -55,7 +55,7 @@ class RoleModelBackend(ModelBackend):
         if connections[users.db].vendor != "postgresql":
             return super().get_user(user_id)
         try:
-            user = users.annotate(role_names=_role_names()).get(pk=user_id)
+            user = users.annotate(role_names=role_names_sql()).get(pk=user_id)
         except users.model.DoesNotExist:
             return None
         if not self.user_can_authenticate(user):
@@ -65,8 +65,9 @@ class RoleModelBackend(ModelBackend):
 
 
 @lru_cache(maxsize=1)
-def _role_names() -> RawSQL:
-    """ARRAY(SELECT the names of the user's groups), for the user's own query.
+def role_names_sql() -> RawSQL:
+    """ARRAY(SELECT the names of the user's groups), for a query that reads the user's row
+    (the user's own, or one joining it by select_related, as API tokens do).
 
     Written as SQL, from the models' tables: Django builds this in about half the
     instructions of the same subquery as an ArraySubquery, and less than half of an

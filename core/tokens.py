@@ -10,7 +10,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import exceptions
@@ -18,6 +18,7 @@ from rest_framework.authentication import TokenAuthentication
 
 from core import roles
 from core.audit import audit_record
+from core.auth import role_names_sql
 from core.models import ApiToken
 
 # last_used_at is a hint for the owner, not a log: writing it once a minute is enough
@@ -70,9 +71,12 @@ class ApiTokenAuthentication(TokenAuthentication):
     """`Authorization: Token <key>` against ApiToken: unknown, revoked or expired keys are a 401."""
 
     def authenticate_credentials(self, key: str):
-        token = (
-            ApiToken.objects.select_related("user").filter(key_hash=_digest(key), revoked_at__isnull=True).first()
-        )
+        tokens = ApiToken.objects.select_related("user").filter(key_hash=_digest(key), revoked_at__isnull=True)
+        on_postgres = connections[tokens.db].vendor == "postgresql"
+        if on_postgres:
+            # The user's roles come with the token, as a session's come with its user (RoleModelBackend).
+            tokens = tokens.annotate(role_names=role_names_sql())
+        token = tokens.first()
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
         now = timezone.now()
@@ -82,4 +86,6 @@ class ApiTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
         if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        if on_postgres:
+            roles.remember_groups(token.user, token.role_names)
         return token.user, token

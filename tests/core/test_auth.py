@@ -52,3 +52,33 @@ def test_a_deactivated_user_is_signed_out_on_the_next_page(client, agent):
     agent.save(update_fields=["is_active"])
     answer = client.get("/tickets/")
     assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
+
+
+def _token_client(user):
+    from rest_framework.test import APIClient
+
+    from core.models import Channel
+    from core.tokens import api_token_issue
+
+    _, key = api_token_issue(user=user, name="ci", actor=user, channel=Channel.WEB)
+    return APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+
+
+def test_an_api_token_brings_its_users_roles_in_the_tokens_own_query(agent):
+    if connection.vendor != "postgresql":
+        pytest.skip("the roles are read beside the token's row on PostgreSQL only")
+    client = _token_client(agent)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/tickets/").status_code == 200
+    sqls = [query["sql"] for query in queries.captured_queries]
+    token_reads = [sql for sql in sqls if 'FROM "handoff_apitoken"' in sql]
+    assert len(token_reads) == 1 and "ARRAY(SELECT" in token_reads[0]
+    others = [sql for sql in sqls if sql not in token_reads]
+    assert not [sql for sql in others if '"auth_group"' in sql or '"auth_user_groups"' in sql]
+
+
+def test_a_role_taken_away_counts_from_the_next_api_request(agent):
+    client = _token_client(agent)
+    assert client.get("/api/tickets/").status_code == 200
+    agent.groups.remove(Group.objects.get(name=roles.AGENTS))
+    assert client.get("/api/tickets/").status_code == 403
