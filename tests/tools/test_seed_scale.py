@@ -5,7 +5,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 
-from core.models import AuditEntry, Channel
+from core.models import AuditEntry, Channel, Notification
 from core.versions import version_sort_key
 from defects.models import Comment, Defect, TicketDefectLink
 from defects.severity import Impact
@@ -152,3 +152,26 @@ def test_code_is_seeded_with_fixing_commits_tags_and_first_releases_that_match_t
     assert Build.objects.exists() and not Build.objects.exclude(sha=F("commit__sha")).exists()
     for repository in Repository.objects.all():
         assert repository.commit_count == repository.commits.count()
+
+
+def test_notifications_reach_the_agents_and_teams_as_the_services_word_them(seeded):
+    assert "notifications" in seeded
+    rows = Notification.objects.all()
+    assert rows.count() > 0 and not rows.filter(subject="").exists()
+    # A ticket's agent hears of its current defect, worded as tickets.services.follow words it.
+    status = rows.filter(kind=Notification.Kind.DEFECT_STATUS).select_related("user").first()
+    assert status is not None
+    ticket = Ticket.objects.get(pk=int(status.url.strip("/").split("/")[-1]))
+    assert status.user_id == ticket.assignee_id and status.subject == status.url
+    assert f" for {ticket.number} moved to " in status.message
+    current = ticket.current_link.defect
+    assert status.message.startswith(f"{current.key} for ") and current.get_status_display() in status.message
+    # A routed defect tells its team's members, as notify_routed does.
+    routed = rows.filter(kind=Notification.Kind.ROUTED).first()
+    defect = Defect.objects.get(pk=int(routed.url.strip("/").split("/")[-1]))
+    assert routed.team_wide and routed.user in defect.team.members.all()
+    assert routed.message == f"{defect.key} {defect.title} ({defect.severity}) was routed to {defect.team}"
+    # Every one was emailed; the old are mostly read and some are not.
+    assert not rows.filter(emailed_at__isnull=True).exists()
+    assert rows.filter(read_at__isnull=True).exists() and rows.filter(read_at__isnull=False).exists()
+    assert not rows.filter(read_at__lt=F("created_at")).exists()

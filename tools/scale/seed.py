@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from core.models import AuditEntry
+from core.models import AuditEntry, Notification
 from defects.models import Comment, Defect, TicketDefectLink
 from enhancements.models import EnhancementRequest, RequestDemand, TicketRequestLink
 from enhancements.services.demand import demand_rows_rebuild
@@ -21,6 +21,7 @@ from tools.scale.catalog import already_seeded, build_catalog
 from tools.scale.seed_code import commit_counts, generate_code
 from tools.scale.seed_defects import affected_version_rows, generate_defects
 from tools.scale.seed_history import audit_rows, comment_rows
+from tools.scale.seed_notifications import notification_rows
 from tools.scale.seed_portal import seed_portal
 from tools.scale.seed_requests import generate_requests
 from tools.scale.seed_tickets import generate_tickets
@@ -45,6 +46,7 @@ class SeedSummary:
     request_links: int = 0
     commits: int = 0
     builds: int = 0
+    notifications: int = 0
 
 
 def seed_scale(
@@ -86,6 +88,7 @@ def seed_scale(
         loaded = [
             Defect, Defect.affected_versions.through, Ticket, TicketDefectLink, AuditEntry, Comment,
             EnhancementRequest, TicketRequestLink, RequestDemand, Commit, CommitLink, Tag, FixRelease, Build,
+            Notification,
         ]
         with foreign_key_checks_skipped(), indexes_built_after(loaded):
             write_rows(Defect, (d.row for d in seeded_defects))
@@ -99,6 +102,10 @@ def seed_scale(
             log(f"wrote {audited} audit entries ({time.monotonic() - began:.0f} s)")
             comments = write_rows(Comment, comment_rows(rng, catalog, seeded_defects, seeded.tickets))
             log(f"wrote {comments} comments ({time.monotonic() - began:.0f} s)")
+            notified = write_rows(
+                Notification, notification_rows(rng, catalog, seeded_defects, seeded.tickets, seeded.links, now=now)
+            )
+            log(f"wrote {notified} notifications ({time.monotonic() - began:.0f} s)")
             write_rows(EnhancementRequest, request_rows)
             write_rows(TicketRequestLink, request_links)
             demand_rows_rebuild()
@@ -118,11 +125,11 @@ def seed_scale(
         log(f"opened {seed_portal(rng, catalog)} customer portal accounts")
     analyze([
         Customer, Contact, User, Ticket, Defect, TicketDefectLink, AuditEntry, Comment, EnhancementRequest,
-        TicketRequestLink, RequestDemand, Commit, CommitLink, Tag, FixRelease, Build,
+        TicketRequestLink, RequestDemand, Commit, CommitLink, Tag, FixRelease, Build, Notification,
     ])
     return SeedSummary(
         customers=len(catalog.customer_ids), tickets=len(seeded.tickets), defects=len(seeded_defects),
         links=len(seeded.links), audit_entries=audited, comments=comments, seconds=time.monotonic() - began,
         requests=len(request_rows), request_links=len(request_links),
-        commits=len(code.commits), builds=len(code.builds),
+        commits=len(code.commits), builds=len(code.builds), notifications=notified,
     )

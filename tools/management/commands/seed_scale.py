@@ -31,7 +31,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"Seeded {summary.tickets} tickets, {summary.defects} defects, {summary.links} links, "
             f"{summary.customers} customers, {summary.requests} requests with {summary.request_links} ticket links, "
-            f"{summary.comments} comments and "
+            f"{summary.comments} comments, {summary.notifications} notifications and "
             f"{summary.audit_entries} audit entries "
             f"in {summary.seconds:.1f} s."
         ))
