@@ -88,7 +88,17 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["user", "read_at", "-created_at"], name="notification_inbox"),
+            # A user's unread messages, newest first (the count, the dashboard, "Unread"). Partial:
+            # IS NULL on a column of the index would not give PostgreSQL the order by time.
+            models.Index(
+                fields=["user", "-created_at"], condition=models.Q(read_at__isnull=True), name="notification_unread",
+            ),
+            # A user's newest messages: the API's list and the window the list groups.
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_newest"),
+            # Questions from engineering: the dashboard pins the unread ones on every view.
+            models.Index(
+                fields=["user", "-created_at"], condition=models.Q(kind="needs_info"), name="notification_needs_info",
+            ),
             # The list groups a user's messages by subject; a group is read or marked read by it.
             models.Index(fields=["user", "subject"], name="notification_subject"),
             # A digest reads the messages of one user not emailed yet.

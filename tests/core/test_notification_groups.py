@@ -152,3 +152,21 @@ def test_team_wide_news_is_marked_as_such(engineer, team, agent, make_ticket):
     routed = Notification.objects.get(user=engineer, kind=K.ROUTED)
     assert routed.team_wide is True
     assert routed.subject.startswith("/defects/")
+
+
+def test_the_list_groups_only_the_newest_messages_and_counts_within_them(as_user, api, agent, monkeypatch):
+    from core import notifications
+
+    monkeypatch.setattr(notifications, "GROUPED_WINDOW", 6)
+    # Ticket 1's three old messages, then ticket 2's and ticket 3's: the newest six are all but two of ticket 1's.
+    for ticket, events in ((1, 3), (2, 3), (3, 2)):
+        for event in range(events):
+            notify(users=[agent], kind=K.DEFECT_STATUS, message=f"HD-{ticket}: step {event}", url=f"/tickets/{ticket}/")
+
+    groups = notification_groups(agent, limit=50)
+    assert [(g.subject, g.count) for g in groups] == [("/tickets/3/", 2), ("/tickets/2/", 3), ("/tickets/1/", 1)]
+    answer = api(agent).get("/api/notifications/groups/").json()
+    assert answer["count"] == 3 and [row["count"] for row in answer["results"]] == [2, 3, 1]
+    # Older messages stay stored and are marked read with their subject.
+    assert as_user(agent).post(f"/notifications/{groups[2].latest.pk}/read/", {"open": "1"}).status_code == 302
+    assert not Notification.objects.filter(user=agent, subject="/tickets/1/", read_at__isnull=True).exists()
