@@ -278,6 +278,9 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
         Target("API defect commits", "engineer", [f"{api}/defects/{pk}/commits/" for pk in recent_defects], api=True),
         Target("API requests", "manager",
                [f"{api}/requests/", f"{api}/requests/?status=new&product={product_id}"], api=True),
+        Target("API builds", "manager", [f"{api}/builds/", f"{api}/builds/?page=40"], api=True),
+        Target("API notifications", "agent", [f"{api}/notifications/", f"{api}/notifications/groups/"], api=True),
+        Target("API products", "agent", [f"{api}/products/"], api=True),
     ]
     hook = hook_target() if hook_target else None
     targets.append(hook or _missing("webhook ingest", "hook", "not available"))
@@ -295,6 +298,9 @@ def portal_targets() -> list[Target]:
         Target("portal ticket list", CONTACT, [home, f"{home}?show=all", f"{home}?show=all&page=2"]),
         Target("portal ticket page", CONTACT, [_url("portal:ticket", pk) for pk in recent]),
         Target("portal installations", CONTACT, [_url("portal:installations")]),
+        # The portal's API answers a contact's session as its pages do.
+        Target("API portal tickets", CONTACT, ["/api/portal/tickets/", "/api/portal/tickets/?page=2"]),
+        Target("API portal installations", CONTACT, ["/api/portal/installations/"]),
     ]
 
 
