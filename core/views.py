@@ -11,6 +11,7 @@ from core.decorators import role_required
 from core.models import Notification
 from core.notifications import (
     FILTERS,
+    GROUPED_WINDOW,
     notification_filter,
     notification_group_rows,
     notification_groups_of,
@@ -32,6 +33,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     filters = [("", "All", "")] + [(name, label, urlencode({"show": name})) for name, (label, _) in FILTERS.items()]
     return render(request, "core/notifications.html", {
         "page": page, "groups": notification_groups_of(page.object_list), "show": show, "filters": filters,
+        "window": f"{GROUPED_WINDOW:,}",
     })
 
 

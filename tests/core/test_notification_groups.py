@@ -170,3 +170,9 @@ def test_the_list_groups_only_the_newest_messages_and_counts_within_them(as_user
     # Older messages stay stored and are marked read with their subject.
     assert as_user(agent).post(f"/notifications/{groups[2].latest.pk}/read/", {"open": "1"}).status_code == 302
     assert not Notification.objects.filter(user=agent, subject="/tickets/1/", read_at__isnull=True).exists()
+
+
+def test_the_last_page_says_how_far_back_the_list_goes(as_user, agent):
+    _flood(agent, tickets=2, events=1)
+    html = as_user(agent).get("/notifications/").content.decode()
+    assert "The list covers your newest 2,000 notifications" in html
