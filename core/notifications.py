@@ -149,7 +149,7 @@ def notification_group_rows(qs: QuerySet) -> QuerySet:
     a third of a second a page. Counts are of the window's messages; older ones stay
     stored and are marked read with their subject.
     """
-    # By time alone, so that each filter's index serves it (notification_inbox for unread).
+    # By time alone, so that each filter's index serves it (notification_unread for unread).
     newest = qs.order_by("-created_at").values("pk")[:GROUPED_WINDOW]
     return (
         qs.filter(pk__in=newest).order_by()

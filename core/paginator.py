@@ -134,7 +134,7 @@ class LargeTablePagination(BoundedPagination):
     def get_paginated_response_schema(self, schema):
         answer = super().get_paginated_response_schema(schema)
         answer["properties"]["count_is_estimate"] = {
-            "type": "boolean", "description": "true when count is the database's estimate (over 10,000 rows)",
+            "type": "boolean", "description": f"true when count is the database's estimate (over {COUNT_CAP:,} rows)",
         }
         answer["required"] = [*answer.get("required", []), "count_is_estimate"]
         return answer
