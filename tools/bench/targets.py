@@ -278,7 +278,7 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
         Target("API defect commits", "engineer", [f"{api}/defects/{pk}/commits/" for pk in recent_defects], api=True),
         Target("API requests", "manager",
                [f"{api}/requests/", f"{api}/requests/?status=new&product={product_id}"], api=True),
-        Target("API builds", "manager", [f"{api}/builds/", f"{api}/builds/?page=40"], api=True),
+        Target("API builds", "manager", [f"{api}/builds/"], api=True),
         Target("API notifications", "agent", [f"{api}/notifications/", f"{api}/notifications/groups/"], api=True),
         Target("API products", "agent", [f"{api}/products/"], api=True),
     ]
