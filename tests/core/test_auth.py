@@ -17,17 +17,22 @@ def signed_in(client, user):
     return client
 
 
+def assert_roles_read_with(queries, reader: str) -> None:
+    """One query matching `reader` carries the group names, and no other query reads the group tables."""
+    sqls = [query["sql"] for query in queries.captured_queries]
+    reads = [sql for sql in sqls if reader in sql]
+    assert len(reads) == 1 and "ARRAY(SELECT" in reads[0]
+    others = [sql for sql in sqls if sql not in reads]
+    assert not [sql for sql in others if '"auth_group"' in sql or '"auth_user_groups"' in sql]
+
+
 def test_a_signed_in_page_reads_the_users_roles_in_the_users_own_query(client, agent):
     if connection.vendor != "postgresql":
         pytest.skip("the roles are read beside the user's row on PostgreSQL only")
     signed_in(client, agent)
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/tickets/").status_code == 200
-    sqls = [query["sql"] for query in queries.captured_queries]
-    user_reads = [sql for sql in sqls if 'FROM "auth_user"' in sql]
-    assert len(user_reads) == 1 and "ARRAY(SELECT" in user_reads[0]
-    others = [sql for sql in sqls if sql not in user_reads]
-    assert not [sql for sql in others if '"auth_group"' in sql or '"auth_user_groups"' in sql]
+    assert_roles_read_with(queries, 'FROM "auth_user"')
 
 
 def test_the_backend_gives_each_user_their_own_roles_and_none_to_a_user_without_groups(agent, engineer, outsider):
@@ -70,11 +75,7 @@ def test_an_api_token_brings_its_users_roles_in_the_tokens_own_query(agent):
     client = _token_client(agent)
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/api/tickets/").status_code == 200
-    sqls = [query["sql"] for query in queries.captured_queries]
-    token_reads = [sql for sql in sqls if 'FROM "handoff_apitoken"' in sql]
-    assert len(token_reads) == 1 and "ARRAY(SELECT" in token_reads[0]
-    others = [sql for sql in sqls if sql not in token_reads]
-    assert not [sql for sql in others if '"auth_group"' in sql or '"auth_user_groups"' in sql]
+    assert_roles_read_with(queries, 'FROM "handoff_apitoken"')
 
 
 def test_a_role_taken_away_counts_from_the_next_api_request(agent):
