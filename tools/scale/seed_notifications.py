@@ -23,7 +23,6 @@ from tools.scale.seed_defects import SeededDefect
 
 Kind = Notification.Kind
 S = Defect.Status
-STATUS_LABELS = dict(S.choices)
 # Read within days, bar a few; the last week's are half unread.
 RECENT = timedelta(days=7)
 
@@ -49,7 +48,7 @@ def _status_message(key: str, number: str, status: str, release: tuple[str, date
             version, released_at = release
             note = f"fixed in {version}, released {format_day(released_at) if released_at else 'date not recorded'}"
         return Kind.RELEASED, f"{key} for {number}: {note}. Tell the customer."
-    return Kind.DEFECT_STATUS, f"{key} for {number} moved to {STATUS_LABELS[status]}"
+    return Kind.DEFECT_STATUS, f"{key} for {number} moved to {S(status).label}"
 
 
 def notification_rows(
