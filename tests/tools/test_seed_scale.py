@@ -166,6 +166,11 @@ def test_notifications_reach_the_agents_and_teams_as_the_services_word_them(seed
     assert f" for {ticket.number} moved to " in status.message
     current = ticket.current_link.defect
     assert status.message.startswith(f"{current.key} for ") and current.get_status_display() in status.message
+    # A released fix is told as the services tell it: its release and the day it shipped.
+    released = rows.filter(kind=Notification.Kind.RELEASED).first()
+    assert released is not None and released.message.endswith(". Tell the customer.")
+    fixed = Ticket.objects.get(pk=int(released.url.strip("/").split("/")[-1])).current_link.defect
+    assert f": fixed in {fixed.fixed_in_release.version}, released " in released.message
     # A routed defect tells its team's members, as notify_routed does.
     routed = rows.filter(kind=Notification.Kind.ROUTED).first()
     defect = Defect.objects.get(pk=int(routed.url.strip("/").split("/")[-1]))

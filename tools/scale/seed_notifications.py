@@ -13,11 +13,12 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from core.dates import format_day
 from core.models import Notification
 from core.paths import path_maker
 from defects.models import Defect, Team
 from releases.models import Release
+from tickets.models import Ticket
+from tickets.services.follow import follow_message
 from tools.scale.catalog import Catalog
 from tools.scale.seed_defects import SeededDefect
 
@@ -37,18 +38,11 @@ def _row(rng: random.Random, *, user_id: int, kind: str, message: str, url: str,
     }
 
 
-def _status_message(key: str, number: str, status: str, release: tuple[str, datetime | None] | None) -> tuple:
-    """tickets.services.follow.follow_message's (kind, message), from rows rather than models."""
-    if status == S.NEEDS_INFO:
-        return Kind.NEEDS_INFO, f"Engineering needs information on {key} for {number}"
-    if status == S.RELEASED:
-        if release is None:
-            note = "released"
-        else:
-            version, released_at = release
-            note = f"fixed in {version}, released {format_day(released_at) if released_at else 'date not recorded'}"
-        return Kind.RELEASED, f"{key} for {number}: {note}. Tell the customer."
-    return Kind.DEFECT_STATUS, f"{key} for {number} moved to {S(status).label}"
+def _status_message(defect: dict, number: str, fixed_in: Release | None) -> tuple[str, str]:
+    """The services' own (kind, message) for the ticket's agent (tickets.services.follow.follow_message),
+    given unsaved models holding what it reads."""
+    model = Defect(key=defect["key"], status=defect["status"], fixed_in_release=fixed_in)
+    return follow_message(model, Ticket(number=number), "")
 
 
 def notification_rows(
@@ -60,8 +54,7 @@ def notification_rows(
     What they need from the database is read here, before the first row: the rows are
     written by COPY, during which the connection takes no other query.
     """
-    releases = {pk: (version, released_at) for pk, version, released_at in
-                Release.objects.values_list("pk", "version", "released_at")}
+    releases = {release.pk: release for release in Release.objects.only("pk", "version", "released_at")}
     teams = {team.pk: (team.name, [user.pk for user in team.members.all()])
              for team in Team.objects.prefetch_related("members")}
     return _rows(rng, catalog, defects, tickets, links, releases=releases, teams=teams, now=now)
@@ -88,14 +81,12 @@ def _rows(
         actor = rng.choice(catalog.engineers).pk
         at = max(defect["updated_at"], link["linked_at"])
         if defect["planned_release_id"] is not None:
-            version = releases[defect["planned_release_id"]][0]
+            version = releases[defect["planned_release_id"]].version
             yield _row(rng, user_id=ticket["assignee_id"], kind=Kind.PLANNED_RELEASE, url=url, actor_id=actor,
                        message=f"{defect['key']} for {ticket['number']}: planned for {version} "
                                "(an estimate, not a promise)", at=link["linked_at"], now=now)
         if defect["status"] not in (S.NEW, S.TRIAGE):
-            kind, message = _status_message(
-                defect["key"], ticket["number"], defect["status"], releases.get(defect["fixed_in_release_id"]),
-            )
+            kind, message = _status_message(defect, ticket["number"], releases.get(defect["fixed_in_release_id"]))
             yield _row(rng, user_id=ticket["assignee_id"], kind=kind, message=message, url=url, actor_id=actor,
                        at=at, now=now)
     for seeded in defects:
