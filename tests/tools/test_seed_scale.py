@@ -171,6 +171,13 @@ def test_notifications_reach_the_agents_and_teams_as_the_services_word_them(seed
     assert released is not None and released.message.endswith(". Tell the customer.")
     fixed = Ticket.objects.get(pk=int(released.url.strip("/").split("/")[-1])).current_link.defect
     assert f": fixed in {fixed.fixed_in_release.version}, released " in released.message
+    # A planned release is told as an estimate, as tickets_on_defect_edited tells it.
+    planned = rows.filter(kind=Notification.Kind.PLANNED_RELEASE).first()
+    ticket = Ticket.objects.get(pk=int(planned.url.strip("/").split("/")[-1]))
+    defect = ticket.current_link.defect
+    assert planned.message == (
+        f"{defect.key} for {ticket.number}: planned for {defect.planned_release.version} (an estimate, not a promise)"
+    )
     # A routed defect tells its team's members, as notify_routed does.
     routed = rows.filter(kind=Notification.Kind.ROUTED).first()
     defect = Defect.objects.get(pk=int(routed.url.strip("/").split("/")[-1]))

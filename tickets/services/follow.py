@@ -73,7 +73,7 @@ def follow_message(defect: Defect, ticket: Ticket, reason: str) -> tuple[str, st
     if defect.status == S.RELEASED:
         return (
             Notification.Kind.RELEASED,
-            f"{defect.key} for {ticket.number}: {release_note(defect)}. Tell the customer.",
+            help_desk_message(defect, ticket, f"{release_note(defect)}. Tell the customer."),
         )
     return (
         Notification.Kind.DEFECT_STATUS,
@@ -128,10 +128,20 @@ def tickets_on_defect_transitioned(
         )
 
 
+def help_desk_message(defect: Defect, ticket: Ticket, text: str) -> str:
+    """What a ticket's agent is told of its defect: "DEF-7 for HD-1042: <text>"."""
+    return f"{defect.key} for {ticket.number}: {text}"
+
+
+def plan_text(release) -> str:
+    """A defect's planned release as the help desk hears of it: an estimate, never a promise."""
+    return f"planned for {release.version} (an estimate, not a promise)" if release else "no planned release any more"
+
+
 def _tell_the_help_desk(*, defect: Defect, actor, kind: str, text: str) -> None:
     for ticket in following_tickets(defect):
         notify(
-            users=[ticket.assignee], kind=kind, message=f"{defect.key} for {ticket.number}: {text}",
+            users=[ticket.assignee], kind=kind, message=help_desk_message(defect, ticket, text),
             url=reverse("tickets:detail", args=[ticket.pk]), actor=actor,
         )
 
@@ -143,11 +153,9 @@ def tickets_on_defect_edited(*, defect: Defect, changes: dict, actor, channel: s
         if release is not None:
             # A new estimate replaces one that slipped: the help desk may quote it.
             tickets_clear_slip(defect=defect, actor=actor, channel=channel)
-        text = (
-            f"planned for {release.version} (an estimate, not a promise)" if release
-            else "no planned release any more"
+        _tell_the_help_desk(
+            defect=defect, actor=actor, kind=Notification.Kind.PLANNED_RELEASE, text=plan_text(release),
         )
-        _tell_the_help_desk(defect=defect, actor=actor, kind=Notification.Kind.PLANNED_RELEASE, text=text)
     if "severity" in changes:
         _tell_the_help_desk(
             defect=defect, actor=actor, kind=Notification.Kind.SEVERITY,

@@ -1,7 +1,7 @@
 """Notifications for seeded data, worded and addressed as the services write them.
 
-- Each ticket's agent hears of its current defect's status (tickets.services.follow),
-  and of the defect's planned release when it has one.
+- Each ticket's agent hears of its current defect's status and of its planned release,
+  worded by tickets.services.follow itself, given unsaved models holding what it reads.
 - Each routed defect tells the members of its team (defects.services.changes.notify_routed).
 
 Older messages are mostly read and every one was emailed (the seeded users all
@@ -18,7 +18,7 @@ from core.paths import path_maker
 from defects.models import Defect, Team
 from releases.models import Release
 from tickets.models import Ticket
-from tickets.services.follow import follow_message
+from tickets.services.follow import follow_message, help_desk_message, plan_text
 from tools.scale.catalog import Catalog
 from tools.scale.seed_defects import SeededDefect
 
@@ -36,13 +36,6 @@ def _row(rng: random.Random, *, user_id: int, kind: str, message: str, url: str,
         "created_at": at, "read_at": None if unread else min(now, at + timedelta(hours=48 * rng.random())),
         "subject": url, "team_wide": team_wide, "emailed_at": at,
     }
-
-
-def _status_message(defect: dict, number: str, fixed_in: Release | None) -> tuple[str, str]:
-    """The services' own (kind, message) for the ticket's agent (tickets.services.follow.follow_message),
-    given unsaved models holding what it reads."""
-    model = Defect(key=defect["key"], status=defect["status"], fixed_in_release=fixed_in)
-    return follow_message(model, Ticket(number=number), "")
 
 
 def notification_rows(
@@ -80,13 +73,15 @@ def _rows(
         url = ticket_url(ticket["id"])
         actor = rng.choice(catalog.engineers).pk
         at = max(defect["updated_at"], link["linked_at"])
+        told = Defect(key=defect["key"], status=defect["status"],
+                      fixed_in_release=releases.get(defect["fixed_in_release_id"]))
+        about = Ticket(number=ticket["number"])
         if defect["planned_release_id"] is not None:
-            version = releases[defect["planned_release_id"]].version
+            message = help_desk_message(told, about, plan_text(releases[defect["planned_release_id"]]))
             yield _row(rng, user_id=ticket["assignee_id"], kind=Kind.PLANNED_RELEASE, url=url, actor_id=actor,
-                       message=f"{defect['key']} for {ticket['number']}: planned for {version} "
-                               "(an estimate, not a promise)", at=link["linked_at"], now=now)
+                       message=message, at=link["linked_at"], now=now)
         if defect["status"] not in (S.NEW, S.TRIAGE):
-            kind, message = _status_message(defect, ticket["number"], releases.get(defect["fixed_in_release_id"]))
+            kind, message = follow_message(told, about, "")
             yield _row(rng, user_id=ticket["assignee_id"], kind=kind, message=message, url=url, actor_id=actor,
                        at=at, now=now)
     for seeded in defects:
