@@ -1,13 +1,14 @@
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 
 from core.models import AuditEntry, Channel, Notification
 from core.versions import version_sort_key
-from defects.models import Comment, Defect, TicketDefectLink
+from defects.models import Comment, Defect, Team, TicketDefectLink
 from defects.severity import Impact
 from enhancements.models import EnhancementRequest, RequestDemand, TicketRequestLink
 from enhancements.services.demand import request_refresh_demand
@@ -15,6 +16,7 @@ from releases.code.models import Build, CommitLink, FixRelease, Repository, Tag
 from releases.models import Release
 from tickets.models import Contact, Customer, Ticket
 from tickets.services.tickets import ticket_create
+from tools.scale.seed import seed_scale
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +189,15 @@ def test_notifications_reach_the_agents_and_teams_as_the_services_word_them(seed
     assert not rows.filter(emailed_at__isnull=True).exists()
     assert rows.filter(read_at__isnull=True).exists() and rows.filter(read_at__isnull=False).exists()
     assert not rows.filter(read_at__lt=F("created_at")).exists()
+
+
+def test_the_bench_engineer_works_in_the_busiest_team_and_hears_of_its_routed_defects():
+    # As at a million tickets: thirty engineers, so that a team is a few of them, not everyone.
+    seed_scale(tickets=TICKETS, defects=DEFECTS, engineers=30)
+    engineer = User.objects.get(username="scale-engineer-001")
+    busiest = Team.objects.annotate(n=Count("defects")).order_by("-n", "pk").first()
+    assert busiest.members.filter(pk=engineer.pk).exists()
+    # Every routed defect of the team tells them, bar those they filed themselves.
+    told = Notification.objects.filter(user=engineer, kind=Notification.Kind.ROUTED, team_wide=True)
+    expected = Defect.objects.filter(team=busiest).exclude(created_by=engineer).values_list("id", flat=True)
+    assert expected and {f"/defects/{pk}/" for pk in expected} <= set(told.values_list("url", flat=True))

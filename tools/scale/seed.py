@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.models import AuditEntry, Notification
-from defects.models import Comment, Defect, TicketDefectLink
+from defects.models import Comment, Defect, Team, TicketDefectLink
 from enhancements.models import EnhancementRequest, RequestDemand, TicketRequestLink
 from enhancements.services.demand import demand_rows_rebuild
 from releases.code.models import Build, Commit, CommitLink, FixRelease, Tag
@@ -19,7 +19,7 @@ from tickets.models import Contact, Customer, Ticket
 from tools.scale.bulk import analyze, foreign_key_checks_skipped, indexes_built_after, reserve_ids, write_rows
 from tools.scale.catalog import already_seeded, build_catalog
 from tools.scale.seed_code import commit_counts, generate_code
-from tools.scale.seed_defects import affected_version_rows, generate_defects
+from tools.scale.seed_defects import affected_version_rows, busiest_team, generate_defects
 from tools.scale.seed_history import audit_rows, comment_rows
 from tools.scale.seed_notifications import notification_rows
 from tools.scale.seed_portal import seed_portal
@@ -50,7 +50,8 @@ class SeedSummary:
 
 
 def seed_scale(
-    *, tickets: int, defects: int, customers: int | None = None, random_seed: int = 7,
+    *, tickets: int, defects: int, customers: int | None = None, engineers: int | None = None,
+    random_seed: int = 7,
     log: Callable[[str], None] = lambda message: None,
 ) -> SeedSummary:
     """Seed `tickets` tickets and `defects` defects, all or nothing.
@@ -66,13 +67,18 @@ def seed_scale(
     rng = random.Random(random_seed)
     now = timezone.now()
     customers = customers or min(2000, max(5, tickets // 100))
+    engineers = engineers or max(3, min(30, defects // 1500))
     with transaction.atomic():
         catalog = build_catalog(
             rng, customers=customers, agents=max(3, min(40, tickets // 5000)),
-            engineers=max(3, min(30, defects // 1500)), now=now, span=SPAN,
+            engineers=engineers, now=now, span=SPAN,
         )
         log(f"catalog: {len(catalog.customer_ids)} customers, {len(catalog.products)} products")
         seeded_defects = generate_defects(rng, catalog, reserve_ids(Defect, defects), now=now, span=SPAN)
+        # The first engineer (the bench's) works in the busiest team, as a busy engineer does:
+        # their queue, dashboard and notifications are then a full team's, seeded with the rest.
+        if (busiest := busiest_team(seeded_defects)) is not None:
+            Team.objects.get(pk=busiest).members.add(catalog.engineers[0])
         seeded = generate_tickets(rng, catalog, seeded_defects, reserve_ids(Ticket, tickets), now=now, span=SPAN)
         log(
             f"generated {len(seeded.tickets)} tickets, {len(seeded_defects)} defects, "

@@ -1,6 +1,7 @@
 """Seeded defects: statuses that follow age, routed teams, planned and fixed-in releases."""
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -110,3 +111,9 @@ def affected_version_rows(rng: random.Random, defects: list[SeededDefect]) -> li
         for defect in defects
         if defect.info.versions
     ]
+
+
+def busiest_team(defects: list[SeededDefect]) -> int | None:
+    """The id of the team routed the most of `defects` (the lower id of a tie), or None when none is routed."""
+    counts = Counter(d.row["team_id"] for d in defects if d.row["team_id"] is not None)
+    return min(counts, key=lambda team_id: (-counts[team_id], team_id)) if counts else None
