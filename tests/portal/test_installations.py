@@ -1,6 +1,8 @@
 """'Our installations' and the upgrade advice built on them with the release report's rule."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import AuditEntry, Channel
@@ -126,6 +128,37 @@ def test_many_fixed_tickets_are_named_twenty_at_a_time_and_an_open_one_is_not_am
     html = portal_client(contact).get(reverse("portal:installations")).content.decode()
     held = html[html.index("Already fixed in what you run"):]
     assert held.count('href="/portal/tickets/') == 20 and "and 3 more" in held
+
+
+def test_the_advice_costs_the_same_queries_for_one_fixed_ticket_or_eight_on_two_installations(
+    make_ticket, contact, agent, engineer, manager, product, release, portal_client, portal_api, portal_customer,
+):
+    def fix(subject):
+        fixed = walk(escalate(make_ticket(contact=contact, subject=subject), agent), Defect.Status.FIXED, engineer)
+        defect_update(defect=fixed, actor=engineer, channel=Channel.WEB, fixed_in_release=release)
+
+    fix("Fixed 0")
+    release_ship(release=release, actor=manager, channel=Channel.WEB, reason="Checked by hand.")
+    old = ProductVersion.objects.create(product=product, name="2.3.9")
+    Installation.objects.create(customer=contact.customer, product=product, version=old, environment="Production")
+    client, api = portal_client(contact), portal_api(contact)
+    api.get("/api/portal/installations/")  # the token's first use notes when it was used
+
+    def read() -> tuple[int, int, str]:
+        with CaptureQueriesContext(connection) as page:
+            html = client.get(reverse("portal:installations")).content.decode()
+        with CaptureQueriesContext(connection) as listed:
+            assert api.get("/api/portal/installations/").status_code == 200
+        return len(page.captured_queries), len(listed.captured_queries), html
+
+    page_one, api_one, _ = read()
+    for n in range(1, 8):
+        fix(f"Fixed {n}")
+    Installation.objects.create(customer=contact.customer, product=product, version=None, environment="Staging")
+    page_eight, api_eight, html = read()
+
+    assert html.count("Fixed ") >= 8
+    assert (page_eight, api_eight) == (page_one, api_one)
 
 
 def test_the_version_choice_lists_hundreds_of_versions_without_a_template_per_option(
