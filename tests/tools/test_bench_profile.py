@@ -1,5 +1,7 @@
 """`make bench-profile`'s clock: each moment of a request charged to exactly one part."""
 
+import gc
+import sys
 import time
 
 import pytest
@@ -38,3 +40,13 @@ def test_a_page_s_time_is_split_into_its_parts(agent, ticket):
     parts = sum(result.mean(part) for part in profile.PARTS)
     assert parts == pytest.approx(sum(result.totals) / 3, rel=0.05)
     assert "ticket page" in profile.table([result])
+
+
+def test_the_profile_starts_as_a_served_process_does_with_start_up_frozen():
+    gc.unfreeze()
+    sys.modules.pop("handoff.wsgi", None)
+    try:
+        profile.start_as_served()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -44,6 +44,7 @@ class Command(BaseCommand):
             server.collect_static(env)
             sys.exit(subprocess.run([sys.executable, "manage.py", "bench_profile", *sys.argv[2:]], env=env).returncode)
 
+        profile.start_as_served()
         give_the_engineer_a_queue()
         clients = {persona: self._client(persona) for persona in (*PERSONAS, CONTACT)}
         tokens = {persona: self._token(persona) for persona in PERSONAS}
