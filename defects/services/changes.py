@@ -20,13 +20,17 @@ EDITABLE = (
 )
 
 
+def routed_message(defect: Defect, team) -> str:
+    """What a team is told of a defect routed to it: "DEF-7 Totals are off (high) was routed to Billing"."""
+    return f"{defect.key} {defect.title} ({defect.severity}) was routed to {team}"
+
+
 def notify_routed(*, defect: Defect, actor) -> None:
     """Tell the members of the defect's team that it landed in their queue."""
     if defect.team_id is None:
         return
     notify(
-        users=defect.team.members.all(), kind=Notification.Kind.ROUTED,
-        message=f"{defect.key} {defect.title} ({defect.severity}) was routed to {defect.team}",
+        users=defect.team.members.all(), kind=Notification.Kind.ROUTED, message=routed_message(defect, defect.team),
         url=reverse("defects:detail", args=[defect.pk]), actor=actor, team_wide=True,
     )
 

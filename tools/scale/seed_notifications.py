@@ -2,7 +2,7 @@
 
 - Each ticket's agent hears of its current defect's status and of its planned release,
   worded by tickets.services.follow itself, given unsaved models holding what it reads.
-- Each routed defect tells the members of its team (defects.services.changes.notify_routed).
+- Each routed defect tells the members of its team, worded by defects.services.changes.routed_message.
 
 Older messages are mostly read and every one was emailed (the seeded users all
 have an address and no digest), so the inbox, the unread count and the digest's
@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from core.models import Notification
 from core.paths import path_maker
 from defects.models import Defect, Team
+from defects.services.changes import routed_message
 from releases.models import Release
 from tickets.models import Ticket
 from tickets.services.follow import follow_message, help_desk_message, plan_text
@@ -89,7 +90,7 @@ def _rows(
         if defect["team_id"] is None:
             continue
         name, members = teams[defect["team_id"]]
-        message = f"{defect['key']} {defect['title']} ({defect['severity']}) was routed to {name}"
+        message = routed_message(Defect(key=defect["key"], title=defect["title"], severity=defect["severity"]), name)
         for user_id in members:
             if user_id == defect["created_by_id"]:
                 continue
