@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from defects.models import Defect, Team, TicketDefectLink
@@ -85,49 +85,39 @@ def agent_board(user) -> AgentBoard:
     return board
 
 
-# What orders a request row and places it in its sections; the rest is read for the rows shown.
-REQUEST_KEYS = (
-    "id", "status", "updated_at", "request_links__request_id", "request_links__request__status_changed_at",
-    "request_links__linked_at", "request_links__id",
-)
-
-
 def _request_sections(user, board: AgentBoard) -> None:
-    """My open tickets that asked product management, each with its request (three queries).
+    """My open tickets that asked product management, each with its newest request (three queries).
 
     Read through the reverse relation of the enhancements app's links (the app
-    above this one). A ticket that asked for two requests shows its newest. The two
-    sections are two reads, each off its own index (my tickets by status; requests
-    by when their status moved), rather than one read with an OR that no index
-    serves and that joins every link of every open ticket of mine. Those reads take
-    only what orders and places a row: an agent may have hundreds of tickets waiting,
-    and the customer, the request's key and its releases are read for the few rows
-    the page lists (_fill_shown).
+    above this one). A ticket that asked for two requests shows its newest, as the
+    ticket list shows it (tickets.selectors.current_requests): the database keeps
+    that link only, and orders the rows, so each is a ticket id and a request id.
+    The two sections are two reads, each off its own index (my tickets by status;
+    requests by when their status moved), rather than one read with an OR that no
+    index serves. An agent may have hundreds of tickets waiting; the customer, the
+    request's key and its releases are read for the few rows the page lists (_fill_shown).
     """
     since = timezone.now() - timedelta(days=RECENT_REQUEST_DAYS)
-    # Each read keeps the MAX_ROWS its section would show first (the order below), not any
-    # MAX_ROWS: an agent may have more tickets waiting than a section counts.
+    # The link model through the relation's own field: no import of the app above.
+    links = Ticket._meta.get_field("request_links").related_model.objects
+    newest = links.filter(ticket=OuterRef("pk")).order_by("-linked_at", "-id").values("id")[:1]
+    # Each read keeps the MAX_ROWS its section would show first, not any MAX_ROWS: an agent
+    # may have more tickets waiting than a section counts. The link's conditions are in
+    # one filter() so that they are about the same link (one join).
     mine = ticket_list(user=user).filter(assignee=user).order_by(
         F("request_links__request__status_changed_at").desc(nulls_last=True), "-updated_at", "-id",
     )
-    waiting = mine.filter(status=Ticket.Status.AWAITING_PRODUCT, request_links__isnull=False)
-    changed = mine.filter(status__in=OPEN_TICKET_STATUSES, request_links__request__status_changed_at__gte=since)
-    # A ticket that asked for several requests (one open at a time) is listed with its newest,
-    # as the ticket list shows it (tickets.selectors.current_requests): the last linked.
-    newest: dict[int, tuple] = {}
-    for row in (*waiting.values_list(*REQUEST_KEYS)[:MAX_ROWS], *changed.values_list(*REQUEST_KEYS)[:MAX_ROWS]):
-        kept = newest.get(row[0])
-        if kept is None or row[5:] > kept[5:]:
-            newest[row[0]] = row
-    epoch = since - timedelta(days=365 * 100)
-    rows = sorted(newest.values(), key=lambda row: (row[4] or epoch, row[2], row[0]), reverse=True)
-    for ticket_id, status, _, request_id, changed_at, *_ in rows:
-        # One dict per ticket: a ticket in both sections is filled once for both.
-        ticket = {"id": ticket_id, "status": status, "request": {"id": request_id}}
-        if changed_at is not None and changed_at >= since:
-            board.requests_changed.tickets.append(ticket)
-        if status == Ticket.Status.AWAITING_PRODUCT:
-            board.awaiting_product.tickets.append(ticket)
+    waiting = mine.filter(status=Ticket.Status.AWAITING_PRODUCT, request_links__id=Subquery(newest))
+    changed = mine.filter(
+        status__in=OPEN_TICKET_STATUSES, request_links__id=Subquery(newest),
+        request_links__request__status_changed_at__gte=since,
+    )
+    # One dict per ticket: a ticket in both sections is filled once for both.
+    tickets: dict[int, dict] = {}
+    for section, rows in ((board.awaiting_product, waiting), (board.requests_changed, changed)):
+        for ticket_id, request_id in rows.values_list("id", "request_links__request_id")[:MAX_ROWS]:
+            ticket = tickets.setdefault(ticket_id, {"id": ticket_id, "request": {"id": request_id}})
+            section.tickets.append(ticket)
     _fill_shown([*board.awaiting_product.shown, *board.requests_changed.shown])
 
 

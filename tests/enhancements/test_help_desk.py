@@ -152,3 +152,36 @@ def test_the_agent_board_lists_each_ticket_with_its_newest_request_when_requests
     assert shown == {"Both": (newer.key, first.customer.name), "Older only": (older.key, second.customer.name)}
     html = as_user(agent).get("/").content.decode()
     assert html.count(older.key) == 1 and html.count(newer.key) == 1
+
+
+def test_the_agent_board_follows_each_tickets_newest_request_whatever_the_tickets_status(
+    as_user, agent, make_ticket,
+):
+    """An open ticket whose older request moved lately, and whose newest has not, is not news:
+    the board, as the ticket list, shows a ticket by its newest request."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from enhancements.models import EnhancementRequest, TicketRequestLink
+    from tickets import dashboard
+    from tickets.models import Ticket
+
+    ticket, other = make_ticket(assignee=agent, subject="Asked twice"), make_ticket(assignee=agent, subject="Other")
+    older = request_from(other, agent, title="Older wish")
+    newer = request_from(ticket, agent, title="Newer wish")
+    earlier = TicketRequestLink.objects.create(
+        ticket=ticket, request=older, customer_id=ticket.customer_id, importance="important"
+    )
+    now = timezone.now()
+    TicketRequestLink.objects.filter(pk=earlier.pk).update(linked_at=now - timedelta(days=40))
+    EnhancementRequest.objects.filter(pk=older.pk).update(status_changed_at=now - timedelta(days=1))
+    EnhancementRequest.objects.filter(pk=newer.pk).update(status_changed_at=now - timedelta(days=30))
+    # Both tickets are back with the help desk: only "changed recently" can list them.
+    Ticket.objects.filter(pk__in=[ticket.pk, other.pk]).update(status=Ticket.Status.OPEN)
+
+    board = dashboard.agent_board(agent)
+
+    changed = {t["subject"]: t["request"]["key"] for t in board.requests_changed.shown}
+    assert changed == {"Other": older.key}
+    assert board.awaiting_product.tickets == []
