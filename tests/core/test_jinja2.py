@@ -201,6 +201,19 @@ def test_the_agents_board_escapes_every_value():
     assert '<p class="muted">No questions from engineering.</p>' in html
 
 
+def test_the_dashboards_notification_entries_escape_every_value():
+    moment = datetime(2026, 12, 4, 19, 26, tzinfo=UTC)
+    linked = SimpleNamespace(url=HOSTILE, message=HOSTILE, created_at=moment)
+    plain = SimpleNamespace(url="", message=HOSTILE, created_at=moment)
+    groups = [SimpleNamespace(latest=linked, count=3), SimpleNamespace(latest=plain, count=1)]
+
+    html = render_fragment("core/notification_items.html", {"groups": groups})
+
+    assert "<script>" not in html
+    assert f'<li class="unread"><a href="{ESCAPED}">{ESCAPED}</a> <span class="badge">3 updates</span>' in html
+    assert f'<li class="unread">{ESCAPED} <span class="muted"><time datetime="2026-12-04T19:26:00+00:00"' in html
+
+
 def test_the_portal_installations_escape_every_value_and_name_twenty_tickets_a_line():
     from portal.views.pages import advice_entries
 

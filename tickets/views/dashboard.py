@@ -31,6 +31,10 @@ def _agent_sections(board: AgentBoard) -> SafeString:
     })
 
 
+def _notification_items(groups: list) -> SafeString:
+    return render_fragment("core/notification_items.html", {"groups": groups}) if groups else SafeString("")
+
+
 @role_required()
 def home(request: HttpRequest) -> HttpResponse:
     """By role: agents see their escalated tickets and asked requests, engineers their queue, managers open
@@ -46,7 +50,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "manager_rows": manager_board() if roles.is_manager(user) else None,
         "request_rows": manager_request_board() if roles.is_manager(user) or roles.is_product_manager(user) else None,
         # Questions from engineering first, kept until read; then the latest other news.
+        # Up to fifty entries, drawn by Jinja2 (templates/jinja2/core/notification_items.html).
         "inbox": inbox,
+        "needs_action_items": _notification_items(inbox.needs_action),
+        "latest_items": _notification_items(inbox.latest),
         "unread_count": inbox.unread,
     }
     return render(request, "tickets/dashboard.html", context)
