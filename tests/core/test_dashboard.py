@@ -94,9 +94,45 @@ def test_unread_notifications_show_on_the_dashboard(as_user, agent):
 
 
 def _queries(client) -> int:
+    """Queries of a view of the dashboard, after a first view has drawn the inbox it keeps."""
+    client.get("/")
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/").status_code == 200
     return len(queries.captured_queries)
+
+
+def _notification_reads(client) -> tuple[str, int]:
+    """The dashboard, and how many of its queries read notifications."""
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/").content.decode()
+    return html, sum('"handoff_notification"' in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_inbox_is_kept_until_a_message_arrives_or_is_read(as_user, agent):
+    from core.models import Notification
+
+    notify(users=[agent], kind="comment", message="First word", url="/tickets/1/")
+    notify(users=[agent], kind="needs_info", message="Which version?", url="/tickets/2/")
+    client = as_user(agent)
+    html, drawn = _notification_reads(client)
+    assert "First word" in html and "Which version?" in section(html, "needs-action") and "(2 unread)" in html
+    html, kept = _notification_reads(client)
+    assert "First word" in html and "(2 unread)" in html
+    assert kept == 1 < drawn  # the state alone (how many unread, the newest), not the groups again
+
+    notify(users=[agent], kind="comment", message="Second word", url="/tickets/3/")
+    html, reads = _notification_reads(client)
+    assert "Second word" in html and "(3 unread)" in html and reads == drawn
+
+    question = Notification.objects.get(user=agent, kind="needs_info")
+    assert client.post(f"/notifications/{question.pk}/read/").status_code == 302
+    html, _ = _notification_reads(client)
+    assert "Which version?" not in html and 'id="needs-action"' not in html and "(2 unread)" in html
+
+    assert client.post("/notifications/read-all/").status_code == 302
+    html, reads = _notification_reads(client)
+    assert "First word" not in html and "Second word" not in html and "unread)" not in html
+    assert reads == 1  # nothing unread: nothing more to read or keep
 
 
 def test_the_dashboard_costs_the_same_queries_for_3_or_30_tickets(as_user, manager, agent, make_ticket, team):

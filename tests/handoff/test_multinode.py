@@ -68,6 +68,7 @@ user("manager", MANAGERS, staff=True)
 connection = Connection.objects.create(
     name="Jira", kind="jira", base_url=JIRA, token="bot@example.com:jira-api-token", project="HD")
 team = Team.objects.create(name="Billing engineering", connection=connection)
+team.members.add(User.objects.get(username="engineer"))  # told of each defect routed to it
 product = Product.objects.create(name="Billing", code="bill", default_team=team)
 customer = Customer.objects.create(name="Acme Corp")
 print(json.dumps({"customer": customer.pk, "product": product.pk}))
@@ -366,6 +367,23 @@ def test_the_manager_charts_are_cached_once_for_all_nodes_and_follow_a_change_ma
 
     assert open_defects(charts(manager, a)) == open_defects(before) + 1
     assert open_defects(charts(manager, b)) == open_defects(before) + 1
+
+
+def test_a_dashboard_inbox_kept_for_all_nodes_shows_a_message_that_arrives_through_either(cluster):
+    a, b = cluster.nodes
+    engineer, agent = Browser("203.0.113.15"), Browser("203.0.113.16")
+    engineer.sign_in(a, "engineer")
+    agent.sign_in(b, "agent")
+    escalate(agent, b, cluster, "Inbox first news")
+
+    page = engineer.get(a, "/")
+    assert page.status_code == 200 and "Inbox first news" in page.text
+    assert cluster.cached("handoff:inbox:*"), "the inbox is not in the shared cache"
+
+    escalate(agent, a, cluster, "Inbox second news")
+    for node in (a, b, a, b):  # both processes of each node
+        page = engineer.get(node, "/")
+        assert "Inbox first news" in page.text and "Inbox second news" in page.text
 
 
 def test_a_lockout_made_through_one_node_refuses_sign_in_on_the_other(cluster):

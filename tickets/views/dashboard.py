@@ -1,13 +1,15 @@
 """The dashboard at /: what needs each role's attention."""
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from core import roles
 from core.decorators import role_required
 from core.jinja2 import render_fragment
-from core.notifications import dashboard_inbox
+from core.notifications import dashboard_inbox, inbox_state
 from core.paths import path_maker
 from tickets.dashboard import AgentBoard, agent_board, engineer_board, manager_board, manager_request_board
 
@@ -31,8 +33,33 @@ def _agent_sections(board: AgentBoard) -> SafeString:
     })
 
 
+# How long a drawn inbox is kept at most; it is drawn again at once when its state moves.
+INBOX_SECONDS = 600
+
+
 def _notification_items(groups: list) -> SafeString:
     return render_fragment("core/notification_items.html", {"groups": groups}) if groups else SafeString("")
+
+
+def _inbox(user) -> dict:
+    """The inbox's two lists, drawn (templates/jinja2/core/notification_items.html), and the unread count.
+
+    Kept, in the cache every process shares, under the state it was drawn from
+    (core.notifications.inbox_state, one query): a message that arrives or is read
+    changes the state and so the key, and the next view draws it again. The reader's
+    time zone is part of the key, as the entries show their times in it.
+    """
+    unread, newest = inbox_state(user)
+    if not unread:
+        return {"unread_count": 0, "needs_action_items": "", "latest_items": ""}
+
+    def draw() -> dict:
+        inbox = dashboard_inbox(user)
+        return {"needs_action_items": _notification_items(inbox.needs_action),
+                "latest_items": _notification_items(inbox.latest)}
+
+    key = f"handoff:inbox:{user.pk}:{unread}:{newest.isoformat()}:{timezone.get_current_timezone_name()}"
+    return {**cache.get_or_set(key, draw, INBOX_SECONDS), "unread_count": unread}
 
 
 @role_required()
@@ -40,7 +67,6 @@ def home(request: HttpRequest) -> HttpResponse:
     """By role: agents see their escalated tickets and asked requests, engineers their queue, managers open
     defects by team, managers and product managers open requests by product team."""
     user = request.user
-    inbox = dashboard_inbox(user)
     board = agent_board(user) if roles.is_agent(user) else None
     context = {
         "agent_board": board,
@@ -50,10 +76,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "manager_rows": manager_board() if roles.is_manager(user) else None,
         "request_rows": manager_request_board() if roles.is_manager(user) or roles.is_product_manager(user) else None,
         # Questions from engineering first, kept until read; then the latest other news.
-        # Up to fifty entries, drawn by Jinja2 (templates/jinja2/core/notification_items.html).
-        "inbox": inbox,
-        "needs_action_items": _notification_items(inbox.needs_action),
-        "latest_items": _notification_items(inbox.latest),
-        "unread_count": inbox.unread,
+        **_inbox(user),
     }
     return render(request, "tickets/dashboard.html", context)
