@@ -14,6 +14,7 @@ enhancement request: only its status is synced back, and the tracker wins).
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from sync.config import ConnectionConfig
 from sync.connectors.base import OutboundChange, TrackerIssue
@@ -21,6 +22,8 @@ from sync.models import ExternalIssue, OutboxItem, SyncConflict
 from sync.services.apply import NotApplied, apply_to_twin
 
 Winner = SyncConflict.Winner
+# The note of a portal change the tracker's won over: it is never sent.
+SUPERSEDED = "Superseded: the tracker's change won."
 RULES: dict[str, str] = {
     "status": Winner.TRACKER,
     "version": Winner.TRACKER,
@@ -49,6 +52,11 @@ def resolve_push_conflict(
 
     Returns True when the tracker's value won: the caller must not push, and the
     tracker's value has been applied to the portal. False: push as planned.
+
+    When the tracker wins, the later changes of the same field still waiting to be
+    sent go too: they were made in the portal before the tracker's value replaced
+    them there, and sending one would leave the tracker with a value the portal no
+    longer holds. A change made after the tracker's value was applied is sent.
     """
     fields = current.fields_for(twin.subject_kind)
     tracker_value = fields.get(field)
@@ -56,8 +64,14 @@ def resolve_push_conflict(
     if field not in fields or tracker_value == twin.synced.get(field) or tracker_value == ours:
         return False
     winner = RULES.get(field, Winner.PORTAL)
-    note = ""
+    note, later = "", []
     if winner == Winner.TRACKER:
+        later = list(
+            OutboxItem.objects.filter(
+                connection_id=item.connection_id, defect_id=item.defect_id, request_id=item.request_id,
+                kind=item.kind, status=OutboxItem.Status.PENDING, pk__gt=item.pk,
+            ).values_list("pk", flat=True)
+        )
         try:
             apply_to_twin(twin=twin, connection=item.connection, config=config, field=field,
                           tracker_value=tracker_value)
@@ -65,6 +79,9 @@ def resolve_push_conflict(
             winner, note = Winner.PORTAL, f"The tracker's value could not be applied: {exc}"
     record_conflict(twin=twin, field=field, portal_value=ours, tracker_value=tracker_value, winner=winner, note=note)
     if winner == Winner.TRACKER:
+        OutboxItem.objects.filter(pk__in=later, status=OutboxItem.Status.PENDING).update(
+            status=OutboxItem.Status.DONE, done_at=timezone.now(), note=SUPERSEDED,
+        )
         twin.synced = {**twin.synced, field: tracker_value}
         twin.save(update_fields=["synced"])
         return True

@@ -28,7 +28,7 @@ from sync.connectors import connector_for
 from sync.connectors.base import ConnectorError, OutboundChange, RejectedChange, TwinRef, UnreachableStatus
 from sync.models import Connection, ExternalIssue, OutboxItem, SyncConflict, SyncLedger
 from sync.services import settings as sync_settings
-from sync.services.conflicts import record_conflict, resolve_push_conflict
+from sync.services.conflicts import SUPERSEDED, record_conflict, resolve_push_conflict
 from sync.services.health import connection_failed, connection_pause, connection_succeeded, redact
 from sync.services.provenance import ledger_record_pushed
 from sync.services.translate import FIELD_OF_KIND, build_change, normalize_text
@@ -215,7 +215,7 @@ def outbox_push(*, item: OutboxItem) -> str:
         if field and twin is not None:
             current = connector.fetch(TwinRef(twin.external_id, twin.key, twin.url))
             if resolve_push_conflict(item=item, twin=twin, field=field, current=current, change=change, config=config):
-                _done(item, note="Superseded: the tracker's change won.")
+                _done(item, note=SUPERSEDED)
                 return Status.DONE
         ref = connector.push(change)
     except RejectedChange as exc:

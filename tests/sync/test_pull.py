@@ -107,3 +107,35 @@ def test_a_tracker_status_the_portal_cannot_take_is_recorded_not_dropped(synced_
     assert synced_defect.status == Defect.Status.NEW
     conflict = SyncConflict.objects.get()
     assert conflict.winner == "portal" and "cannot be set from a tracker" in conflict.note
+
+
+def test_when_the_tracker_wins_a_push_the_later_waiting_changes_of_that_field_go_too(
+    synced_defect, connection, tracker,
+):
+    """Two portal moves wait (the tracker was down); the tracker moved meanwhile and wins over the
+    first. The second was made before the tracker's value replaced it in the portal: sent, it would
+    leave the tracker with a status the portal no longer holds."""
+    tracker.edit(tracker.only_issue().id, status="Waiting")  # not polled yet
+    outbox_enqueue(defect=synced_defect, kind="status", payload={"status": "triage"})
+    outbox_enqueue(defect=synced_defect, kind="status", payload={"status": "in_progress"})
+
+    outbox_drain()
+
+    synced_defect.refresh_from_db()
+    assert tracker.only_issue().fields["status"] == "Waiting"
+    assert synced_defect.status == Defect.Status.NEEDS_INFO
+    assert [row.note for row in OutboxItem.objects.filter(kind="status").order_by("pk")] == [
+        "Superseded: the tracker's change won.", "Superseded: the tracker's change won.",
+    ]
+
+
+def test_a_change_made_after_the_tracker_won_is_sent(synced_defect, connection, tracker):
+    tracker.edit(tracker.only_issue().id, status="Waiting")
+    outbox_enqueue(defect=synced_defect, kind="status", payload={"status": "triage"})
+    outbox_drain()  # the tracker's Waiting wins and is applied
+
+    outbox_enqueue(defect=synced_defect, kind="status", payload={"status": "in_progress"})
+    outbox_drain()
+
+    assert tracker.only_issue().fields["status"] == "Doing"
+    assert OutboxItem.objects.filter(kind="status").order_by("pk").last().note == ""
