@@ -33,6 +33,11 @@ RULES: dict[str, str] = {
 }
 
 
+def supersede(rows) -> int:
+    """Close waiting outbox rows (a queryset) the tracker's value won over: they are never sent."""
+    return rows.update(status=OutboxItem.Status.DONE, done_at=timezone.now(), note=SUPERSEDED)
+
+
 def record_conflict(
     *, twin: ExternalIssue, field: str, portal_value, tracker_value, winner: str, note: str = ""
 ) -> SyncConflict:
@@ -79,9 +84,7 @@ def resolve_push_conflict(
             winner, note = Winner.PORTAL, f"The tracker's value could not be applied: {exc}"
     record_conflict(twin=twin, field=field, portal_value=ours, tracker_value=tracker_value, winner=winner, note=note)
     if winner == Winner.TRACKER:
-        OutboxItem.objects.filter(pk__in=later, status=OutboxItem.Status.PENDING).update(
-            status=OutboxItem.Status.DONE, done_at=timezone.now(), note=SUPERSEDED,
-        )
+        supersede(OutboxItem.objects.filter(pk__in=later, status=OutboxItem.Status.PENDING))
         twin.synced = {**twin.synced, field: tracker_value}
         twin.save(update_fields=["synced"])
         return True

@@ -39,7 +39,7 @@ from sync.services.apply import (
     apply_request_comment,
     apply_to_twin,
 )
-from sync.services.conflicts import RULES, SUPERSEDED, Winner, record_conflict
+from sync.services.conflicts import RULES, Winner, record_conflict, supersede
 from sync.services.health import connection_failed, connection_pause, connection_succeeded, redact
 from sync.services.provenance import POLL, Via, ledger_record_pulled
 from sync.services.translate import KIND_OF_FIELD, defect_description, normalize_text
@@ -140,7 +140,7 @@ def issue_apply(
             try:
                 apply_to_twin(twin=twin, connection=connection, config=config, field=field,
                               tracker_value=tracker_value)
-                waiting.update(status="done", done_at=timezone.now(), note=SUPERSEDED)
+                supersede(waiting)
                 ledger_record_pulled(twin=twin, field=field, value=tracker_value, via=via, updated_at=issue.updated_at)
             except NotApplied as exc:
                 note = str(exc)
