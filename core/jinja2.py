@@ -10,14 +10,12 @@ Python and draws it nearly as fast as hand-written strings. Autoescaping is on
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from jinja2 import Environment
 
+from core.fragments import ENGINE, django_quotes
 from core.safe_urls import external_link
 from core.widgets import time_tag
-
-# The TEMPLATES entry's NAME: render_to_string(..., using=ENGINE).
-ENGINE = "jinja2"
 
 
 def environment(**options) -> Environment:
@@ -37,9 +35,4 @@ def render_fragment(template_name: str, context: dict) -> SafeString:
     turn autoescaping on, and tests/core/test_jinja2.py checks that hostile values
     come out escaped in each fragment.
     """
-    html = render_to_string(template_name, context, using=ENGINE)
-    # Quotes as Django escapes them (&quot; &#x27;), not as Jinja2 does (&#34; &#39;): the same
-    # characters to a browser, and the same text as the Django templates around the fragment.
-    # Once over the whole fragment, rather than a second escape function per value, which would
-    # cost more than the rest of the fragment.
-    return mark_safe(html.replace("&#34;", "&quot;").replace("&#39;", "&#x27;"))
+    return django_quotes(render_to_string(template_name, context, using=ENGINE))

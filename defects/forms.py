@@ -38,7 +38,7 @@ class DefectFilterForm(FieldGroupsMixin, forms.Form):
         label="Search", required=False, max_length=200,
         widget=forms.TextInput(attrs={"placeholder": "Key or words", "type": "search"}),
     )
-    # LongSelect: options rendered in Python, not through a template each (see core/widgets.py).
+    # LongSelect: options drawn by one macro, not through a template each (see core/widgets.py).
     team = forms.ChoiceField(label="Team", required=False, widget=LongSelect)
     severity = forms.ChoiceField(
         label="Severity", required=False, choices=[("", "Any severity"), *Severity.choices], widget=LongSelect

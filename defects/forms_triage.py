@@ -232,7 +232,7 @@ class TransitionForm(FieldGroupsMixin, forms.Form):
 class DefectEditForm(FieldGroupsMixin, forms.Form):
     """Severity (with a reason shown to the help desk), team, planned and fixed-in release."""
 
-    # LongSelect: options written in Python (core/widgets.py), not through a template each.
+    # LongSelect: options drawn by one macro (core/widgets.py), not through a template each.
     severity = forms.ChoiceField(label="Severity", choices=Severity.choices, widget=LongSelect)
     severity_reason = forms.CharField(
         label="Why this severity", required=False, widget=forms.Textarea(attrs={"rows": 2}),

@@ -59,7 +59,7 @@ class PasswordForm(forms.Form):
 
 
 class _VersionField(forms.ModelChoiceField):
-    """Every product's versions: hundreds of options, drawn in Python (core.widgets.LongSelect)
+    """Every product's versions: hundreds of options, drawn by one macro (core.widgets.LongSelect)
     from the (pk, choice_label) pairs that portal.selectors.version_choices() reads."""
 
     def __init__(self, *args, **kwargs):

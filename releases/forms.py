@@ -81,7 +81,7 @@ class ReportFilterForm(forms.Form):
         """`customers`: the ones the release concerns (releases.selectors.release_affected_customers)."""
         super().__init__(*args, **kwargs)
         # Only the customers this release concerns, so the list stays short; they can
-        # still be hundreds, hence options rendered in Python (LongSelect).
+        # still be hundreds, hence options drawn by one macro (LongSelect).
         self.fields["customer"].queryset = customers
 
     def offer(self, customers: list[tuple[int, str]]) -> None:

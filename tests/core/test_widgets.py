@@ -1,7 +1,16 @@
+import ast
+import re
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
 import pytest
 from django import forms
+from django.utils.safestring import SafeString
 
-from core.widgets import LongSelect, SuggestInput
+from core.widgets import DependentSelect, LongSelect, SuggestInput, time_tag
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class ColourForm(forms.Form):
@@ -87,3 +96,83 @@ def test_a_long_select_shows_offered_pairs_as_choices_would(monkeypatch):
     assert offered.render("customer", "2") == by_choices.render("customer", "2")
     assert '<option value="2" selected>Initech</option>' in offered.render("customer", "2")
     assert "Acme &lt;Corp&gt;" in offered.render("customer", "")
+
+
+HOSTILE = "<script>alert('x')</script> & \"quoted\""
+ESCAPED = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; &quot;quoted&quot;"
+
+
+def test_each_widget_escapes_what_it_writes_as_django_would():
+    select = LongSelect(attrs={"data-note": HOSTILE, "disabled": True, "hidden": False, "title": None})
+    select.offer([("", "Any"), ('a"b', HOSTILE)])
+    html = select.render("who", 'a"b', attrs={"id": "id_who"})
+    # Valued attributes sorted, then bare ones; False and None leave one out (Django's flatatt).
+    assert html.startswith(f'<select data-note="{ESCAPED}" id="id_who" name="who" disabled>')
+    assert f'<option value="a&quot;b" selected>{ESCAPED}</option>' in html and "hidden" not in html
+
+    moment = time_tag(datetime(2026, 12, 4, 19, 26, tzinfo=UTC))
+    assert isinstance(moment, SafeString)
+    assert moment == ('<time datetime="2026-12-04T19:26:00+00:00" title="Friday 4 December 2026, 19:26:00 UTC">'
+                      "4 Dec 2026, 19:26</time>")
+    assert time_tag(None) == "" and time_tag(date(2026, 12, 4)).endswith(">4 Dec 2026</time>")
+
+
+def test_a_dependent_select_names_each_options_parent(db):
+    from tickets.models import Contact, Customer
+
+    class ContactForm(forms.Form):
+        contact = forms.ModelChoiceField(
+            queryset=Contact.objects.order_by("pk"), required=False,
+            widget=DependentSelect(depends_on="customer", parent_attr="customer_id"),
+        )
+
+    customer = Customer.objects.create(name="Acme")
+    ann = Contact.objects.create(customer=customer, name=HOSTILE, email="ann@example.com")
+    html = str(ContactForm({"contact": ann.pk})["contact"])
+    assert 'data-depends-on="customer"' in html and '<option value="">---------</option>' in html
+    assert f'<option value="{ann.pk}" data-parent="{customer.pk}" selected>' in html
+    assert ESCAPED in html and "<script>" not in html
+
+
+# HTML elements a page writes. Markup belongs in templates: a module that writes one of these
+# in a string builds HTML in Python. Docstrings may name them.
+ELEMENTS = (
+    "a|b|br|button|code|datalist|details|div|em|fieldset|form|h[1-6]|i|img|input|label|legend|li|mark|nav|"
+    "ol|option|p|pre|script|section|select|small|span|strong|summary|table|tbody|td|textarea|th|thead|time|"
+    "tr|ul"
+)
+MARKUP = re.compile(rf"</?(?:{ELEMENTS})(?:[\s>/]|$)")
+APPS = ("core", "defects", "sync", "tickets", "enhancements", "releases", "portal", "handoff")
+
+
+def _strings_with_markup(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    docstrings = {
+        id(node.body[0].value) for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno}: {node.value[:60]!r}" for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+        and MARKUP.search(node.value)
+    ]
+
+
+def test_no_module_writes_html_in_a_python_string():
+    found = [hit for app in APPS for path in sorted((ROOT / app).rglob("*.py"))
+             if "migrations" not in path.parts for hit in _strings_with_markup(path)]
+    assert not found, "Write markup in a template (templates/jinja2/ for a hot one):\n" + "\n".join(found)
+
+
+def test_the_scan_finds_markup_in_strings_but_not_in_docstrings(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    module = tmp_path / "widget.py"
+    module.write_text(
+        '"""Writes a <select>."""\n'
+        "def draw(key, label):\n"
+        '    """One <option> a choice."""\n'
+        "    return f'<option value=\"{key}\">{label}</option>' + '<br>'\n"
+        "PATTERN = '<version>' + 'Token <key>'\n"
+    )
+    assert [hit.split(": ", 1)[0] for hit in _strings_with_markup(module)] == ["widget.py:4"] * 3
