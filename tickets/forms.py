@@ -15,7 +15,7 @@ from defects.forms_triage import IdsField
 from defects.models import Defect
 from defects.severity import Impact, Severity, Urgency
 from tickets.models import Customer, Product, Ticket
-from tickets.selectors import TicketFormChoices
+from tickets.selectors import TicketFormChoices, customer_contacts
 from tickets.services.bulk import MAX_TICKETS
 
 _TEXTAREA = {"rows": 4}
@@ -132,16 +132,25 @@ class _ProductPartChoiceField(forms.ModelChoiceField):
         return f"{obj.product.name} / {obj.name}"
 
 
+# The new-ticket form's blank contact, also the first option tickets:contact_choices writes.
+NO_CONTACT = "No contact"
+
+
 class TicketCreateForm(forms.Form):
     subject = forms.CharField(label="Subject", max_length=200)
     customer = forms.ModelChoiceField(label="Customer", queryset=None, widget=LongSelect(label_field="name"))
-    # Contacts, components and versions are offered for the customer or product chosen
-    # (DependentSelect); the service still checks that each belongs to it.
+    # The chosen customer's contacts only, fetched again (htmx) when another is chosen: a help
+    # desk's thousands of contacts would otherwise be written into every new-ticket page.
     contact = forms.ModelChoiceField(
-        label="Contact", required=False, queryset=None,
-        widget=DependentSelect(depends_on="customer", parent_attr="customer_id"),
+        label="Contact", required=False, queryset=None, empty_label=NO_CONTACT,
+        widget=LongSelect(attrs={
+            "hx-get": reverse_lazy("tickets:contact_choices"), "hx-trigger": "change from:#id_customer",
+            "hx-include": "#id_customer", "hx-target": "this", "hx-swap": "innerHTML",
+        }),
         help_text="Someone at the customer's organisation.",
     )
+    # Components and versions are offered for the product chosen (DependentSelect).
+    # The service still checks that each choice belongs to the customer or product.
     product = forms.ModelChoiceField(label="Product", queryset=None)
     component = _ProductPartChoiceField(
         label="Component", required=False, queryset=None,
@@ -168,6 +177,8 @@ class TicketCreateForm(forms.Form):
             ("component", choices.components), ("version", choices.versions),
         ]:
             self.fields[name].queryset = queryset
+        customer = self.data.get(self.add_prefix("customer")) if self.is_bound else self.initial.get("customer")
+        self.fields["contact"].widget.offer([("", NO_CONTACT), *customer_contacts(customer_id=customer)])
 
 
 class MultipleFileInput(forms.ClearableFileInput):

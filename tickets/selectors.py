@@ -318,6 +318,17 @@ def assignable_users() -> list[tuple[int, str]]:
     )
 
 
+def customer_contacts(*, customer_id: str | int | None) -> list[tuple[int, str]]:
+    """(id, label) of a customer's contacts, in the model's order: whom a new ticket may name.
+
+    A help desk has thousands of contacts; the new-ticket form offers the chosen
+    customer's only. An id that is not a number names no customer.
+    """
+    if customer_id is None or not str(customer_id).isdigit() or len(str(customer_id)) > 18:
+        return []
+    return [(contact.pk, str(contact)) for contact in Contact.objects.filter(customer_id=int(customer_id))]
+
+
 def product_list() -> QuerySet[Product]:
     """Every product, in the model's order: what the ticket forms offer."""
     return Product.objects.all()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.ticket_create_page, name="create"),
     path("bulk/", views.ticket_bulk_page, name="bulk"),
     path("customers/", views.customer_suggestions, name="customer_suggestions"),
+    path("contacts/", views.contact_choices, name="contact_choices"),
     path("severity/", views.severity_preview, name="severity"),
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/escalate/", views.ticket_escalate_page, name="escalate"),

@@ -26,7 +26,7 @@ from core.views_saved import saved_views_bar
 from defects.models import Defect
 from portal.selectors import CONTACT_PORTAL_FACTS, contact_portal
 from releases.code.selectors import fix_first_releases
-from tickets.forms import TicketCreateForm, TicketFilterForm, TicketStatusForm, apply_service_errors
+from tickets.forms import NO_CONTACT, TicketCreateForm, TicketFilterForm, TicketStatusForm, apply_service_errors
 from tickets.models import Customer, Ticket
 
 # Aliased: this module's list view is called ticket_list too.
@@ -36,6 +36,7 @@ from tickets.selectors import (
     WAITING_STATUSES,
     current_defects,
     current_requests,
+    customer_contacts,
     customer_lookup,
     filter_tickets,
     product_list,
@@ -165,6 +166,14 @@ def customer_suggestions(request: HttpRequest) -> HttpResponse:
             .values_list("name", flat=True)[:CUSTOMER_SUGGESTIONS]
         )
     return render(request, "tickets/_customer_suggestions.html", {"names": names})
+
+
+@require_GET
+@role_required(roles.can_work_tickets)
+def contact_choices(request: HttpRequest) -> HttpResponse:
+    """<option>s of the new-ticket form's contact: the contacts of the customer chosen."""
+    contacts = customer_contacts(customer_id=request.GET.get("customer"))
+    return render(request, "tickets/_contact_options.html", {"contacts": contacts, "blank": NO_CONTACT})
 
 
 @role_required(roles.can_work_tickets)
