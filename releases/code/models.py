@@ -88,6 +88,8 @@ class Commit(models.Model):
         indexes = [
             models.Index(fields=["repository", "patch_id"], name="commit_patch_id"),
             models.Index(fields=["repository", "picked_from"], name="commit_picked_from"),
+            # A repository's page lists its newest commits: read from the top, not sorted from 80,000.
+            models.Index(fields=["repository", "-committed_at", "-id"], name="commit_recent"),
         ]
 
     def __str__(self) -> str:

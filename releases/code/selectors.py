@@ -18,11 +18,29 @@ from django.db.models import QuerySet
 from core.versions import version_sort_key
 from releases.code import git
 from releases.code.keys import FIXES
-from releases.code.models import Build, CommitLink, FixRelease
+from releases.code.models import Build, Commit, CommitLink, FixRelease, Repository, Tag
 from releases.code.services.tags import version_line
 from releases.models import Release
 
 BUILDS_SHOWN = 20
+# What a repository's page lists of each: its newest commits, tags and builds.
+RECENT = 20
+
+
+@dataclass(frozen=True)
+class RepositoryActivity:
+    commits: list[Commit]
+    tags: list[Tag]
+    builds: list[Build]
+
+
+def repository_activity(repository: Repository) -> RepositoryActivity:
+    """A repository's newest commits, highest tags and newest builds, RECENT of each: three index reads."""
+    return RepositoryActivity(
+        commits=list(Commit.objects.filter(repository=repository).order_by("-committed_at", "-id")[:RECENT]),
+        tags=list(Tag.objects.filter(repository=repository).order_by("-version_key")[:RECENT]),
+        builds=list(Build.objects.filter(repository=repository).order_by("-created_at", "-id")[:RECENT]),
+    )
 
 
 @dataclass(frozen=True)

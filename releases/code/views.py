@@ -17,9 +17,9 @@ from core.decorators import role_required
 from core.models import Channel
 from defects.models import Defect
 from releases.code.forms import RepositoryEditForm, RepositoryForm
-from releases.code.models import Build, Commit, Repository, Tag
+from releases.code.models import Repository, Tag
 from releases.code.permissions import can_scan
-from releases.code.selectors import defect_builds, defect_commits, fix_first_releases
+from releases.code.selectors import defect_builds, defect_commits, fix_first_releases, repository_activity
 from releases.code.services.fixed_in import (
     defect_mark_fixed_from_code,
     release_tag_waiting,
@@ -30,8 +30,6 @@ from releases.models import Release
 from sync.selectors import connection_list
 from tickets.forms import apply_service_errors
 from tickets.selectors import product_list
-
-RECENT = 20
 
 
 @role_required()
@@ -79,10 +77,9 @@ def repository_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "repository": repository,
         "can_scan": can_scan(request.user),
         "can_edit": roles.is_manager(request.user),
-        "commits": list(Commit.objects.filter(repository=repository).order_by("-committed_at", "-id")[:RECENT]),
-        "tags": list(Tag.objects.filter(repository=repository).order_by("-version_key")[:RECENT]),
-        "builds": list(Build.objects.filter(repository=repository).order_by("-created_at", "-id")[:RECENT]),
     }
+    activity = repository_activity(repository)
+    context.update(commits=activity.commits, tags=activity.tags, builds=activity.builds)
     return render(request, "releases/code/detail.html", context)
 
 

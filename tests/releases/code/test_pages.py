@@ -1,7 +1,14 @@
 """Repository pages, the defect's Code panel, the release's tag notice and the ship preview."""
 
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
 from core.models import Channel
-from releases.code.models import Repository
+from releases.code.models import Commit, Repository
+from releases.code.selectors import RECENT
 from releases.services.releases import release_create
 
 
@@ -63,3 +70,27 @@ def test_a_tag_of_a_planned_release_offers_to_ship_it(as_user, manager, upstream
     scan()
     panel = as_user(manager).get(f"/releases/{release.pk}/code/").content.decode()
     assert "has appeared" in panel and f"/releases/{release.pk}/ship/" in panel
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+def test_a_repositorys_newest_commits_are_read_from_an_index_not_sorted(repository):
+    # A repository holds tens of thousands of commits: its page reads the newest twenty from
+    # the top of an index in that order. Sorting forbidden, the plan must still find one.
+    sql, params = (
+        Commit.objects.filter(repository=repository).order_by("-committed_at", "-id")[:RECENT].query.sql_with_params()
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "commit_recent" in plan and "Sort" not in plan
+
+
+def test_the_repository_page_lists_the_newest_commits_first(as_user, agent, repository):
+    now = timezone.now()
+    for n in range(RECENT + 2):
+        Commit.objects.create(repository=repository, sha=f"{n:040x}", subject=f"Change {n}",
+                              authored_at=now, committed_at=now - timedelta(minutes=n))
+    page = as_user(agent).get(f"/releases/repositories/{repository.pk}/").content.decode()
+    assert page.index("Change 0<") < page.index("Change 1<") and f"Change {RECENT}<" not in page
