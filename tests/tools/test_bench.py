@@ -11,7 +11,7 @@ from django.core.management import call_command
 from core.models import Channel
 from core.tokens import api_token_issue
 from tools.bench import load, report
-from tools.bench.targets import CONTACT, PERSONAS, build_targets, portal_contact
+from tools.bench.targets import CONTACT, PERSONAS, build_targets, portal_contact, webhook_target
 
 
 def test_p95_is_the_nearest_rank_and_p50_the_median():
@@ -63,6 +63,7 @@ def _sign_in_to_the_portal(client) -> None:
 def test_every_target_answers_200_on_seeded_data(client):
     """Each page and endpoint the bench measures exists and answers its persona (a fast 403 is no result)."""
     call_command("seed_scale", tickets=300, defects=60, stdout=None)
+    webhook_target()  # the bench's tracker connection, whose page is measured
     targets = build_targets()
     names = {t.name for t in targets}
     assert {"ticket list, first page", "triage queue (my teams)", "dashboard (manager)"} <= names
@@ -76,6 +77,11 @@ def test_every_target_answers_200_on_seeded_data(client):
     assert any(name.startswith("release report") for name in names)
     assert {"portal ticket list", "portal ticket page", "portal installations"} <= names
     assert {"notifications", "request page"} <= names
+    # Every page a person opens, the forms and the code and tracker pages among them.
+    assert {
+        "new ticket page", "new ticket, a customer's contacts", "a customer's installations", "repository page",
+        "tracker connection page", "portal new ticket page", "portal account",
+    } <= names
     for target in targets:
         if target.note:
             continue

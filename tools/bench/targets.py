@@ -13,7 +13,9 @@ from core.models import Channel, SavedView
 from core.saved_views import saved_view_save, saved_view_url
 from defects.models import Defect, Team, TicketDefectLink
 from enhancements.models import EnhancementRequest
+from releases.code.models import Repository
 from releases.models import Release
+from sync.models import Connection
 from tickets.models import Customer, Ticket
 
 LIST_GOAL_MS = 100.0
@@ -187,6 +189,8 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
     )
     customer_id = Customer.objects.annotate(n=Count("tickets")).order_by("-n").values_list("id", flat=True)[0]
 
+    # First: it makes the bench's tracker connection, whose page is a target too.
+    hook = hook_target() if hook_target else None
     targets: list[Target] = []
     home = _url("home")
     for persona in ("agent", "engineer", "manager"):
@@ -205,6 +209,13 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
     ]))
     targets.append(Target("ticket list, saved views", "agent", saved_view_paths(SavedView.List.TICKETS)))
     targets.append(Target("ticket page", "agent", [_url("tickets:detail", pk) for pk in recent_escalated]))
+    # The new-ticket form, then the contacts it asks for once a customer is chosen (the busiest ones).
+    targets.append(Target("new ticket page", "agent", [_url("tickets:create")]))
+    busiest = Customer.objects.annotate(n=Count("contacts")).order_by("-n", "pk").values_list("pk", flat=True)[:10]
+    targets.append(Target("new ticket, a customer's contacts", "agent", [
+        _url("tickets:contact_choices", query=f"customer={pk}") for pk in busiest
+    ]))
+    targets.append(Target("a customer's installations", "agent", [_url("portal_staff:installations", customer_id)]))
     to_escalate = list(
         Ticket.objects.filter(status=Ticket.Status.OPEN).exclude(defect_links__isnull=False)
         .order_by("-id").values_list("id", flat=True)[:10]
@@ -247,7 +258,11 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
     # Code traceability and tracker connections: pages of their own.
     targets.append(Target("defect code panel", "engineer", [_url("releases:defect-code", pk) for pk in recent_defects]))
     targets.append(Target("repository list", "manager", [_url("releases:repositories")]))
+    repositories = Repository.objects.order_by("pk").values_list("pk", flat=True)[:10]
+    targets.append(Target("repository page", "manager", [_url("releases:repository", pk) for pk in repositories]))
     targets.append(Target("tracker connections", "manager", [_url("sync:list")]))
+    connections = Connection.objects.order_by("pk").values_list("pk", flat=True)[:10]
+    targets.append(Target("tracker connection page", "manager", [_url("sync:detail", pk) for pk in connections]))
     # The product-management queue (managers triage requests as product managers do).
     requests_queue = _url("enhancements:queue")
     targets.append(Target("request queue", "manager", [
@@ -285,7 +300,6 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
         Target("API notifications", "agent", [f"{api}/notifications/", f"{api}/notifications/groups/"], api=True),
         Target("API products", "agent", [f"{api}/products/"], api=True),
     ]
-    hook = hook_target() if hook_target else None
     targets.append(hook or _missing("webhook ingest", "hook", "not available"))
     return [t for t in targets if t.note or (t.paths and all(t.paths))]
 
@@ -301,6 +315,8 @@ def portal_targets() -> list[Target]:
         Target("portal ticket list", CONTACT, [home, f"{home}?show=all", f"{home}?show=all&page=2"]),
         Target("portal ticket page", CONTACT, [_url("portal:ticket", pk) for pk in recent]),
         Target("portal installations", CONTACT, [_url("portal:installations")]),
+        Target("portal new ticket page", CONTACT, [_url("portal:ticket_new")]),
+        Target("portal account", CONTACT, [_url("portal:account")]),
         # The portal's API answers a contact's session as its pages do.
         Target("API portal tickets", CONTACT, ["/api/portal/tickets/", "/api/portal/tickets/?page=2"]),
         Target("API portal installations", CONTACT, ["/api/portal/installations/"]),
