@@ -1,5 +1,6 @@
 """Shapes of enhancement requests in the API. Services hold the rules."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import IdField
@@ -7,6 +8,7 @@ from defects.api.serializers import AttachmentSerializer, ExternalIssueSerialize
 from defects.models import Team
 from defects.severity import Impact, Urgency
 from enhancements.models import Conversion, EnhancementRequest, RequestComment, TicketRequestLink
+from enhancements.selectors import request_ticket_links
 from sync.models import Connection
 from tickets.models import Component, Product
 
@@ -65,17 +67,30 @@ class ConversionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# A wanted request has thousands of tickets: its detail shows the newest, tickets_url pages them all.
+TICKETS_SHOWN = 50
+
+
 class RequestDetailSerializer(RequestSerializer):
-    tickets = RequestTicketSerializer(source="ticket_links", many=True, read_only=True)
+    tickets = serializers.SerializerMethodField(
+        help_text=f"The {TICKETS_SHOWN} newest ticket links; ticket_count says how many, tickets_url lists all.",
+    )
+    tickets_url = serializers.HyperlinkedIdentityField(
+        view_name="request-tickets", help_text="Every ticket link, newest first, a page at a time.",
+    )
     attachments = AttachmentSerializer(many=True, read_only=True)
     conversions = ConversionSerializer(many=True, read_only=True)
     external_issues = ExternalIssueSerializer(many=True, read_only=True, help_text="The request's tracker twins.")
 
     class Meta(RequestSerializer.Meta):
         fields = RequestSerializer.Meta.fields + [
-            "problem", "workaround", "tickets", "attachments", "conversions", "external_issues",
+            "problem", "workaround", "tickets", "tickets_url", "attachments", "conversions", "external_issues",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(RequestTicketSerializer(many=True))
+    def get_tickets(self, obj: EnhancementRequest) -> list:
+        return RequestTicketSerializer(request_ticket_links(obj)[:TICKETS_SHOWN], many=True).data
 
 
 class SendToTrackerSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.models import Channel
+from core.pagination import BoundedPagination
 from core.paginator import LargeTablePagination
 from defects.api.serializers import DefectDetailSerializer
 from defects.models import Defect
@@ -27,6 +28,7 @@ from enhancements.api.serializers import (
     RequestDetailSerializer,
     RequestFilterSerializer,
     RequestSerializer,
+    RequestTicketSerializer,
     RequestTransitionSerializer,
     RequestUpdateSerializer,
     SendToTrackerSerializer,
@@ -37,6 +39,7 @@ from enhancements.selectors import (
     request_comments,
     request_list_queryset,
     request_queue,
+    request_ticket_links,
     similar_requests,
 )
 from enhancements.services.comments import request_comment_add
@@ -51,10 +54,7 @@ from enhancements.services.tracker import request_send_to_tracker
 from enhancements.services.transitions import request_retarget, request_transition
 
 # What the detail shows beside the request's own columns.
-DETAIL_PREFETCH = (
-    "ticket_links__ticket", "ticket_links__customer", "attachments", "conversions__defect",
-    "external_issues__connection",
-)
+DETAIL_PREFETCH = ("attachments", "conversions__defect", "external_issues__connection")
 
 
 def _defect_detail(pk: int, request: Request) -> dict:
@@ -181,6 +181,13 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 raise _field_errors(exc) from None
             return Response(RequestCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
         return Response(RequestCommentSerializer(request_comments(obj), many=True).data)
+
+    @extend_schema(responses=RequestTicketSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=BoundedPagination)
+    def tickets(self, request: Request, pk=None) -> Response:
+        """Every ticket asking for the request, newest link first, a page at a time."""
+        page = self.paginate_queryset(request_ticket_links(self.get_object()))
+        return self.get_paginated_response(RequestTicketSerializer(page, many=True).data)
 
     @extend_schema(parameters=[SimilarRequestQuerySerializer], responses=RequestSerializer(many=True))
     @action(detail=False, methods=["get"], pagination_class=None)

@@ -136,3 +136,49 @@ def test_engineers_cannot_comment(api, agent, engineer, ticket):
 def test_an_id_too_large_for_the_database_is_a_400_not_a_500(api, agent, path):
     response = api(agent).get(path)
     assert response.status_code == 400
+
+
+def test_a_wanted_requests_detail_shows_its_newest_tickets_and_pages_them_all(
+    api, agent, engineer, make_ticket, other_customer, monkeypatch
+):
+    from enhancements.api import serializers
+    from enhancements.services.requests import request_link_ticket
+
+    monkeypatch.setattr(serializers, "TICKETS_SHOWN", 2)
+    first = make_ticket()
+    request = request_from(first, agent)
+    later = [make_ticket(customer=other_customer) for _ in range(3)]
+    for ticket in later:
+        request_link_ticket(ticket=ticket, request=request, importance="nice_to_have", actor=agent, channel="web")
+
+    body = api(engineer).get(f"/api/requests/{request.pk}/").json()
+    # The newest two links, and where to read every one: the detail stays small however wanted.
+    assert [t["ticket"] for t in body["tickets"]] == [later[2].pk, later[1].pk]
+    assert body["ticket_count"] == 4 and body["tickets_url"].endswith(f"/api/requests/{request.pk}/tickets/")
+    assert body["tickets"][0]["customer_name"] == other_customer.name
+
+    paged = api(engineer).get(f"/api/requests/{request.pk}/tickets/", {"page_size": 3}).json()
+    assert paged["count"] == 4 and [t["ticket"] for t in paged["results"]] == [t.pk for t in reversed(later)]
+    rest = api(engineer).get(paged["next"]).json()
+    assert [t["ticket"] for t in rest["results"]] == [first.pk] and rest["next"] is None
+
+
+def test_the_request_detail_reads_the_same_however_many_tickets_ask(api, agent, make_ticket, other_customer):
+    from enhancements.services.requests import request_link_ticket
+    from tests.querycount import get_query_count
+
+    request = request_from(make_ticket(), agent)
+    small = get_query_count(agent, f"/api/requests/{request.pk}/")
+    for _ in range(4):
+        request_link_ticket(ticket=make_ticket(customer=other_customer), request=request, importance="nice_to_have",
+                            actor=agent, channel="web")
+    assert get_query_count(agent, f"/api/requests/{request.pk}/") == small
+    assert get_query_count(agent, f"/api/requests/{request.pk}/tickets/") == get_query_count(
+        agent, f"/api/requests/{request.pk}/tickets/?page_size=1"
+    )
+
+
+def test_outsiders_cannot_page_a_requests_tickets(api, outsider, agent, ticket):
+    request = request_from(ticket, agent)
+    assert api(outsider).get(f"/api/requests/{request.pk}/tickets/").status_code == 403
+    assert api(agent).get("/api/requests/999999/tickets/").status_code == 404

@@ -80,7 +80,7 @@ def test_every_target_answers_200_on_seeded_data(client):
     # Every page a person opens, the forms and the code and tracker pages among them.
     assert {
         "new ticket page", "new ticket, a customer's contacts", "a customer's installations", "repository page",
-        "tracker connection page", "portal new ticket page", "portal account",
+        "tracker connection page", "portal new ticket page", "portal account", "API request", "API request tickets",
     } <= names
     for target in targets:
         if target.note:

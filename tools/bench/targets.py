@@ -296,6 +296,11 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
         Target("API defect commits", "engineer", [f"{api}/defects/{pk}/commits/" for pk in recent_defects], api=True),
         Target("API requests", "manager",
                [f"{api}/requests/", f"{api}/requests/?status=new&product={product_id}"], api=True),
+        # One request, the most wanted among them (thousands of tickets), and its tickets, the largest page too.
+        Target("API request", "manager", [f"{api}/requests/{pk}/" for pk in recent_requests], api=True),
+        Target("API request tickets", "manager", [
+            f"{api}/requests/{pk}/tickets/{query}" for pk in recent_requests[-5:] for query in ("", "?page_size=200")
+        ], api=True),
         Target("API builds", "manager", [f"{api}/builds/"], api=True),
         Target("API notifications", "agent", [f"{api}/notifications/", f"{api}/notifications/groups/"], api=True),
         Target("API products", "agent", [f"{api}/products/"], api=True),
