@@ -72,6 +72,7 @@ class DependentSelect(LongSelect):
     depends on (`data-depends-on`). static/js/dependent-choices.js then offers only the
     options of the parent chosen, and none before a parent is chosen. The form still
     checks on the server that the pair fits: this only spares the user the wrong choices.
+    Or offer() (value, label, parent) triples, read as values: no model instance an option.
     """
 
     def __init__(self, attrs=None, choices=(), *, depends_on: str, parent_attr: str):
@@ -83,6 +84,9 @@ class DependentSelect(LongSelect):
         selected = {str(v) for v in self.format_value(value)}
         final_attrs = self.build_attrs(self.attrs, attrs)
         final_attrs.update({"name": name, "data-depends-on": self.depends_on})
+        if self.offered is not None:
+            options = [(str(key), label, str(parent)) for key, label, parent in self.offered]
+            return django_quotes(macro(WIDGETS, "dependent_select")(*_attributes(final_attrs), options, selected))
         options = []
         for key, label in self.choices:
             instance = getattr(key, "instance", None)

@@ -15,7 +15,7 @@ from defects.forms_triage import IdsField
 from defects.models import Defect
 from defects.severity import Impact, Severity, Urgency
 from tickets.models import Customer, Product, Ticket
-from tickets.selectors import TicketFormChoices, customer_contacts
+from tickets.selectors import TicketFormChoices
 from tickets.services.bulk import MAX_TICKETS
 
 _TEXTAREA = {"rows": 4}
@@ -125,38 +125,38 @@ class TicketFilterForm(FieldGroupsMixin, forms.Form):
         }
 
 
-class _ProductPartChoiceField(forms.ModelChoiceField):
-    """Shows the product next to a component or version: "Billing / Invoices"."""
-
-    def label_from_instance(self, obj) -> str:
-        return f"{obj.product.name} / {obj.name}"
-
-
 # The new-ticket form's blank contact, also the first option tickets:contact_choices writes.
 NO_CONTACT = "No contact"
+# Another customer typed or picked: its contacts are fetched again (tickets:contact_choices).
+CUSTOMER_CHANGED = "input changed delay:300ms from:#id_customer, change from:#id_customer"
 
 
 class TicketCreateForm(forms.Form):
+    """A new ticket. A help desk has thousands of customers and contacts, so the customer is typed
+    (with suggestions, as the list's filter) and only its contacts are offered."""
+
     subject = forms.CharField(label="Subject", max_length=200)
-    customer = forms.ModelChoiceField(label="Customer", queryset=None, widget=LongSelect(label_field="name"))
-    # The chosen customer's contacts only, fetched again (htmx) when another is chosen: a help
-    # desk's thousands of contacts would otherwise be written into every new-ticket page.
+    customer = CustomerLookupField(
+        label="Customer", help_text="Its name, or its number; suggestions come as you type.",
+        widget=SuggestInput(attrs={"placeholder": "Type a customer's name"},
+                            suggest_url=reverse_lazy("tickets:customer_suggestions")),
+    )
     contact = forms.ModelChoiceField(
         label="Contact", required=False, queryset=None, empty_label=NO_CONTACT,
         widget=LongSelect(attrs={
-            "hx-get": reverse_lazy("tickets:contact_choices"), "hx-trigger": "change from:#id_customer",
-            "hx-include": "#id_customer", "hx-target": "this", "hx-swap": "innerHTML",
+            "hx-get": reverse_lazy("tickets:contact_choices"), "hx-trigger": CUSTOMER_CHANGED,
+            "hx-include": "#id_customer", "hx-target": "this", "hx-swap": "innerHTML", "hx-sync": "this:replace",
         }),
         help_text="Someone at the customer's organisation.",
     )
     # Components and versions are offered for the product chosen (DependentSelect).
     # The service still checks that each choice belongs to the customer or product.
     product = forms.ModelChoiceField(label="Product", queryset=None)
-    component = _ProductPartChoiceField(
+    component = forms.ModelChoiceField(
         label="Component", required=False, queryset=None,
         widget=DependentSelect(depends_on="product", parent_attr="product_id"),
     )
-    version = _ProductPartChoiceField(
+    version = forms.ModelChoiceField(
         label="Version", required=False, queryset=None,
         widget=DependentSelect(depends_on="product", parent_attr="product_id"),
     )
@@ -172,13 +172,25 @@ class TicketCreateForm(forms.Form):
     def __init__(self, *args, choices: TicketFormChoices, **kwargs):
         """`choices`: tickets.selectors.ticket_form_choices()."""
         super().__init__(*args, **kwargs)
+        self.choices = choices
+        self.fields["customer"].lookup = choices.find_customers
         for name, queryset in [
-            ("customer", choices.customers), ("contact", choices.contacts), ("product", choices.products),
+            ("contact", choices.contacts), ("product", choices.products),
             ("component", choices.components), ("version", choices.versions),
         ]:
             self.fields[name].queryset = queryset
-        customer = self.data.get(self.add_prefix("customer")) if self.is_bound else self.initial.get("customer")
-        self.fields["contact"].widget.offer([("", NO_CONTACT), *customer_contacts(customer_id=customer)])
+        for name, model in (("component", choices.components.model), ("version", choices.versions.model)):
+            self.fields[name].widget.offer([("", self.fields[name].empty_label, ""), *choices.parts_of(model)])
+        self._offer_contacts(None)
+
+    def _offer_contacts(self, customer) -> None:
+        self.fields["contact"].widget.offer([("", NO_CONTACT), *self.choices.contacts_of(customer=customer)])
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # The form comes back with its errors: offer the contacts of the customer it names.
+        if self.is_bound and self._errors:
+            self._offer_contacts(self.cleaned_data.get("customer"))
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -1,5 +1,6 @@
 """Reads of tickets, shaped for lists: a fixed number of queries per page."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -318,15 +319,30 @@ def assignable_users() -> list[tuple[int, str]]:
     )
 
 
-def customer_contacts(*, customer_id: str | int | None) -> list[tuple[int, str]]:
+def customer_named(text: str | None) -> Customer | None:
+    """The one customer `text` names (an id or a name, as customer_lookup reads it), or None."""
+    text = (text or "").strip()
+    found = customer_lookup(text=text) if text else []
+    return found[0] if len(found) == 1 else None
+
+
+def customer_contacts(*, customer: Customer | None) -> list[tuple[int, str]]:
     """(id, label) of a customer's contacts, in the model's order: whom a new ticket may name.
 
-    A help desk has thousands of contacts; the new-ticket form offers the chosen
-    customer's only. An id that is not a number names no customer.
+    A help desk has thousands of contacts; the new-ticket form offers the chosen customer's only.
     """
-    if customer_id is None or not str(customer_id).isdigit() or len(str(customer_id)) > 18:
+    if customer is None:
         return []
-    return [(contact.pk, str(contact)) for contact in Contact.objects.filter(customer_id=int(customer_id))]
+    return [(contact.pk, str(contact)) for contact in Contact.objects.filter(customer=customer)]
+
+
+def product_part_choices(model: type[Component] | type[ProductVersion]) -> list[tuple[int, str, int]]:
+    """(id, "Product / name", product id) of every component or version, in the model's order:
+    read as values, since a help desk has hundreds of versions."""
+    return [
+        (pk, f"{product} / {name}", product_id)
+        for pk, product, name, product_id in model.objects.values_list("pk", "product__name", "name", "product_id")
+    ]
 
 
 def product_list() -> QuerySet[Product]:
@@ -336,22 +352,22 @@ def product_list() -> QuerySet[Product]:
 
 @dataclass
 class TicketFormChoices:
-    """What the new-ticket form offers, each a queryset read when the form is drawn or checked."""
+    """What the new-ticket form checks against (querysets, read when checked), and how it finds what it offers."""
 
-    customers: QuerySet[Customer]
     contacts: QuerySet[Contact]
     products: QuerySet[Product]
     components: QuerySet[Component]
     versions: QuerySet[ProductVersion]
+    # text -> the customers it names; the chosen customer -> its contacts; a model -> its (id, label, product id).
+    find_customers: Callable[..., list[Customer]] = customer_lookup
+    contacts_of: Callable[..., list[tuple[int, str]]] = customer_contacts
+    parts_of: Callable[..., list[tuple[int, str, int]]] = product_part_choices
 
 
 def ticket_form_choices() -> TicketFormChoices:
     return TicketFormChoices(
-        customers=Customer.objects.all(),
-        contacts=Contact.objects.select_related("customer"),
-        products=Product.objects.all(),
-        components=Component.objects.select_related("product"),
-        versions=ProductVersion.objects.select_related("product"),
+        contacts=Contact.objects.all(), products=Product.objects.all(), components=Component.objects.all(),
+        versions=ProductVersion.objects.all(),
     )
 
 

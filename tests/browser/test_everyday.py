@@ -149,18 +149,28 @@ def test_the_new_ticket_form_offers_only_the_chosen_customers_contacts(demo, pag
         ))
 
     assert offered("contact") == set() and offered("component") == set()
-    page.select_option('select[name="customer"]', str(customer.pk))
-    # The customer's contacts come from the server (htmx) once it is chosen.
+    # The customer is typed; its contacts come from the server (htmx) once the name is its alone.
+    page.get_by_label("Customer").fill(customer.name)
     contacts = Contact.objects.filter(customer=customer).values_list("pk", flat=True)
     expect(page.locator('select[name="contact"] option')).to_have_count(len(contacts) + 1)
     assert offered("contact") == {str(pk) for pk in contacts}
     other = Customer.objects.filter(contacts__isnull=False).exclude(pk=customer.pk).order_by("pk").first()
-    page.select_option('select[name="customer"]', str(other.pk))
+    page.get_by_label("Customer").fill(other.name)
     theirs = Contact.objects.filter(customer=other).values_list("pk", flat=True)
     expect(page.locator(f'select[name="contact"] option[value="{theirs[0]}"]')).to_have_count(1)
     assert offered("contact") == {str(pk) for pk in theirs}
     page.select_option('select[name="product"]', str(product.pk))
     assert offered("component") == {str(pk) for pk in product.components.values_list("pk", flat=True)}
+
+    # And the ticket is made for the customer typed, naming the contact chosen.
+    from tickets.models import Ticket
+
+    page.get_by_label("Subject").fill("Invoices export times out")
+    page.select_option('select[name="contact"]', str(theirs[0]))
+    page.get_by_role("button", name="Create ticket").click()
+    page.wait_for_url(re.compile(r".*/tickets/\d+/$"))
+    made = Ticket.objects.get(subject="Invoices export times out")
+    assert (made.customer_id, made.contact_id, made.product_id) == (other.pk, theirs[0], product.pk)
 
 
 def test_the_queues_bulk_box_shows_only_the_chosen_actions_fields(demo, page, live_server, sign_in):

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tickets.models import Component, Contact, Customer, Product, ProductVersion
+from tickets.models import Component, Contact, Customer, Product, ProductVersion, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -41,9 +41,12 @@ def test_the_blank_form_offers_no_contact_and_fetches_the_chosen_customers(as_us
     select = _select(html, "contact")
     assert _options(html, "contact") == [("", "")] and ">No contact</option>" in select
     # htmx asks for the contacts again whenever another customer is chosen.
-    assert 'hx-get="/tickets/contacts/"' in select and 'hx-trigger="change from:#id_customer"' in select
-    assert 'hx-include="#id_customer"' in select and 'hx-target="this"' in select
-    assert 'id="id_customer"' in html
+    assert 'hx-get="/tickets/contacts/"' in select and 'hx-include="#id_customer"' in select
+    assert 'hx-trigger="input changed delay:300ms from:#id_customer, change from:#id_customer"' in select
+    # The customer is typed, with suggestions: no list of every customer either.
+    customer_input = re.search(r'<input[^>]*name="customer"[^>]*>', html).group(0)
+    assert 'id="id_customer"' in customer_input and 'hx-get="/tickets/customers/"' in customer_input
+    assert customer.name not in html.replace(customer_input, "")
 
 
 def test_the_contact_choices_are_the_customers_own(as_user, agent, customer, other_customer):
@@ -55,7 +58,9 @@ def test_the_contact_choices_are_the_customers_own(as_user, agent, customer, oth
     html = answer.content.decode()
     assert re.findall(r'<option value="([^"]*)"', html) == ["", str(ann.pk)]
     assert "Ann &lt;Admin&gt; &lt;ann@example.com&gt;" in html and "Bob" not in html
-    for nobody in ("", "x", "-1", "9" * 40):
+    by_name = as_user(agent).get("/tickets/contacts/", {"customer": customer.name.upper()}).content.decode()
+    assert re.findall(r'<option value="([^"]*)"', by_name) == ["", str(ann.pk)]
+    for nobody in ("", "No such customer", "-1", "9" * 40):
         assert re.findall(r'<option value="([^"]*)"', as_user(agent).get(
             "/tickets/contacts/", {"customer": nobody}).content.decode()) == [""]
 
@@ -71,11 +76,32 @@ def test_a_form_sent_back_offers_the_chosen_customers_contacts(as_user, agent, c
     Contact.objects.create(customer=other_customer, name="Bob", email="bob@example.com")
 
     # No subject: the form comes back, with the contact still chosen among the customer's own.
-    answer = as_user(agent).post("/tickets/new/", {"customer": customer.pk, "contact": ann.pk})
-    assert answer.status_code == 400
-    select = _select(answer.content.decode(), "contact")
-    assert f'<option value="{ann.pk}" selected>Ann &lt;ann@example.com&gt;</option>' in select
-    assert "Bob" not in select
+    for typed in (customer.pk, customer.name):
+        answer = as_user(agent).post("/tickets/new/", {"customer": typed, "contact": ann.pk})
+        assert answer.status_code == 400
+        html = answer.content.decode()
+        select = _select(html, "contact")
+        assert f'<option value="{ann.pk}" selected>Ann &lt;ann@example.com&gt;</option>' in select
+        assert "Bob" not in select and f'value="{customer.name}"' in html
+
+
+def test_a_ticket_is_made_for_the_customer_typed_by_name(as_user, agent, customer, product):
+    ann = Contact.objects.create(customer=customer, name="Ann", email="ann@example.com")
+    answer = as_user(agent).post("/tickets/new/", {
+        "subject": "Export fails", "customer": customer.name.lower(), "contact": ann.pk, "product": product.pk,
+    })
+    assert answer.status_code == 302
+    assert Ticket.objects.get(subject="Export fails").customer == customer
+
+
+def test_a_name_that_names_no_customer_or_several_is_said_beside_the_field(as_user, agent, customer, product):
+    Customer.objects.create(name="Initech East")
+    Customer.objects.create(name="Initech West")
+    for typed, said in (("Umbrella", "No customer is called"), ("Initech", "Several customers match")):
+        answer = as_user(agent).post("/tickets/new/", {"subject": "Broken", "customer": typed,
+                                                       "product": product.pk})
+        assert answer.status_code == 400 and said in answer.content.decode()
+    assert not Ticket.objects.exists()
 
 
 def test_the_page_reads_the_same_however_many_contacts_there_are(as_user, agent, customer):

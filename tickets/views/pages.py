@@ -38,6 +38,7 @@ from tickets.selectors import (
     current_requests,
     customer_contacts,
     customer_lookup,
+    customer_named,
     filter_tickets,
     product_list,
     ticket_form_choices,
@@ -171,8 +172,8 @@ def customer_suggestions(request: HttpRequest) -> HttpResponse:
 @require_GET
 @role_required(roles.can_work_tickets)
 def contact_choices(request: HttpRequest) -> HttpResponse:
-    """<option>s of the new-ticket form's contact: the contacts of the customer chosen."""
-    contacts = customer_contacts(customer_id=request.GET.get("customer"))
+    """<option>s of the new-ticket form's contact: the contacts of the customer typed (a name or an id)."""
+    contacts = customer_contacts(customer=customer_named(request.GET.get("customer")))
     return render(request, "tickets/_contact_options.html", {"contacts": contacts, "blank": NO_CONTACT})
 
 
