@@ -278,18 +278,23 @@ def tracker_connection_active() -> bool:
     return connection.objects.filter(enabled=True, paused=False).exists()
 
 
-def ticket_link_rows(*, defect_id: int) -> list[dict]:
+def ticket_link_rows(*, defect_id: int) -> QuerySet:
     """The defect's linked tickets, oldest link first, as the plain values its page shows.
 
-    A much-linked defect has dozens: read as values (no ticket, customer and user
-    instances each).
+    Read as values (no ticket, customer and user instances each), and paged by the caller:
+    a defect many customers hit has thousands.
     """
-    return list(
-        TicketDefectLink.objects.filter(defect_id=defect_id).order_by("linked_at", "id").values(
-            "ticket_id", "linked_at", number=F("ticket__number"), subject=F("ticket__subject"),
-            status=F("ticket__status"), customer_name=F("ticket__customer__name"),
-            linked_by_name=F(f"linked_by__{get_user_model().USERNAME_FIELD}"),
-        )
+    return TicketDefectLink.objects.filter(defect_id=defect_id).order_by("linked_at", "id").values(
+        "ticket_id", "linked_at", number=F("ticket__number"), subject=F("ticket__subject"),
+        status=F("ticket__status"), customer_name=F("ticket__customer__name"),
+        linked_by_name=F(f"linked_by__{get_user_model().USERNAME_FIELD}"),
+    )
+
+
+def defect_ticket_links(defect_id: int) -> QuerySet[TicketDefectLink]:
+    """The defect's ticket links, oldest first, with each ticket and its customer: what the API writes of each."""
+    return TicketDefectLink.objects.filter(defect_id=defect_id).select_related("ticket__customer").order_by(
+        "linked_at", "id"
     )
 
 

@@ -1,6 +1,7 @@
 """Defect pages and attachment downloads."""
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -31,6 +32,8 @@ from tickets.selectors import visible_tickets
 
 User = get_user_model()
 PAGE_SIZE = 50
+# The defect page's linked tickets, a page at a time.
+LINKS_PAGE = 25
 # What a list row shows of the defect itself; its product and team are named from the
 # filter form's catalogues (Catalogues.name_rows), its component and planned release joined.
 LIST_COLUMNS = ("id", "key", "title", "severity", "status", "customer_count", "ticket_count", "product_id", "team_id")
@@ -74,12 +77,12 @@ def defect_list(request: HttpRequest) -> HttpResponse:
 TICKET_STATUS_LABELS = dict(Ticket.Status.choices)
 
 
-def linked_ticket_rows(defect_id: int, *, user) -> list[dict]:
-    """The defect's linked tickets (defects.selectors.ticket_link_rows) with their URLs from one reverse.
+def linked_ticket_rows(rows, *, user) -> list[dict]:
+    """A page of the defect's linked tickets (defects.selectors.ticket_link_rows) with their URLs from one reverse.
 
     No URL for a user who may not open them (product managers read the list, not the tickets).
     """
-    rows = ticket_link_rows(defect_id=defect_id)
+    rows = list(rows)
     ticket_path = path_maker("tickets:detail")
     may_open = roles.can_work_tickets(user) or roles.is_engineer(user)
     for row in rows:
@@ -95,6 +98,13 @@ CONVERT_IMPORTANCES = [
 ]
 
 
+def _linked_tickets_page(request: HttpRequest, defect: Defect) -> Page:
+    """A page of the defect's linked tickets, oldest first: a defect many customers hit has thousands."""
+    page = Paginator(ticket_link_rows(defect_id=defect.pk), LINKS_PAGE).get_page(request.GET.get("page"))
+    page.object_list = linked_ticket_rows(page.object_list, user=request.user)
+    return page
+
+
 @role_required()
 def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
     defect = defect_page_get(pk=pk)
@@ -106,7 +116,7 @@ def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_work = roles.can_work_defects(user)
     context = {
         "defect": defect,
-        "links": linked_ticket_rows(defect.pk, user=user),
+        "links": _linked_tickets_page(request, defect),
         "thread": defect_thread_list(defect=defect, user=user),
         "transition_form": TransitionForm(defect=defect) if can_work else None,
         "edit_form": DefectEditForm(

@@ -7,6 +7,7 @@ from rest_framework.reverse import reverse
 
 from core.api import IdField
 from defects.models import Attachment, Defect, RoutingRule, Team
+from defects.selectors import defect_ticket_links
 from defects.services.parts import validate_product_parts
 from releases.api.serializers import ReleaseBriefSerializer
 from releases.code.selectors import fix_first_releases
@@ -81,22 +82,36 @@ class ExternalIssueSerializer(serializers.Serializer):
     url = serializers.URLField()
 
 
+# A defect many customers hit has thousands of tickets: its detail shows the first, tickets_url pages them all.
+TICKETS_SHOWN = 50
+
+
 class DefectDetailSerializer(DefectSerializer):
     """One defect with its structured description, versions, tickets and attachments."""
 
     affected_versions = VersionRefSerializer(many=True, read_only=True)
     external_issues = ExternalIssueSerializer(many=True, read_only=True)
-    tickets = LinkedTicketSerializer(source="ticket_links", many=True, read_only=True)
+    tickets = serializers.SerializerMethodField(
+        help_text=f"The first {TICKETS_SHOWN} tickets linked (oldest link first); tickets_url lists all.",
+    )
+    tickets_url = serializers.HyperlinkedIdentityField(
+        view_name="defect-tickets", help_text="Every linked ticket, oldest link first, a page at a time.",
+    )
     attachments = AttachmentSerializer(many=True, read_only=True)
     first_releases = serializers.SerializerMethodField()
 
     class Meta(DefectSerializer.Meta):
         fields = DefectSerializer.Meta.fields + [
             "description", "steps_to_reproduce", "expected_result", "actual_result", "environment",
-            "severity_reason", "affected_versions", "duplicate_of", "tickets", "attachments",
+            "severity_reason", "affected_versions", "duplicate_of", "tickets", "tickets_url", "attachments",
             "external_issues", "first_releases",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(LinkedTicketSerializer(many=True))
+    def get_tickets(self, defect: Defect) -> list:
+        links = defect_ticket_links(defect.pk)[:TICKETS_SHOWN]
+        return LinkedTicketSerializer(links, many=True, context=self.context).data
 
     @extend_schema_field(FirstReleaseSerializer(many=True))
     def get_first_releases(self, defect: Defect) -> list[dict]:

@@ -11,18 +11,26 @@ from rest_framework.response import Response
 
 from core.api import ListIdentityField
 from core.api_views import CatalogueViewSet
+from core.pagination import BoundedPagination
 from core.paginator import LargeTablePagination
 from defects.api.filters import DefectFilter
 from defects.api.serializers import (
     DefectDetailSerializer,
     DefectSerializer,
+    LinkedTicketSerializer,
     RoutingRuleSerializer,
     SimilarQuerySerializer,
     TeamSerializer,
 )
 from defects.api.triage import DefectTriageMixin
-from defects.models import RoutingRule, Team, TicketDefectLink
-from defects.selectors import TRIAGE_ORDER, converted_request_id, defect_list_queryset, similar_defects
+from defects.models import RoutingRule, Team
+from defects.selectors import (
+    TRIAGE_ORDER,
+    converted_request_id,
+    defect_list_queryset,
+    defect_ticket_links,
+    similar_defects,
+)
 from releases.models import Release
 
 # What a list row (DefectSerializer) reads: no long texts, only the names of its relations.
@@ -56,15 +64,7 @@ class DefectViewSet(DefectTriageMixin, viewsets.ReadOnlyModelViewSet):
                 .order_by(*TRIAGE_ORDER)
             )
         elif self.action == "retrieve":
-            qs = qs.prefetch_related(
-                "affected_versions",
-                "attachments",
-                "external_issues__connection",
-                Prefetch(
-                    "ticket_links",
-                    queryset=TicketDefectLink.objects.select_related("ticket__customer").order_by("linked_at", "id"),
-                ),
-            )
+            qs = qs.prefetch_related("affected_versions", "attachments", "external_issues__connection")
         return qs
 
     def get_serializer_class(self):
@@ -84,6 +84,13 @@ class DefectViewSet(DefectTriageMixin, viewsets.ReadOnlyModelViewSet):
             # Same URLs, reversed once per list rather than once per row.
             serializer.child.fields["url"] = ListIdentityField(view_name="defect-detail")
         return serializer
+
+    @extend_schema(responses=LinkedTicketSerializer(many=True))
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=BoundedPagination)
+    def tickets(self, request: Request, pk=None) -> Response:
+        """Every ticket linked to the defect, oldest link first, a page at a time."""
+        page = self.paginate_queryset(defect_ticket_links(self.get_object().pk))
+        return self.get_paginated_response(LinkedTicketSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(parameters=[SimilarQuerySerializer], responses=DefectSerializer(many=True))
     # Not the list: no list filters (also kept out of the schema) and no pages, as at most ten come back.

@@ -59,7 +59,7 @@ DETAIL_PREFETCH = ("attachments", "conversions__defect", "external_issues__conne
 
 def _defect_detail(pk: int, request: Request) -> dict:
     defect = defect_list_queryset().prefetch_related(
-        "affected_versions", "attachments", "external_issues__connection", "ticket_links__ticket__customer"
+        "affected_versions", "attachments", "external_issues__connection"
     ).get(pk=pk)
     return DefectDetailSerializer(defect, context={"request": request}).data
 

@@ -129,6 +129,40 @@ def test_a_defect_shows_its_description_versions_and_the_tickets_reporting_it(ap
     assert linked["url"] == f"http://testserver/api/tickets/{ticket.pk}/"
 
 
+def test_a_much_linked_defects_detail_shows_its_first_tickets_and_pages_them_all(
+    api, agent, engineer, make_ticket, other_customer, monkeypatch
+):
+    from defects.api import serializers
+    from tests.factories import link
+
+    monkeypatch.setattr(serializers, "TICKETS_SHOWN", 2)
+    first = make_ticket()
+    defect = escalate(first, agent)
+    later = [make_ticket(customer=other_customer) for _ in range(3)]
+    for ticket in later:
+        link(ticket, defect, agent)
+    small = get_query_count(engineer, f"/api/defects/{defect.pk}/")
+
+    body = api(engineer).get(f"/api/defects/{defect.pk}/").json()
+    # The first two links (the first reporters), and where to read every one.
+    assert [t["id"] for t in body["tickets"]] == [first.pk, later[0].pk]
+    assert body["tickets_url"] == f"http://testserver/api/defects/{defect.pk}/tickets/"
+    paged = api(engineer).get(body["tickets_url"], {"page_size": 3}).json()
+    assert paged["count"] == 4 and [t["id"] for t in paged["results"]] == [first.pk, *(t.pk for t in later[:2])]
+    assert [t["id"] for t in api(engineer).get(paged["next"]).json()["results"]] == [later[2].pk]
+    assert paged["results"][1]["url"] == f"http://testserver/api/tickets/{later[0].pk}/"
+
+    for _ in range(3):
+        link(make_ticket(customer=other_customer), defect, agent)
+    assert get_query_count(engineer, f"/api/defects/{defect.pk}/") == small
+
+
+def test_only_staff_page_a_defects_tickets(api, outsider, agent, ticket):
+    defect = escalate(ticket, agent)
+    assert api(outsider).get(f"/api/defects/{defect.pk}/tickets/").status_code == 403
+    assert api(agent).get("/api/defects/999999/tickets/").status_code == 404
+
+
 def test_an_unknown_defect_is_a_404(api, agent):
     assert api(agent).get("/api/defects/999999/").status_code == 404
 
