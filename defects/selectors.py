@@ -194,7 +194,7 @@ def defect_catalogues(*, user=None, components: bool = False) -> Catalogues:
     )
 
 
-def _thread_rows(comments: QuerySet[Comment], elsewhere: str) -> list[Comment]:
+def _thread_rows(comments: QuerySet[Comment], elsewhere: str) -> QuerySet[Comment]:
     """The thread's comments with what defects/_thread.html shows of them.
 
     The author's name and, for a comment from the other side of the thread, the
@@ -202,22 +202,38 @@ def _thread_rows(comments: QuerySet[Comment], elsewhere: str) -> list[Comment]:
     author, the ticket and the defect, descriptions included.
     """
     joined = elsewhere.split("__")[0]
-    return list(
-        comments.select_related("author", "author_contact", joined).only(
-            "defect_id", "ticket_id", "body", "visibility", "side", "created_at", "edited_at", "deleted_at",
-            "deleted_in", f"author__{get_user_model().USERNAME_FIELD}", "author_contact__name", elsewhere,
-        )
+    return comments.select_related("author", "author_contact", joined).only(
+        "defect_id", "ticket_id", "body", "visibility", "side", "created_at", "edited_at", "deleted_at",
+        "deleted_in", f"author__{get_user_model().USERNAME_FIELD}", "author_contact__name", elsewhere,
     )
 
 
-def defect_thread_list(*, defect: Defect, user) -> list[Comment]:
-    """The defect page's thread as `user` may read it: one query."""
-    return _thread_rows(defect_thread_comments(defect, user), "ticket__number")
+# A defect's thread holds its tickets' shared comments too: thousands when thousands of tickets
+# share it. Its page shows this many at a time, the newest first read.
+THREAD_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class ThreadWindow:
+    """Comments of a thread, oldest first; `page` 1 holds the newest, and `earlier` says older ones remain."""
+
+    comments: list[Comment]
+    page: int = 1
+    earlier: bool = False
+
+
+def defect_thread_list(*, defect: Defect, user, page: int = 1) -> ThreadWindow:
+    """The defect page's thread as `user` may read it, THREAD_SHOWN comments a page, newest page first:
+    one query (one more comment read than shown tells whether older ones remain)."""
+    start = (max(page, 1) - 1) * THREAD_SHOWN
+    newest_first = _thread_rows(defect_thread_comments(defect, user), "ticket__number").order_by("-created_at", "-id")
+    rows = list(newest_first[start:start + THREAD_SHOWN + 1])
+    return ThreadWindow(comments=rows[:THREAD_SHOWN][::-1], page=max(page, 1), earlier=len(rows) > THREAD_SHOWN)
 
 
 def ticket_thread_list(*, ticket, user, defect_ids: list[int] | None = None) -> list[Comment]:
     """The ticket page's thread as `user` may read it (`defect_ids`: its links' defects, if read): one query."""
-    return _thread_rows(ticket_thread_comments(ticket, user, defect_ids=defect_ids), "defect__key")
+    return list(_thread_rows(ticket_thread_comments(ticket, user, defect_ids=defect_ids), "defect__key"))
 
 
 def defect_by_reference(reference: str) -> Defect | None:

@@ -98,6 +98,11 @@ CONVERT_IMPORTANCES = [
 ]
 
 
+def _number(text: str | None) -> int:
+    """A page number from the query string: 1 unless a whole number from 1 up is given."""
+    return int(text) if text and text.isascii() and text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
+
+
 def _linked_tickets_page(request: HttpRequest, defect: Defect) -> Page:
     """A page of the defect's linked tickets, oldest first: a defect many customers hit has thousands."""
     page = Paginator(ticket_link_rows(defect_id=defect.pk), LINKS_PAGE).get_page(request.GET.get("page"))
@@ -117,7 +122,7 @@ def defect_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "defect": defect,
         "links": _linked_tickets_page(request, defect),
-        "thread": defect_thread_list(defect=defect, user=user),
+        "thread": defect_thread_list(defect=defect, user=user, page=_number(request.GET.get("thread"))),
         "transition_form": TransitionForm(defect=defect) if can_work else None,
         "edit_form": DefectEditForm(
             defect=defect, releases=product_release_list(product_id=defect.product_id), teams=team_list()

@@ -10,6 +10,7 @@ from django.urls import reverse
 from core import roles
 from defects.forms_triage import CommentForm
 from defects.models import Defect
+from defects.selectors import ThreadWindow
 from defects.services.transitions import release_note
 
 register = template.Library()
@@ -29,13 +30,18 @@ def defect_triage_panel(context, defect: Defect, transition_form=None, edit_form
 
 
 def thread_panel(
-    request, *, comments, here, on_ticket: bool, form: CommentForm | None = None, notice: str = ""
+    request, *, comments, here, on_ticket: bool, form: CommentForm | None = None, notice: str = "",
+    window: ThreadWindow | None = None,
 ) -> dict:
     """The context of defects/_thread.html: `comments` and the comment form (a new one unless `form` is given).
 
     The pages draw it through the tags below; the comment views answer an htmx post
     with it again, with the new comment and `notice` (defects.views_triage.handle_comment).
+    `window`: a page of a longer thread (the defect's), whose comments are shown, with links
+    to the earlier and later pages.
     """
+    if window is not None:
+        comments = window.comments
     if form is None:
         form = CommentForm(on_ticket=on_ticket, to_customer=on_ticket and roles.can_work_tickets(request.user))
     return {
@@ -46,13 +52,15 @@ def thread_panel(
         "here": here,
         "on_ticket": on_ticket,
         "notice": notice,
+        "thread_page": window.page if window else 1,
+        "earlier": window.earlier if window else False,
     }
 
 
 @register.inclusion_tag("defects/_thread.html", takes_context=True)
-def defect_thread_panel(context, defect: Defect, comments) -> dict:
-    """`comments`: the thread the view read (defects.selectors.defect_thread_list)."""
-    panel = thread_panel(context["request"], comments=comments, here=defect, on_ticket=False)
+def defect_thread_panel(context, defect: Defect, thread: ThreadWindow) -> dict:
+    """`thread`: the page of the thread the view read (defects.selectors.defect_thread_list)."""
+    panel = thread_panel(context["request"], comments=None, window=thread, here=defect, on_ticket=False)
     return {**panel, "csrf_token": context.get("csrf_token")}
 
 

@@ -211,3 +211,29 @@ def test_the_defect_page_runs_as_many_queries_for_30_linked_tickets_as_for_2(
     assert "More 22<" in first and "More 23<" not in first
     rest = client.get(detail(defect), {"page": 2}).content.decode()
     assert rest.count('class="badge hd-') == 5 and "More 23<" in rest and "More 27<" in rest
+
+
+def test_a_long_thread_shows_its_newest_comments_and_links_to_earlier_ones(
+    client, agent, engineer, make_ticket, monkeypatch
+):
+    from defects import selectors
+    from defects.services.comments import comment_add
+
+    monkeypatch.setattr(selectors, "THREAD_SHOWN", 3)
+    defect = escalate(make_ticket(), agent)
+    for i in range(5):
+        comment_add(actor=engineer, channel="web", defect=defect, body=f"Note number {i}", visibility="shared")
+    client.force_login(engineer)
+
+    newest = client.get(detail(defect)).content.decode()
+    assert "Note number 2" in newest and "Note number 4" in newest and "Note number 1" not in newest
+    assert '<a href="?thread=2#thread">Earlier comments</a>' in newest and "Later comments" not in newest
+    earlier = client.get(detail(defect), {"thread": 2}).content.decode()
+    assert "Note number 0" in earlier and "Note number 1" in earlier and "Note number 2" not in earlier
+    assert '<a href="?thread=1#thread">Later comments</a>' in earlier and "Earlier comments" not in earlier
+    for nonsense in ("0", "-1", "x", "9" * 30):
+        assert "Note number 4" in client.get(detail(defect), {"thread": nonsense}).content.decode()
+    # A comment posted through htmx comes back in the newest page of the thread.
+    answer = client.post(f"/defects/{defect.pk}/comments/", {"body": "Fresh", "visibility": "shared"},
+                         HTTP_HX_REQUEST="true")
+    assert "Fresh" in answer.content.decode() and "Note number 1" not in answer.content.decode()

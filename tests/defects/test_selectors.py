@@ -74,9 +74,32 @@ def test_the_page_thread_takes_one_query(agent, engineer, ticket, django_assert_
         comment_add(actor=engineer, channel="web", defect=defect, body=f"e{i}", visibility="shared")
         comment_add(actor=agent, channel="web", ticket=ticket, body=f"a{i}", visibility="shared")
     with django_assert_num_queries(1):
-        thread = defect_thread_list(defect=defect, user=engineer)
+        thread = defect_thread_list(defect=defect, user=engineer).comments
         assert [c.author.username for c in thread]
         assert {c.ticket.number for c in thread if c.ticket_id} == {ticket.number}
+
+
+def test_a_long_thread_is_read_a_page_at_a_time_newest_page_first(agent, engineer, ticket, monkeypatch,
+                                                                  django_assert_num_queries):
+    from defects import selectors
+    from defects.services.comments import comment_add
+    from tests.factories import escalate
+
+    monkeypatch.setattr(selectors, "THREAD_SHOWN", 2)
+    defect = escalate(ticket, agent)
+    for i in range(5):
+        comment_add(actor=engineer, channel="web", defect=defect, body=f"c{i}", visibility="shared")
+
+    def bodies(page: int) -> tuple[list[str], bool]:
+        with django_assert_num_queries(1):
+            window = defect_thread_list(defect=defect, user=engineer, page=page)
+        return [c.body for c in window.comments], window.earlier
+
+    # Oldest first within a page; the first page holds the newest.
+    assert bodies(1) == (["c3", "c4"], True)
+    assert bodies(2) == (["c1", "c2"], True)
+    assert bodies(3) == (["c0"], False)
+    assert bodies(4) == ([], False)
 
 
 def test_linking_to_a_tracker_is_offered_only_while_a_connection_is_active():
