@@ -81,6 +81,7 @@ def test_every_target_answers_200_on_seeded_data(client):
     assert {
         "new ticket page", "new ticket, a customer's contacts", "a customer's installations", "repository page",
         "tracker connection page", "portal new ticket page", "portal account", "API request", "API request tickets",
+        "API defect tickets",
     } <= names
     for target in targets:
         if target.note:

@@ -254,6 +254,7 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
     if release is not None:
         targets.append(Target("release page", "manager", [_url("releases:detail", release.pk)]))
     recent_defects = list(Defect.objects.order_by("-id").values_list("id", flat=True)[:25])
+    linked_most = recent_defects[:5] + list(Defect.objects.order_by("-ticket_count").values_list("id", flat=True)[:5])
     targets.append(Target("defect page", "engineer", [_url("defects:detail", pk) for pk in recent_defects]))
     # Code traceability and tracker connections: pages of their own.
     targets.append(Target("defect code panel", "engineer", [_url("releases:defect-code", pk) for pk in recent_defects]))
@@ -294,6 +295,8 @@ def build_targets(hook_target: Callable[[], Target | None] | None = None) -> lis
         Target("API customers", "manager", [f"{api}/customers/"], api=True),
         Target("API repositories", "manager", [f"{api}/repositories/"], api=True),
         Target("API defect commits", "engineer", [f"{api}/defects/{pk}/commits/" for pk in recent_defects], api=True),
+        # A defect's tickets, the most linked defects' among them.
+        Target("API defect tickets", "engineer", [f"{api}/defects/{pk}/tickets/" for pk in linked_most], api=True),
         Target("API requests", "manager",
                [f"{api}/requests/", f"{api}/requests/?status=new&product={product_id}"], api=True),
         # One request, the most wanted among them (thousands of tickets), and its tickets, the largest page too.
