@@ -99,8 +99,8 @@ CONVERT_IMPORTANCES = [
 
 
 def _number(text: str | None) -> int:
-    """A page number from the query string: 1 unless a whole number from 1 up is given."""
-    return int(text) if text and text.isascii() and text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
+    """A page number from the query string: 1 unless a whole number is given (0 reads as 1 too)."""
+    return max(int(text), 1) if text and text.isascii() and text.isdigit() and len(text) < 7 else 1
 
 
 def _linked_tickets_page(request: HttpRequest, defect: Defect) -> Page:

@@ -233,6 +233,9 @@ def test_a_long_thread_shows_its_newest_comments_and_links_to_earlier_ones(
     assert '<a href="?thread=1#thread">Later comments</a>' in earlier and "Earlier comments" not in earlier
     for nonsense in ("0", "-1", "x", "9" * 30):
         assert "Note number 4" in client.get(detail(defect), {"thread": nonsense}).content.decode()
+    beyond = client.get(detail(defect), {"thread": 9}).content.decode()
+    assert "No comments this far back." in beyond and "No comments yet." not in beyond
+    assert '<a href="?thread=8#thread">Later comments</a>' in beyond
     # A comment posted through htmx comes back in the newest page of the thread.
     answer = client.post(f"/defects/{defect.pk}/comments/", {"body": "Fresh", "visibility": "shared"},
                          HTTP_HX_REQUEST="true")
