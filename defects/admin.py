@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.db.models import Count
 
-from core.admin import AuditedAdmin, RecordAdmin
+from core.admin import AuditedAdmin, LargeTableAdmin, RecordAdmin, RecordListAdmin
 from core.audit import audit_record
 from core.models import Channel
 from defects.models import Attachment, Comment, Defect, RoutingRule, Team, TicketDefectLink
@@ -41,7 +41,7 @@ class RoutingRuleAdmin(AuditedAdmin):
 
 
 @admin.register(Defect)
-class DefectAdmin(AuditedAdmin):
+class DefectAdmin(LargeTableAdmin, AuditedAdmin):
     list_display = (
         "key", "title", "product", "severity", "status", "team",
         "planned_release", "fixed_in_release", "customer_count", "created_at",
@@ -49,7 +49,6 @@ class DefectAdmin(AuditedAdmin):
     list_select_related = ("product", "team", "planned_release", "fixed_in_release")
     list_filter = ("status", "severity", "kind", "impact", "team", "product")
     search_fields = ("key", "title")
-    date_hierarchy = "created_at"
     readonly_fields = (
         "key", "customer_count", "ticket_count", "created_by", "created_at", "updated_at",
     )
@@ -64,8 +63,11 @@ class DefectAdmin(AuditedAdmin):
 
 
 @admin.register(TicketDefectLink)
-class TicketDefectLinkAdmin(admin.ModelAdmin):
+class TicketDefectLinkAdmin(LargeTableAdmin):
     """Links are made by escalating; an admin may only remove a wrong one."""
+
+    # Newest first by the primary key's index: their time has none of its own to sort by.
+    ordering = ("-id",)
 
     list_display = ("ticket", "defect", "linked_by", "linked_at")
     list_select_related = ("ticket", "defect", "linked_by")
@@ -129,7 +131,7 @@ class AttachmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(RecordAdmin):
+class CommentAdmin(RecordListAdmin, RecordAdmin):
     """The shared thread is also mirrored to trackers, so it is only read here."""
 
     list_display = ("created_at", "defect", "ticket", "author", "side", "visibility")

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin import LargeTableAdmin
 from enhancements.models import EnhancementRequest
 
 
 @admin.register(EnhancementRequest)
-class EnhancementRequestAdmin(admin.ModelAdmin):
+class EnhancementRequestAdmin(LargeTableAdmin):
     """Read-only: requests change through their services (audited), from the pages and the API."""
 
     list_display = ("key", "title", "product", "status", "customer_count", "ticket_count", "demand")

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from core.admin import LargeTableAdmin
 from core.models import Channel
 from sync.models import Connection, ExternalIssue, InboundEvent, OutboxItem, SyncConflict
 from sync.services.connections import connection_create, connection_update
@@ -39,7 +40,7 @@ class ConnectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboxItem)
-class OutboxItemAdmin(admin.ModelAdmin):
+class OutboxItemAdmin(LargeTableAdmin):
     list_display = [
         "id", "defect", "request", "connection", "kind", "status", "attempts", "next_attempt_at", "last_error",
     ]
@@ -55,7 +56,7 @@ class ExternalIssueAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundEvent)
-class InboundEventAdmin(admin.ModelAdmin):
+class InboundEventAdmin(LargeTableAdmin):
     list_display = ["delivery_id", "connection", "status", "received_at", "error"]
     list_filter = ["status", "connection"]
 
