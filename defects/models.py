@@ -176,6 +176,8 @@ class Defect(models.Model):
             models.Index(fields=["customer_count", "id"], name="defect_customers_order"),
             models.Index(fields=["ticket_count", "id"], name="defect_tickets_order"),
             models.Index(fields=["created_at", "id"], name="defect_created_order"),
+            # The release list's open defects planned for each release, counted from the index alone.
+            models.Index(fields=["planned_release", "status"], name="defect_planned_status"),
         ]
 
     def __str__(self) -> str:
