@@ -67,31 +67,23 @@ class LongSelect(forms.Select):
 class DependentSelect(LongSelect):
     """A <select> whose options belong to a choice made in another field of the form.
 
-    Each option carries its parent's id (`data-parent`), read from the option's model
-    instance through `parent_attr` ("customer_id"); the select names the field it
-    depends on (`data-depends-on`). static/js/dependent-choices.js then offers only the
-    options of the parent chosen, and none before a parent is chosen. The form still
-    checks on the server that the pair fits: this only spares the user the wrong choices.
-    Or offer() (value, label, parent) triples, read as values: no model instance an option.
+    Its options are offer()ed as (value, label, parent) triples, read as values: each
+    option carries its parent's id (`data-parent`, none for ""), and the select names
+    the field it depends on (`data-depends-on`). static/js/dependent-choices.js then
+    offers only the options of the parent chosen, and none before a parent is chosen.
+    The form still checks on the server that the pair fits: this only spares the user
+    the wrong choices.
     """
 
-    def __init__(self, attrs=None, choices=(), *, depends_on: str, parent_attr: str):
-        super().__init__(attrs, choices)
+    def __init__(self, attrs=None, *, depends_on: str):
+        super().__init__(attrs)
         self.depends_on = depends_on
-        self.parent_attr = parent_attr
 
     def render(self, name, value, attrs=None, renderer=None):
         selected = {str(v) for v in self.format_value(value)}
         final_attrs = self.build_attrs(self.attrs, attrs)
         final_attrs.update({"name": name, "data-depends-on": self.depends_on})
-        if self.offered is not None:
-            options = [(str(key), label, str(parent)) for key, label, parent in self.offered]
-            return django_quotes(macro(WIDGETS, "dependent_select")(*_attributes(final_attrs), options, selected))
-        options = []
-        for key, label in self.choices:
-            instance = getattr(key, "instance", None)
-            parent = getattr(instance, self.parent_attr, "") if instance is not None else ""
-            options.append((str(key), label, "" if parent == "" else str(parent)))
+        options = [(str(key), label, str(parent)) for key, label, parent in self.offered or ()]
         return django_quotes(macro(WIDGETS, "dependent_select")(*_attributes(final_attrs), options, selected))
 
 

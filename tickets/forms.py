@@ -154,11 +154,11 @@ class TicketCreateForm(forms.Form):
     product = forms.ModelChoiceField(label="Product", queryset=None)
     component = forms.ModelChoiceField(
         label="Component", required=False, queryset=None,
-        widget=DependentSelect(depends_on="product", parent_attr="product_id"),
+        widget=DependentSelect(depends_on="product"),
     )
     version = forms.ModelChoiceField(
         label="Version", required=False, queryset=None,
-        widget=DependentSelect(depends_on="product", parent_attr="product_id"),
+        widget=DependentSelect(depends_on="product"),
     )
     environment = forms.CharField(
         label="Environment", required=False, widget=forms.Textarea(attrs={"rows": 2}),
