@@ -225,10 +225,11 @@ class ThreadWindow:
 def defect_thread_list(*, defect: Defect, user, page: int = 1) -> ThreadWindow:
     """The defect page's thread as `user` may read it, THREAD_SHOWN comments a page, newest page first:
     one query (one more comment read than shown tells whether older ones remain)."""
-    start = (max(page, 1) - 1) * THREAD_SHOWN
+    page = max(page, 1)
+    start = (page - 1) * THREAD_SHOWN
     newest_first = _thread_rows(defect_thread_comments(defect, user), "ticket__number").order_by("-created_at", "-id")
     rows = list(newest_first[start:start + THREAD_SHOWN + 1])
-    return ThreadWindow(comments=rows[:THREAD_SHOWN][::-1], page=max(page, 1), earlier=len(rows) > THREAD_SHOWN)
+    return ThreadWindow(comments=rows[:THREAD_SHOWN][::-1], page=page, earlier=len(rows) > THREAD_SHOWN)
 
 
 def ticket_thread_list(*, ticket, user, defect_ids: list[int] | None = None) -> list[Comment]:

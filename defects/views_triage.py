@@ -134,9 +134,8 @@ def defect_comment_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST, on_ticket=False)
 
     def panel(form: CommentForm | None, notice: str) -> dict:
-        window = defect_thread_list(defect=defect, user=request.user)
-        return thread_panel(request, comments=None, window=window, here=defect, on_ticket=False, form=form,
-                            notice=notice)
+        thread = defect_thread_list(defect=defect, user=request.user)
+        return thread_panel(request, thread=thread, here=defect, on_ticket=False, form=form, notice=notice)
 
     return handle_comment(
         request, form=form, back=reverse("defects:detail", args=[pk]), title=f"Comment on {defect.key}",

@@ -30,44 +30,41 @@ def defect_triage_panel(context, defect: Defect, transition_form=None, edit_form
 
 
 def thread_panel(
-    request, *, comments, here, on_ticket: bool, form: CommentForm | None = None, notice: str = "",
-    window: ThreadWindow | None = None,
+    request, *, thread: ThreadWindow, here, on_ticket: bool, form: CommentForm | None = None, notice: str = ""
 ) -> dict:
-    """The context of defects/_thread.html: `comments` and the comment form (a new one unless `form` is given).
+    """The context of defects/_thread.html: a page of the thread, and the comment form (a new one unless
+    `form` is given). A defect's thread comes a page at a time, with links to the earlier and later
+    pages; a ticket's, all at once (one page).
 
     The pages draw it through the tags below; the comment views answer an htmx post
     with it again, with the new comment and `notice` (defects.views_triage.handle_comment).
-    `window`: a page of a longer thread (the defect's), whose comments are shown, with links
-    to the earlier and later pages.
     """
-    if window is not None:
-        comments = window.comments
     if form is None:
         form = CommentForm(on_ticket=on_ticket, to_customer=on_ticket and roles.can_work_tickets(request.user))
     return {
         "request": request,
-        "comments": comments,
+        "comments": thread.comments,
         "form": form,
         "action": reverse("tickets:comment" if on_ticket else "defects:comment", args=[here.pk]),
         "here": here,
         "on_ticket": on_ticket,
         "notice": notice,
-        "thread_page": window.page if window else 1,
-        "earlier": window.earlier if window else False,
+        "thread_page": thread.page,
+        "earlier": thread.earlier,
     }
 
 
 @register.inclusion_tag("defects/_thread.html", takes_context=True)
 def defect_thread_panel(context, defect: Defect, thread: ThreadWindow) -> dict:
     """`thread`: the page of the thread the view read (defects.selectors.defect_thread_list)."""
-    panel = thread_panel(context["request"], comments=None, window=thread, here=defect, on_ticket=False)
+    panel = thread_panel(context["request"], thread=thread, here=defect, on_ticket=False)
     return {**panel, "csrf_token": context.get("csrf_token")}
 
 
 @register.inclusion_tag("defects/_thread.html", takes_context=True)
 def ticket_thread_panel(context, ticket, comments) -> dict:
     """`comments`: the thread the view read (defects.selectors.ticket_thread_list)."""
-    panel = thread_panel(context["request"], comments=comments, here=ticket, on_ticket=True)
+    panel = thread_panel(context["request"], thread=ThreadWindow(comments), here=ticket, on_ticket=True)
     return {**panel, "csrf_token": context.get("csrf_token")}
 
 

@@ -15,7 +15,7 @@ from core import roles
 from core.decorators import role_required
 from core.models import Channel
 from defects.forms_triage import CommentForm
-from defects.selectors import ticket_thread_list
+from defects.selectors import ThreadWindow, ticket_thread_list
 from defects.services.comments import comment_add
 from defects.templatetags.triage_tags import thread_panel
 from defects.views_triage import handle_comment, handle_form
@@ -33,8 +33,8 @@ def ticket_comment_page(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST, on_ticket=True, to_customer=roles.can_work_tickets(request.user))
 
     def panel(form: CommentForm | None, notice: str) -> dict:
-        comments = ticket_thread_list(ticket=ticket, user=request.user)
-        return thread_panel(request, comments=comments, here=ticket, on_ticket=True, form=form, notice=notice)
+        thread = ThreadWindow(ticket_thread_list(ticket=ticket, user=request.user))
+        return thread_panel(request, thread=thread, here=ticket, on_ticket=True, form=form, notice=notice)
 
     return handle_comment(
         request, form=form, back=reverse("tickets:detail", args=[pk]), title=f"Comment on {ticket.number}",
