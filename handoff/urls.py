@@ -15,7 +15,7 @@ urlpatterns = [
     # Pages name their icon (templates/base.html); the admin's and a browser's own guess land here.
     path("favicon.ico", lambda request: redirect(static("favicon.svg")), name="favicon"),
     path("notifications/", views.notification_list, name="notifications"),
-    path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notifications-read-one"),
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
     path("views/", views_saved.saved_view_save_page, name="saved-view-save"),
     path("views/<int:pk>/delete/", views_saved.saved_view_delete_page, name="saved-view-delete"),

@@ -258,3 +258,20 @@ def test_a_release_defect_table_escapes_every_value():
     assert '<span class="badge eng-fixed">Fixed</span>' in html and f"<td>{ESCAPED}</td>" in html
     assert "<td>Unrouted</td>" in html and '<td class="num">3</td>\n      <td class="num">5</td>' in html
     assert _defect_table([], empty=HOSTILE).strip() == f'<p class="empty">{ESCAPED}</p>'
+
+
+def test_the_notifications_page_entries_escape_every_value():
+    moment = datetime(2026, 12, 4, 19, 26, tzinfo=UTC)
+    actor = SimpleNamespace(get_username=lambda: HOSTILE)
+    note = SimpleNamespace(pk=7, kind="comment", message=HOSTILE, url="/tickets/1/", created_at=moment, actor=actor)
+    groups = [SimpleNamespace(latest=note, count=2, unread=1)]
+
+    html = render_fragment("core/notification_rows.html", {
+        "groups": groups, "kinds": {"comment": HOSTILE}, "read_url": "/notifications/{}/read/".format,
+        "csrf_token": HOSTILE,
+    })
+
+    assert "<script>" not in html
+    assert f"<strong>{ESCAPED}</strong>" in html and f'· {ESCAPED}</span>' in html
+    assert f'<td data-label="From">{ESCAPED}</td>' in html
+    assert f'name="csrfmiddlewaretoken" value="{ESCAPED}"' in html

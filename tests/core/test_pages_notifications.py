@@ -40,3 +40,54 @@ def test_marking_read_needs_post_and_a_login(client, as_user, agent):
     (note,) = notify(users=[agent], kind="comment", message="x")
     assert client.get("/notifications/").status_code == 302
     assert as_user(agent).get(f"/notifications/{note.pk}/read/").status_code == 405
+
+
+def _subjects(user, count: int) -> None:
+    for n in range(count):
+        notify(users=[user], kind="comment", message=f"About ticket {n}", url=f"/tickets/{n}/")
+
+
+def test_the_list_pages_its_entries_newest_first_without_counting_them(as_user, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _subjects(agent, 60)
+    client = as_user(agent)
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get("/notifications/").content.decode()
+    # The page of groups and their latest messages: the groups are not counted.
+    notes = [q["sql"] for q in captured.captured_queries if "handoff_notification" in q["sql"]]
+    assert len(notes) == 2 and not any("COUNT(*)" in sql for sql in notes)
+    assert first.count('id="notification-') == 50
+    assert "About ticket 59" in first and "About ticket 9<" not in first
+    assert '<a href="?page=2">Older &rarr;</a>' in first and "Newer" not in first
+
+    second = client.get("/notifications/?page=2").content.decode()
+    assert second.count('id="notification-') == 10 and "About ticket 9<" in second
+    assert '<a href="?page=1">&larr; Newer</a>' in second and "Older" not in second
+    assert "The list covers your newest 2,000 notifications" in second
+
+    past = client.get("/notifications/?page=9").content.decode()
+    assert "No notifications on this page: the list ends earlier." in past
+
+
+def test_an_entrys_open_button_posts_to_the_page_that_marks_it_read_and_follows_its_link(agent):
+    """The page's own form, as a browser sends it: its action, its token, its button."""
+    import re
+
+    from django.test import Client
+
+    notify(users=[agent], kind="comment", message="Look", url="/tickets/5/")
+    notify(users=[agent], kind="comment", message="Look again", url="/tickets/5/")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(agent)
+    html = browser.get("/notifications/").content.decode()
+    entry_form = r'<form method="post" action="([^"]+)"><input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"'
+    action, token = re.search(entry_form, html[html.index("<tbody>"):]).groups()
+
+    response = browser.post(action, {"csrfmiddlewaretoken": token, "open": "1"})
+
+    # Not the API's action of the same name, which answers JSON and marks one message.
+    assert not action.startswith("/api/")
+    assert response.status_code == 302 and response["Location"] == "/tickets/5/"
+    assert not Notification.objects.filter(user=agent, read_at__isnull=True).exists()
