@@ -18,6 +18,7 @@ from core.notifications import (
     notification_groups_of,
     notifications_mark_read,
 )
+from core.paginator import OneReadPagination
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -78,13 +79,15 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         """One entry per ticket, defect or request (its `subject`), newest first: the latest
         notification about it, how many there are and how many are unread. Same filters as the list."""
         rows = notification_group_rows(self.get_queryset())
-        page = self.paginate_queryset(rows)
+        # Counted as they are read: counting apart would group the window a second time.
+        pagination = OneReadPagination()
+        page = pagination.paginate_queryset(rows, request, view=self)
         groups = notification_groups_of(page if page is not None else rows)
         data = NotificationGroupSerializer(
             [{"subject": g.subject, "count": g.count, "unread": g.unread, "latest": g.latest} for g in groups],
             many=True,
         ).data
-        return self.get_paginated_response(data) if page is not None else Response(data)
+        return pagination.get_paginated_response(data) if page is not None else Response(data)
 
     @extend_schema(request=None, responses=_MARKED)
     @action(detail=True, methods=["post"])

@@ -3,8 +3,9 @@
 import json
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
+from django.db.models import Count, Window
 from django.utils.functional import cached_property
 from rest_framework.response import Response
 
@@ -113,6 +114,58 @@ class LargeTablePaginator(BoundedCountPaginator):
         else:
             rows = {row.pk: row for row in self.object_list.filter(pk__any_of=ids)}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+
+class OneReadPaginator(Paginator):
+    """Pages of a values() queryset each read with its count in one query (`COUNT(*) OVER ()`).
+
+    For lists whose count costs as much as their page: the groups of a window of rows
+    (core.notifications.notification_group_rows), which Paginator would group twice, once
+    to count them and once for the page. The count rides on each row of the page; a page
+    past the end reads nothing, and is then counted the usual way to say so.
+    """
+
+    TOTAL = "one_read_total"
+    FARTHEST_ROW = 10**9
+
+    def page(self, number) -> Page:
+        number = self.validate_number_type(number)
+        bottom = (number - 1) * self.per_page
+        rows = []
+        # An absurd page number (?page=10**30) is past any end: counted below, never sent as an offset.
+        if bottom < self.FARTHEST_ROW:
+            rows = list(self.object_list.annotate(**{self.TOTAL: Window(Count("*"))})[bottom: bottom + self.per_page])
+        if rows:
+            self.__dict__["count"] = rows[0][self.TOTAL]
+        number = self.validate_number(number)
+        return self._get_page([{k: v for k, v in row.items() if k != self.TOTAL} for row in rows], number, self)
+
+    def get_page(self, number) -> Page:
+        """Paginator.get_page without its count first: a bad number is page 1, one past the end the last."""
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)
+
+    def validate_number_type(self, number) -> int:
+        """A page number as Paginator.validate_number reads it, without counting."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+
+class OneReadPagination(BoundedPagination):
+    """BoundedPagination whose pages and count are one read (OneReadPaginator)."""
+
+    django_paginator_class = OneReadPaginator
 
 
 class LargeTablePagination(BoundedPagination):

@@ -18,7 +18,7 @@ from core.notifications import (
     notification_groups_of,
     notifications_mark_read,
 )
-from core.paginator import uncounted_page
+from core.paginator import OneReadPaginator
 from core.paths import path_maker
 
 PAGE_SIZE = 50
@@ -27,18 +27,15 @@ PAGE_SIZE = 50
 @role_required()
 def notification_list(request: HttpRequest) -> HttpResponse:
     """My notifications grouped by what they are about, newest first, 50 entries a page;
-    `?show=mine|needs_info|released|unread` narrows them. Three queries whatever the numbers.
-
-    The pages are not counted: the groups are of the newest GROUPED_WINDOW messages, and
-    counting them would group the window a second time (half the page's database time).
-    """
+    `?show=mine|needs_info|released|unread` narrows them. Three queries whatever the numbers:
+    the page's groups are counted as they are read (core.paginator.OneReadPaginator), since
+    counting them apart would group the user's newest GROUPED_WINDOW messages a second time."""
     show = request.GET.get("show", "")
     show = show if show in FILTERS else ""
-    page = uncounted_page(
-        notification_group_rows(notification_filter(request.user, show)), request.GET.get("page"), PAGE_SIZE,
-        max_page=GROUPED_WINDOW // PAGE_SIZE,
+    page = OneReadPaginator(notification_group_rows(notification_filter(request.user, show)), PAGE_SIZE).get_page(
+        request.GET.get("page")
     )
-    groups = notification_groups_of(page.rows)
+    groups = notification_groups_of(page.object_list)
     filters = [("", "All", "")] + [(name, label, urlencode({"show": name})) for name, (label, _) in FILTERS.items()]
     rows = render_fragment("core/notification_rows.html", {
         "groups": groups, "kinds": {value: str(label) for value, label in Notification.Kind.choices},

@@ -176,3 +176,21 @@ def test_the_last_page_says_how_far_back_the_list_goes(as_user, agent):
     _flood(agent, tickets=2, events=1)
     html = as_user(agent).get("/notifications/").content.decode()
     assert "The list covers your newest 2,000 notifications" in html
+
+
+def test_the_api_counts_the_groups_as_it_reads_a_page_of_them(api, agent):
+    _flood(agent, tickets=60, events=1)
+    client = api(agent)
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get("/api/notifications/groups/").json()
+    notes = [q["sql"] for q in captured.captured_queries if "handoff_notification" in q["sql"]]
+    # The page with its count, then the groups' latest messages: no second grouping to count them.
+    assert len(notes) == 2 and "COUNT(*) OVER ()" in notes[0]
+    assert first["count"] == 60 and len(first["results"]) == 50 and first["next"].endswith("page=2")
+
+    second = client.get("/api/notifications/groups/?page=2").json()
+    assert second["count"] == 60 and len(second["results"]) == 10 and second["next"] is None
+    assert {row["subject"] for row in first["results"] + second["results"]} == {
+        f"/tickets/{n}/" for n in range(1, 61)
+    }
+    assert client.get("/api/notifications/groups/?page=3").status_code == 404

@@ -47,7 +47,7 @@ def _subjects(user, count: int) -> None:
         notify(users=[user], kind="comment", message=f"About ticket {n}", url=f"/tickets/{n}/")
 
 
-def test_the_list_pages_its_entries_newest_first_without_counting_them(as_user, agent):
+def test_the_list_pages_its_entries_newest_first_counted_as_they_are_read(as_user, agent):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -55,20 +55,22 @@ def test_the_list_pages_its_entries_newest_first_without_counting_them(as_user, 
     client = as_user(agent)
     with CaptureQueriesContext(connection) as captured:
         first = client.get("/notifications/").content.decode()
-    # The page of groups and their latest messages: the groups are not counted.
+    # The page of groups with their count, then their latest messages: the groups are
+    # not grouped a second time to be counted.
     notes = [q["sql"] for q in captured.captured_queries if "handoff_notification" in q["sql"]]
-    assert len(notes) == 2 and not any("COUNT(*)" in sql for sql in notes)
+    assert len(notes) == 2 and "COUNT(*) OVER ()" in notes[0]
     assert first.count('id="notification-') == 50
     assert "About ticket 59" in first and "About ticket 9<" not in first
-    assert '<a href="?page=2">Older &rarr;</a>' in first and "Newer" not in first
+    assert "<span>Page 1 of 2</span>" in first and '<a href="?page=2">Next &rarr;</a>' in first
 
     second = client.get("/notifications/?page=2").content.decode()
     assert second.count('id="notification-') == 10 and "About ticket 9<" in second
-    assert '<a href="?page=1">&larr; Newer</a>' in second and "Older" not in second
+    assert "<span>Page 2 of 2</span>" in second
     assert "The list covers your newest 2,000 notifications" in second
 
-    past = client.get("/notifications/?page=9").content.decode()
-    assert "No notifications on this page: the list ends earlier." in past
+    # Past the end, or not a number: the last page, or the first.
+    assert "<span>Page 2 of 2</span>" in client.get("/notifications/?page=9").content.decode()
+    assert "<span>Page 1 of 2</span>" in client.get("/notifications/?page=x").content.decode()
 
 
 def test_an_entrys_open_button_posts_to_the_page_that_marks_it_read_and_follows_its_link(agent):

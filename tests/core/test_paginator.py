@@ -184,3 +184,33 @@ def test_under_the_cap_an_api_count_is_exact(api, agent, make_ticket):
 
     assert body["count"] == 3 and body["count_is_estimate"] is False
     assert list(body) == ["count", "count_is_estimate", "next", "previous", "results"]
+
+
+def _groups():
+    """A grouped read, as the notification list's: one row per name, with how many customers bear it."""
+    from django.db.models import Count
+
+    return Customer.objects.values("name").annotate(n=Count("id")).order_by("name")
+
+
+def test_one_read_pages_hold_the_same_rows_and_count_as_a_plain_paginator_in_one_query_each(customers):
+    plain, one = Paginator(_groups(), 5), large.OneReadPaginator(_groups(), 5)
+    for number in plain.page_range:
+        with CaptureQueriesContext(connection) as read:
+            page = one.page(number)
+        assert len(read) == 1
+        assert list(page) == list(plain.page(number))
+        assert one.count == 23 and one.num_pages == 5
+        one = large.OneReadPaginator(_groups(), 5)
+
+
+def test_one_read_get_page_clamps_as_paginator_does_and_an_empty_list_has_one_empty_page(customers):
+    one = large.OneReadPaginator(_groups(), 5)
+    assert one.get_page(99).number == 5 and len(one.get_page(99)) == 3
+    assert large.OneReadPaginator(_groups(), 5).get_page("x").number == 1
+    with pytest.raises(large.EmptyPage):
+        large.OneReadPaginator(_groups(), 5).page(6)
+    with pytest.raises(large.EmptyPage):
+        large.OneReadPaginator(_groups(), 5).page(10**30)
+    empty = large.OneReadPaginator(_groups().none(), 5).get_page(1)
+    assert list(empty) == [] and empty.paginator.count == 0
