@@ -331,6 +331,10 @@ class Connector:
 
     kind = ""
     supports_webhooks = False
+    # True where editing a comment leaves the issue's update time as it was (Redmine's
+    # notes): a poll, which asks for issues updated since its cursor, would never see the
+    # edit, so each poll also reads a few twins again in turn (sync.services.pull.notes_sweep).
+    edits_comments_silently = False
     # How long the tracker may send a delivery again (by itself or from its
     # "redeliver" button): a body seen within it is a replay, not a new event.
     redelivery_window = timedelta(days=3)

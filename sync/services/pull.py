@@ -25,12 +25,13 @@ import hashlib
 import logging
 from datetime import UTC, datetime
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from sync.config import ConnectionConfig, connection_config
 from sync.connectors import connector_for
-from sync.connectors.base import ConnectorError, TrackerIssue, has_marker
+from sync.connectors.base import ConnectorError, TrackerIssue, TwinRef, has_marker
 from sync.models import Connection, ExternalIssue, OutboxItem, SyncLedger
 from sync.services.apply import (
     NotApplied,
@@ -52,6 +53,8 @@ FIELDS = ("version", "status", "priority", "title", "description")
 # What an enhancement request's twin brings back.
 REQUEST_FIELDS = ("status",)
 KIND_OF_FIELD = {**KIND_OF_FIELD, "title": OutboxItem.Kind.FIELDS, "description": OutboxItem.Kind.FIELDS}
+# Twins a poll reads again where the tracker edits comments silently (notes_sweep).
+NOTES_SWEEP = 10
 
 
 def _twin_for(connection: Connection, issue: TrackerIssue) -> ExternalIssue | None:
@@ -249,8 +252,9 @@ def connection_poll(*, connection: Connection) -> int:
     """
     if not connection.is_active:
         return 0
+    connector = connector_for(connection)
     try:
-        result = connector_for(connection).pull(connection.poll_cursor)
+        result = connector.pull(connection.poll_cursor)
     except ConnectorError as exc:
         message = redact(exc.message, connection.token)
         (connection_pause if exc.permanent else connection_failed)(connection=connection, error=message)
@@ -262,4 +266,39 @@ def connection_poll(*, connection: Connection) -> int:
     Connection.objects.filter(pk=connection.pk).update(poll_cursor=cursor, last_poll_at=timezone.now())
     connection.poll_cursor = cursor
     connection_succeeded(connection=connection)
+    if connector.edits_comments_silently:
+        notes_sweep(connection=connection, connector=connector, seen={i.twin.external_id for i in result.issues})
     return len(result.issues)
+
+
+def notes_sweep(*, connection: Connection, connector, seen: set[str] = frozenset()) -> int:
+    """Read the next NOTES_SWEEP twins of `connection` again, in turn, and apply their comments.
+
+    For a tracker that edits a comment without marking its issue updated (Redmine: the
+    poll's "updated since" never sees the edit). Each poll takes up where the last one
+    stopped (kept in the shared cache; lost, it starts again from the first twin), so
+    an edit there arrives within (twins / NOTES_SWEEP) polls, or at once when the
+    issue changes. Twins the poll has just read (`seen`) are not read twice. A twin
+    the tracker no longer has is passed over; a tracker failing otherwise ends the
+    sweep where it stands. Returns how many issues were read.
+    """
+    key = f"sync:notes-sweep:{connection.pk}"
+    after = cache.get(key, 0)
+    twins = ExternalIssue.objects.filter(connection=connection).order_by("pk").values_list(
+        "pk", "external_id", "key", "url"
+    )
+    turn = list(twins.filter(pk__gt=after)[:NOTES_SWEEP])
+    if len(turn) < NOTES_SWEEP and after:  # round again from the first twin
+        turn += [t for t in twins.filter(pk__lte=after)[: NOTES_SWEEP - len(turn)] if t not in turn]
+    issues = []
+    for pk, external_id, twin_key, url in turn:
+        if external_id not in seen:
+            try:
+                issues.append(connector.fetch(TwinRef(external_id=external_id, key=twin_key, url=url)))
+            except ConnectorError as exc:
+                if not exc.permanent:
+                    break
+        after = pk
+    cache.set(key, after, None)
+    issues_apply(connection=connection, issues=issues, fresh=True)
+    return len(issues)

@@ -143,3 +143,31 @@ def test_a_worker_killed_in_the_middle_of_pushing_loses_and_duplicates_nothing(
 
     notes = [n.split("\n")[0] for n in redmine.notes(twin.external_id) if n.startswith("Change ")]
     assert notes == [f"Change {n:02d}" for n in range(1, 41)]
+
+
+def test_a_note_edited_in_redmine_reaches_the_thread_though_redmine_leaves_its_issue_as_it_was(
+    redmine, redmine_connection, ticket, make_ticket, agent
+):
+    from sync.services.pull import connection_poll
+
+    defect = escalate(ticket, agent)
+    outbox_drain()
+    twin = twin_of(defect)
+    redmine.call("PUT", f"/issues/{twin.external_id}.json", json={"issue": {"notes": "Crashes on 2.3"}})
+    connection_poll(connection=redmine_connection)
+    assert Comment.objects.get(defect=defect).body.startswith("Crashes on 2.3\n")
+
+    # A newer issue: the poll's cursor ("updated since") moves past the first one.
+    time.sleep(1.1)
+    escalate(make_ticket(subject="Another crash"), agent)
+    outbox_drain()
+    connection_poll(connection=redmine_connection)
+
+    journal = next(j for j in redmine.issue(twin.external_id)["journals"] if j.get("notes"))
+    updated = redmine.issue(twin.external_id)["updated_on"]
+    redmine.call("PUT", f"/journals/{journal['id']}.json", json={"journal": {"notes": "Crashes on 2.3.1 only"}})
+    assert redmine.issue(twin.external_id)["updated_on"] == updated  # Redmine does not mark the issue updated
+
+    connection_poll(connection=redmine_connection)
+
+    assert Comment.objects.get(defect=defect).body.startswith("Crashes on 2.3.1 only")
