@@ -17,10 +17,11 @@ flows back (the engine reads its sections: summary, steps to reproduce,
 expected and actual result, environment). A note pushed from Handoff keeps its
 journal id: an edit replaces its notes in place (PUT /journals/{id}.json,
 Redmine 5.0 and later); where the server has no such route, a correction note
-naming the original is posted once instead. A note edited in Redmine does not mark
-its issue updated, so the poll would not see the edit: each poll also reads a
-few linked issues again in turn (sync.services.pull.notes_sweep). A deletion edits the note to
-"(deleted in Handoff)": a journal cannot be deleted through the API.
+naming the original is posted once instead. A note edited in Redmine does not
+mark its issue updated, so the poll would not see the edit: each poll also
+reads a few linked issues again in turn (sync.services.pull.notes_sweep). A
+deletion edits the note to "(deleted in Handoff)": a journal cannot be deleted
+through the API.
 
 An enhancement request's issue is made in the connection's request tracker
 ("Feature" by default; a tracker's name or id, which the project must have
