@@ -252,8 +252,8 @@ def connection_poll(*, connection: Connection) -> int:
     """
     if not connection.is_active:
         return 0
-    connector = connector_for(connection)
     try:
+        connector = connector_for(connection)
         result = connector.pull(connection.poll_cursor)
     except ConnectorError as exc:
         message = redact(exc.message, connection.token)
@@ -271,7 +271,7 @@ def connection_poll(*, connection: Connection) -> int:
     return len(result.issues)
 
 
-def notes_sweep(*, connection: Connection, connector, seen: set[str] = frozenset()) -> int:
+def notes_sweep(*, connection: Connection, connector, seen: frozenset[str] | set[str] = frozenset()) -> int:
     """Read the next NOTES_SWEEP twins of `connection` again, in turn, and apply their comments.
 
     For a tracker that edits a comment without marking its issue updated (Redmine: the
@@ -289,7 +289,7 @@ def notes_sweep(*, connection: Connection, connector, seen: set[str] = frozenset
     )
     turn = list(twins.filter(pk__gt=after)[:NOTES_SWEEP])
     if len(turn) < NOTES_SWEEP and after:  # round again from the first twin
-        turn += [t for t in twins.filter(pk__lte=after)[: NOTES_SWEEP - len(turn)] if t not in turn]
+        turn += list(twins.filter(pk__lte=after)[: NOTES_SWEEP - len(turn)])
     issues = []
     for pk, external_id, twin_key, url in turn:
         if external_id not in seen:
