@@ -24,14 +24,17 @@ def test_pages_hold_the_same_rows_in_the_same_order_as_a_plain_paginator(custome
         assert list(fast.page(number)) == list(plain.page(number))
 
 
-def test_a_deep_page_costs_the_same_queries_as_the_first(customers):
+def test_the_first_page_is_one_query_and_a_deep_page_two_whatever_the_depth(customers):
     fast = large.LargeTablePaginator(customers, 5)
-    fast.count  # noqa: B018 - counted once here, so neither measured page pays for the count
+    fast.count  # noqa: B018 - counted once here, so no measured page pays for the count
     with CaptureQueriesContext(connection) as first:
-        list(fast.page(1))
+        assert [c.name for c in fast.page(1)] == [f"Customer {n:03d}" for n in range(5)]
+    with CaptureQueriesContext(connection) as second:
+        list(fast.page(2))
     with CaptureQueriesContext(connection) as deep:
         list(fast.page(5))
-    assert len(first) == len(deep) == 2
+    assert len(first) == 1
+    assert len(second) == len(deep) == 2
 
 
 def test_beyond_the_cap_the_count_stops_and_says_it_is_an_estimate(customers, monkeypatch):
@@ -137,6 +140,25 @@ def test_row_fields_read_the_page_as_dicts_in_order_and_the_ids_without_their_jo
     assert " JOIN " not in ids_read and " JOIN " in rows_read
 
 
+def test_row_fields_on_the_first_page_are_read_with_their_joins_in_one_query():
+    from tickets.models import Contact
+
+    acme = Customer.objects.create(name="Acme")
+    Contact.objects.bulk_create(
+        Contact(customer=acme, name=f"Contact {n:02d}", email=f"c{n}@acme.test") for n in range(12)
+    )
+    fast = large.LargeTablePaginator(Contact.objects.order_by("-name"), 5, row_fields=("pk", "name", "customer__name"))
+    fast.count  # noqa: B018 - counted apart
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = list(fast.page(1))
+
+    assert [(row["name"], row["customer__name"]) for row in rows] == [
+        (f"Contact {n:02d}", "Acme") for n in range(11, 6, -1)
+    ]
+    assert len(queries) == 1 and " JOIN " in queries.captured_queries[0]["sql"]
+
+
 def test_row_fields_must_include_the_primary_key(customers):
     with pytest.raises(ValueError):
         large.LargeTablePaginator(customers, 5, row_fields=("name",))
@@ -214,3 +236,29 @@ def test_one_read_get_page_clamps_as_paginator_does_and_an_empty_list_has_one_em
         large.OneReadPaginator(_groups(), 5).page(10**30)
     empty = large.OneReadPaginator(_groups().none(), 5).get_page(1)
     assert list(empty) == [] and empty.paginator.count == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the planner's estimate is PostgreSQL's")
+def test_an_estimate_is_asked_once_per_query_and_kept_a_while(customers, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(large.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(large, "_estimates", {})
+    named = customers.filter(name__startswith="Customer")
+
+    with CaptureQueriesContext(connection) as asked:
+        first = large.planner_estimate(named.values("pk"))
+        again = large.planner_estimate(named.values("pk"))
+        other = large.planner_estimate(customers.filter(name__startswith="Other").values("pk"))
+    clock[0] += large.ESTIMATE_SECONDS + 1
+    with CaptureQueriesContext(connection) as later:
+        large.planner_estimate(named.values("pk"))
+
+    assert first == again and first >= 1 and other >= 0
+    assert [q["sql"].startswith("EXPLAIN") for q in asked.captured_queries] == [True, True]
+    assert len(later) == 1
+
+
+def test_an_empty_queryset_has_no_estimate_and_asks_nothing(customers):
+    with CaptureQueriesContext(connection) as asked:
+        assert large.planner_estimate(customers.none()) is None
+    assert len(asked) == 0
