@@ -198,6 +198,12 @@ def _eager_celery(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _own_media(settings, tmp_path_factory):
+    """Files a test stores land in a folder of the test's own, never in the project's media/."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Real hashing costs ~0.3 s per user; tests only need it to be correct.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
