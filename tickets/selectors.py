@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from core import roles
+from core.ids import id_from_text
 from core.sorting import DESCENDING, Sorting, SortKey
 from defects.models import Attachment, Defect, TicketDefectLink
 from defects.selectors import ticket_thread_list
@@ -298,7 +299,7 @@ def customer_lookup(*, text: str) -> list[Customer]:
     when the text names one; none, or two of the several it matches, otherwise.
     """
     customers = Customer.objects.only("pk", "name")
-    found = customers.filter(pk=int(text)).first() if text.isdigit() and len(text) < 19 else None
+    found = customers.filter(pk=typed_id).first() if (typed_id := id_from_text(text)) is not None else None
     if found is None:
         named = list(customers.filter(name__iexact=text)[:2])
         exact = [c for c in named if c.name == text]

@@ -10,6 +10,7 @@ from django.utils.timezone import localtime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.ids import id_from_text
 from core.jinja2 import render_fragment
 from core.paginator import LargeTablePaginator
 from core.paths import path_maker
@@ -233,8 +234,8 @@ def account(request: HttpRequest) -> HttpResponse:
         _, new_key = portal_token_issue(account=me, name=token_form.cleaned_data["name"])
         token_form = TokenForm()
     elif action == "revoke":
-        token_id = request.POST.get("token", "")
-        if token_id.isdigit() and len(token_id) < 19 and portal_token_revoke(account=me, token_id=int(token_id)):
+        token_id = id_from_text(request.POST.get("token"))
+        if token_id is not None and portal_token_revoke(account=me, token_id=token_id):
             done = "Token revoked."
     failed = any(f.errors for f in (notifications, password, token_form))
     return render(request, "portal/account.html", {

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core import roles
 from core.decorators import role_required
+from core.ids import id_from_text
 from core.models import Channel
 from portal.forms import InstallationForm, apply_service_errors
 from portal.selectors import customer_installations, installation_get, product_choices, version_choices
@@ -55,8 +56,8 @@ def _form(data, installation=None) -> InstallationForm:
 def customer_installations_page(request: HttpRequest, pk: int) -> HttpResponse:
     """What a customer runs (the same list its contacts keep in the portal): add, change, remove."""
     customer = get_object_or_404(Customer, pk=pk)
-    posted = request.POST.get("installation", "")
-    editing = installation_get(customer.pk, int(posted)) if posted.isdigit() and len(posted) < 19 else None
+    posted = id_from_text(request.POST.get("installation"))
+    editing = installation_get(customer.pk, posted) if posted is not None else None
     if editing is not None and request.POST.get("remove"):
         installation_delete(installation=editing, actor=request.user, channel=Channel.WEB)
         messages.success(request, "Removed.")

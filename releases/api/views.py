@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from core.ids import id_from_text
 from core.models import Channel
 from core.permissions import ManagersOnly, ManagersWrite
 from releases.api.filters import ReleaseFilter
@@ -72,10 +73,10 @@ class ReleaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         release = self.get_object()
         customer = None
         if request.query_params.get("customer"):
-            raw = request.query_params["customer"]
-            if not raw.isdigit():
+            customer_id = id_from_text(request.query_params["customer"])
+            if customer_id is None:
                 return Response({"customer": ["Give a customer id."]}, status=status.HTTP_400_BAD_REQUEST)
-            customer = get_object_or_404(Customer, pk=int(raw))
+            customer = get_object_or_404(Customer, pk=customer_id)
         report = release_report(release, customer=customer)
         if request.accepted_renderer.format == "csv":
             return Response(

@@ -183,3 +183,13 @@ def test_the_version_choice_lists_hundreds_of_versions_without_a_template_per_op
     # Drawn by core.widgets.LongSelect, not Django's option template 300 times over (the
     # few products still go through it).
     assert [t.name for t in page.templates].count("django/forms/widgets/select_option.html") < 10
+
+
+@pytest.mark.parametrize("posted", ["²", "¹²", "99999999999999999999"])
+def test_the_staff_page_takes_an_installation_that_is_not_an_id_as_a_new_one(client, agent, portal_customer, posted):
+    client.force_login(agent)
+
+    response = client.post(reverse("portal_staff:installations", args=[portal_customer.pk]), {"installation": posted})
+
+    assert response.status_code == 400 and not Installation.objects.exists()
+

@@ -9,7 +9,10 @@ from django.urls import reverse
 from core.models import Channel
 from defects.models import Attachment, Comment
 from defects.services.comments import comment_add
+from portal.models import PortalToken
+from portal.services.accounts import portal_token_issue
 from tests.factories import PNG, escalate
+from tests.portal.conftest import account_for
 from tickets.models import Ticket
 from tickets.services.tickets import ticket_set_status
 
@@ -170,3 +173,13 @@ def test_no_open_tickets_says_so_and_all_shows_the_solved_ones(portal_client, co
     assert "No open tickets." in client.get(reverse("portal:home")).content.decode()
     everything = client.get(reverse("portal:home") + "?show=all").content.decode()
     assert "Old question" in everything and "Solved" in everything
+
+
+@pytest.mark.parametrize("posted", ["²", "¹²", "99999999999999999999", "x"])
+def test_revoking_a_token_that_is_not_an_id_revokes_nothing(portal_client, contact, posted):
+    _, key = portal_token_issue(account=account_for(contact), name="script")
+
+    response = portal_client(contact).post(reverse("portal:account"), {"action": "revoke", "token": posted})
+
+    assert response.status_code == 200 and "Token revoked." not in response.content.decode()
+    assert PortalToken.objects.filter(revoked_at__isnull=True).count() == 1

@@ -292,3 +292,14 @@ def test_the_filter_fields_are_written_without_a_template_per_field(client, agen
     assert '<div class="field"><label for="id_q">Search:</label>\n<input type="text" name="q" value="pdf"' in html
     assert '<option value="open" selected>Open</option>' in html
     assert f'<option value="{product.pk}" selected>Billing</option>' in html
+
+
+@pytest.mark.parametrize("typed", ["²", "¹²"])
+def test_digits_that_are_not_an_id_are_read_as_a_name(client, agent, make_ticket, typed):
+    make_ticket(subject="Acme billing issue")
+    client.force_login(agent)
+
+    response = client.get(LIST, {"customer": typed})
+
+    assert response.status_code == 200
+    assert "customer" in response.context["form"].errors  # no customer has that name: said, and not applied
