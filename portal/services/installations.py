@@ -34,6 +34,9 @@ def installation_save(
         with transaction.atomic():
             installation.save()
     except IntegrityError:
+        if before is not None:
+            # Refused: the caller's installation reads as saved again (its page heading among others).
+            installation.product, installation.version, installation.environment = before
         raise ValidationError(
             {"environment": f"{product.name} already has an installation called {environment}."}
         ) from None

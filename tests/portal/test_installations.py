@@ -193,3 +193,18 @@ def test_the_staff_page_takes_an_installation_that_is_not_an_id_as_a_new_one(cli
 
     assert response.status_code == 400 and not Installation.objects.exists()
 
+
+def test_a_change_refused_as_a_second_installation_leaves_the_page_showing_what_is_saved(
+    portal_client, contact, product, version
+):
+    staging = Installation.objects.create(customer=contact.customer, product=product, environment="Staging")
+    production = Installation.objects.create(customer=contact.customer, product=product, environment="Production")
+
+    response = portal_client(contact).post(reverse("portal:installation", args=[production.pk]),
+                                           {"product": product.pk, "version": version.pk, "environment": "Staging"})
+
+    html = response.content.decode()
+    assert response.status_code == 400 and "already has an installation called Staging" in html
+    assert f"<h1>{product.name} · Production</h1>" in html
+    production.refresh_from_db()
+    assert production.environment == "Production" and staging.environment == "Staging"
