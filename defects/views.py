@@ -12,6 +12,7 @@ from core.paginator import SEARCH_COUNT_CAP, BoundedCountPaginator
 from core.paths import path_maker
 from core.sorting import Column, list_head
 from core.views_saved import saved_views_bar
+from defects.attachments import download_response
 from defects.forms import DefectFilterForm
 from defects.forms_triage import DefectEditForm, TransitionForm
 from defects.models import Attachment, Defect
@@ -148,13 +149,4 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(Attachment, pk=pk)
     if not _may_download(request.user, attachment):
         raise Http404("No such attachment.")
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing from storage.") from None
-    inline = request.GET.get("preview") == "1" and attachment.is_previewable
-    response = FileResponse(
-        handle, as_attachment=not inline, filename=attachment.name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(attachment, inline=request.GET.get("preview") == "1" and attachment.is_previewable)

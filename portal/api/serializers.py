@@ -45,7 +45,8 @@ class PortalFileSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField()
 
     def get_url(self, file) -> str:
-        return reverse("portal:file", args=[self.context["ticket_id"], file.pk])
+        # The API's own download, which a portal token opens (the page's answers the page's cookie alone).
+        return reverse("portal-ticket-file", args=[self.context["ticket_id"], file.pk])
 
 
 class PortalTicketDetailSerializer(serializers.Serializer):

@@ -6,11 +6,14 @@ do not open it, and portal credentials do not open the staff API.
 """
 
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,7 +23,7 @@ from core.auth import client_ip
 from core.models import Channel
 from core.permissions import IsStaffRole
 from core.roles import can_work_tickets
-from defects.attachments import check_uploads
+from defects.attachments import check_uploads, download_response
 from portal.advice import installations_advice
 from portal.api.auth import PortalSessionAuthentication, PortalTokenAuthentication
 from portal.api.serializers import (
@@ -37,6 +40,7 @@ from portal.selectors import (
     PortalIdentity,
     customer_of,
     installation_get,
+    portal_file,
     portal_thread,
     portal_ticket,
     portal_ticket_list,
@@ -59,6 +63,16 @@ class IsPortalContact(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return isinstance(request.auth, PortalIdentity)
+
+
+class FileRenderer(BaseRenderer):
+    """Lets a download answer any Accept header: the file is its own body, of its own type."""
+
+    media_type = "*/*"
+    format = "file"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
 
 
 class PortalAPIMixin:
@@ -146,6 +160,15 @@ class PortalTicketViewSet(PortalAPIMixin, viewsets.GenericViewSet):
         comments, _ = portal_thread(ticket, self.identity)
         page = self.paginate_queryset(comments)
         return self.get_paginated_response(PortalCommentSerializer(page, many=True, context=context).data)
+
+    @extend_schema(
+        tags=[TAG], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: None},
+        description="Each file's `url` in a ticket or a comment leads here.",
+    )
+    @action(detail=True, methods=["get"], url_path=r"files/(?P<file_pk>[0-9]+)", renderer_classes=[FileRenderer])
+    def file(self, request: Request, pk=None, file_pk=None) -> FileResponse:
+        """A file sent with the ticket, as a download: the same files, by the same rule, as the portal's pages."""
+        return download_response(portal_file(self.identity, pk, file_pk))
 
 
 @extend_schema_view(

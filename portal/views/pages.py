@@ -1,7 +1,7 @@
 """The contact's pages: their tickets, one ticket, a new ticket, their installations, their account."""
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
@@ -14,6 +14,7 @@ from core.ids import id_from_text
 from core.jinja2 import render_fragment
 from core.paginator import LargeTablePaginator
 from core.paths import path_maker
+from defects.attachments import download_response
 from portal.advice import InstallationAdvice, installations_advice
 from portal.forms import (
     InstallationForm,
@@ -112,15 +113,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
 @portal_required
 def ticket_file(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
     """A file sent with the ticket, as a download (never shown inline)."""
-    attachment = portal_file(request.portal, pk, file_pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The file is missing from storage.") from None
-    response = FileResponse(handle, as_attachment=True, filename=attachment.name,
-                            content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(portal_file(request.portal, pk, file_pk))
 
 
 @require_http_methods(["GET", "POST"])

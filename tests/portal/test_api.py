@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
 
 from core.models import Channel
 from defects.services.comments import comment_add
@@ -40,6 +41,29 @@ def test_a_contact_raises_a_ticket_with_a_file_and_reads_it_back(portal_api, con
     ticket = Ticket.objects.get(pk=body["id"])
     assert ticket.contact == contact and ticket.status == Ticket.Status.NEW
     assert api.get(f"/api/portal/tickets/{ticket.pk}/").json()["number"] == ticket.number
+
+
+def test_a_files_url_downloads_it_with_the_same_token_and_for_no_one_else(
+    portal_api, contact, stranger, product, version, agent
+):
+    api = portal_api(contact)
+    created = api.post("/api/portal/tickets/", {
+        "product": product.pk, "version": version.pk, "subject": "Crash on save", "description": "It crashes.",
+        "attachments": [SimpleUploadedFile("shot.png", PNG, content_type="image/png")],
+    }, format="multipart").json()
+    [file] = created["files"]
+
+    downloaded = api.get(file["url"], HTTP_ACCEPT="application/pdf")
+
+    assert file["url"] == f"/api/portal/tickets/{created['id']}/files/{file['id']}/"
+    assert downloaded.status_code == 200 and b"".join(downloaded.streaming_content) == PNG
+    assert downloaded["Content-Type"] == "image/png" and downloaded["X-Content-Type-Options"] == "nosniff"
+    assert downloaded["Content-Disposition"].startswith('attachment; filename="shot.png"')
+    assert portal_api(stranger).get(file["url"]).status_code == 404
+    assert api.get(f"/api/portal/tickets/{created['id']}/files/{file['id'] + 1}/").status_code == 404
+    client = APIClient()
+    client.force_authenticate(agent)
+    assert client.get(file["url"]).status_code in (401, 403)
 
 
 def test_a_new_ticket_with_bad_fields_is_a_400_naming_them(portal_api, contact, product):

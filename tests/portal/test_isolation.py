@@ -36,6 +36,7 @@ API = {
         ("get", "/api/portal/tickets/{ticket}/comments/", None),
         ("post", "/api/portal/tickets/{ticket}/comments/", {"body": "Not mine"}),
     ],
+    "portal-ticket-file": [("get", "/api/portal/tickets/{ticket}/files/{file}/", None)],
     "portal-installation-detail": [
         ("get", "/api/portal/installations/{installation}/", None),
         ("patch", "/api/portal/installations/{installation}/", {"environment": "Hijacked"}),
