@@ -249,6 +249,8 @@ class Attachment(models.Model):
     uploaded_by_contact = models.ForeignKey(
         "tickets.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Kept when that contact is deleted (uploaded_by_contact then empties): still a customer's file.
+    from_customer = models.BooleanField(default=False)
     comment = models.ForeignKey(
         "Comment", null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments"
     )
@@ -306,6 +308,8 @@ class Comment(models.Model):
     author_contact = models.ForeignKey(
         "tickets.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Kept when that contact is deleted (author_contact then empties): still the customer's words.
+    from_customer = models.BooleanField(default=False)
     body = models.TextField(help_text="Markdown")
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.SHARED)
     side = models.CharField(max_length=12, choices=Side.choices)

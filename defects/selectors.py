@@ -204,7 +204,7 @@ def _thread_rows(comments: QuerySet[Comment], elsewhere: str) -> QuerySet[Commen
     joined = elsewhere.split("__")[0]
     return comments.select_related("author", "author_contact", joined).only(
         "defect_id", "ticket_id", "body", "visibility", "side", "created_at", "edited_at", "deleted_at",
-        "deleted_in", f"author__{get_user_model().USERNAME_FIELD}", "author_contact__name", elsewhere,
+        "deleted_in", "from_customer", f"author__{get_user_model().USERNAME_FIELD}", "author_contact__name", elsewhere,
     )
 
 

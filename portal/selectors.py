@@ -254,9 +254,15 @@ def portal_ticket(identity: PortalIdentity, pk) -> Ticket:
     )
 
 
+# A reply from a contact who has since been deleted: still the customer's, by someone no longer named.
+FORMER_CONTACT = "A former contact"
+
+
 def _author(comment: Comment, identity: PortalIdentity) -> str:
     if comment.author_contact_id:
         return "You" if comment.author_contact_id == identity.contact_id else comment.author_contact.name
+    if comment.from_customer:
+        return FORMER_CONTACT
     user = comment.author
     name = user.first_name if user is not None else ""
     return f"{name} (support)" if name else "Support"
@@ -272,7 +278,7 @@ def portal_thread(ticket: Ticket, identity: PortalIdentity) -> tuple[list[Portal
     comments = list(
         Comment.objects.filter(ticket=ticket, visibility=Comment.Visibility.CUSTOMER, deleted_at__isnull=True)
         .select_related("author", "author_contact")
-        .only("body", "created_at", "author_contact_id", "author__first_name", "author_contact__name")
+        .only("body", "created_at", "from_customer", "author_contact_id", "author__first_name", "author_contact__name")
         .order_by("created_at", "id")
     )
     files: dict[int | None, list[PortalFile]] = {}
@@ -280,7 +286,7 @@ def portal_thread(ticket: Ticket, identity: PortalIdentity) -> tuple[list[Portal
         files.setdefault(comment_id, []).append(PortalFile(pk, name, size))
     shown = [
         PortalComment(
-            pk=c.pk, author=_author(c, identity), from_customer=bool(c.author_contact_id),
+            pk=c.pk, author=_author(c, identity), from_customer=c.from_customer,
             mine=c.author_contact_id == identity.contact_id, body=c.body, created_at=c.created_at,
             files=tuple(files.pop(c.pk, ())),
         )
@@ -293,7 +299,7 @@ def portal_thread(ticket: Ticket, identity: PortalIdentity) -> tuple[list[Portal
 
 def customer_files(ticket: Ticket) -> QuerySet[Attachment]:
     """The files of `ticket` its customer may download: those its contacts sent through the portal."""
-    return Attachment.objects.filter(ticket=ticket, uploaded_by_contact__isnull=False).order_by("uploaded_at", "id")
+    return Attachment.objects.filter(ticket=ticket, from_customer=True).order_by("uploaded_at", "id")
 
 
 def _release_facts(ticket: Ticket) -> tuple[ReleaseFact | None, ReleaseFact | None]:

@@ -79,7 +79,8 @@ class DefectChangeSerializer(serializers.Serializer):
 
 class CommentSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True, default=None)
-    # A customer's reply from the portal: the contact who wrote it (no author then).
+    # A customer's reply from the portal: the contact who wrote it (no author then; none either,
+    # with from_customer still true, once that contact is deleted).
     author_contact = serializers.CharField(source="author_contact.name", read_only=True, default=None)
     body_html = serializers.SerializerMethodField()
     ticket_number = serializers.CharField(source="ticket.number", read_only=True, default=None)
@@ -88,8 +89,8 @@ class CommentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Comment
         fields = [
-            "id", "body", "body_html", "visibility", "side", "author", "author_contact", "defect", "defect_key",
-            "ticket", "ticket_number", "created_at", "edited_at", "deleted_at", "deleted_in",
+            "id", "body", "body_html", "visibility", "side", "author", "author_contact", "from_customer", "defect",
+            "defect_key", "ticket", "ticket_number", "created_at", "edited_at", "deleted_at", "deleted_in",
         ]
         read_only_fields = fields
 

@@ -201,7 +201,7 @@ def customer_reply_add(*, ticket, contact, body: str, channel: str) -> Comment:
     if errors:
         raise ValidationError(errors)
     comment = Comment.objects.create(
-        ticket=ticket, author=None, author_contact=contact, body=body.strip(),
+        ticket=ticket, author=None, author_contact=contact, from_customer=True, body=body.strip(),
         visibility=Comment.Visibility.CUSTOMER, side=Comment.Side.HELPDESK,
     )
     audit_record(obj=ticket, actor=None, channel=channel, action="commented",

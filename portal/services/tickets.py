@@ -28,7 +28,7 @@ def _attach(files: Sequence[CheckedFile], *, ticket: Ticket, contact: Contact, c
     for checked in files:
         Attachment.objects.create(
             ticket=ticket, comment=comment, file=checked.upload, name=checked.name,
-            content_type=checked.content_type, size=checked.size, uploaded_by_contact=contact,
+            content_type=checked.content_type, size=checked.size, uploaded_by_contact=contact, from_customer=True,
         )
 
 

@@ -1,9 +1,11 @@
 """Replies to the customer and the customer's replies: on the help-desk side only, never to engineering."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from core.models import Channel
+from defects.attachments import check_uploads
 from defects.models import Comment
 from defects.services.comments import comment_add
 from portal.services.tickets import portal_reply
@@ -101,3 +103,30 @@ def test_the_agent_sees_the_customers_reply_on_the_ticket_page_and_is_told(clien
 
     assert "It happens again on Mondays." in html and "from the customer" in html
     assert Notification.objects.filter(user=agent, message__contains=f"replied on {ticket.number}").exists()
+
+
+def test_a_deleted_contacts_reply_and_file_stay_the_customers(
+    make_ticket, contact, colleague, agent, api, client, portal_client, portal_api, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    ticket = make_ticket(contact=contact)
+    upload = SimpleUploadedFile("trace.log", b"stack trace\n", content_type="text/plain")
+    portal_reply(identity=_identity(colleague), ticket=ticket, body="It fails for me too.",
+                 files=check_uploads([upload]))
+    comment_add(actor=agent, channel=Channel.WEB, body="Thanks, looking.", visibility="customer", ticket=ticket)
+
+    colleague.delete()  # as the admin deletes a contact
+
+    thread = portal_api(contact).get(f"/api/portal/tickets/{ticket.pk}/comments/").json()["results"]
+    assert [(c["author"], c["from_customer"]) for c in thread] == [
+        ("A former contact", True), ("Support", False),
+    ]
+    [sent] = thread[0]["files"]
+    assert portal_api(contact).get(sent["url"]).status_code == 200
+    page = portal_client(contact).get(reverse("portal:ticket", args=[ticket.pk])).content.decode()
+    assert "A former contact" in page and "trace.log" in page
+    staff = api(agent).get(f"/api/tickets/{ticket.pk}/comments/").json()["results"]
+    assert [(c["author_contact"], c["from_customer"]) for c in staff] == [(None, True), (None, False)]
+    client.force_login(agent)
+    ticket_page = client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    assert "A former contact · Customer" in ticket_page and "from the customer" in ticket_page

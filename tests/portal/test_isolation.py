@@ -72,10 +72,10 @@ def targets(make_ticket, colleague, own_only_customer, own_only_colleague, produ
                                    ("initech", own_only_customer, own_only_colleague)]:
         ticket = make_ticket(customer=customer, contact=contact, subject=f"Secret subject of {key}")
         Comment.objects.create(ticket=ticket, author_contact=contact, body=f"Secret reply of {key}",
-                               visibility=Comment.Visibility.CUSTOMER, side=Comment.Side.HELPDESK)
+                               visibility=Comment.Visibility.CUSTOMER, side=Comment.Side.HELPDESK, from_customer=True)
         upload = Attachment.objects.create(
             ticket=ticket, file=ContentFile(b"log\n", name="x"), name="secret.log", content_type="text/plain",
-            size=4, uploaded_by_contact=contact,
+            size=4, uploaded_by_contact=contact, from_customer=True,
         )
         installation = Installation.objects.create(customer=customer, product=product, environment="Production")
         found[key] = {"ticket": ticket.pk, "file": upload.pk, "installation": installation.pk, "product": product.pk}

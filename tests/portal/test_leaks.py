@@ -60,7 +60,7 @@ def seeded(make_ticket, contact, stranger, agent, engineer, product_manager, rel
         link(globex_ticket, defect, agent)
         Attachment.objects.create(ticket=globex_ticket, file=ContentFile(b"x\n", name="x"),
                                   name="OTHER-CUSTOMER-FILE-SECRET.log", content_type="text/plain", size=2,
-                                  uploaded_by_contact=stranger)
+                                  uploaded_by_contact=stranger, from_customer=True)
         # Agents' own files on Carol's ticket are not the customer's either.
         Attachment.objects.create(ticket=carol_ticket, file=ContentFile(b"x\n", name="y"),
                                   name="INTERNAL-NOTE-SECRET.log", content_type="text/plain", size=2,
