@@ -5,13 +5,23 @@
 - Greg of Globex, another customer altogether.
 """
 
+from types import SimpleNamespace
+
 import pytest
 from django.core import mail
 
+from portal import ratelimit
 from portal.middleware import API_COOKIE, PAGES_COOKIE
 from portal.models import PortalAccount
 from portal.services.accounts import _start_session, portal_token_issue
 from tickets.models import Contact, Customer
+
+
+@pytest.fixture(autouse=True)
+def _one_rate_window(monkeypatch):
+    """Every count of a test falls in one window of the portal's rate limits: a test that
+    crossed a window's end (every 15 minutes) had its counts start again halfway."""
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_000.0))
 
 
 @pytest.fixture
