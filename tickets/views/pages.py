@@ -34,8 +34,7 @@ from tickets.selectors import (
     ROW_FIELDS,
     TICKET_SORTS,
     WAITING_STATUSES,
-    current_defects,
-    current_requests,
+    current_links,
     customer_contacts,
     customer_lookup,
     customer_named,
@@ -115,14 +114,14 @@ def waiting_notes() -> dict[str, str]:
 def list_rows(tickets: list[dict], *, selectable: bool = False) -> SafeString:
     """The rows of the ticket list (dicts of ROW_FIELDS), from templates/jinja2/tickets/list_rows.html.
 
-    URLs are reversed once for the page; the rows' current defects read in one query, their
-    newest enhancement requests in another. Each row's values are looked up here, so the
+    URLs are reversed once for the page; the rows' current defects and newest enhancement requests
+    read together (current_links). Each row's values are looked up here, so the
     template only writes them: a call from a Jinja2 template costs several times a call here.
     A row's last update reads "2 days ago", or "Waiting 3 days" once an open ticket has waited
     longer than its customer's tier allows (tickets.selectors.waiting_limits).
     """
     ids = [ticket["pk"] for ticket in tickets]
-    defects, requests = current_defects(ids), current_requests(ids)
+    defects, requests = current_links(ids)
     ticket_url, defect_url = path_maker("tickets:detail"), path_maker("defects:detail")
     request_url = path_maker("enhancements:detail")
     status_labels = {value: str(label) for value, label in Ticket.Status.choices}
