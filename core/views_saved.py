@@ -5,13 +5,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core import roles
 from core.decorators import role_required
 from core.forms import SavedViewForm
 from core.models import Channel, SavedView
+from core.redirects import back_to
 from core.saved_views import (
     normalize_query,
     saved_view_delete,
@@ -47,10 +47,7 @@ def saved_views_bar(request: HttpRequest, list_name: str, builtins: tuple[tuple[
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(fallback)
+    return back_to(request, fallback)
 
 
 @require_POST

@@ -6,9 +6,8 @@ from django.core.paginator import Paginator
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
@@ -19,6 +18,7 @@ from core.decorators import role_required
 from core.jinja2 import render_fragment
 from core.models import Channel, SavedView
 from core.paths import path_maker
+from core.redirects import back_to
 from core.sorting import Column, list_head
 from core.views_saved import saved_views_bar
 from defects.forms_triage import BulkActionForm, QueueFilterForm
@@ -143,10 +143,7 @@ def _apply(defect: Defect, data: dict, actor) -> None:
 
 
 def _back(request: HttpRequest):
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect("defects:queue")
+    return back_to(request, "defects:queue")
 
 
 @require_POST

@@ -5,13 +5,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import roles
 from core.decorators import role_required
 from core.ids import id_from_text
 from core.models import Channel
+from core.redirects import next_path
 from portal.forms import InstallationForm, apply_service_errors
 from portal.selectors import customer_installations, installation_get, product_choices, version_choices
 from portal.services.accounts import portal_invite
@@ -20,10 +20,7 @@ from tickets.models import Contact, Customer
 
 
 def _back(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) and target.startswith("/"):
-        return target
-    return fallback
+    return next_path(request) or fallback
 
 
 @require_POST

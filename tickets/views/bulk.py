@@ -3,13 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core import roles
 from core.decorators import role_required
 from core.models import Channel
+from core.redirects import back_to
 from tickets.forms import TicketBulkForm
 from tickets.selectors import assignable_users
 from tickets.selectors import ticket_list as tickets_visible_to
@@ -37,10 +36,7 @@ def run_bulk(form: TicketBulkForm, *, actor, channel: str) -> BulkOutcome:
 
 
 def _back(request: HttpRequest) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect("tickets:list")
+    return back_to(request, "tickets:list")
 
 
 @require_POST
