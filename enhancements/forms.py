@@ -2,6 +2,8 @@
 
 from django import forms
 
+from core.ids import MAX_ID
+from defects.forms_triage import IdsField
 from defects.severity import Impact, Urgency
 from enhancements.models import EnhancementRequest, TicketRequestLink
 from tickets.models import Component
@@ -28,28 +30,34 @@ class JoinRequestForm(forms.Form):
     importance = forms.ChoiceField(choices=TicketRequestLink.Importance.choices)
 
 
+def _id_field(**kwargs) -> forms.IntegerField:
+    """An optional id: one too large for a bigint is an error of the form, not of the database (SQLite
+    cannot even bind it)."""
+    return forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, **kwargs)
+
+
 class QueueFilterForm(forms.Form):
-    product = forms.IntegerField(required=False, widget=forms.Select)
-    component = forms.IntegerField(required=False, widget=forms.Select)
+    product = _id_field(widget=forms.Select)
+    component = _id_field(widget=forms.Select)
     status = forms.ChoiceField(choices=[("", "Any status"), *EnhancementRequest.Status.choices], required=False)
     # The product team's requests (the dashboard's counts link here).
-    team = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    team = _id_field(widget=forms.HiddenInput)
 
 
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=EnhancementRequest.Status.choices)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    target_release = forms.IntegerField(required=False, widget=forms.Select)
-    release = forms.IntegerField(required=False, widget=forms.Select)
-    duplicate_of = forms.IntegerField(required=False, label="Duplicate of (request id)")
+    target_release = _id_field(widget=forms.Select)
+    release = _id_field(widget=forms.Select)
+    duplicate_of = _id_field(label="Duplicate of (request id)")
 
 
 class BulkForm(forms.Form):
-    requests = forms.ModelMultipleChoiceField(queryset=EnhancementRequest.objects.all())
+    requests = IdsField(queryset=EnhancementRequest.objects.all())
     to = forms.ChoiceField(choices=[("", "Keep status"), *EnhancementRequest.Status.choices], required=False)
-    target_release = forms.IntegerField(required=False)
+    target_release = _id_field()
     reason = forms.CharField(required=False)
-    duplicate_of = forms.IntegerField(required=False, label="Merge into (request id)")
+    duplicate_of = _id_field(label="Merge into (request id)")
 
 
 class ConvertDefectForm(forms.Form):

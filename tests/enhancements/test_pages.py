@@ -145,3 +145,24 @@ def test_a_comment_on_a_request_comes_back_in_the_thread_and_a_repeat_counts_onc
     plain = client.post(f"/requests/{enh.pk}/comments/", data)
     assert plain.url == f"/requests/{enh.pk}/#comment-{comment.pk}"
     assert RequestComment.objects.filter(request=enh).count() == 1
+
+
+@pytest.mark.parametrize("field", ["product", "component", "team"])
+def test_a_queue_filter_id_too_large_for_the_database_is_ignored_not_a_500(as_user, product_manager, field):
+    response = as_user(product_manager).get("/requests/", {field: "99999999999999999999"})
+
+    assert response.status_code == 200 and field in response.context["filters"].errors
+
+
+def test_a_bulk_change_of_an_id_too_large_for_the_database_is_a_400(as_user, product_manager, make_ticket, agent):
+    from enhancements.models import EnhancementRequest
+    from tests.factories import request_from
+
+    kept = request_from(make_ticket(), agent)
+    response = as_user(product_manager).post("/requests/", {
+        "requests": [kept.pk, "99999999999999999999"], "to": "under_review", "duplicate_of": "99999999999999999999",
+    })
+
+    assert response.status_code == 400
+    assert {"requests", "duplicate_of"} <= set(response.context["bulk"].errors)
+    assert EnhancementRequest.objects.get(pk=kept.pk).status == "new"
