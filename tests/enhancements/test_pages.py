@@ -166,3 +166,14 @@ def test_a_bulk_change_of_an_id_too_large_for_the_database_is_a_400(as_user, pro
     assert response.status_code == 400
     assert {"requests", "duplicate_of"} <= set(response.context["bulk"].errors)
     assert EnhancementRequest.objects.get(pk=kept.pk).status == "new"
+
+
+def test_the_request_page_counts_one_customer_and_one_ticket_in_the_singular(as_user, product_manager, make_ticket,
+                                                                             agent):
+    from tests.factories import request_from
+
+    request = request_from(make_ticket(), agent)
+
+    html = as_user(product_manager).get(f"/requests/{request.pk}/").content.decode()
+
+    assert "(1 customer, 1 ticket)" in html
