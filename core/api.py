@@ -1,5 +1,6 @@
 """API plumbing: errors shaped the same way everywhere, and input read strictly."""
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -140,3 +141,21 @@ class ListIdentityField(serializers.HyperlinkedIdentityField):
                 view_name, kwargs={self.lookup_url_kwarg: self.PLACEHOLDER}, request=request, format=format
             )
         return templates[key].replace(self.PLACEHOLDER, str(getattr(obj, self.lookup_field)))
+
+
+class KnownFieldsOnly:
+    """For a PATCH serializer: a field it does not change is a 400 naming it, never silently dropped.
+
+    `elsewhere` maps such a field to where it is changed instead ("Move the status with ...").
+    """
+
+    elsewhere: dict[str, str] = {}
+
+    def validate(self, attrs: dict) -> dict:
+        sent = self.initial_data if isinstance(self.initial_data, Mapping) else {}
+        unknown = sorted(set(sent) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: self.elsewhere.get(name, "This field cannot be changed.") for name in unknown}
+            )
+        return super().validate(attrs)

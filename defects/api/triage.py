@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import roles
-from core.api import IdField
+from core.api import IdField, KnownFieldsOnly
 from core.markdown import render_markdown
 from core.models import Channel
 from core.permissions import IsStaffRole
@@ -52,8 +52,10 @@ class TransitionSerializer(serializers.Serializer):
     )
 
 
-class DefectChangeSerializer(serializers.Serializer):
+class DefectChangeSerializer(KnownFieldsOnly, serializers.Serializer):
     """Only the fields sent change. A severity change needs severity_reason."""
+
+    elsewhere = {"status": "Move the status with POST /api/defects/{id}/transition/."}
 
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     severity_reason = serializers.CharField(required=False, allow_blank=True)
@@ -67,14 +69,6 @@ class DefectChangeSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, max_length=200)
     description = serializers.CharField(required=False, allow_blank=True)
 
-    def validate(self, attrs: dict) -> dict:
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            hint = {"status": "Move the status with POST /api/defects/{id}/transition/."}
-            raise serializers.ValidationError(
-                {name: hint.get(name, "This field cannot be changed.") for name in unknown}
-            )
-        return attrs
 
 
 class CommentSerializer(serializers.ModelSerializer):

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api import IdField
+from core.api import IdField, KnownFieldsOnly
 from defects.api.serializers import AttachmentSerializer, ExternalIssueSerializer
 from defects.models import Team
 from defects.severity import Impact, Urgency
@@ -117,8 +117,13 @@ class RequestConvertSerializer(serializers.Serializer):
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.DEGRADED)
 
 
-class RequestUpdateSerializer(serializers.Serializer):
+class RequestUpdateSerializer(KnownFieldsOnly, serializers.Serializer):
     """PATCH /api/requests/{id}/: text, component, team, and a planned request's target release."""
+
+    elsewhere = {
+        name: "Change it with POST /api/requests/{id}/transition/."
+        for name in ("status", "delivered_release", "duplicate_of")
+    }
 
     title = serializers.CharField(max_length=200, required=False)
     problem = serializers.CharField(required=False)

@@ -113,6 +113,22 @@ def test_list_filters_and_patch(api, agent, product_manager, make_ticket, compon
     assert pm.patch(f"/api/requests/{request.pk}/", {"title": ""}, format="json").status_code == 400
 
 
+def test_a_patch_of_fields_it_does_not_change_is_a_400_naming_them_and_changes_nothing(
+    api, agent, product_manager, make_ticket
+):
+    request = request_from(make_ticket(), agent)
+
+    answer = api(product_manager).patch(f"/api/requests/{request.pk}/", {"status": "delivered", "title": "VAT",
+                                                                         "demand": 99}, format="json")
+
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "status": ["Change it with POST /api/requests/{id}/transition/."], "demand": ["This field cannot be changed."],
+    }
+    request.refresh_from_db()
+    assert (request.status, request.title) == ("new", "Export includes VAT per line")
+
+
 @pytest.mark.parametrize("who", ["agent", "product_manager"])
 def test_comments_and_similar(api, request, agent, ticket, who):
     enh = request_from(ticket, agent, title="Export with VAT per line")
