@@ -95,7 +95,7 @@ def release_list_rows(releases: Iterable[Release]) -> list[ReleaseRow]:
     number of rows, rather than a count per release."""
     releases = list(releases)  # a page's slice: read once
     ids = [release.pk for release in releases]
-    fixed = _defect_counts("fixed_in_release", ids)
+    fixed = _defect_counts("fixed_in_release", ids, status__in=FIXED_STATUSES)
     planned = _defect_counts("planned_release", ids, status__in=Defect.OPEN_STATUSES)
     detail, report = path_maker("releases:detail"), path_maker("releases:report")
     return [
@@ -122,7 +122,9 @@ TABLE_FIELDS = ("id", "key", "title", "severity", "status", "team__name", "custo
 def release_defects(release: Release, *, fixed_page=1, planned_page=1) -> tuple[Page, Page]:
     """The release page's two lists, a page each: defects fixed in it, and open defects planned for it."""
     defects = Defect.objects.select_related("team").only(*TABLE_FIELDS).order_by("severity", "key")
-    fixed = defects.filter(fixed_in_release=release)
+    # Fixed as the report counts them: a defect still being worked on is not fixed, whatever its
+    # "fixed in" says (code traceability gives one to any defect whose commit a shipped tag holds).
+    fixed = defects.filter(fixed_in_release=release, status__in=FIXED_STATUSES)
     planned = defects.filter(planned_release=release, status__in=Defect.OPEN_STATUSES)
     return (
         Paginator(fixed, RELEASE_DEFECTS_PAGE).get_page(fixed_page),

@@ -98,9 +98,16 @@ def _clean(defect: Defect, changes: dict[str, Any]) -> dict[str, Any]:
         errors["severity_reason"] = (
             f"Say why the severity changes from {defect.severity} to {clean['severity']}; the help desk sees it."
         )
-    if defect.status == Defect.Status.FIXED and "fixed_in_release" in clean and clean["fixed_in_release"] is None:
-        # Shipping releases only the defects fixed in it: without one, a fixed defect would wait for ever.
-        errors["fixed_in_release"] = f"{defect.key} is fixed: it keeps the release it is fixed in; choose another."
+    if defect.status == Defect.Status.FIXED and "fixed_in_release" in clean:
+        # Shipping releases only the defects fixed in it: a fixed defect whose release is gone or
+        # has already shipped would wait for ever.
+        release = clean["fixed_in_release"]
+        if release is None:
+            errors["fixed_in_release"] = f"{defect.key} is fixed: it keeps the release it is fixed in; choose another."
+        elif release.is_released and release.pk != defect.fixed_in_release_id:
+            errors["fixed_in_release"] = (
+                f"{release.version} has already shipped: {defect.key} is fixed and waits for a release still to ship."
+            )
     if errors:
         raise ValidationError(errors)
     return clean

@@ -220,6 +220,15 @@ def defect_transition(
     )
     if target is not None:
         defect.refresh_from_db()
+    release = defect.fixed_in_release if to == S.FIXED else None
+    if release is not None and release.is_released:
+        # Fixed in a release that has already shipped (code traceability found the fix in its tag,
+        # or it was marked so): no shipping is left to release it, so it is released now, as
+        # shipping would have. Left in Fixed it would wait for ever.
+        return defect_transition(
+            defect=defect, to=S.RELEASED, actor=actor, channel=channel, via_release=True,
+            reason=f"Fixed in {release.product} {release.version}, which has already shipped.",
+        )
     return defect
 
 

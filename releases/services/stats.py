@@ -30,6 +30,7 @@ from core.models import AuditEntry
 from defects.models import Defect, Team, TicketDefectLink
 from defects.severity import Severity
 from releases.models import Release
+from releases.selectors import FIXED_STATUSES
 from tickets.models import Ticket
 
 AGE_BUCKETS = [  # (label, younger than)
@@ -57,7 +58,7 @@ def fixed_per_release(*, limit: int = 12) -> dict:
         .order_by("-released_at", "-pk")[:limit]
     )[::-1]
     fixed = dict(
-        Defect.objects.filter(fixed_in_release__in=[r.pk for r in releases])
+        Defect.objects.filter(fixed_in_release__in=[r.pk for r in releases], status__in=FIXED_STATUSES)
         .values("fixed_in_release").annotate(n=Count("fixed_in_release")).order_by()
         .values_list("fixed_in_release", "n")
     )

@@ -161,3 +161,64 @@ def test_a_failure_while_shipping_leaves_nothing_half_written(release, manager, 
     assert Defect.objects.get(pk=fixed.pk).status == S.FIXED
     assert Defect.objects.get(pk=planned.pk).planned_release == release
     assert not audit_history(Release.objects.get(pk=release.pk)).filter(action="shipped").exists()
+
+
+def _in_progress_marked_fixed_in(release, planned_for, engineer):
+    """An open defect that names `release` as fixed in (as code traceability or a person may) before its fix."""
+    defect = planned_for(release)
+    Defect.objects.filter(pk=defect.pk).update(fixed_in_release=release)
+    defect.refresh_from_db()
+    return defect
+
+
+def test_a_defect_not_yet_fixed_is_not_counted_fixed_on_any_page_or_chart(
+    release, manager, engineer, fixed_in, planned_for, as_user
+):
+    from releases.selectors import release_defects, release_list_rows
+    from releases.services.report import release_report
+    from releases.services.stats import fixed_per_release
+
+    done = fixed_in(release)
+    _in_progress_marked_fixed_in(release, planned_for, engineer)
+    ship(release, manager)
+
+    [row] = release_list_rows([release])
+    fixed_page, _ = release_defects(release)
+    chart = fixed_per_release()
+    assert row.fixed_count == 1 and [d.key for d in fixed_page] == [done.key]
+    assert chart["datasets"][0]["data"] == [1]
+    assert [d.key for d in release_report(release).defects] == [done.key]
+
+
+def test_moving_to_fixed_in_a_release_that_has_shipped_releases_the_defect_at_once(
+    release, manager, engineer, planned_for, make_ticket
+):
+    from defects.services.transitions import defect_transition
+
+    defect = _in_progress_marked_fixed_in(release, planned_for, engineer)
+    ship(release, manager, move_unfixed_to=None)
+    defect.refresh_from_db()
+    defect_transition(defect=defect, to=Defect.Status.IN_VERIFICATION, actor=engineer, channel=Channel.WEB)
+
+    moved = defect_transition(defect=defect, to=Defect.Status.FIXED, actor=engineer, channel=Channel.WEB)
+
+    assert moved.status == Defect.Status.RELEASED and moved.fixed_in_release == release
+    assert "which has already shipped" in moved.status_reason
+    assert Ticket.objects.get(defect_links__defect=defect).status == Ticket.Status.OPEN  # back with the help desk
+    assert audit_history(defect).filter(field="status", old="fixed", new="released").exists()
+
+
+def test_a_fixed_defect_cannot_be_said_fixed_in_a_release_that_has_shipped(
+    release, next_release, manager, engineer, fixed_in
+):
+    from defects.services.changes import defect_update
+
+    defect = fixed_in(next_release)
+    ship(release, manager)
+
+    with pytest.raises(ValidationError) as refused:
+        defect_update(defect=defect, actor=engineer, channel=Channel.WEB, fixed_in_release=release.pk)
+
+    assert "has already shipped" in refused.value.message_dict["fixed_in_release"][0]
+    defect.refresh_from_db()
+    assert defect.fixed_in_release == next_release and defect.status == Defect.Status.FIXED
