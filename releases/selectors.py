@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 
 from core.paths import path_maker
@@ -36,9 +36,10 @@ def release_request_links(request_ids: list[int]) -> QuerySet[TicketRequestLink]
 
 
 def release_affected_customers(release: Release) -> QuerySet[Customer]:
-    """Customers with a ticket linked to a defect fixed in `release`, by name."""
-    customer_ids = release_fix_links(release).values("ticket__customer_id")
-    return Customer.objects.filter(pk__in=customer_ids).order_by(Lower("name"), "pk")
+    """Customers with a ticket linked to a defect fixed in `release` or to a request it delivers, by name."""
+    fixed = release_fix_links(release).values("ticket__customer_id")
+    asked = TicketRequestLink.objects.filter(request__in=release_delivered_requests(release)).values("customer_id")
+    return Customer.objects.filter(Q(pk__in=fixed) | Q(pk__in=asked)).order_by(Lower("name"), "pk")
 
 
 def notice_progress(release: Release) -> dict[str, int]:

@@ -190,7 +190,11 @@ def release_report_page(request: HttpRequest, pk: int) -> HttpResponse:
     release = _release(pk)
     form = ReportFilterForm(request.GET or None, customers=release_affected_customers(release))
     if request.GET.get("format") == "csv":
-        report = release_report(release, customer=form.selected_customer(), with_upgrades=False)
+        customer = form.selected_customer()
+        if form.errors:
+            # Not every customer's contacts in place of the one customer asked for.
+            return HttpResponseBadRequest(" ".join(form.errors["customer"]), content_type="text/plain; charset=utf-8")
+        report = release_report(release, customer=customer, with_upgrades=False)
         response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{report_filename(report)}"'
         return response

@@ -143,3 +143,34 @@ def test_the_requests_are_kept_until_the_next_change_and_the_contacts_read_each_
     # A contact's address is read each time: the email goes where the contact is now.
     Contact.objects.filter(name="Ivan Initech").update(email="ivan@initech.example")
     assert "ivan@initech.example" in [c.contact.email for c in release_report(release).request_contacts]
+
+
+def test_a_customer_who_only_asked_for_a_delivered_request_is_offered_and_narrowed_to_alike(
+    client, api, manager, release, delivered
+):
+    initech = Customer.objects.get(name="Initech")
+    client.force_login(manager)
+    url = f"/releases/{release.pk}/report/"
+
+    page = client.get(url)
+    narrowed = client.get(url, {"customer": initech.pk})
+    exported = client.get(url, {"customer": initech.pk, "format": "csv"})
+    answered = api(manager).get(f"/api/releases/{release.pk}/report/", {"customer": initech.pk}).json()
+
+    assert f'<option value="{initech.pk}">Initech</option>' in page.content.decode()
+    assert narrowed.status_code == 200 and not narrowed.context["form"].errors
+    assert narrowed.context["customer_filter"] == initech
+    rows = list(csv.reader(io.StringIO(exported.content.decode())))
+    assert exported.status_code == 200 and "Ivan Initech" in exported.content.decode()
+    assert "Carol Customer" not in exported.content.decode() and rows
+    assert [r["key"] for r in answered["requests"]] == [delivered.key]
+
+
+def test_the_csv_for_a_customer_the_release_does_not_concern_is_a_400_not_everyone(client, manager, release,
+                                                                                    delivered):
+    stranger = Customer.objects.create(name="Globex")
+    client.force_login(manager)
+
+    for asked in (stranger.pk, "abc"):
+        exported = client.get(f"/releases/{release.pk}/report/", {"customer": asked, "format": "csv"})
+        assert exported.status_code == 400 and "Carol" not in exported.content.decode()

@@ -80,6 +80,13 @@ def fixes_and_links(release: Release) -> tuple[Links, Asked]:
     )
 
 
+def _affected(links: Links, asked: Asked) -> list[tuple[int, str]]:
+    """(id, name) of each customer the release concerns, by name: a fix's or a delivered request's
+    (releases.selectors.release_affected_customers, which the filter checks against, reads the same)."""
+    customers = set(links.customers) | {(link[1], link[2]) for link in asked.links}
+    return sorted(customers, key=lambda c: (c[1].lower(), c[0]))
+
+
 def release_report(
     release: Release, *, customer: Customer | None = None, page: int | str | None = 1,
     per_page: int | None = None, with_upgrades: bool = True,
@@ -119,7 +126,7 @@ def release_report(
     )
     return ReleaseReport(
         release=release, defects=defects, customers=entries, page=customer_page, upgrades=upgrades,
-        customer_filter=customer, affected=links.customers, progress=progress, requests=requests,
+        customer_filter=customer, affected=_affected(links, asked), progress=progress, requests=requests,
         request_contacts=request_contacts,
     )
 
