@@ -160,22 +160,28 @@ def _defect_rows(defects) -> SafeString:
     )
 
 
-def _customer_rows(report) -> SafeString:
+def _customer_rows(report, user) -> SafeString:
     """The page's customers to tell: templates/jinja2/releases/report_customers.html.
 
     Twenty-five customers a page, each with its tickets and contacts: drawn by the
-    Django template engine they cost as much as working them out.
+    Django template engine they cost as much as working them out. Their tickets, each
+    linked to a fix, are links for whoever may open an escalated ticket; plain numbers
+    for the others (product managers).
     """
+    may_open = roles.can_work_tickets(user) or roles.is_engineer(user)
     return render_fragment("releases/report_customers.html", {
-        "customers": report.customers, "ticket_url": path_maker("tickets:detail"),
+        "customers": report.customers, "ticket_url": path_maker("tickets:detail") if may_open else None,
     })
 
 
-def _request_section(report) -> SafeString:
+def _request_section(report, user) -> SafeString:
     """The delivered requests with the tickets that asked, and the contacts to tell of them:
-    templates/jinja2/releases/report_requests.html."""
+    templates/jinja2/releases/report_requests.html. Their tickets were never escalated, so only
+    the help desk's people may open them: plain numbers for the others."""
+    may_open = roles.can_work_tickets(user)
     return render_fragment("releases/report_requests.html", {
-        "requests": report.requests, "contacts": report.request_contacts, "ticket_url": path_maker("tickets:detail"),
+        "requests": report.requests, "contacts": report.request_contacts,
+        "ticket_url": path_maker("tickets:detail") if may_open else None,
         "request_url": path_maker("enhancements:detail"),
     })
 
@@ -208,8 +214,8 @@ def release_report_page(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "release": release, "form": form, "report": report, "progress": report.progress,
         "defect_rows": _defect_rows(report.fixes.object_list), "customer_filter": report.customer_filter,
-        "customer_rows": _customer_rows(report),
-        "request_section": _request_section(report) if report.requests else "",
+        "customer_rows": _customer_rows(report, request.user),
+        "request_section": _request_section(report, request.user) if report.requests else "",
     }
     return render(request, "releases/report.html", context)
 

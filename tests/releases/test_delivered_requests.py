@@ -174,3 +174,23 @@ def test_the_csv_for_a_customer_the_release_does_not_concern_is_a_400_not_everyo
     for asked in (stranger.pk, "abc"):
         exported = client.get(f"/releases/{release.pk}/report/", {"customer": asked, "format": "csv"})
         assert exported.status_code == 400 and "Carol" not in exported.content.decode()
+
+
+def test_the_report_links_only_the_tickets_its_reader_may_open(client, manager, engineer, product_manager, release,
+                                                              delivered):
+    fixed_ticket = Ticket.objects.get(subject="Export times out")
+    asking = Ticket.objects.get(subject="Need VAT lines")
+    url = f"/releases/{release.pk}/report/"
+
+    def linked(user) -> set[int]:
+        client.force_login(user)
+        html = client.get(url).content.decode()
+        assert fixed_ticket.number in html and asking.number in html
+        return {pk for pk in (fixed_ticket.pk, asking.pk) if f'href="/tickets/{pk}/"' in html}
+
+    assert linked(manager) == {fixed_ticket.pk, asking.pk}
+    assert linked(engineer) == {fixed_ticket.pk}  # escalated; the request's ticket never was
+    assert linked(product_manager) == set()
+    client.force_login(engineer)
+    assert client.get(f"/tickets/{fixed_ticket.pk}/").status_code == 200
+    assert client.get(f"/tickets/{asking.pk}/").status_code == 404
