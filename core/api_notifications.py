@@ -21,6 +21,12 @@ from core.notifications import (
 from core.paginator import OneReadPagination
 
 
+class ReadSerializer(serializers.Serializer):
+    group = serializers.BooleanField(
+        default=False, help_text="Mark every notification about the same subject read, not this one alone."
+    )
+
+
 class NotificationSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", read_only=True, default=None)
     link = serializers.SerializerMethodField()
@@ -89,11 +95,16 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         ).data
         return pagination.get_paginated_response(data) if page is not None else Response(data)
 
-    @extend_schema(request=None, responses=_MARKED)
+    @extend_schema(request=ReadSerializer, responses=_MARKED)
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk=None) -> Response:
-        """Mark one of your notifications read (404 for anyone else's)."""
+        """Mark one of your notifications read (404 for anyone else's); with `"group": true`, every
+        one about the same ticket, defect or request too, as the notifications page's entries do."""
         note = self.get_object()
+        asked = ReadSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        if asked.validated_data["group"]:
+            return Response({"marked": notifications_mark_read(user=request.user, subjects=[note.subject])})
         return Response({"marked": notifications_mark_read(user=request.user, ids=[note.pk])})
 
     @extend_schema(request=None, responses=_MARKED)

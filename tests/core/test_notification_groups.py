@@ -48,6 +48,20 @@ def test_opening_an_entry_marks_everything_about_that_ticket_read(as_user, agent
     assert Notification.objects.filter(subject="/tickets/2/", read_at__isnull=True).count() == 3
 
 
+def test_the_api_marks_one_notification_or_its_whole_group_read(api, agent):
+    _flood(agent, tickets=2, events=3)
+    first, second = Notification.objects.filter(subject="/tickets/1/").order_by("id")[:2]
+
+    one = api(agent).post(f"/api/notifications/{first.pk}/read/", {}, format="json")
+    group = api(agent).post(f"/api/notifications/{second.pk}/read/", {"group": True}, format="json")
+    bad = api(agent).post(f"/api/notifications/{second.pk}/read/", {"group": "perhaps"}, format="json")
+
+    assert (one.json(), group.json()) == ({"marked": 1}, {"marked": 2})
+    assert bad.status_code == 400 and "group" in bad.json()
+    assert not Notification.objects.filter(subject="/tickets/1/", read_at__isnull=True).exists()
+    assert Notification.objects.filter(subject="/tickets/2/", read_at__isnull=True).count() == 3
+
+
 def test_the_filters_show_mine_questions_from_engineering_and_released_fixes(as_user, agent):
     notify(users=[agent], kind=K.NEEDS_INFO, message="Which browser?", url="/tickets/1/")
     notify(users=[agent], kind=K.RELEASED, message="Fixed in 2.4.1, released", url="/tickets/2/")
