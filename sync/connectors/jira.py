@@ -319,7 +319,7 @@ class JiraConnector(Connector):
 
     def probe(self) -> dict[str, str]:
         """What the connection reaches: the project (GET /project/{key}) and the token's account (GET /myself)."""
-        project = self._call("GET", f"project/{self.project}") or {}
+        project = self._call("GET", f"project/{self.project_key}") or {}
         me = self._call("GET", "myself") or {}
         return {"project": f"{project.get('key', '')} · {project.get('name', '')}",
                 "account": str(me.get("displayName") or me.get("emailAddress") or self._account(me))}

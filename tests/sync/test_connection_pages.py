@@ -135,6 +135,14 @@ def test_testing_a_jira_connection_reports_the_project_and_account(client, manag
     assert TOKEN not in html
 
 
+def test_testing_a_jira_connection_with_an_issue_type_reads_the_project_by_its_key(client, manager, jira_connection):
+    Connection.objects.filter(pk=jira_connection.pk).update(project="HD:Task")  # the documented form
+
+    html = signed_in(client, manager).post(f"/sync/{jira_connection.pk}/test/").content.decode()
+
+    assert "HD · Help desk defects" in html and "The test failed" not in html
+
+
 def test_testing_a_github_connection_reports_the_repository(client, manager, github):
     connection = connection_create(actor=manager, channel=Channel.API, name="GitHub", kind="github",
                                    base_url=github.base_url, token="ghp-test-token", project="acme/billing")
