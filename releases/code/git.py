@@ -27,6 +27,8 @@ import pygit2
 from django.conf import settings
 from pygit2.enums import CredentialType, FetchPrune, SortMode
 
+from core.redact import redact
+
 REFSPECS = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
 # A commit message is data from outside: kept (and read for keys) up to this many characters.
 MESSAGE_LIMIT = 20_000
@@ -77,12 +79,7 @@ class _Credentials(pygit2.RemoteCallbacks):
 
 
 def _safe(exc: Exception, credential: str) -> str:
-    text = str(exc) or exc.__class__.__name__
-    if credential:
-        for part in {credential.strip(), *credential.strip().split(":")}:
-            if len(part) >= 4:
-                text = text.replace(part, "***")
-    return text[:500]
+    return redact(str(exc) or exc.__class__.__name__, credential)[:500]
 
 
 def _callbacks(credential: str) -> _Credentials | None:
