@@ -65,3 +65,6 @@ def test_the_ticket_page_costs_the_same_queries_for_one_or_two_lines(
         page = client.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "Fixed in code: in 2.3.5 (backport) (not shipped yet), in 2.4.1 (not shipped yet)" in page
     assert len(two) == len(one)
+    # The defect's code panel says the same of tags no release of Handoff names.
+    panel = client.get(f"/releases/code/defects/{defect.pk}/").content.decode()
+    assert panel.count("(not shipped yet)") == 2
