@@ -228,3 +228,10 @@ def test_the_api_unlinks_with_a_reason_and_answers_400_without(api, agent, engin
     response = api(agent).post(url, {"defect": defect.pk, "reason": "Again"}, format="json")
     assert response.status_code == 400
     assert response.json()["defect"] == [f"{ticket.number} is not linked to {defect.key}."]
+
+
+@pytest.mark.parametrize("defect_id", ["99999999999999999999999", "424242"])
+def test_the_unlink_page_of_a_defect_the_ticket_is_not_linked_to_is_a_404(client, agent, ticket, defect_id):
+    client.force_login(agent)
+
+    assert client.get(f"/tickets/{ticket.pk}/unlink/{defect_id}/").status_code == 404

@@ -2,11 +2,12 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from core import roles
 from core.decorators import role_required
+from core.ids import MAX_ID
 from core.models import Channel
 from defects.models import Defect, TicketDefectLink
 from defects.selectors import defect_list
@@ -60,6 +61,9 @@ def ticket_link_defect_page(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_unlink_defect_page(request: HttpRequest, pk: int, defect_pk: int) -> HttpResponse:
     """GET: what unlinking would change, and the reason to give. POST: unlink, audited."""
     ticket = _ticket(request, pk)
+    if defect_pk > MAX_ID:
+        # Looked up through the link's foreign key, which Django does not range-check as it does a pk.
+        raise Http404("No such link.")
     link = get_object_or_404(TicketDefectLink.objects.select_related("defect"), ticket=ticket, defect_id=defect_pk)
     defect: Defect = link.defect
     form = UnlinkDefectForm(request.POST or None)
