@@ -108,6 +108,14 @@ def _clean(defect: Defect, changes: dict[str, Any]) -> dict[str, Any]:
             errors["fixed_in_release"] = (
                 f"{release.version} has already shipped: {defect.key} is fixed and waits for a release still to ship."
             )
+    if defect.status == Defect.Status.RELEASED and "fixed_in_release" in clean:
+        # Released means shipped: in a release that has shipped, never in none or one still planned.
+        release = clean["fixed_in_release"]
+        if release is None or not release.is_released:
+            errors["fixed_in_release"] = (
+                f"{defect.key} is released: it is fixed in a release that has shipped. "
+                "If the problem is back, reopen it."
+            )
     if errors:
         raise ValidationError(errors)
     return clean

@@ -222,3 +222,20 @@ def test_a_fixed_defect_cannot_be_said_fixed_in_a_release_that_has_shipped(
     assert "has already shipped" in refused.value.message_dict["fixed_in_release"][0]
     defect.refresh_from_db()
     assert defect.fixed_in_release == next_release and defect.status == Defect.Status.FIXED
+
+
+@pytest.mark.parametrize("moved_to", ["none", "planned"])
+def test_a_released_defect_stays_fixed_in_a_shipped_release(release, next_release, manager, engineer, fixed_in,
+                                                              moved_to):
+    from defects.services.changes import defect_update
+
+    defect = fixed_in(release)
+    ship(release, manager)
+
+    with pytest.raises(ValidationError) as refused:
+        defect_update(defect=defect, actor=engineer, channel=Channel.WEB,
+                      fixed_in_release=None if moved_to == "none" else next_release.pk)
+
+    assert "reopen it" in refused.value.message_dict["fixed_in_release"][0]
+    defect.refresh_from_db()
+    assert (defect.status, defect.fixed_in_release) == (Defect.Status.RELEASED, release)
