@@ -46,6 +46,8 @@ OUTCOMES: tuple[str, ...] = (S.NEEDS_INFO, S.WONT_FIX, S.CANNOT_REPRODUCE, S.DUP
 NEEDS_REASON = {S.NEEDS_INFO, S.WONT_FIX, S.CANNOT_REPRODUCE}
 # A duplicate's tickets cannot move onto a defect that was itself closed without a fix.
 NOT_A_DUPLICATE_TARGET = {S.DUPLICATE, S.WONT_FIX, S.CANNOT_REPRODUCE}
+# Closed with no fix to come: a planned release no longer applies.
+CLOSED_WITHOUT_FIX = {S.WONT_FIX, S.CANNOT_REPRODUCE, S.DUPLICATE, S.CONVERTED}
 
 
 def allowed_transitions(defect: Defect, *, via_release: bool = False) -> list[str]:
@@ -204,6 +206,12 @@ def defect_transition(
         changes["duplicate_of"] = (defect.duplicate_of, target)
         defect.duplicate_of = target
         fields.append("duplicate_of")
+    if to in CLOSED_WITHOUT_FIX and defect.planned_release_id is not None:
+        # No release brings a fix now: the estimate goes (the audit row keeps it), or the ticket
+        # would go on reading "Planned: 2.4 (estimate)" beside "closed as won't fix".
+        changes["planned_release"] = (defect.planned_release, None)
+        defect.planned_release = None
+        fields.append("planned_release")
     if fixed_in is not None and defect.fixed_in_release_id is None:
         # Fixed in the release it was planned for: shipping that release releases it.
         changes["fixed_in_release"] = (None, fixed_in)

@@ -225,3 +225,19 @@ def test_a_fixed_defect_keeps_the_release_it_is_fixed_in(ticket, agent, engineer
         defect_update(defect=defect, actor=engineer, channel=Channel.WEB, fixed_in_release=None)
     assert "keeps the release it is fixed in" in excinfo.value.message_dict["fixed_in_release"][0]
     assert Defect.objects.get(pk=defect.pk).fixed_in_release == release
+
+
+@pytest.mark.parametrize("closed", [S.WONT_FIX, S.CANNOT_REPRODUCE])
+def test_closing_without_a_fix_drops_the_planned_release_and_the_ticket_stops_promising_it(
+    ticket, agent, engineer, release, client, closed
+):
+    defect = walk(escalate(ticket, agent), S.IN_PROGRESS, engineer)
+    defect_update(defect=defect, actor=engineer, channel=Channel.WEB, planned_release=release)
+
+    defect = move(defect, closed, engineer, reason="Works as designed.")
+
+    assert defect.planned_release is None
+    assert audit_history(defect).filter(field="planned_release", old=release.version).exists()
+    client.force_login(agent)
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "(estimate, not a promise)" not in page and release.version not in page
