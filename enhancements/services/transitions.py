@@ -165,10 +165,19 @@ def request_transition(
     changes: dict[str, tuple] = {"status": (request.status, to)}
     fields = ["status", "status_changed_at", "updated_at"]
     target = None
-    if to == S.PLANNED and (target_release not in (None, "") or request.target_release_id is None):
-        target_release = check_target_release(request, target_release)
-        changes["target_release"] = (request.target_release, target_release)
-        request.target_release = target_release
+    if to == S.PLANNED:
+        # The target sent, or else the one an earlier plan kept: either must still be to come.
+        sent = target_release not in (None, "")
+        target_release = check_target_release(request, target_release if sent else request.target_release)
+        if target_release != request.target_release:
+            changes["target_release"] = (request.target_release, target_release)
+            request.target_release = target_release
+            fields.append("target_release")
+    elif to == S.UNDER_REVIEW and request.target_release_id is not None:
+        # The plan is withdrawn, and its release with it (the audit row keeps it): the ticket
+        # must not go on naming a release for a request under review.
+        changes["target_release"] = (request.target_release, None)
+        request.target_release = None
         fields.append("target_release")
     elif to == S.DELIVERED:
         release = _release_of(request, release, "release", "that delivered it")

@@ -94,3 +94,37 @@ def test_a_plan_moves_to_another_release(assigned, agent, product_manager, relea
     request_retarget(request=request, target_release=later, actor=product_manager, channel="web")
     request.refresh_from_db()
     assert request.target_release == later
+
+
+def test_a_withdrawn_plan_drops_its_release_and_planning_again_needs_one_still_to_come(
+    assigned, agent, product_manager, release, product
+):
+    later = Release.objects.create(product=product, version="2.5.0")
+    request = request_from(assigned, agent)
+    move(request, "under_review", product_manager)
+    move(request, "planned", product_manager, target_release=release.pk)
+
+    request = move(request, "under_review", product_manager)
+    assert request.target_release is None
+    assert AuditEntry.objects.filter(object_id=request.pk, field="target_release", old="2.4.0", new="").exists()
+    Release.objects.filter(pk=release.pk).update(status=Release.Status.RELEASED, released_at="2026-12-01T10:00:00Z")
+
+    with pytest.raises(ValidationError) as refused:
+        move(request, "planned", product_manager)  # no target: none is kept to fall back on
+    assert "target_release" in refused.value.message_dict
+    assert move(request, "planned", product_manager, target_release=later.pk).target_release == later
+
+
+def test_planning_again_without_a_target_refuses_a_kept_one_that_has_shipped(
+    assigned, agent, product_manager, release, product
+):
+    request = request_from(assigned, agent)
+    move(request, "under_review", product_manager)
+    move(request, "planned", product_manager, target_release=release.pk)
+    move(request, "in_development", product_manager)
+    Release.objects.filter(pk=release.pk).update(status=Release.Status.RELEASED, released_at="2026-12-01T10:00:00Z")
+
+    with pytest.raises(ValidationError) as refused:
+        move(request, "planned", product_manager)
+
+    assert "has shipped" in refused.value.message_dict["target_release"][0]
