@@ -249,8 +249,9 @@ def defect_by_reference(reference: str) -> Defect | None:
 
 
 def team_list() -> QuerySet[Team]:
-    """Every team, in the model's order: what the defect forms offer and check."""
-    return Team.objects.all()
+    """The engineering teams, in the model's order: what the defect forms offer and check.
+    (Product management's teams triage enhancement requests, never defects.)"""
+    return Team.objects.filter(kind=Team.Kind.ENGINEERING)
 
 
 @dataclass(frozen=True)
@@ -266,7 +267,7 @@ def bulk_action_choices() -> BulkChoices:
     release = _related("planned_release")
     return BulkChoices(
         defects=Defect.objects.all(),
-        teams=Team.objects.all(),
+        teams=team_list(),
         planned_releases=release.objects.filter(status=release.Status.PLANNED).select_related("product"),
     )
 

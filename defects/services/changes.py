@@ -57,12 +57,16 @@ def _release_of(defect: Defect, field: str, value):
 def _team_of(value) -> Team | None:
     if value in (None, ""):
         return None
-    if isinstance(value, Team):
-        return value
-    try:
-        return Team.objects.get(pk=value)
-    except (Team.DoesNotExist, ValueError, TypeError):
-        raise ValidationError({"team": f"There is no team {value}."}) from None
+    if not isinstance(value, Team):
+        try:
+            value = Team.objects.get(pk=value)
+        except (Team.DoesNotExist, ValueError, TypeError):
+            raise ValidationError({"team": f"There is no team {value}."}) from None
+    if value.kind != Team.Kind.ENGINEERING:
+        raise ValidationError(
+            {"team": f"{value.name} triages enhancement requests: a defect goes to an engineering team."}
+        )
+    return value
 
 
 def _clean(defect: Defect, changes: dict[str, Any]) -> dict[str, Any]:

@@ -109,3 +109,23 @@ def test_an_unchanged_value_writes_no_audit_row(defect, engineer):
     before = audit_history(defect).count()
     update(defect, engineer, title=defect.title, severity=defect.severity)
     assert audit_history(defect).count() == before
+
+
+def test_a_defect_goes_only_to_an_engineering_team_on_every_path(defect, engineer, team, api, as_user):
+    from defects.models import Team
+
+    product_team = Team.objects.create(name="Billing product", kind=Team.Kind.PRODUCT)
+
+    with pytest.raises(ValidationError) as refused:
+        update(defect, engineer, team=product_team.pk)
+    answered = api(engineer).patch(f"/api/defects/{defect.pk}/", {"team": product_team.pk}, format="json")
+    page = as_user(engineer).get(f"/defects/{defect.pk}/").content.decode()
+    queue = as_user(engineer).get("/defects/queue/").content.decode()
+
+    assert "engineering team" in refused.value.message_dict["team"][0]
+    assert answered.status_code == 400 and "team" in answered.json()
+    bulk_teams = queue.split('id="bulk_team"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{product_team.pk}"' not in page and f'<option value="{product_team.pk}"' not in bulk_teams
+    assert f'<option value="{team.pk}"' in bulk_teams
+    defect.refresh_from_db()
+    assert defect.team == team
