@@ -235,3 +235,24 @@ def test_the_unlink_page_of_a_defect_the_ticket_is_not_linked_to_is_a_404(client
     client.force_login(agent)
 
     assert client.get(f"/tickets/{ticket.pk}/unlink/{defect_id}/").status_code == 404
+
+
+def test_a_severity_raised_by_a_second_customer_is_told_and_synced_like_any_other(
+    agent, other_agent, make_ticket, other_customer, team
+):
+    from core.models import Notification
+    from sync.models import OutboxItem
+    from tests.factories import connect
+
+    connect(team, name="Tracker", kind="github", base_url="http://127.0.0.1:9", project="acme/x", token="t")
+    first = make_ticket(assignee=agent)
+    defect = escalate(first, agent, impact="single_user", urgency="blocked")
+    queued = OutboxItem.objects.filter(defect=defect).count()
+
+    link(make_ticket(customer=other_customer, assignee=other_agent), defect, other_agent)
+
+    defect.refresh_from_db()
+    assert defect.severity == "S1" and defect.severity_reason == "Tickets from more than one customer are linked."
+    told = Notification.objects.get(user=agent, kind=Notification.Kind.SEVERITY)
+    assert "S3 -> S1" in told.message and first.number in told.message
+    assert OutboxItem.objects.filter(defect=defect).count() > queued
