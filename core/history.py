@@ -38,6 +38,9 @@ ACTIONS = {
     "paused": "paused",
     "retried": "retried",
 }
+# Actions whose value names its field already: "recorded the fix as released: fixed in 2.4.0,
+# released 5 Dec 2026", not "...: fixed in release fixed in 2.4.0, ...".
+SAYS_ITS_FIELD = {"fix_released"}
 # Actions that move a field from one value to another ("from A to B").
 CHANGES = {"changed", "transition", "shipped", "fixed_in_from_code"}
 CHANNELS = {"web": "the web", "api": "the API", "system": "Handoff"}
@@ -121,7 +124,7 @@ def describe(entry: AuditEntry, model: type[models.Model]) -> HistoryLine:
         at=entry.at,
         who=entry.actor.get_username() if entry.actor_id else channel_label(entry.channel),
         verb=ACTIONS.get(entry.action, entry.action.replace("_", " ")),
-        field=field_label(field, entry.field) if entry.field else "",
+        field=field_label(field, entry.field) if entry.field and entry.action not in SAYS_ITS_FIELD else "",
         old=value_label(field, entry.old),
         new=value_label(field, entry.new),
         changes=entry.action in CHANGES,

@@ -239,3 +239,20 @@ def test_a_released_defect_stays_fixed_in_a_shipped_release(release, next_releas
     assert "reopen it" in refused.value.message_dict["fixed_in_release"][0]
     defect.refresh_from_db()
     assert (defect.status, defect.fixed_in_release) == (Defect.Status.RELEASED, release)
+
+
+def test_the_tickets_history_reads_the_release_once_and_the_defects_move_in_words(
+    release, manager, engineer, agent, fixed_in
+):
+    from core.history import history_lines
+
+    defect = fixed_in(release)
+    ticket = Ticket.objects.get(defect_links__defect=defect)
+    ship(release, manager)
+
+    lines = [f"{line.verb} {line.field} {line.new}".split() for line in history_lines(ticket, limit=20)]
+    said = [" ".join(words) for words in lines]
+    assert f"recorded the fix as released: {release.fix_label}" in said
+    reasons = [line.reason for line in history_lines(ticket, limit=20) if line.reason]
+    assert any(r.startswith(f"{defect.key} moved to released") for r in reasons)
+    assert not any(" is released" in r or " is fixed" in r for r in reasons)

@@ -95,9 +95,10 @@ def tickets_follow_defect(
     for ticket in tickets:
         target = ticket_status_for(defect.status, ticket.status)
         if target is not None:
+            moved = f"{defect.key} moved to {defect.get_status_display().lower()}"
             ticket_set_status(
                 ticket=ticket, status=target, actor=actor, channel=channel,
-                reason=f"{defect.key} is {defect.get_status_display().lower()}" + (f": {reason}" if reason else ""),
+                reason=f"{moved}: {reason}" if reason else moved,
             )
         kind, message = follow_message(defect, ticket, reason)
         notify(
