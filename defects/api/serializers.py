@@ -158,7 +158,7 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = RoutingRule
         fields = [
-            "id", "priority", "product", "product_name", "component", "component_name", "keyword",
+            "id", "kind", "priority", "product", "product_name", "component", "component_name", "keyword",
             "team", "team_name", "active",
         ]
 
@@ -168,4 +168,13 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
         if product is not None:
             # The same rule the ticket services apply: a component belongs to its product.
             validate_product_parts(product=product, component=component)
+        kind = attrs.get("kind", getattr(self.instance, "kind", RoutingRule.Kind.DEFECT))
+        team = attrs.get("team", getattr(self.instance, "team", None))
+        wanted, said = (
+            (Team.Kind.ENGINEERING, "A defect rule sends defects to an engineering team.")
+            if kind == RoutingRule.Kind.DEFECT
+            else (Team.Kind.PRODUCT, "A request rule sends enhancement requests to a product-management team.")
+        )
+        if team is not None and team.kind != wanted:
+            raise serializers.ValidationError({"team": said})
         return attrs

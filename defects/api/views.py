@@ -114,4 +114,5 @@ class RoutingRuleViewSet(CatalogueViewSet):
     """Routing rules in the order they are tried. Every role reads; managers write."""
 
     serializer_class = RoutingRuleSerializer
+    filterset_fields = ["kind"]
     queryset = RoutingRule.objects.select_related("product", "component", "team").order_by("priority", "id")

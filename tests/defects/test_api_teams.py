@@ -129,3 +129,23 @@ def test_the_routing_rule_list_costs_the_same_queries_for_3_or_25_rows(agent, pr
     few = get_query_count(agent, "/api/routing-rules/", expect_rows=3)
     _rules(3, 22, product, component, team)
     assert get_query_count(agent, "/api/routing-rules/", expect_rows=25) == few
+
+
+def test_rules_say_their_kind_filter_by_it_and_name_a_team_of_that_kind(api, manager, routing_rule, product, team):
+    product_team = Team.objects.create(name="Billing product", kind=Team.Kind.PRODUCT)
+    ask = RoutingRule.objects.create(kind=RoutingRule.Kind.REQUEST, priority=10, product=product, team=product_team)
+    client = api(manager)
+
+    everything = client.get("/api/routing-rules/").json()["results"]
+    requests_only = client.get("/api/routing-rules/", {"kind": "request"}).json()["results"]
+    wrong = client.post("/api/routing-rules/", {"kind": "defect", "priority": 5, "product": product.pk,
+                                                "team": product_team.pk}, format="json")
+    right = client.post("/api/routing-rules/", {"kind": "request", "priority": 5, "product": product.pk,
+                                                "team": product_team.pk}, format="json")
+
+    assert {(row["id"], row["kind"]) for row in everything} == {(routing_rule.pk, "defect"), (ask.pk, "request")}
+    assert [row["id"] for row in requests_only] == [ask.pk]
+    assert wrong.status_code == 400 and "engineering team" in wrong.json()["team"][0]
+    assert right.status_code == 201 and right.json()["kind"] == "request"
+    assert client.patch(f"/api/routing-rules/{routing_rule.pk}/", {"team": product_team.pk},
+                        format="json").status_code == 400
