@@ -2,7 +2,7 @@
 
 `fixes`, `closes`, `resolves` (any tense) before a key make a fixing commit;
 `refs`, `see`, `re` only link, and so does a bare `DEF-123`. An issue number
-(`#12`, `owner/repo#12`) needs one of those words before it: "Merge pull
+(`#12`, `owner/repo#12`, `group/project#12`) needs one of those words before it: "Merge pull
 request #12" names a pull request, not an issue.
 """
 
@@ -16,8 +16,8 @@ REFS = "refs"
 
 # DEF-123, BILL-45: a project key in capitals, a dash, a number.
 PROJECT_KEY = re.compile(r"(?<![\w-])([A-Z][A-Z0-9_]{0,19}-[1-9]\d{0,9})(?![\w-])")
-# #12 or owner/repo#12.
-ISSUE_NUMBER = re.compile(r"(?<![\w#&/])((?:[\w.-]+/[\w.-]+)?)#([1-9]\d{0,9})(?![\w-])")
+# #12, owner/repo#12 (GitHub) or group/subgroup/project#12 (GitLab).
+ISSUE_NUMBER = re.compile(r"(?<![\w#&/])((?:[\w.-]+(?:/[\w.-]+)+)?)#([1-9]\d{0,9})(?![\w-])")
 WORD = re.compile(
     r"\b(fix(?:e[sd]|ing)?|close[sd]?|closing|resolve[sd]?|resolving|refs?|references?|see|re|related to|relates to)\b",
     re.IGNORECASE,

@@ -12,7 +12,11 @@ from releases.code.keys import FIXES, Mention, mentions
 from releases.code.models import Commit, CommitLink, Repository
 from sync.models import Connection, ExternalIssue
 
-NUMBERED_KINDS = (Connection.Kind.GITHUB, Connection.Kind.REDMINE)
+# Trackers whose twins are keyed path#number (GitHub's owner/repo#12, GitLab's group/project#12).
+PATH_KEYED_KINDS = (Connection.Kind.GITHUB, Connection.Kind.GITLAB)
+# Trackers whose issues a bare #12 can name: their twins' external ids are those numbers
+# (GitLab's are the project's own iids, as its #12 writes them).
+NUMBERED_KINDS = (*PATH_KEYED_KINDS, Connection.Kind.REDMINE)
 
 
 class KeyIndex:
@@ -39,7 +43,7 @@ class KeyIndex:
 
         full = {m.key for m in found if m.is_number and m.project}
         for key, defect_id, defect_product in ExternalIssue.objects.filter(
-            key__in=full, connection__kind=Connection.Kind.GITHUB
+            key__in=full, connection__kind__in=PATH_KEYED_KINDS
         ).values_list("key", "defect_id", "defect__product_id"):
             self.by_key[key] = defect_id if defect_product == product_id else None
 
@@ -87,6 +91,8 @@ def links_from_messages(repository: Repository, commits: list[Commit]) -> tuple[
 
 def _port(commit: Commit, defect_id: int, original_id: int, key: str) -> None:
     """`commit` carries the fix `original_id` made for `defect_id`: a fixing link with port_of set."""
+    if commit.pk == original_id:
+        return  # a commit is never a port of itself
     link = CommitLink.objects.filter(commit=commit, defect_id=defect_id).first()
     if link is None:
         CommitLink.objects.create(commit=commit, defect_id=defect_id, kind=FIXES, key=key, port_of_id=original_id)
@@ -94,13 +100,24 @@ def _port(commit: Commit, defect_id: int, original_id: int, key: str) -> None:
         CommitLink.objects.filter(pk=link.pk).update(kind=FIXES, port_of_id=original_id)
 
 
+def _original_of(group: list[Commit]) -> Commit:
+    """The original among commits of one patch (oldest first): the one a -x line of another names,
+    else the oldest not picked from another, else the oldest."""
+    named = {c.picked_from for c in group if c.picked_from}
+    return next(
+        (c for c in group if c.sha in named), next((c for c in group if not c.picked_from), group[0])
+    )
+
+
 def backports_link(repository: Repository, commits: list[Commit]) -> int:
     """Give backports among `commits` the fixes of what they carry; returns how many links were made or changed.
 
     A backport carries an earlier commit's change: `git cherry-pick -x` names
     it in a "(cherry picked from commit <sha>)" line, and a cherry-pick without
-    -x has the same patch id. Within a patch id the earliest commit is the
-    original; every fix any of them names is a fix of all of them.
+    -x has the same patch id. Within a patch id the original is the commit a -x
+    line of the others names, else the earliest not picked from another (dates
+    alone mislead: a pick may carry an earlier committer date, or the same
+    second); every fix any of them names is a fix of all of them.
     """
     changed = 0
     # -x lines, oldest first, so a pick of a pick finds its source already linked.
@@ -136,7 +153,7 @@ def backports_link(repository: Repository, commits: list[Commit]) -> int:
                 link.defect_id: link.key
                 for link in CommitLink.objects.filter(commit_id__in=ids, kind=FIXES).order_by("-id")
             }
-            original = group[0]
+            original = _original_of(group)
             # The original may itself be a port (-x) of something older.
             original_link = CommitLink.objects.filter(commit=original, kind=FIXES).exclude(port_of=None).first()
             root_id = original_link.port_of_id if original_link else original.pk
@@ -148,7 +165,8 @@ def backports_link(repository: Repository, commits: list[Commit]) -> int:
                         commit=original, defect_id=defect_id, defaults={"kind": FIXES, "key": key}
                     )
                     changed += 1
-                for commit in group[1:]:
-                    _port(commit, defect_id, root_id, key)
-                    changed += 1
+                for commit in group:
+                    if commit.pk != original.pk:
+                        _port(commit, defect_id, root_id, key)
+                        changed += 1
     return changed

@@ -96,3 +96,23 @@ def test_a_shipped_release_whose_tag_holds_the_fix_becomes_its_fixed_in_with_the
     row = next(a for a in audit_history(defect) if a.action == "fixed_in_from_code")
     assert lines["port"][:10] in row.reason and "v2.3.5" in row.reason
     assert FixRelease.objects.filter(defect=defect).count() == 3
+
+
+def test_the_original_fix_is_no_backport_even_when_its_pick_is_dated_as_early_or_earlier(upstream, scan, defect):
+    upstream.tag("v1.4.0")
+    upstream.branch("release-1.4")
+    upstream.checkout("main")
+    fix = upstream.commit(f"Fix timeout\n\nFixes {defect.key}", file="calc.txt")
+    upstream.tag("v1.5.0")
+    upstream.checkout("release-1.4")
+    upstream.clock -= 30 * 60  # the pick's committer date is half an hour before the original's
+    port = upstream.cherry_pick(fix)
+    upstream.tag("v1.4.1")
+
+    scan()
+
+    firsts = fix_first_releases([defect.pk])[defect.pk]
+    assert [(f.version, f.backport) for f in firsts] == [("1.4.1", True), ("1.5.0", False)]
+    original = CommitLink.objects.get(commit__sha=fix)
+    assert original.port_of is None
+    assert CommitLink.objects.get(commit__sha=port).port_of == original.commit

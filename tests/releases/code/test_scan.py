@@ -97,3 +97,26 @@ def test_a_full_rescan_links_keys_of_defects_made_after_the_commit(upstream, rep
     assert defect.key == next_key
     scan(full=True)
     assert CommitLink.objects.filter(defect=defect, kind="fixes").exists()
+
+
+def test_twin_keys_of_github_and_gitlab_link_a_defect_and_so_does_a_gitlab_number(
+    upstream, repository, scan, defect, make_defect
+):
+    from tests.factories import add_twin, connect
+
+    on_github, on_gitlab = make_defect("Totals wrong in the CSV"), make_defect("Empty rows in the CSV")
+    github = connect(name="GitHub", kind="github", base_url="https://github.example", project="acme/billing")
+    gitlab = connect(name="GitLab", kind="gitlab", base_url="https://gitlab.example", project="acme/apps/billing")
+    add_twin(on_github, github, key="acme/billing#4", url="https://github.example/acme/billing/issues/4",
+             external_id="4")
+    add_twin(on_gitlab, gitlab, key="acme/apps/billing#7", url="https://gitlab.example/acme/apps/billing/-/issues/7",
+             external_id="7")
+    add_twin(defect, gitlab, key="acme/apps/billing#8", url="https://gitlab.example/acme/apps/billing/-/issues/8",
+             external_id="8")
+    upstream.commit("Fixes acme/billing#4 and acme/apps/billing#7\n\nRefs #8")
+
+    result = scan()
+
+    links = {link.defect_id: link.kind for link in CommitLink.objects.all()}
+    assert links == {on_github.pk: "fixes", on_gitlab.pk: "fixes", defect.pk: "refs"}
+    assert result.ignored_keys == 0
