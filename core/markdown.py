@@ -14,7 +14,7 @@ from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.util import AtomicString
 
-from core.mentions import MENTION
+from core.mentions import MAX_MENTIONS, MENTION
 
 _TAGS = {
     "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote",
@@ -34,6 +34,10 @@ class _MentionProcessor(InlineProcessor):
         element.set("class", "mention")
         # Atomic: the name is not read again as Markdown (its underscores, a second mention).
         element.text = AtomicString(m.group(0))
+        # Read back by mentioned_names: who is told is who is drawn.
+        drawn = getattr(self.md, "mentions", None)
+        if drawn is not None:
+            drawn.append(m.group(1))
         return element, m.start(0), m.end(0)
 
 
@@ -75,7 +79,9 @@ KEPT_LENGTH = 4000
 
 
 def _render(text: str) -> str:
-    return _cleaner.clean(_parser().reset().convert(text))
+    parser = _parser().reset()
+    parser.mentions = None  # only mentioned_names collects them
+    return _cleaner.clean(parser.convert(text))
 
 
 _render_kept = lru_cache(maxsize=KEPT_TEXTS)(_render)
@@ -85,3 +91,23 @@ def render_markdown(text: str) -> SafeString:
     text = text or ""
     html = _render_kept(text) if len(text) <= KEPT_LENGTH else _render(text)
     return mark_safe(html)  # noqa: S308 - sanitised by nh3 in _render
+
+
+
+def mentioned_names(text: str) -> list[str]:
+    """The usernames `text` mentions, lower-cased, each once, in order; at most MAX_MENTIONS.
+
+    The names _MentionProcessor drew while converting `text`: exactly those shown as
+    mentions, never one in a code span or block (fenced, indented or double-backticked)
+    nor in a link's address.
+    """
+    parser = _parser().reset()
+    parser.mentions = []
+    parser.convert(text or "")
+    names: list[str] = []
+    for name in (drawn.lower() for drawn in parser.mentions):
+        if name not in names:
+            names.append(name)
+            if len(names) == MAX_MENTIONS:
+                break
+    return names

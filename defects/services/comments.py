@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from core import roles
 from core.audit import audit_record
-from core.mentions import mentioned_names
+from core.markdown import mentioned_names
 from core.models import Notification
 from core.notifications import notify
 from defects.hooks import defect_comment_changed, defect_commented, engineering_commented

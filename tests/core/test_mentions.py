@@ -1,5 +1,5 @@
-from core.markdown import render_markdown
-from core.mentions import MAX_MENTIONS, mentioned_names
+from core.markdown import mentioned_names, render_markdown
+from core.mentions import MAX_MENTIONS
 
 
 def test_a_mention_is_an_at_sign_and_a_username_not_an_email_address_nor_code():
@@ -26,3 +26,14 @@ def test_a_hand_written_span_keeps_only_the_mention_class_and_no_handler():
     written = '<span class="mention x" style="color:red" onclick="steal()">hi</span> <span class="evil">x</span>'
     html = str(render_markdown(written))
     assert "onclick" not in html and "style" not in html and "evil" not in html and 'class="mention x"' not in html
+
+
+def test_only_a_name_drawn_as_a_mention_notifies_and_every_drawn_one_does():
+    text = (
+        "Log:\n\n    ERROR user=@erin denied\n\n"
+        "and ``@frank`` and [here](http://example.com/@gina) but ~~~ @hank ~~~ and @ivan"
+    )
+    drawn = str(render_markdown(text))
+
+    assert mentioned_names(text) == ["hank", "ivan"]
+    assert '<span class="mention">@hank</span>' in drawn and '<span class="mention">@erin</span>' not in drawn
