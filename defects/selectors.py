@@ -167,9 +167,9 @@ class Catalogues:
 
 
 def team_choices(*, user=None) -> tuple[list[tuple[str, str]], list[int]]:
-    """Every team as (id, name), and in the same read the ids of `user`'s teams."""
+    """Every engineering team as (id, name), and in the same read the ids of `user`'s among them."""
     mine = Team.members.through.objects.filter(team_id=OuterRef("pk"), user_id=getattr(user, "pk", None))
-    rows = list(Team.objects.annotate(mine=Exists(mine)).values_list("pk", "name", "mine"))
+    rows = list(team_list().annotate(mine=Exists(mine)).values_list("pk", "name", "mine"))
     return [(str(pk), name) for pk, name, _mine in rows], [pk for pk, _name, is_mine in rows if is_mine]
 
 
@@ -182,7 +182,7 @@ def _related(field_name: str):
 def defect_catalogues(*, user=None, components: bool = False) -> Catalogues:
     """The defect list's catalogues (the queue's add its components and the user's teams)."""
     if user is None:
-        teams = [(str(pk), name) for pk, name in Team.objects.values_list("pk", "name")]
+        teams = [(str(pk), name) for pk, name in team_list().values_list("pk", "name")]
         my_team_ids: list[int] = []
     else:
         teams, my_team_ids = team_choices(user=user)

@@ -249,9 +249,9 @@ def test_the_tickets_history_reads_the_release_once_and_the_defects_move_in_word
     defect = fixed_in(release)
     ticket = Ticket.objects.get(defect_links__defect=defect)
     ship(release, manager)
+    release.refresh_from_db()
 
-    lines = [f"{line.verb} {line.field} {line.new}".split() for line in history_lines(ticket, limit=20)]
-    said = [" ".join(words) for words in lines]
+    said = [" ".join(f"{line.verb} {line.field} {line.new.text}".split()) for line in history_lines(ticket, limit=20)]
     assert f"recorded the fix as released: {release.fix_label}" in said
     reasons = [line.reason for line in history_lines(ticket, limit=20) if line.reason]
     assert any(r.startswith(f"{defect.key} moved to released") for r in reasons)
