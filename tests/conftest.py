@@ -198,6 +198,16 @@ def _eager_celery(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _estimates_asked_each_time(monkeypatch):
+    """The planner is asked on every page: an estimate kept a minute (core.paginator) would make
+    a page's query count depend on the page read before it."""
+    from core import paginator
+
+    monkeypatch.setattr(paginator, "ESTIMATE_SECONDS", 0.0)
+    monkeypatch.setattr(paginator, "_estimates", {})
+
+
+@pytest.fixture(autouse=True)
 def _own_media(settings, tmp_path_factory):
     """Files a test stores land in a folder of the test's own, never in the project's media/."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
