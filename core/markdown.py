@@ -93,7 +93,6 @@ def render_markdown(text: str) -> SafeString:
     return mark_safe(html)  # noqa: S308 - sanitised by nh3 in _render
 
 
-
 def mentioned_names(text: str) -> list[str]:
     """The usernames `text` mentions, lower-cased, each once, in order; at most MAX_MENTIONS.
 
