@@ -46,10 +46,6 @@ def saved_views_bar(request: HttpRequest, list_name: str, builtins: tuple[tuple[
     }
 
 
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    return back_to(request, fallback)
-
-
 @require_POST
 @role_required()
 def saved_view_save_page(request: HttpRequest) -> HttpResponse:
@@ -60,7 +56,7 @@ def saved_view_save_page(request: HttpRequest) -> HttpResponse:
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else error)
-        return _back(request, "home")
+        return back_to(request, "home")
     data = form.cleaned_data
     try:
         view, created = saved_view_save(
@@ -70,7 +66,7 @@ def saved_view_save_page(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         for error in exc.messages:
             messages.error(request, error)
-        return _back(request, "home")
+        return back_to(request, "home")
     whose = "shared view" if view.shared else "view"
     messages.success(request, f"{'Saved' if created else 'Updated'} the {whose} “{view.name}”.")
     return redirect(saved_view_url(list_name=view.list, query=view.query))
@@ -85,4 +81,4 @@ def saved_view_delete_page(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Only a manager deletes a shared view.")
     saved_view_delete(view=view, actor=request.user, channel=Channel.WEB)
     messages.success(request, f"Deleted the view “{view.name}”.")
-    return _back(request, saved_view_url(list_name=view.list, query=""))
+    return back_to(request, saved_view_url(list_name=view.list, query=""))

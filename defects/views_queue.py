@@ -142,10 +142,6 @@ def _apply(defect: Defect, data: dict, actor) -> None:
         defect_transition(defect=defect, to=data["to"], reason=data["reason"], actor=actor, channel=Channel.WEB)
 
 
-def _back(request: HttpRequest):
-    return back_to(request, "defects:queue")
-
-
 @require_POST
 @role_required(roles.can_work_defects)
 def defect_queue_bulk(request: HttpRequest) -> HttpResponse:
@@ -156,7 +152,7 @@ def defect_queue_bulk(request: HttpRequest) -> HttpResponse:
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else error)
-        return _back(request)
+        return back_to(request, "defects:queue")
     done = 0
     for defect in form.cleaned_data["defects"].order_by(*TRIAGE_ORDER):
         try:
@@ -167,4 +163,4 @@ def defect_queue_bulk(request: HttpRequest) -> HttpResponse:
     if done:
         action = dict(BulkActionForm.ACTIONS)[form.cleaned_data["action"]].lower()
         messages.success(request, f"{action.capitalize()}: done for {done} defect{'s' if done != 1 else ''}.")
-    return _back(request)
+    return back_to(request, "defects:queue")

@@ -70,7 +70,6 @@ class DefectChangeSerializer(KnownFieldsOnly, serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
 
 
-
 class CommentSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True, default=None)
     # A customer's reply from the portal: the contact who wrote it (no author then; none either,

@@ -19,10 +19,6 @@ from portal.services.installations import installation_delete, installation_save
 from tickets.models import Contact, Customer
 
 
-def _back(request: HttpRequest, fallback: str) -> str:
-    return next_path(request) or fallback
-
-
 @require_POST
 @role_required(roles.can_work_tickets)
 def contact_invite(request: HttpRequest, pk: int) -> HttpResponse:
@@ -35,7 +31,7 @@ def contact_invite(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"Invited {contact.name} to the customer portal: the link is on its way "
                                   f"to {contact.email}.")
-    return redirect(_back(request, reverse("tickets:list")))
+    return redirect(next_path(request) or reverse("tickets:list"))
 
 
 def _form(data, installation=None) -> InstallationForm:

@@ -35,10 +35,6 @@ def run_bulk(form: TicketBulkForm, *, actor, channel: str) -> BulkOutcome:
     return tickets_bulk_assign(tickets=tickets, assignee=assignee, actor=actor, channel=channel)
 
 
-def _back(request: HttpRequest) -> HttpResponse:
-    return back_to(request, "tickets:list")
-
-
 @require_POST
 @role_required(roles.can_work_tickets)
 def ticket_bulk_page(request: HttpRequest) -> HttpResponse:
@@ -49,7 +45,7 @@ def ticket_bulk_page(request: HttpRequest) -> HttpResponse:
             label = form.fields[field].label if field in form.fields and field != "tickets" else ""
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else error)
-        return _back(request)
+        return back_to(request, "tickets:list")
     outcome = run_bulk(form, actor=request.user, channel=Channel.WEB)
     for ticket, reasons in outcome.refused:
         why = " ".join(reasons)
@@ -58,7 +54,7 @@ def ticket_bulk_page(request: HttpRequest) -> HttpResponse:
     if outcome.done:
         count = len(outcome.done)
         messages.success(request, f"{count} ticket{'s' if count != 1 else ''} {_done_words(form)}.")
-    return _back(request)
+    return back_to(request, "tickets:list")
 
 
 def _done_words(form: TicketBulkForm) -> str:
