@@ -9,13 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.audit import audit_changes, audit_record
+from core.redact import redact
 from core.safe_urls import clean_server_url
 from sync.config import build_config
 from sync.connectors import connector_for
 from sync.connectors.base import ConnectorError, remote_reason
 from sync.connectors.registry import CONNECTORS
 from sync.models import Connection, ExternalIssue
-from sync.services.health import redact
 
 SECRET_FIELDS = ("token", "webhook_secret")
 EDITABLE = (

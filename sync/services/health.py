@@ -12,16 +12,10 @@ from django.utils import timezone
 
 from core.audit import audit_changes, audit_record
 from core.models import Channel
-from core.redact import redact as redact_secret
 from sync.models import Connection, OutboxItem
 from sync.outbox import dispatch_drain
 
 Status = OutboxItem.Status
-
-
-def redact(message: str, token: str) -> str:
-    """Errors are shown and logged; the token must never be in them (core.redact)."""
-    return redact_secret(message, token)
 
 
 def connection_pause(*, connection: Connection, error: str) -> None:

@@ -22,13 +22,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.redact import redact
 from defects.models import Defect
 from sync.config import connection_config
 from sync.connectors import connector_for
 from sync.connectors.base import ConnectorError, RejectedChange, TrackerIssue
 from sync.models import Connection, ExternalIssue, OutboxItem, SyncLedger
 from sync.outbox import outbox_enqueue
-from sync.services.health import redact
 from sync.services.provenance import LINK
 from sync.services.pull import issue_apply
 from sync.services.translate import normalize_text

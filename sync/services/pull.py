@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from core.redact import redact
 from sync.config import ConnectionConfig, connection_config
 from sync.connectors import connector_for
 from sync.connectors.base import ConnectorError, TrackerIssue, TwinRef, has_marker
@@ -41,7 +42,7 @@ from sync.services.apply import (
     apply_to_twin,
 )
 from sync.services.conflicts import RULES, Winner, record_conflict, supersede
-from sync.services.health import connection_failed, connection_pause, connection_succeeded, redact
+from sync.services.health import connection_failed, connection_pause, connection_succeeded
 from sync.services.provenance import POLL, Via, ledger_record_pulled
 from sync.services.translate import KIND_OF_FIELD, defect_description, normalize_text
 

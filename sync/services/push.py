@@ -23,13 +23,14 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from core.plans import plan_for_values, planned_for_values
+from core.redact import redact
 from sync.config import connection_config
 from sync.connectors import connector_for
 from sync.connectors.base import ConnectorError, OutboundChange, RejectedChange, TwinRef, UnreachableStatus
 from sync.models import Connection, ExternalIssue, OutboxItem, SyncConflict, SyncLedger
 from sync.services import settings as sync_settings
 from sync.services.conflicts import SUPERSEDED, record_conflict, resolve_push_conflict
-from sync.services.health import connection_failed, connection_pause, connection_succeeded, redact
+from sync.services.health import connection_failed, connection_pause, connection_succeeded
 from sync.services.provenance import ledger_record_pushed
 from sync.services.translate import FIELD_OF_KIND, build_change, normalize_text
 
