@@ -3,8 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -22,13 +21,14 @@ from core.redirects import back_to
 from core.sorting import Column, list_head
 from core.views_saved import saved_views_bar
 from defects.forms_triage import BulkActionForm, QueueFilterForm
-from defects.models import Defect, TicketDefectLink
+from defects.models import Defect
 from defects.selectors import (
     DEFECT_SORTS,
     ROW_NAMES,
     TRIAGE_ORDER,
     bulk_action_choices,
     defect_catalogues,
+    first_linked_tickets,
     planned_release_list,
 )
 from defects.services.changes import defect_update
@@ -74,21 +74,11 @@ def render_rows(rows: list[dict]) -> SafeString:
     ticket count and link to the defect's page, which lists them all.
     """
     ids = [row["id"] for row in rows]
-    first = (
-        TicketDefectLink.objects.filter(defect_id__any_of=ids)
-        .annotate(rank=Window(RowNumber(), partition_by=F("defect_id"), order_by=(F("linked_at"), F("id"))))
-        .filter(rank__lte=TICKETS_SHOWN)
-    )
-    # Tickets joined for the first links only, not for every link of a much-linked defect.
-    links = (
-        TicketDefectLink.objects.filter(pk__in=first.values("pk"))
-        .order_by("linked_at", "id")
-        .values_list("defect_id", "ticket_id", "ticket__number")
-    )
     ticket_path, defect_path = path_maker("tickets:detail"), path_maker("defects:detail")
-    tickets: dict[int, list] = {}
-    for defect_id, ticket_id, number in links:
-        tickets.setdefault(defect_id, []).append((ticket_path(ticket_id), number))
+    tickets = {
+        defect_id: [(ticket_path(ticket_id), number) for ticket_id, number in first]
+        for defect_id, first in first_linked_tickets(ids, TICKETS_SHOWN).items()
+    }
     twins: dict[int, list] = {}
     twin_rows = ExternalIssue.objects.filter(defect_id__any_of=ids).values_list("defect_id", "key", "url")
     for defect_id, key, url in twin_rows:

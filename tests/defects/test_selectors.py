@@ -1,18 +1,21 @@
 """The defect pages' reads: catalogues read once and rows named from them, references, threads."""
 
 import pytest
+from django.utils import timezone
 
 from defects.forms import DefectFilterForm
 from defects.forms_triage import DefectEditForm
-from defects.models import Defect
+from defects.models import Defect, TicketDefectLink
 from defects.selectors import (
     defect_by_reference,
     defect_catalogues,
     defect_thread_list,
+    first_linked_tickets,
     product_release_list,
     team_list,
     tracker_connection_active,
 )
+from tests.factories import escalate, link
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +117,25 @@ def test_linking_to_a_tracker_is_offered_only_while_a_connection_is_active():
     Connection.objects.update(paused=True)
     assert not tracker_connection_active()
     assert Defect.objects.count() == 0
+
+
+def test_first_linked_tickets_names_each_defects_oldest_links_up_to_the_limit(
+    make_ticket, agent, django_assert_num_queries
+):
+    first = make_ticket(subject="first")
+    busy = escalate(first, agent)
+    later = [make_ticket(subject=f"later {i}") for i in range(4)]
+    for ticket in later:
+        link(ticket, busy, agent)
+    # The last link made is dated oldest: the order is the links' time, then their id.
+    TicketDefectLink.objects.filter(ticket=later[-1]).update(linked_at=timezone.now() - timezone.timedelta(days=3))
+    alone = make_ticket(subject="alone")
+    quiet = escalate(alone, agent)
+
+    with django_assert_num_queries(1):
+        first_tickets = first_linked_tickets([busy.pk, quiet.pk, busy.pk + quiet.pk + 100], 3)
+
+    assert first_tickets[busy.pk] == [(t.pk, t.number) for t in (later[-1], first, later[0])]
+    assert first_tickets[quiet.pk] == [(alone.pk, alone.number)]
+    assert set(first_tickets) == {busy.pk, quiet.pk}
+    assert first_linked_tickets([], 3) == {}
