@@ -209,7 +209,12 @@ class LargeTablePagination(BoundedPagination):
     `count_is_estimate` says, so that a client never takes "about 250,000" for a tally.
     """
 
-    django_paginator_class = LargeTablePaginator
+    # With row_fields, a page's rows are dicts of those fields (LargeTablePaginator), which
+    # the view writes itself: set on a subclass for one list.
+    row_fields: tuple[str, ...] = ()
+
+    def django_paginator_class(self, queryset, per_page: int) -> LargeTablePaginator:
+        return LargeTablePaginator(queryset, per_page, row_fields=self.row_fields)
 
     def get_paginated_response(self, data):
         paginator = self.page.paginator

@@ -39,6 +39,24 @@ class TicketRequestRefSerializer(serializers.Serializer):
     decline_reason = serializers.CharField(allow_null=True)
 
 
+def newest_request_data(links) -> dict | None:
+    """TicketRequestRefSerializer's shape of the newest of a ticket's request links (with their requests), or None."""
+    if not links:
+        return None
+    link = max(links, key=lambda link: (link.linked_at, link.pk))
+    request = link.request
+    return {
+        "id": request.pk,
+        "key": request.key,
+        "status": request.status,
+        "note": request.help_desk_note,
+        "importance": link.importance,
+        "target_release": request.target_release.version if request.target_release_id else None,
+        "delivered_release": request.delivered_release.version if request.delivered_release_id else None,
+        "decline_reason": request.decline_reason or None,
+    }
+
+
 class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
@@ -172,20 +190,7 @@ class TicketSerializer(serializers.ModelSerializer):
         links = ticket.__dict__.get(REQUEST_LINKS_ATTR)
         if links is None:
             links = ticket.request_links.all()
-        links = sorted(links, key=lambda link: (link.linked_at, link.pk), reverse=True)
-        if not links:
-            return None
-        request = links[0].request
-        return {
-            "id": request.pk,
-            "key": request.key,
-            "status": request.status,
-            "note": request.help_desk_note,
-            "importance": links[0].importance,
-            "target_release": request.target_release.version if request.target_release_id else None,
-            "delivered_release": request.delivered_release.version if request.delivered_release_id else None,
-            "decline_reason": request.decline_reason or None,
-        }
+        return newest_request_data(links)
 
     @extend_schema_field(LinkedDefectSerializer(many=True))
     def get_defects(self, ticket: Ticket) -> list[dict]:

@@ -17,13 +17,13 @@ from core.models import Channel
 from core.paginator import LargeTablePagination
 from defects.api.serializers import DefectSerializer
 from defects.api.triage import TicketThreadMixin
-from defects.models import TicketDefectLink
 from defects.selectors import defect_list_queryset
 from sync.models import ExternalIssue
 from tickets.api.bulk import TicketBulkMixin
 from tickets.api.filters import TicketFilter
 from tickets.api.links import TicketLinksMixin
 from tickets.api.permissions import TicketWorkersWrite
+from tickets.api.rows import ROW_FIELDS, request_links_queryset, ticket_rows_data
 from tickets.api.serializers import (
     REQUEST_LINKS_ATTR,
     AlreadyEscalatedSerializer,
@@ -47,27 +47,17 @@ from tickets.services.tickets import ticket_create
 EscalationKind = Callable[[Request, Ticket, dict], Response]
 ESCALATION_KINDS: dict[str, EscalationKind] = {}
 
-LIST_TICKET_FIELDS = (
-    "number", "subject", "status", "customer", "customer__name", "product", "product__name", "assignee",
-    "planned_fix_slipped", "created_at", "updated_at",
-)
-_RELEASE_BRIEF = ("version", "status", "planned_date", "released_at")
+
+class TicketRowsPagination(LargeTablePagination):
+    """The ticket list's pages, read as the values tickets.api.rows writes."""
+
+    row_fields = ROW_FIELDS
+
+
 # A row's enhancement requests (TicketSerializer.enhancement_request), newest link first.
 def request_links_prefetch() -> Prefetch:
-    """The tickets' request links with what a row says of their requests (one query for a page).
-
-    Read through the links' reverse relation (enhancements sits above tickets),
-    joined rather than prefetched in three steps, and only the fields a row shows:
-    a request's problem and workaround are long and never listed.
-    """
-    links = Ticket._meta.get_field("request_links").related_model
-    return Prefetch("request_links", to_attr=REQUEST_LINKS_ATTR, queryset=links.objects.select_related(
-        "request", "request__target_release", "request__delivered_release", "request__duplicate_of",
-    ).only(
-        "ticket", "linked_at", "importance", "request", "request__key", "request__status", "request__decline_reason",
-        "request__target_release", "request__target_release__version", "request__delivered_release",
-        "request__delivered_release__version", "request__duplicate_of", "request__duplicate_of__key",
-    ))
+    """The tickets' request links with what a row says of their requests (one query for a page)."""
+    return Prefetch("request_links", to_attr=REQUEST_LINKS_ATTR, queryset=request_links_queryset())
 
 
 def tracker_issues_prefetch(prefix: str = "") -> Prefetch:
@@ -78,18 +68,6 @@ def tracker_issues_prefetch(prefix: str = "") -> Prefetch:
         .only("defect", "key", "url", "connection__name", "connection__kind")
         .order_by("connection__name", "id"),
     )
-
-
-def list_links():
-    """A list row's links: the defect's key and status, its releases' brief fields, its tracker issues."""
-    return TicketDefectLink.objects.select_related(
-        "defect", "defect__planned_release", "defect__fixed_in_release"
-    ).only(
-        "ticket", "linked_at", "defect", "defect__key", "defect__status",
-        "defect__planned_release", "defect__fixed_in_release",
-        *(f"defect__planned_release__{name}" for name in _RELEASE_BRIEF),
-        *(f"defect__fixed_in_release__{name}" for name in _RELEASE_BRIEF),
-    ).prefetch_related(tracker_issues_prefetch()).order_by("-linked_at", "-id")
 
 
 class CustomerViewSet(CatalogueViewSet):
@@ -127,28 +105,24 @@ class TicketViewSet(
 
     permission_classes = [TicketWorkersWrite]
     filterset_class = TicketFilter
-    pagination_class = LargeTablePagination
+    pagination_class = TicketRowsPagination
 
     def get_queryset(self):
         # Object-level visibility: a ticket outside this queryset is a 404.
         if self.action == "list":
-            # A list row names its customer and product only (TicketSerializer):
-            # no joins to component, version and assignee, no descriptions read,
-            # and of the linked defects and their releases only what the row shows.
-            return (
-                ticket_list(user=self.request.user).select_related("customer", "product")
-                .only(*LIST_TICKET_FIELDS)
-                .prefetch_related(
-                    Prefetch("defect_links", queryset=list_links(), to_attr=Ticket.LINKS_ATTR),
-                    request_links_prefetch(),
-                )
-            )
+            # Rows are read as values (TicketRowsPagination) and written by tickets.api.rows.
+            return ticket_list(user=self.request.user)
         return visible_tickets(self.request.user).prefetch_related(
             tracker_issues_prefetch("defect_links__"), request_links_prefetch()
         )
 
     def get_serializer_class(self):
         return TicketSerializer if self.action == "list" else TicketDetailSerializer
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """Tickets in TicketSerializer's shape, a page of values written by tickets.api.rows."""
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(ticket_rows_data(rows, request, self.format_kwarg))
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = TicketCreateSerializer(data=request.data)
