@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import JSONParser
+from rest_framework.reverse import reverse
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -141,6 +142,27 @@ class ListIdentityField(serializers.HyperlinkedIdentityField):
                 view_name, kwargs={self.lookup_url_kwarg: self.PLACEHOLDER}, request=request, format=format
             )
         return templates[key].replace(self.PLACEHOLDER, str(getattr(obj, self.lookup_field)))
+
+
+# DRF's own fields, so that rows written from values carry dates and times exactly as serializers write them.
+MOMENT = serializers.DateTimeField()
+DAY = serializers.DateField()
+
+
+def moment_data(value):
+    """A datetime as a serializer writes it (None stays None)."""
+    return MOMENT.to_representation(value) if value is not None else None
+
+
+def day_data(value):
+    """A date as a serializer writes it (None stays None)."""
+    return DAY.to_representation(value) if value is not None else None
+
+
+def url_maker(view_name: str, request, format: str | None = None):
+    """pk -> the absolute URL a HyperlinkedIdentityField writes, reversed once and filled in per row."""
+    template = reverse(view_name, kwargs={"pk": ListIdentityField.PLACEHOLDER}, request=request, format=format)
+    return lambda pk: template.replace(ListIdentityField.PLACEHOLDER, str(pk))
 
 
 class KnownFieldsOnly:

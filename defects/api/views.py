@@ -1,6 +1,5 @@
 """Defects (read here; triage changes them), teams and routing rules."""
 
-from django.db.models import Prefetch
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
@@ -9,11 +8,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api import ListIdentityField
 from core.api_views import CatalogueViewSet
 from core.pagination import BoundedPagination
 from core.paginator import LargeTablePagination
 from defects.api.filters import DefectFilter
+from defects.api.rows import ROW_FIELDS, defect_rows_data
 from defects.api.serializers import (
     DefectDetailSerializer,
     DefectSerializer,
@@ -27,21 +26,17 @@ from defects.models import RoutingRule, Team
 from defects.selectors import (
     TRIAGE_ORDER,
     converted_request_id,
+    defect_list,
     defect_list_queryset,
     defect_ticket_links,
     similar_defects,
 )
-from releases.models import Release
 
-# What a list row (DefectSerializer) reads: no long texts, only the names of its relations.
-LIST_FIELDS = (
-    "id", "key", "kind", "title", "status", "severity", "impact", "urgency", "customer_count", "ticket_count",
-    "created_at", "updated_at", "product_id", "product__name", "component_id", "component__name", "team_id",
-    "team__name", "planned_release_id", "fixed_in_release_id",
-)
-# Both releases of a row (ReleaseBriefSerializer), read apart: joining the release table twice
-# more made PostgreSQL spend about 3 ms planning each page, several times what these reads cost.
-RELEASE_BRIEF = Release.objects.only("id", "version", "status", "planned_date", "released_at")
+
+class DefectRowsPagination(LargeTablePagination):
+    """The defect list's pages, read as the values defects.api.rows writes."""
+
+    row_fields = ROW_FIELDS
 
 
 class DefectViewSet(DefectTriageMixin, viewsets.ReadOnlyModelViewSet):
@@ -52,18 +47,12 @@ class DefectViewSet(DefectTriageMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = LargeTablePagination
 
     def get_queryset(self):
-        qs = defect_list_queryset()
         if self.action == "list":
-            # The triage order's index, with the id last so that pages never overlap.
-            qs = (
-                qs.select_related(None).select_related("product", "component", "team").only(*LIST_FIELDS)
-                .prefetch_related(
-                    Prefetch("planned_release", queryset=RELEASE_BRIEF),
-                    Prefetch("fixed_in_release", queryset=RELEASE_BRIEF),
-                )
-                .order_by(*TRIAGE_ORDER)
-            )
-        elif self.action == "retrieve":
+            # The triage order's index, with the id last so that pages never overlap; rows are
+            # read as values (DefectRowsPagination, in list()) and written by defects.api.rows.
+            return defect_list().order_by(*TRIAGE_ORDER)
+        qs = defect_list_queryset()
+        if self.action == "retrieve":
             qs = qs.prefetch_related("affected_versions", "attachments", "external_issues__connection")
         return qs
 
@@ -78,12 +67,12 @@ class DefectViewSet(DefectTriageMixin, viewsets.ReadOnlyModelViewSet):
             return HttpResponsePermanentRedirect(reverse("request-detail", args=[converted_to]))
         return Response(self.get_serializer(defect).data)
 
-    def get_serializer(self, *args, **kwargs):
-        serializer = super().get_serializer(*args, **kwargs)
-        if self.action == "list" and kwargs.get("many"):
-            # Same URLs, reversed once per list rather than once per row.
-            serializer.child.fields["url"] = ListIdentityField(view_name="defect-detail")
-        return serializer
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """Defects in DefectSerializer's shape, a page of values written by defects.api.rows."""
+        # Its own paginator: the other actions' pages (a thread's comments) are model instances.
+        paginator = DefectRowsPagination()
+        rows = paginator.paginate_queryset(self.filter_queryset(self.get_queryset()), request, view=self)
+        return paginator.get_paginated_response(defect_rows_data(rows, request, self.format_kwarg))
 
     @extend_schema(responses=LinkedTicketSerializer(many=True))
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=BoundedPagination)

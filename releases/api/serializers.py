@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from core.api import day_data, moment_data
 from releases.models import Release
 
 
@@ -10,6 +11,21 @@ class ReleaseBriefSerializer(serializers.ModelSerializer):
         model = Release
         fields = ["id", "version", "status", "planned_date", "released_at"]
         read_only_fields = fields
+
+
+# ReleaseBriefSerializer's fields, in order: what a list written from values reads of a release.
+RELEASE_BRIEF_FIELDS = ("id", "version", "status", "planned_date", "released_at")
+
+
+def release_brief_data(values) -> dict | None:
+    """ReleaseBriefSerializer's shape from values of RELEASE_BRIEF_FIELDS (None when the id is None)."""
+    pk, version, status, planned_date, released_at = values
+    if pk is None:
+        return None
+    return {
+        "id": pk, "version": version, "status": status,
+        "planned_date": day_data(planned_date), "released_at": moment_data(released_at),
+    }
 
 
 class ReleaseSerializer(serializers.ModelSerializer):

@@ -7,12 +7,12 @@ releases and tracker issues, and then walked field by field by the serializers, 
 50 cost twice as much as this.
 """
 
-from rest_framework import serializers
 from rest_framework.request import Request
-from rest_framework.reverse import reverse
 
+from core.api import moment_data, url_maker
 from core.safe_urls import external_link
 from defects.models import TicketDefectLink
+from releases.api.serializers import RELEASE_BRIEF_FIELDS, release_brief_data
 from sync.models import ExternalIssue
 from tickets.api.serializers import newest_request_data
 from tickets.models import Ticket
@@ -22,34 +22,11 @@ ROW_FIELDS = (
     "pk", "number", "subject", "status", "customer_id", "customer__name", "product_id", "product__name",
     "assignee_id", "planned_fix_slipped", "created_at", "updated_at",
 )
-RELEASE_FIELDS = ("id", "version", "status", "planned_date", "released_at")
 _LINK_FIELDS = (
     "ticket_id", "defect_id", "defect__key", "defect__status",
-    *(f"defect__planned_release__{name}" for name in RELEASE_FIELDS),
-    *(f"defect__fixed_in_release__{name}" for name in RELEASE_FIELDS),
+    *(f"defect__planned_release__{name}" for name in RELEASE_BRIEF_FIELDS),
+    *(f"defect__fixed_in_release__{name}" for name in RELEASE_BRIEF_FIELDS),
 )
-# DRF's own fields, so that dates and times are written exactly as the serializers write them.
-_MOMENT = serializers.DateTimeField()
-_DAY = serializers.DateField()
-_PLACEHOLDER = "0123456789"
-
-
-def _release(values: tuple) -> dict | None:
-    """ReleaseBriefSerializer's shape, from (id, version, status, planned date, released at)."""
-    pk, version, status, planned_date, released_at = values
-    if pk is None:
-        return None
-    return {
-        "id": pk, "version": version, "status": status,
-        "planned_date": _DAY.to_representation(planned_date) if planned_date is not None else None,
-        "released_at": _MOMENT.to_representation(released_at) if released_at is not None else None,
-    }
-
-
-def _url_maker(view_name: str, request: Request, format: str | None):
-    """pk -> the absolute URL HyperlinkedIdentityField writes: reversed once, filled in per row."""
-    template = reverse(view_name, kwargs={"pk": _PLACEHOLDER}, request=request, format=format)
-    return lambda pk: template.replace(_PLACEHOLDER, str(pk))
 
 
 def _defects(ticket_ids: list[int], request: Request, format: str | None) -> dict[int, list[dict]]:
@@ -70,13 +47,14 @@ def _defects(ticket_ids: list[int], request: Request, format: str | None) -> dic
         trackers.setdefault(defect_id, []).append(
             {"key": key, "url": external_link(url) or None, "tracker": tracker, "kind": kind}
         )
-    defect_url = _url_maker("defect-detail", request, format)
+    defect_url = url_maker("defect-detail", request, format)
     defects: dict[int, list[dict]] = {}
     for ticket_id, defect_id, key, status, *releases in links:
         defects.setdefault(ticket_id, []).append({
             "id": defect_id, "key": key, "status": status, "url": defect_url(defect_id),
             "trackers": trackers.get(defect_id, []),
-            "planned_release": releases[:5], "fixed_in_release": releases[5:],
+            "planned_release": releases[:len(RELEASE_BRIEF_FIELDS)],
+            "fixed_in_release": releases[len(RELEASE_BRIEF_FIELDS):],
         })
     return defects
 
@@ -112,7 +90,7 @@ def ticket_rows_data(rows: list[dict], request: Request, format: str | None = No
     ids = [row["pk"] for row in rows]
     defects = _defects(ids, request, format) if ids else {}
     requests = _requests(ids) if ids else {}
-    ticket_url = _url_maker("ticket-detail", request, format)
+    ticket_url = url_maker("ticket-detail", request, format)
     data = []
     for row in rows:
         pk = row["pk"]
@@ -125,15 +103,15 @@ def ticket_rows_data(rows: list[dict], request: Request, format: str | None = No
             "product": row["product_id"], "product_name": row["product__name"], "assignee": row["assignee_id"],
             "escalated": current is not None,
             "engineering_status": current["status"] if current else None,
-            "planned_release": _release(current["planned_release"]) if current else None,
-            "fixed_in_release": _release(current["fixed_in_release"]) if current else None,
+            "planned_release": release_brief_data(current["planned_release"]) if current else None,
+            "fixed_in_release": release_brief_data(current["fixed_in_release"]) if current else None,
             "planned_fix_slipped": row["planned_fix_slipped"],
             "defects": [
                 {name: defect[name] for name in ("id", "key", "status", "url", "trackers")} for defect in linked
             ],
             "enhancement_request": newest_request_data(requests.get(pk, [])),
-            "created_at": _MOMENT.to_representation(row["created_at"]),
-            "updated_at": _MOMENT.to_representation(row["updated_at"]),
+            "created_at": moment_data(row["created_at"]),
+            "updated_at": moment_data(row["updated_at"]),
         })
     return data
 

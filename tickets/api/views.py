@@ -105,12 +105,12 @@ class TicketViewSet(
 
     permission_classes = [TicketWorkersWrite]
     filterset_class = TicketFilter
-    pagination_class = TicketRowsPagination
+    pagination_class = LargeTablePagination
 
     def get_queryset(self):
         # Object-level visibility: a ticket outside this queryset is a 404.
         if self.action == "list":
-            # Rows are read as values (TicketRowsPagination) and written by tickets.api.rows.
+            # Rows are read as values (TicketRowsPagination, in list()) and written by tickets.api.rows.
             return ticket_list(user=self.request.user)
         return visible_tickets(self.request.user).prefetch_related(
             tracker_issues_prefetch("defect_links__"), request_links_prefetch()
@@ -121,8 +121,10 @@ class TicketViewSet(
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         """Tickets in TicketSerializer's shape, a page of values written by tickets.api.rows."""
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(ticket_rows_data(rows, request, self.format_kwarg))
+        # Its own paginator: the other actions' pages (a thread's comments) are model instances.
+        paginator = TicketRowsPagination()
+        rows = paginator.paginate_queryset(self.filter_queryset(self.get_queryset()), request, view=self)
+        return paginator.get_paginated_response(ticket_rows_data(rows, request, self.format_kwarg))
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = TicketCreateSerializer(data=request.data)
