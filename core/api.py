@@ -121,27 +121,33 @@ class IdField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
-class ListIdentityField(serializers.HyperlinkedIdentityField):
-    """A HyperlinkedIdentityField that reverses its view once per serializer, not per row.
+# Where a row's key goes in a URL reversed once for a whole list (url_maker).
+_PLACEHOLDER = "handoff-pk-placeholder"
 
-    Reversing costs about as much as rendering the rest of a list row (URL
-    resolver, active language, absolute URI). The URL is reversed once with a
-    placeholder for the primary key, which each row then fills in: the same
-    URLs as HyperlinkedIdentityField, for the same request and format.
+
+def url_maker(view_name: str, request, format: str | None = None, *, kwarg: str = "pk"):
+    """key -> the absolute URL a HyperlinkedIdentityField writes for it, for this request and format.
+
+    Reversing costs about as much as writing the rest of a list row (URL resolver,
+    active language, absolute URI): the URL is reversed once with a placeholder for
+    the key, which each row then fills in.
     """
+    template = reverse(view_name, kwargs={kwarg: _PLACEHOLDER}, request=request, format=format)
+    return lambda key: template.replace(_PLACEHOLDER, str(key))
 
-    PLACEHOLDER = "handoff-pk-placeholder"
+
+class ListIdentityField(serializers.HyperlinkedIdentityField):
+    """A HyperlinkedIdentityField that reverses its view once per serializer, not per row (url_maker):
+    the same URLs as HyperlinkedIdentityField, for the same request and format."""
 
     def get_url(self, obj, view_name, request, format):
         if obj.pk is None:
             return None
-        templates = self.__dict__.setdefault("_url_templates", {})
+        makers = self.__dict__.setdefault("_url_makers", {})
         key = (id(request), format)
-        if key not in templates:
-            templates[key] = self.reverse(
-                view_name, kwargs={self.lookup_url_kwarg: self.PLACEHOLDER}, request=request, format=format
-            )
-        return templates[key].replace(self.PLACEHOLDER, str(getattr(obj, self.lookup_field)))
+        if key not in makers:
+            makers[key] = url_maker(view_name, request, format, kwarg=self.lookup_url_kwarg)
+        return makers[key](getattr(obj, self.lookup_field))
 
 
 # DRF's own fields, so that rows written from values carry dates and times exactly as serializers write them.
@@ -157,12 +163,6 @@ def moment_data(value):
 def day_data(value):
     """A date as a serializer writes it (None stays None)."""
     return DAY.to_representation(value) if value is not None else None
-
-
-def url_maker(view_name: str, request, format: str | None = None):
-    """pk -> the absolute URL a HyperlinkedIdentityField writes, reversed once and filled in per row."""
-    template = reverse(view_name, kwargs={"pk": ListIdentityField.PLACEHOLDER}, request=request, format=format)
-    return lambda pk: template.replace(ListIdentityField.PLACEHOLDER, str(pk))
 
 
 class KnownFieldsOnly:

@@ -2,11 +2,34 @@
 
 from django.db.models import ProtectedError
 from rest_framework import routers, serializers, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from core.api import Conflict
 from core.models import Channel
+from core.paginator import LargeTablePagination
 from core.permissions import ManagersWrite
 from core.records import record_delete, record_save
+
+
+class ValuesListMixin:
+    """A list whose page is read as values (`row_fields`) and written by `write_rows`, in its
+    serializer's shape, without building the model instances the serializer walks.
+
+    The list pages with its own paginator: the view's other actions (a thread's comments)
+    page model instances with the view's pagination class, which the schema documents too.
+    """
+
+    row_fields: tuple[str, ...] = ()
+
+    def write_rows(self, rows: list[dict]) -> list[dict]:
+        raise NotImplementedError
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        paginator = LargeTablePagination()
+        paginator.row_fields = self.row_fields
+        rows = paginator.paginate_queryset(self.filter_queryset(self.get_queryset()), request, view=self)
+        return paginator.get_paginated_response(self.write_rows(rows))
 
 
 class CatalogueViewSet(viewsets.ModelViewSet):

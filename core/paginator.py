@@ -210,7 +210,7 @@ class LargeTablePagination(BoundedPagination):
     """
 
     # With row_fields, a page's rows are dicts of those fields (LargeTablePaginator), which
-    # the view writes itself: set on a subclass for one list.
+    # the view writes itself (core.api_views.ValuesListMixin).
     row_fields: tuple[str, ...] = ()
 
     def django_paginator_class(self, queryset, per_page: int) -> LargeTablePaginator:

@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api_views import CatalogueViewSet
+from core.api_views import CatalogueViewSet, ValuesListMixin
 from core.pagination import BoundedPagination
 from core.paginator import LargeTablePagination
 from defects.api.filters import DefectFilter
@@ -33,23 +33,18 @@ from defects.selectors import (
 )
 
 
-class DefectRowsPagination(LargeTablePagination):
-    """The defect list's pages, read as the values defects.api.rows writes."""
-
-    row_fields = ROW_FIELDS
-
-
-class DefectViewSet(DefectTriageMixin, viewsets.ReadOnlyModelViewSet):
+class DefectViewSet(ValuesListMixin, DefectTriageMixin, viewsets.ReadOnlyModelViewSet):
     """Every role reads defects: agents to follow them, engineers to work them."""
 
     filterset_class = DefectFilter
     # 250,000 defects take longer to count exactly than to read a page of them.
     pagination_class = LargeTablePagination
+    row_fields = ROW_FIELDS
 
     def get_queryset(self):
         if self.action == "list":
             # The triage order's index, with the id last so that pages never overlap; rows are
-            # read as values (DefectRowsPagination, in list()) and written by defects.api.rows.
+            # read as values (ValuesListMixin) and written by defects.api.rows.
             return defect_list().order_by(*TRIAGE_ORDER)
         qs = defect_list_queryset()
         if self.action == "retrieve":
@@ -67,12 +62,9 @@ class DefectViewSet(DefectTriageMixin, viewsets.ReadOnlyModelViewSet):
             return HttpResponsePermanentRedirect(reverse("request-detail", args=[converted_to]))
         return Response(self.get_serializer(defect).data)
 
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        """Defects in DefectSerializer's shape, a page of values written by defects.api.rows."""
-        # Its own paginator: the other actions' pages (a thread's comments) are model instances.
-        paginator = DefectRowsPagination()
-        rows = paginator.paginate_queryset(self.filter_queryset(self.get_queryset()), request, view=self)
-        return paginator.get_paginated_response(defect_rows_data(rows, request, self.format_kwarg))
+    def write_rows(self, rows: list[dict]) -> list[dict]:
+        """Defects in DefectSerializer's shape (defects.api.rows)."""
+        return defect_rows_data(rows, self.request, self.format_kwarg)
 
     @extend_schema(responses=LinkedTicketSerializer(many=True))
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=BoundedPagination)

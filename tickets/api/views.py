@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import StrictJSONParser
-from core.api_views import CatalogueViewSet
+from core.api_views import CatalogueViewSet, ValuesListMixin
 from core.models import Channel
 from core.paginator import LargeTablePagination
 from defects.api.serializers import DefectSerializer
@@ -46,12 +46,6 @@ from tickets.services.tickets import ticket_create
 # ticket API offers them without importing an app above its own.
 EscalationKind = Callable[[Request, Ticket, dict], Response]
 ESCALATION_KINDS: dict[str, EscalationKind] = {}
-
-
-class TicketRowsPagination(LargeTablePagination):
-    """The ticket list's pages, read as the values tickets.api.rows writes."""
-
-    row_fields = ROW_FIELDS
 
 
 # A row's enhancement requests (TicketSerializer.enhancement_request), newest link first.
@@ -95,6 +89,7 @@ class ProductViewSet(CatalogueViewSet):
     create=extend_schema(request=TicketCreateSerializer, responses={201: TicketDetailSerializer}),
 )
 class TicketViewSet(
+    ValuesListMixin,
     TicketThreadMixin,
     TicketStatusMixin,
     TicketBulkMixin,
@@ -106,11 +101,12 @@ class TicketViewSet(
     permission_classes = [TicketWorkersWrite]
     filterset_class = TicketFilter
     pagination_class = LargeTablePagination
+    row_fields = ROW_FIELDS
 
     def get_queryset(self):
         # Object-level visibility: a ticket outside this queryset is a 404.
         if self.action == "list":
-            # Rows are read as values (TicketRowsPagination, in list()) and written by tickets.api.rows.
+            # Rows are read as values (ValuesListMixin) and written by tickets.api.rows.
             return ticket_list(user=self.request.user)
         return visible_tickets(self.request.user).prefetch_related(
             tracker_issues_prefetch("defect_links__"), request_links_prefetch()
@@ -119,12 +115,9 @@ class TicketViewSet(
     def get_serializer_class(self):
         return TicketSerializer if self.action == "list" else TicketDetailSerializer
 
-    def list(self, request: Request, *args, **kwargs) -> Response:
-        """Tickets in TicketSerializer's shape, a page of values written by tickets.api.rows."""
-        # Its own paginator: the other actions' pages (a thread's comments) are model instances.
-        paginator = TicketRowsPagination()
-        rows = paginator.paginate_queryset(self.filter_queryset(self.get_queryset()), request, view=self)
-        return paginator.get_paginated_response(ticket_rows_data(rows, request, self.format_kwarg))
+    def write_rows(self, rows: list[dict]) -> list[dict]:
+        """Tickets in TicketSerializer's shape (tickets.api.rows)."""
+        return ticket_rows_data(rows, self.request, self.format_kwarg)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = TicketCreateSerializer(data=request.data)
