@@ -191,8 +191,11 @@ class Defect(models.Model):
 class TicketDefectLink(models.Model):
     """A ticket reports a defect. Many tickets may link to one defect."""
 
-    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="defect_links")
-    defect = models.ForeignKey(Defect, on_delete=models.CASCADE, related_name="ticket_links")
+    # Neither key has an index of its own: the indexes below lead with each.
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="defect_links", db_index=False
+    )
+    defect = models.ForeignKey(Defect, on_delete=models.CASCADE, related_name="ticket_links", db_index=False)
     linked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -203,7 +206,12 @@ class TicketDefectLink(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ticket", "defect"], name="link_unique_pair"),
         ]
-        indexes = [models.Index(fields=["defect", "linked_at"])]
+        indexes = [
+            models.Index(fields=["defect", "linked_at"]),
+            # A ticket's links newest first, with the defect (tickets.selectors.current_defect_id):
+            # its current defect is read off the index alone.
+            models.Index(fields=["ticket", "-linked_at", "-id"], include=["defect"], name="link_ticket_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} -> {self.defect_id}"

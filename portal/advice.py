@@ -13,16 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef
-
 from core.versions import version_sort_key
-from defects.models import TicketDefectLink
+from defects.models import Defect
 from portal.models import Installation
 from portal.selectors import PortalIdentity, customer_installations, portal_tickets
 from releases.models import Release
 from releases.selectors import FIXED_STATUSES
 from releases.services.report.code import HELD, CodeAdvice, Take, highest
-from tickets.selectors import current_defects
+from tickets.selectors import current_defect_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,33 +53,35 @@ def _is_newer(take: Take, version: str | None) -> bool:
 def installations_advice(identity: PortalIdentity) -> list[InstallationAdvice]:
     """Each of the customer's installations with the fixes of the contact's visible tickets on its product.
 
-    A fixed number of queries: the installations, the tickets, their current
-    defects, and the code's first releases (CodeAdvice.read: two at most).
+    A fixed number of queries: the installations, the tickets with their current defects'
+    ids, the fixed ones of those defects, and the code's first releases (CodeAdvice.read:
+    two at most).
     """
     installations = customer_installations(identity.customer_id)
     result = [InstallationAdvice(installation=i) for i in installations]
     products = {i.product_id for i in installations}
     if not products:
         return result
-    tickets = {
-        pk: (product_id, AdvisedTicket(pk, number, subject))
-        for pk, product_id, number, subject in portal_tickets(identity)
-        # Only tickets with a fix somewhere in their links: the rest have nothing to advise.
-        # EXISTS rather than a join made DISTINCT: a ticket is read once, not once per fix.
-        .filter(Exists(TicketDefectLink.objects.filter(
-            ticket=OuterRef("pk"), defect__status__in=FIXED_STATUSES, defect__fixed_in_release__isnull=False,
-        )), product_id__in=products)
-        .order_by()
-        .values_list("pk", "product_id", "number", "subject")
+    # Each visible ticket on those products that has a defect, with its current one: index
+    # probes alone. (A first read of the tickets with a fix in any link, then a second of
+    # their current defects, probed each ticket's links twice.)
+    rows = (
+        portal_tickets(identity).filter(product_id__in=products).annotate(current=current_defect_id())
+        .filter(current__isnull=False).order_by().values_list("pk", "product_id", "number", "subject", "current")
+    )
+    tickets: dict[int, tuple[int, AdvisedTicket]] = {}
+    current: dict[int, int] = {}
+    for pk, product_id, number, subject, defect_id in rows:
+        tickets[pk] = (product_id, AdvisedTicket(pk, number, subject))
+        current[pk] = defect_id
+    # Defect id -> (status, fixed-in version, that release's status), for the fixed ones alone.
+    fixed = {
+        pk: rest for pk, *rest in Defect.objects.filter(
+            pk__any_of=set(current.values()), status__in=FIXED_STATUSES, fixed_in_release__isnull=False,
+        ).values_list("pk", "status", "fixed_in_release__version", "fixed_in_release__status")
     }
     # ticket -> (defect id, defect status, fixed-in version, that release's status)
-    defects = {
-        pk: (defect_id, status, fixed_in, fixed_status)
-        for pk, (defect_id, _, status, fixed_in, fixed_status) in current_defects(
-            tickets, "defect__fixed_in_release__version", "defect__fixed_in_release__status"
-        ).items()
-        if status in FIXED_STATUSES and fixed_in
-    }
+    defects = {pk: (defect_id, *fixed[defect_id]) for pk, defect_id in current.items() if defect_id in fixed}
     advice = CodeAdvice.read(sorted({d[0] for d in defects.values()}))
     for entry in result:
         installed = entry.installation.version.name if entry.installation.version_id else None

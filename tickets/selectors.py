@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connections
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -80,6 +80,15 @@ def current_defects(ticket_ids, *more: str) -> dict[int, tuple]:
     )
     # Ordered oldest first: the last link seen per ticket is its most recent.
     return {ticket_id: tuple(defect) for ticket_id, *defect in links}
+
+
+def current_defect_id() -> Subquery:
+    """A ticket's current defect's id (its newest link, as Ticket.current_defect), for `annotate`.
+
+    Read off the link_ticket_recent index, which holds the defect: one index probe a ticket.
+    """
+    newest = TicketDefectLink.objects.filter(ticket=OuterRef("pk")).order_by("-linked_at", "-id")
+    return Subquery(newest.values("defect_id")[:1])
 
 
 # A ticket's newest enhancement request, read through the reverse relation of the

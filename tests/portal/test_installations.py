@@ -13,7 +13,7 @@ from portal.models import Installation
 from portal.selectors import identity_for_session
 from releases.services.releases import release_create
 from releases.services.ship import release_ship
-from tests.factories import escalate, link, walk
+from tests.factories import escalate, link, move, walk
 from tests.portal.conftest import session_key
 from tests.releases.code.conftest import _mirrors, lines, repository, scan, upstream  # noqa: F401
 from tickets.models import ProductVersion
@@ -208,3 +208,25 @@ def test_a_change_refused_as_a_second_installation_leaves_the_page_showing_what_
     assert f"<h1>{product.name} · Production</h1>" in html
     production.refresh_from_db()
     assert production.environment == "Production" and staging.environment == "Staging"
+
+
+def test_a_ticket_is_advised_by_its_current_defect_not_by_an_older_fixed_one(
+    make_ticket, contact, agent, engineer, manager, product, release, portal_customer,
+):
+    first_fixed = make_ticket(contact=contact, subject="Fixed, then escalated again")
+    later_fixed = make_ticket(contact=contact, subject="Won't fix, then linked to the fixed defect")
+    move(escalate(later_fixed, agent), Defect.Status.WONT_FIX, engineer, reason="Not ours")
+    defect = escalate(first_fixed, agent)
+    link(later_fixed, defect, agent)
+    fixed = walk(defect, Defect.Status.FIXED, engineer)
+    defect_update(defect=fixed, actor=engineer, channel=Channel.WEB, fixed_in_release=release)
+    escalate(first_fixed, agent, title="Totals are rounded twice")
+    release_ship(release=release, actor=manager, channel=Channel.WEB, reason="Checked by hand.")
+    old = ProductVersion.objects.create(product=product, name="2.3.9")
+    Installation.objects.create(customer=contact.customer, product=product, version=old, environment="Production")
+
+    [entry] = installations_advice(identity_for_session(session_key(contact)))
+
+    assert [(line.take.version, [t.subject for t in line.tickets]) for line in entry.lines] == [
+        ("2.4.0", ["Won't fix, then linked to the fixed defect"])
+    ]
