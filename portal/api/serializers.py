@@ -125,6 +125,34 @@ class InstallationSerializer(serializers.Serializer):
     already_fixed = AdvisedTicketSerializer(source="held", many=True, read_only=True)
 
 
+def _tickets_data(tickets) -> list[dict]:
+    return [{"id": t.pk, "number": t.number, "subject": t.subject} for t in tickets]
+
+
+def installation_data(entry) -> dict:
+    """InstallationSerializer's output for one installation's advice, written directly.
+
+    An organisation's advice names a few hundred tickets, which the serializers took
+    longer to write field by field than the advice took to work out. The serializer
+    still documents the schema; tests/portal/test_api_installations.py holds the two equal.
+    """
+    installation = entry.installation
+    return {
+        "id": installation.pk,
+        "product": installation.product_id,
+        "product_name": installation.product.name,
+        "version": installation.version_id,
+        "version_name": installation.version.name if installation.version_id else None,
+        "environment": installation.environment,
+        "upgrade_to": entry.upgrade.version if entry.upgrade is not None else None,
+        "fixes": [
+            {"release": line.take.version, "backport": line.take.backport, "tickets": _tickets_data(line.tickets)}
+            for line in entry.lines
+        ],
+        "already_fixed": _tickets_data(entry.held),
+    }
+
+
 class InstallationWriteSerializer(serializers.Serializer):
     product = IdField(queryset=Product.objects.all())
     version = IdField(queryset=ProductVersion.objects.all(), required=False, allow_null=True)

@@ -35,6 +35,7 @@ from portal.api.serializers import (
     PortalTicketCreateSerializer,
     PortalTicketDetailSerializer,
     PortalTicketSerializer,
+    installation_data,
 )
 from portal.selectors import (
     PortalIdentity,
@@ -195,8 +196,12 @@ class PortalInstallationViewSet(
         installation = installation_get(self.identity.customer_id, pk)
         return next(a for a in self.get_queryset() if a.installation.pk == installation.pk)
 
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([installation_data(entry) for entry in page])
+
     def retrieve(self, request: Request, pk=None) -> Response:
-        return Response(InstallationSerializer(self._one(pk)).data)
+        return Response(installation_data(self._one(pk)))
 
     def _save(self, request: Request, installation=None, *, partial: bool) -> int:
         data = InstallationWriteSerializer(data=request.data, partial=partial)
@@ -213,12 +218,12 @@ class PortalInstallationViewSet(
 
     def create(self, request: Request) -> Response:
         pk = self._save(request, partial=False)
-        return Response(InstallationSerializer(self._one(pk)).data, status=status.HTTP_201_CREATED)
+        return Response(installation_data(self._one(pk)), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk=None) -> Response:
         installation = installation_get(self.identity.customer_id, pk)
         self._save(request, installation, partial=True)
-        return Response(InstallationSerializer(self._one(installation.pk)).data)
+        return Response(installation_data(self._one(installation.pk)))
 
     def destroy(self, request: Request, pk=None) -> Response:
         installation = installation_get(self.identity.customer_id, pk)
