@@ -52,4 +52,17 @@ def test_on_postgresql_the_values_are_one_parameter_and_the_query_one_text_for_a
     few_sql, few_params = few.query.sql_with_params()
     many_sql, many_params = many.query.sql_with_params()
     assert few_sql == many_sql and "= ANY(%s::bigint[])" in many_sql
-    assert len(many_params) == 1 and len(many_params[0]) == 50
+    [ids] = many_params
+    assert ids.startswith("{") and len(ids.strip("{}").split(",")) == 50
+
+
+def test_on_postgresql_ids_given_as_text_are_read_as_numbers_and_other_values_stay_a_list(tickets):
+    if connection.vendor != "postgresql":
+        pytest.skip("other databases are sent IN (...), as __in is")
+    assert ids_of(Ticket.objects.filter(pk__any_of=[str(tickets[1].pk), tickets[2].pk])) == [
+        tickets[1].pk, tickets[2].pk]
+    with pytest.raises(ValueError):
+        list(Ticket.objects.filter(pk__any_of=["1}, {2"]))
+    numbers = Ticket.objects.filter(number__any_of=[tickets[0].number, "x,y}"]).values_list("pk")
+    assert list(numbers) == [(tickets[0].pk,)]
+    assert numbers.query.sql_with_params()[1] == ([tickets[0].number, "x,y}"],)
