@@ -7,16 +7,22 @@ is preferred, else the hand-marked "fixed in"), and the one release that brings
 every fix of an installation is the report's `highest`. Like the report's
 advice, only a release newer than what the installation runs is advised, and
 only a shipped one.
+
+Like the report's advice, it is kept until the next change
+(core.charts.cached_until_change), per customer, or per contact where the
+customer's contacts see only their own tickets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.charts import cached_until_change
 from core.versions import version_sort_key
-from defects.models import Defect
+from defects.models import Defect, TicketDefectLink
 from portal.models import Installation
 from portal.selectors import PortalIdentity, customer_installations, portal_tickets
+from releases.code.models import FixRelease
 from releases.models import Release
 from releases.selectors import FIXED_STATUSES
 from releases.services.report.code import HELD, CodeAdvice, Take, highest
@@ -53,9 +59,23 @@ def _is_newer(take: Take, version: str | None) -> bool:
 def installations_advice(identity: PortalIdentity) -> list[InstallationAdvice]:
     """Each of the customer's installations with the fixes of the contact's visible tickets on its product.
 
-    A fixed number of queries: the installations, the tickets with their current defects'
-    ids, the fixed ones of those defects, and the code's first releases (CodeAdvice.read:
-    two at most).
+    Kept until the next change: every change writes an audit row, and links and the code's
+    first releases, which can be written without one, are part of the key too (as for the
+    release report's advice). An organisation's advice weighs every fixed ticket it has on
+    the products it runs, which a contact's reloads and an API client's polling need not
+    pay again. Worked out, it is one query for the key and the ones below.
+    """
+    reader = identity.contact_id if identity.own_only else "all"
+    return cached_until_change(
+        f"portal-advice:{identity.customer_id}:{reader}", lambda: _worked_out(identity),
+        also=(TicketDefectLink, FixRelease),
+    )
+
+
+def _worked_out(identity: PortalIdentity) -> list[InstallationAdvice]:
+    """installations_advice, read afresh. A fixed number of queries: the installations, the
+    tickets with their current defects' ids, the fixed ones of those defects, and the code's
+    first releases (CodeAdvice.read: two at most).
     """
     installations = customer_installations(identity.customer_id)
     result = [InstallationAdvice(installation=i) for i in installations]
