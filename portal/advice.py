@@ -94,19 +94,19 @@ def _worked_out(identity: PortalIdentity) -> list[InstallationAdvice]:
     for pk, product_id, number, subject, defect_id in rows:
         tickets[pk] = (product_id, AdvisedTicket(pk, number, subject))
         current[pk] = defect_id
-    # Defect id -> (status, fixed-in version, that release's status), for the fixed ones alone.
+    # Defect id -> (fixed-in version, that release's status), for the fixed ones alone.
     fixed = {
-        pk: rest for pk, *rest in Defect.objects.filter(
+        pk: (version, status) for pk, version, status in Defect.objects.filter(
             pk__any_of=set(current.values()), status__in=FIXED_STATUSES, fixed_in_release__isnull=False,
-        ).values_list("pk", "status", "fixed_in_release__version", "fixed_in_release__status")
+        ).values_list("pk", "fixed_in_release__version", "fixed_in_release__status")
     }
-    # ticket -> (defect id, defect status, fixed-in version, that release's status)
+    # ticket -> (defect id, fixed-in version, that release's status)
     defects = {pk: (defect_id, *fixed[defect_id]) for pk, defect_id in current.items() if defect_id in fixed}
     advice = CodeAdvice.read(sorted({d[0] for d in defects.values()}))
     for entry in result:
         installed = entry.installation.version.name if entry.installation.version_id else None
         takes: dict[str, AdviceLine] = {}
-        for ticket_pk, (defect_id, _, fixed_in, fixed_status) in sorted(defects.items()):
+        for ticket_pk, (defect_id, fixed_in, fixed_status) in sorted(defects.items()):
             product_id, ticket = tickets[ticket_pk]
             if product_id != entry.installation.product_id:
                 continue
