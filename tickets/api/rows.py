@@ -114,4 +114,3 @@ def ticket_rows_data(rows: list[dict], request: Request, format: str | None = No
             "updated_at": moment_data(row["updated_at"]),
         })
     return data
-
