@@ -16,11 +16,15 @@ class CoreConfig(AppConfig):
 
         import core.checks  # noqa: F401  (registers the system checks)
         import core.digest_tasks  # noqa: F401
-        from core import lookups
+        from core import lookups, reference
+        from core.models import SavedView
         from core.preferences import remember_time_zone
         from core.roles import grant_manager_admin_permissions
 
         lookups.register()
+        # Saved views are kept in each process until one changes (core.saved_views.saved_view_list).
+        reference.watch(SavedView)
+        reference.read_generation_per_request()
 
         def grant_managers(sender, using="default", **kwargs) -> None:
             """After every migrate, the Managers group holds the admin permissions (new models included)."""

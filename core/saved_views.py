@@ -18,6 +18,7 @@ from django.utils import timezone
 from core import roles
 from core.audit import audit_changes, audit_record
 from core.models import SavedView
+from core.reference import kept
 
 # The page each list is at.
 LIST_URLS = {
@@ -69,12 +70,15 @@ def saved_view_url(*, list_name: str, query: str) -> str:
 
 
 def saved_view_list(*, user, list_name: str) -> list[SavedView]:
-    """The shared views of a list, then the user's own, each by name: one query."""
-    return list(
+    """The shared views of a list, then the user's own, each by name: one query.
+
+    Kept in the process until a saved view changes (core.reference, watched in core/apps.py).
+    """
+    return list(kept(("saved-views", list_name, user.pk), lambda: tuple(
         SavedView.objects.filter(list=list_name)
         .filter(Q(shared=True) | Q(owner=user, shared=False))
         .only("owner_id", "list", "name", "query", "shared")
-    )
+    )))
 
 
 def saved_view_may_delete(view: SavedView, user) -> bool:

@@ -208,6 +208,17 @@ def _estimates_asked_each_time(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _reference_read_each_time(monkeypatch):
+    """Products, assignable users and saved views are read on every page: kept
+    in the process (core.reference), a page's query count would depend on the page read before it.
+    tests/core/test_reference.py keeps them, as served processes do."""
+    from core import reference
+
+    monkeypatch.setattr(reference, "KEEP_SECONDS", 0.0)
+    reference.forget()
+
+
+@pytest.fixture(autouse=True)
 def _own_media(settings, tmp_path_factory):
     """Files a test stores land in a folder of the test's own, never in the project's media/."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))

@@ -98,12 +98,16 @@ class TicketFilterForm(FieldGroupsMixin, forms.Form):
     )
 
     def __init__(
-        self, *args, products: QuerySet[Product], find_customers: Callable[..., list[Customer]], user=None, **kwargs
+        self, *args, products: QuerySet[Product], find_customers: Callable[..., list[Customer]], user=None,
+        product_choices=None, **kwargs
     ):
         """`products`: tickets.selectors.product_list(); `find_customers`: tickets.selectors.customer_lookup;
-        `user`: who "Me" is."""
+        `user`: who "Me" is; `product_choices`: the (id, name) pairs shown, already read
+        (tickets.selectors.product_choices; read from `products` otherwise)."""
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = products
+        if product_choices is not None:
+            self.fields["product"].widget.offer([("", self.fields["product"].empty_label), *product_choices])
         self.fields["customer"].lookup = find_customers
         self.user = user
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core import roles
 from core.ids import id_from_text
+from core.reference import kept
 from core.sorting import DESCENDING, Sorting, SortKey
 from defects.models import Attachment, Defect, TicketDefectLink
 from defects.selectors import ticket_thread_list
@@ -378,12 +379,19 @@ def customer_lookup(*, text: str) -> list[Customer]:
     return list(customers.filter(name__icontains=text)[:2])
 
 
-def assignable_users() -> list[tuple[int, str]]:
-    """(id, username) of the active agents and managers, by username: who a ticket may be assigned to."""
+def assignable_users() -> tuple[tuple[int, str], ...]:
+    """(id, username) of the active agents and managers, by username: who a ticket may be assigned to.
+
+    Kept in the process until a user or a role changes (core.reference, watched in tickets/apps.py).
+    """
+    return kept("assignable-users", _assignable_users)
+
+
+def _assignable_users() -> tuple[tuple[int, str], ...]:
     user_model = get_user_model()
     field = user_model.USERNAME_FIELD
     workers = Group.objects.filter(name__in=[roles.AGENTS, roles.MANAGERS])
-    return list(
+    return tuple(
         user_model.objects.filter(Q(groups__in=workers) | Q(is_superuser=True), is_active=True)
         .distinct().order_by(field).values_list("pk", field)
     )
@@ -418,6 +426,14 @@ def product_part_choices(model: type[Component] | type[ProductVersion]) -> list[
 def product_list() -> QuerySet[Product]:
     """Every product, in the model's order: what the ticket forms offer."""
     return Product.objects.all()
+
+
+def product_choices() -> tuple[tuple[int, str], ...]:
+    """(id, name) of every product, in the model's order: what the filters show.
+
+    Kept in the process until a product changes (core.reference, watched in tickets/apps.py).
+    """
+    return kept("product-choices", lambda: tuple(Product.objects.values_list("pk", "name")))
 
 
 @dataclass

@@ -386,6 +386,22 @@ def test_a_dashboard_inbox_kept_for_all_nodes_shows_a_message_that_arrives_throu
         assert "Inbox first news" in page.text and "Inbox second news" in page.text
 
 
+def test_a_product_added_through_one_node_is_offered_on_the_other_at_once(cluster):
+    # Each process keeps the products it offers (core.reference) until a change draws
+    # a new generation in the shared cache.
+    a, b = cluster.nodes
+    manager, agent = Browser("203.0.113.17"), Browser("203.0.113.18")
+    manager.sign_in(a, "manager")
+    agent.sign_in(b, "agent")
+    for node in (a, b, a, b):  # both processes of each node keep what they read
+        assert "Payroll" not in agent.get(node, "/tickets/").text
+
+    added = manager.post(a, "/api/products/", json={"name": "Payroll", "code": "pay"})
+    assert added.status_code == 201, added.text
+    for node in (a, b, a, b):
+        assert f'<option value="{added.json()["id"]}">Payroll</option>' in agent.get(node, "/tickets/").text
+
+
 def test_a_lockout_made_through_one_node_refuses_sign_in_on_the_other(cluster):
     a, b = cluster.nodes
     attacker = Browser("203.0.113.66")

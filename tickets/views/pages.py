@@ -39,6 +39,7 @@ from tickets.selectors import (
     customer_lookup,
     customer_named,
     filter_tickets,
+    product_choices,
     product_list,
     ticket_form_choices,
     ticket_page_get,
@@ -72,7 +73,8 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     (a checkbox per row; tickets/views/bulk.py applies them).
     """
     form = TicketFilterForm(
-        request.GET or None, products=product_list(), find_customers=customer_lookup, user=request.user
+        request.GET or None, products=product_list(), product_choices=product_choices(),
+        find_customers=customer_lookup, user=request.user,
     )
     filters = form.filters()
     sort = TICKET_SORTS.chosen(request.GET.get("sort"))
