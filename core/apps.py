@@ -12,6 +12,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Handoff"
 
     def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
         from django.contrib.auth.signals import user_logged_in
 
         import core.checks  # noqa: F401  (registers the system checks)
@@ -22,8 +24,11 @@ class CoreConfig(AppConfig):
         from core.roles import grant_manager_admin_permissions
 
         lookups.register()
-        # Saved views are kept in each process until one changes (core.saved_views.saved_view_list).
-        reference.watch(SavedView)
+        # Saved views and the signed-in user are kept in each process until they change
+        # (core.saved_views.saved_view_list, core.auth.RoleModelBackend); a sign-in is no change.
+        user = get_user_model()
+        reference.watch(SavedView, Group, user.groups.through)
+        reference.watch(user, ignore_fields=frozenset({"last_login"}))
         reference.read_generation_per_request()
 
         def grant_managers(sender, using="default", **kwargs) -> None:

@@ -6,6 +6,7 @@ sign-in from that account or address is refused, even with the right password,
 until the cool-off has passed; axes logs a warning line when it locks.
 """
 
+import copy
 import math
 from functools import lru_cache
 
@@ -23,6 +24,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from core import roles
+from core.reference import kept
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):
@@ -46,22 +48,31 @@ class RoleModelBackend(ModelBackend):
 
     Every signed-in request loads its user, and every view then asks for the user's
     roles (core.roles): on PostgreSQL both come from one query, the group names read
-    by a subquery beside the user's row, instead of a second query per request. Read
-    afresh on each request, as before: a role taken away counts from the next page.
+    by a subquery beside the user's row, instead of a second query per request.
+
+    The row is kept in the process until a user, a group or a membership changes
+    (core.reference, watched in tickets/apps.py), on every node at once: a role taken
+    away, a password changed or an account deactivated counts from the next page.
+    Each request gets its own copy, so nothing a view sets on its user outlives it.
     """
 
     def get_user(self, user_id):
         users = get_user_model()._default_manager
         if connections[users.db].vendor != "postgresql":
             return super().get_user(user_id)
-        try:
-            user = users.annotate(role_names=role_names_sql()).get(pk=user_id)
-        except users.model.DoesNotExist:
+        kept_user = kept(("signed-in-user", user_id), lambda: self._read_user(user_id))
+        if kept_user is None:
             return None
+        user = copy.copy(kept_user)
         if not self.user_can_authenticate(user):
             return None
         roles.remember_groups(user, user.role_names)
         return user
+
+    @staticmethod
+    def _read_user(user_id):
+        users = get_user_model()._default_manager
+        return users.annotate(role_names=role_names_sql()).filter(pk=user_id).first()
 
 
 @lru_cache(maxsize=1)

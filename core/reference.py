@@ -3,6 +3,7 @@
 The products a filter offers, the people a ticket may be assigned to, a user's saved
 views: a ticket list reads all three on every view, each a query and its ORM work
 (together about a fifth of the page's CPU), while they change a few times a day.
+Every page also reads the signed-in user with its roles (core.auth).
 
 Each process keeps what it read under the data's *generation*: a random token in the
 shared cache (Redis whenever it is configured), read once per request. A change to a

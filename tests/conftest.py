@@ -209,7 +209,7 @@ def _estimates_asked_each_time(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _reference_read_each_time(monkeypatch):
-    """Products, assignable users and saved views are read on every page: kept
+    """Products, assignable users, saved views and the signed-in user are read on every page: kept
     in the process (core.reference), a page's query count would depend on the page read before it.
     tests/core/test_reference.py keeps them, as served processes do."""
     from core import reference

@@ -8,6 +8,7 @@ from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 
 from core import reference
+from core.auth import RoleModelBackend
 from core.models import Channel, SavedView
 from core.roles import AGENTS
 from core.saved_views import saved_view_list, saved_view_save
@@ -15,6 +16,9 @@ from tickets.models import Product
 from tickets.selectors import assignable_users, product_choices
 
 pytestmark = pytest.mark.django_db
+needs_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the signed-in user is read with its roles on PostgreSQL only"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -162,4 +166,43 @@ def test_the_ticket_list_reads_only_its_tickets_once_the_lists_are_kept(as_user,
     tables = " ".join(q["sql"] for q in captured.captured_queries)
     for kept in ('FROM "tickets_product"', '"handoff_savedview"', 'DISTINCT "auth_user"'):
         assert kept not in tables
+    if connection.vendor == "postgresql":
+        assert '"auth_user"."password"' not in tables  # the signed-in user, with its roles
 
+
+@needs_postgres
+def test_an_account_deactivated_or_given_a_new_password_is_signed_out_at_once(as_user, agent, other_agent):
+    client = as_user(agent)
+    assert client.get("/tickets/").status_code == 200
+
+    agent.is_active = False
+    agent.save()
+    assert client.get("/tickets/").status_code == 302
+
+    other = as_user(other_agent)
+    assert other.get("/tickets/").status_code == 200
+    other_agent.set_password("a-brand-new-password")
+    other_agent.save()
+    assert other.get("/tickets/").status_code == 302
+
+
+@needs_postgres
+def test_a_role_taken_away_counts_from_the_next_page(as_user, agent):
+    client = as_user(agent)
+    assert client.get("/tickets/new/").status_code == 200
+
+    agent.groups.remove(Group.objects.get(name=AGENTS))
+
+    assert client.get("/tickets/new/").status_code == 403
+
+
+@needs_postgres
+def test_what_a_view_sets_on_its_user_does_not_reach_the_next_request(agent):
+    backend = RoleModelBackend()
+    first = backend.get_user(agent.pk)
+    first.first_name = "Changed by a form that was then refused"
+    first._handoff_groups = set()
+
+    again = backend.get_user(agent.pk)
+
+    assert again is not first and again.first_name == "" and again._handoff_groups == {AGENTS}

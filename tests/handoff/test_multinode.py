@@ -61,7 +61,7 @@ grant_manager_admin_permissions()
 def user(name, group, staff=False):
     made = User.objects.create_user(name, f"{name}@example.com", PASSWORD, is_staff=staff)
     made.groups.add(Group.objects.get(name=group))
-for name in ("agent", "victim", "bystander"):
+for name in ("agent", "victim", "bystander", "leaver"):
     user(name, AGENTS)
 user("engineer", ENGINEERS)
 user("manager", MANAGERS, staff=True)
@@ -160,6 +160,7 @@ class Cluster:
     ids: dict[str, int]
     jira: FakeJira
     beats_started: float
+    env: dict[str, str]
     prefix: str = field(init=False)
 
     def __post_init__(self):
@@ -258,7 +259,7 @@ def cluster(tmp_path_factory):
         for worker in workers:
             worker.wait_ready()
         yield Cluster(nodes=nodes, workers=workers, redis=store, queue=queue, ids=ids, jira=jira,
-                      beats_started=beats_started)
+                      beats_started=beats_started, env=env)
     finally:
         for worker in workers:
             worker.stop()
@@ -386,13 +387,13 @@ def test_a_dashboard_inbox_kept_for_all_nodes_shows_a_message_that_arrives_throu
         assert "Inbox first news" in page.text and "Inbox second news" in page.text
 
 
-def test_a_product_added_through_one_node_is_offered_on_the_other_at_once(cluster):
-    # Each process keeps the products it offers (core.reference) until a change draws
-    # a new generation in the shared cache.
+def test_a_product_added_or_an_account_closed_elsewhere_counts_on_every_node_at_once(cluster):
+    # Each process keeps the products, the assignable users and the signed-in user
+    # (core.reference) until a change draws a new generation in the shared cache.
     a, b = cluster.nodes
     manager, agent = Browser("203.0.113.17"), Browser("203.0.113.18")
     manager.sign_in(a, "manager")
-    agent.sign_in(b, "agent")
+    agent.sign_in(b, "leaver")
     for node in (a, b, a, b):  # both processes of each node keep what they read
         assert "Payroll" not in agent.get(node, "/tickets/").text
 
@@ -400,6 +401,15 @@ def test_a_product_added_through_one_node_is_offered_on_the_other_at_once(cluste
     assert added.status_code == 201, added.text
     for node in (a, b, a, b):
         assert f'<option value="{added.json()["id"]}">Payroll</option>' in agent.get(node, "/tickets/").text
+
+    # Closed by another process (an administrator's shell): signed out on both nodes at once.
+    _run(["manage.py", "shell", "-c",
+          "from django.contrib.auth.models import User\n"
+          "closed = User.objects.get(username='leaver'); closed.is_active = False; closed.save()"],
+         cluster.env, "closing the account")
+    for node in (a, b, a, b):
+        answer = agent.get(node, "/tickets/")
+        assert answer.status_code == 302 and "/accounts/login/" in answer.headers["Location"]
 
 
 def test_a_lockout_made_through_one_node_refuses_sign_in_on_the_other(cluster):
