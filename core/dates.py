@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import avoid_wrapping
 from django.utils.timesince import TIME_STRINGS
 
 # Written out rather than through django.utils.dateformat: the site speaks English
@@ -106,3 +107,31 @@ class _CountedUnit:
 def age_strings() -> dict:
     """timesince's time_strings for one page of ages ("3 days"), each count translated once."""
     return {unit: _CountedUnit(text) for unit, text in TIME_STRINGS.items()}
+
+
+# timesince's units below a month, with their length in seconds.
+_SHORT_UNITS = (("week", 7 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
+
+
+def age(moment: datetime, now: datetime, strings: dict) -> str:
+    """The largest whole unit between two aware moments ("3 days", "1 month"), as
+    django.utils.timesince.timesince(moment, now, time_strings=strings, depth=1) writes it.
+
+    A list writes one a row: timesince builds every unit and translates its ", "
+    separator on each call, where one unit needs neither.
+    """
+    now = now.astimezone(moment.tzinfo)
+    delta = now - moment
+    if delta.days * 86400 + delta.seconds > 0:
+        months = (now.year - moment.year) * 12 + (now.month - moment.month)
+        if moment.day > now.day or (moment.day == now.day and moment.time() > now.time()):
+            months -= 1
+        if months >= 12:
+            return avoid_wrapping(strings["year"] % {"num": months // 12})
+        if months:
+            return avoid_wrapping(strings["month"] % {"num": months})
+        seconds = delta.total_seconds()
+        for unit, length in _SHORT_UNITS:
+            if seconds >= length:
+                return avoid_wrapping(strings[unit] % {"num": int(seconds // length)})
+    return avoid_wrapping(strings["minute"] % {"num": 0})

@@ -7,8 +7,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.template import Context, Template
 from django.utils import timezone
+from django.utils.timesince import timesince
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from core.dates import age_strings, day_month_year, format_day, format_moment
+from core.dates import age, age_strings, day_month_year, format_day, format_moment
 from core.history import history_lines, humanize_code
 from core.jinja2 import environment
 from core.models import Channel
@@ -163,3 +166,30 @@ def test_ages_read_as_django_writes_them_with_each_count_translated_once():
     for delta in (timedelta(minutes=5), timedelta(hours=3), timedelta(days=2), timedelta(days=40), timedelta(days=800)):
         assert timesince(now - delta, now, time_strings=ages, depth=1) == timesince(now - delta, now, depth=1)
     assert list(ages["day"].done) == [2]  # "2 days" translated once, then reused
+
+
+ZONES = [dt_timezone.utc, ZoneInfo("Europe/Paris"), ZoneInfo("America/Los_Angeles"), ZoneInfo("Asia/Kolkata")]
+
+
+MOMENTS = st.datetimes(
+    min_value=datetime(2019, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.sampled_from(ZONES)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(moment=MOMENTS, now=MOMENTS)
+def test_an_age_reads_as_timesince_writes_its_largest_unit(moment, now):
+    assert age(moment, now, age_strings()) == timesince(moment, now, depth=1)
+
+
+def test_an_age_at_the_edges_of_months_and_leap_days():
+    utc = dt_timezone.utc
+    for before, after in [
+        (datetime(2024, 1, 31, 12, tzinfo=utc), datetime(2024, 2, 29, 12, tzinfo=utc)),
+        (datetime(2024, 2, 29, 9, tzinfo=utc), datetime(2025, 2, 28, 9, tzinfo=utc)),
+        (datetime(2024, 2, 29, 9, tzinfo=utc), datetime(2025, 3, 1, 9, tzinfo=utc)),
+        (datetime(2026, 3, 10, 8, 0, 30, tzinfo=utc), datetime(2026, 4, 10, 8, 0, 29, tzinfo=utc)),
+        (datetime(2026, 12, 6, 10, 0, 59, tzinfo=utc), datetime(2026, 12, 6, 10, 1, 58, tzinfo=utc)),
+        (datetime(2026, 12, 6, 10, tzinfo=utc), datetime(2026, 12, 6, 9, tzinfo=utc)),
+    ]:
+        assert age(before, after, age_strings()) == timesince(before, after, depth=1)

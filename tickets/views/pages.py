@@ -10,11 +10,10 @@ from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.safestring import SafeString
-from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET
 
 from core import roles
-from core.dates import age_strings, day_month_year
+from core.dates import age, age_strings, day_month_year
 from core.decorators import role_required
 from core.history import history_lines
 from core.jinja2 import render_fragment
@@ -129,6 +128,7 @@ def list_rows(tickets: list[dict], *, selectable: bool = False) -> SafeString:
     status_labels = {value: str(label) for value, label in Ticket.Status.choices}
     defect_labels = {value: str(label) for value, label in Defect.Status.choices}
     now, ages, limits, notes = timezone.now(), age_strings(), waiting_limits(), waiting_notes()
+    zone = timezone.get_current_timezone()
     rows = []
     for ticket in tickets:
         pk, status = ticket["pk"], ticket["status"]
@@ -144,11 +144,11 @@ def list_rows(tickets: list[dict], *, selectable: bool = False) -> SafeString:
         updated, tier = ticket["updated_at"], ticket["customer__tier"]
         waited = now - updated
         limit = limits.get(tier)
-        local = timezone.localtime(updated)
+        local = updated.astimezone(zone)
         # core.dates' moment ("4 Dec 2026, 19:26"), written without its per-call lookups: 50 a page.
         row["updated_iso"] = local.isoformat(timespec="seconds")
         row["updated_exact"] = f"{day_month_year(local)}, {local.hour:02d}:{local.minute:02d}"
-        row["age"] = "just now" if waited < MINUTE else timesince(updated, now, time_strings=ages, depth=1)
+        row["age"] = "just now" if waited < MINUTE else age(updated, now, ages)
         if status in WAITING_STATUSES and limit is not None and waited > limit:
             row["waiting"] = notes[tier]
         rows.append(row)
