@@ -24,8 +24,9 @@ class CoreConfig(AppConfig):
         from core.roles import grant_manager_admin_permissions
 
         lookups.register()
-        # Saved views and the signed-in user are kept in each process until they change
-        # (core.saved_views.saved_view_list, core.auth.RoleModelBackend); a sign-in is no change.
+        # Saved views, the signed-in user and the assignable users are kept in each process until
+        # they change (core.saved_views.saved_view_list, core.auth.RoleModelBackend,
+        # tickets.selectors.assignable_users); a sign-in is no change.
         user = get_user_model()
         reference.watch(SavedView, Group, user.groups.through)
         reference.watch(user, ignore_fields=frozenset({"last_login"}))

@@ -51,7 +51,7 @@ class RoleModelBackend(ModelBackend):
     by a subquery beside the user's row, instead of a second query per request.
 
     The row is kept in the process until a user, a group or a membership changes
-    (core.reference, watched in tickets/apps.py), on every node at once: a role taken
+    (core.reference, watched in core/apps.py), on every node at once: a role taken
     away, a password changed or an account deactivated counts from the next page.
     Each request gets its own copy, so nothing a view sets on its user outlives it.
     """

@@ -5,9 +5,6 @@ class TicketsConfig(AppConfig):
     name = "tickets"
 
     def ready(self) -> None:
-        from django.contrib.auth import get_user_model
-        from django.contrib.auth.models import Group
-
         from core import reference
         from defects import hooks
         from tickets.models import Product
@@ -20,8 +17,6 @@ class TicketsConfig(AppConfig):
         hooks.defect_transitioned.connect(tickets_on_defect_transitioned)
         hooks.defect_edited.connect(tickets_on_defect_edited)
         hooks.engineering_commented.connect(tickets_on_engineering_commented)
-        # The products and the assignable users are kept in each process until they change
-        # (tickets.selectors.product_choices, assignable_users); a sign-in changes neither.
-        user = get_user_model()
-        reference.watch(Product, Group, user.groups.through)
-        reference.watch(user, ignore_fields=frozenset({"last_login"}))
+        # The products are kept in each process until one changes (tickets.selectors.product_choices);
+        # the assignable users until a user or a role changes, which core/apps.py watches.
+        reference.watch(Product)

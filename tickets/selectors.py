@@ -382,7 +382,7 @@ def customer_lookup(*, text: str) -> list[Customer]:
 def assignable_users() -> tuple[tuple[int, str], ...]:
     """(id, username) of the active agents and managers, by username: who a ticket may be assigned to.
 
-    Kept in the process until a user or a role changes (core.reference, watched in tickets/apps.py).
+    Kept in the process until a user or a role changes (core.reference, watched in core/apps.py).
     """
     return kept("assignable-users", _assignable_users)
 
