@@ -11,6 +11,10 @@ model registered with `watch` draws a new token, at once and again when its
 transaction commits, so every process on every node reads the lists afresh on its
 next request. A change that sends no signal (a queryset update, SQL by hand) shows
 within KEEP_SECONDS.
+
+Only a shared cache can carry the token from the process that changed the data to the
+others: without one (no Redis, CACHE_URL unset) every call reads afresh, as sessions
+then stay in the database.
 """
 
 import time
@@ -18,6 +22,7 @@ import uuid
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import request_started
 from django.db import transaction
@@ -42,6 +47,8 @@ def kept(key: Hashable, compute: Callable[[], T]) -> T:
 
     The value is shared by every later caller: return tuples or lists nobody changes.
     """
+    if not settings.CACHE_URL:
+        return compute()
     generation, now = current_generation(), time.monotonic()
     entry = _kept.get(key)
     if entry is not None and entry[0] == generation and now - entry[1] < KEEP_SECONDS:

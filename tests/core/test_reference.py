@@ -22,9 +22,11 @@ needs_postgres = pytest.mark.skipif(
 
 
 @pytest.fixture(autouse=True)
-def keeping(monkeypatch):
-    """Kept as a served process keeps them (the suite reads them each time: tests/conftest.py)."""
+def keeping(monkeypatch, settings):
+    """Kept as a served process with a shared cache keeps them (the suite reads them each time:
+    tests/conftest.py). The cache itself stays this process's memory, as in every test."""
     monkeypatch.setattr(reference, "KEEP_SECONDS", 300.0)
+    settings.CACHE_URL = "redis://cache.invalid:6379/0"
 
 
 def another_process_changes_them() -> None:
@@ -45,6 +47,13 @@ def queries(read) -> int:
     with CaptureQueriesContext(connection) as captured:
         read()
     return len(captured.captured_queries)
+
+
+def test_without_a_shared_cache_every_read_goes_to_the_database(product, settings):
+    # Another process's change could not reach this one: nothing is kept.
+    settings.CACHE_URL = None
+    product_choices()
+    assert queries(product_choices) == 1
 
 
 def test_a_kept_list_costs_no_query_until_a_watched_model_changes(product):
