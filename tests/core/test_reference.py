@@ -140,6 +140,15 @@ def test_a_new_agent_is_offered_for_assignment_at_once(agent, django_user_model)
     assert [name for _, name in assignable_users()] == ["alice-agent"]
 
 
+def test_a_role_group_renamed_changes_who_is_offered_at_once(agent):
+    assert [name for _, name in assignable_users()] == ["alice-agent"]
+    group = Group.objects.get(name=AGENTS)
+    group.name = "Former agents"
+    group.save()
+
+    assert assignable_users() == ()
+
+
 def test_a_sign_in_does_not_forget_the_lists(agent, client, product):
     product_choices()
     generation = cache.get(reference.GENERATION_KEY)
