@@ -77,10 +77,11 @@ def current_generation() -> str:
 
 
 def changed() -> None:
-    """The watched data changed: a new generation now, and another once the change commits
-    (a process that read between the two read the data before the commit)."""
+    """The watched data changed: a new generation now, and, inside a transaction, another once
+    it commits (a process that read between the two read the data before the commit)."""
     _new_generation()
-    transaction.on_commit(_new_generation)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_new_generation)
 
 
 def _new_generation() -> None:
